@@ -1,0 +1,1 @@
+"""Collect, check and compare the pan-London safeguarding dataset through Excel returns."""

@@ -1,0 +1,185 @@
+"""Load a spec from YAML into typed models, naming the file and line of every mistake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .expressions import ExpressionError
+from .models import Spec
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a spec or register, with where it is."""
+
+    file: str
+    line: int | None
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
+
+
+class SpecError(Exception):
+    """A spec that cannot be used; `problems` says every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def default_schemas_dir() -> Path:
+    return Path(str(resources.files("lscb_workbooks") / "schemas"))
+
+
+def spec_path(collection: str) -> Path:
+    return default_schemas_dir() / f"{collection}.yaml"
+
+
+def load_spec(source: str | Path) -> Spec:
+    """A spec by collection id (`dataset`) or by path to its YAML file."""
+    path = Path(source)
+    if not path.suffix:
+        path = spec_path(str(source))
+    if not path.exists():
+        available = ", ".join(sorted(p.stem for p in default_schemas_dir().glob("*.yaml")))
+        raise SpecError([Problem(str(source), None, "", f"no such collection or file (collections: {available})")])
+    spec, problems = check_spec_text(path.read_text(encoding="utf-8"), str(path))
+    if problems or spec is None:
+        raise SpecError(problems)
+    return spec
+
+
+def check_spec_text(text: str, name: str) -> tuple[Spec | None, list[Problem]]:
+    try:
+        data, lines = _load_with_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, [Problem(name, mark.line + 1 if mark else None, "", f"not valid YAML: {exc}")]
+    if not isinstance(data, dict):
+        return None, [Problem(name, 1, "", "a spec is a mapping of keys such as id, title, sections")]
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        return None, [_problem_from_pydantic(err, name, lines) for err in exc.errors()]
+    return spec, _cross_check(spec, name, lines)
+
+
+def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines: dict[tuple, int] = {}
+
+    def build(n: yaml.Node, path: tuple) -> Any:
+        lines[path] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            out = {}
+            for key_node, value_node in n.value:
+                key = key_node.value
+                if key in out:
+                    raise yaml.MarkedYAMLError(
+                        problem=f"duplicate key '{key}'", problem_mark=key_node.start_mark
+                    )
+                out[key] = build(value_node, path + (key,))
+            return out
+        if isinstance(n, yaml.SequenceNode):
+            return [build(item, path + (i,)) for i, item in enumerate(n.value)]
+        return _scalar(n)
+
+    return (build(node, ()) if node is not None else None), lines
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def _line_for(path: tuple, lines: dict[tuple, int]) -> int | None:
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path)
+
+
+def _problem_from_pydantic(err: dict[str, Any], name: str, lines: dict[tuple, int]) -> Problem:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-after")))
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = f"unknown key '{loc[-1]}' (check the spelling; see the spec reference in the README)"
+    elif err["type"] == "missing":
+        message = f"missing required key '{loc[-1]}'"
+    return Problem(name, _line_for(loc, lines), ".".join(str(p) for p in loc), message)
+
+
+def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, tuple] = {}
+    theme_ids = {t.id for t in spec.themes}
+    agency_ids = {a.id for a in spec.agencies}
+    sheets: dict[str, str] = {}
+    for si, section in enumerate(spec.sections):
+        here = ("sections", si)
+        if section.sheet in sheets and (section.kind == "table" or spec.sections[[s.id for s in spec.sections].index(sheets[section.sheet])].kind == "table"):
+            problems.append(Problem(name, _line_for(here + ("sheet",), lines), f"sections.{si}",
+                                    f"sheet '{section.sheet}' is shared with section '{sheets[section.sheet]}'; a table needs a sheet of its own"))
+        sheets.setdefault(section.sheet, section.id)
+        for fi, field in enumerate(section.fields):
+            at = here + ("fields", fi)
+            where = f"sections.{si}.fields.{fi} ({field.id})"
+            if field.id in seen:
+                problems.append(Problem(name, _line_for(at + ("id",), lines), where,
+                                        f"duplicate field id '{field.id}' (first used at line {_line_for(seen[field.id], lines)})"))
+            seen.setdefault(field.id, at)
+            if field.theme and field.theme not in theme_ids:
+                problems.append(Problem(name, _line_for(at + ("theme",), lines), where,
+                                        f"unknown theme '{field.theme}' (themes: {', '.join(sorted(theme_ids))})"))
+            if field.agency and field.agency not in agency_ids:
+                problems.append(Problem(name, _line_for(at + ("agency",), lines), where,
+                                        f"unknown agency '{field.agency}' (agencies: {', '.join(sorted(agency_ids))})"))
+    for si, section in enumerate(spec.sections):
+        for fi, field in enumerate(section.fields):
+            if field.expression:
+                problems += _check_expression(spec, section, field, name, _line_for(("sections", si, "fields", fi, "expression"), lines),
+                                              f"sections.{si}.fields.{fi} ({field.id})")
+    for ri, rule in enumerate(spec.rules):
+        where = f"rules.{ri} ({rule.id})"
+        for ref in [*rule.fields, rule.limit]:
+            target = spec.fields.get(ref)
+            if target is None:
+                problems.append(Problem(name, _line_for(("rules", ri), lines), where, f"rule names field '{ref}', which the spec does not define"))
+            elif not target.numeric:
+                problems.append(Problem(name, _line_for(("rules", ri), lines), where, f"rule names field '{ref}', which is not a number"))
+    rule_ids = [r.id for r in spec.rules]
+    for ri, rule_id in enumerate(rule_ids):
+        if rule_ids.index(rule_id) != ri:
+            problems.append(Problem(name, _line_for(("rules", ri, "id"), lines), f"rules.{ri}", f"duplicate rule id '{rule_id}'"))
+    if spec.not_available_rating not in spec.ratings and spec.ratings:
+        problems.append(Problem(name, _line_for(("not_available_rating",), lines), "not_available_rating",
+                                f"'{spec.not_available_rating}' is not one of the ratings {spec.ratings}"))
+    return problems
+
+
+def _check_expression(spec, section, field, name, line, where) -> list[Problem]:
+    try:
+        expression = field.parsed_expression
+    except ExpressionError as exc:
+        return [Problem(name, line, where, str(exc))]
+    problems = []
+    for ref in expression.names:
+        target = spec.fields.get(ref)
+        if target is None:
+            problems.append(Problem(name, line, where, f"expression uses '{ref}', which the spec does not define"))
+        elif target.derived or not target.numeric:
+            problems.append(Problem(name, line, where, f"expression uses '{ref}', which is not a collected number"))
+        elif spec.section_of(ref).kind != "form" or section.kind != "form":
+            problems.append(Problem(name, line, where, "derived fields work only within forms"))
+    return problems

@@ -1,0 +1,47 @@
+"""What identifies a return template, and the keyed signature that proves it unaltered.
+
+Templates write this; collation reads it back. A returned file has always been
+rewritten by Excel or LibreOffice, so the signature covers values (identity,
+field ids, labels and units), never bytes or styles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Iterable
+
+from ..spec.models import UNIT_LABELS, Spec
+
+IDENTITY_SHEET = "_identity"
+IDENTITY_KEYS = ("collection", "spec_version", "template_version", "la_code", "period")
+SIGNATURE_KEY = "signature"
+REF_HEADER = "Ref"
+FORM_HEADERS = ("Ref", "Indicator", "Unit", "Value", "Data quality", "Comment", "Definition")
+VALUE_HEADER, RATING_HEADER, COMMENT_HEADER = "Value", "Data quality", "Comment"
+TABLE_ROW_HEADER = "Row"
+
+Row = tuple[str, str, str]
+
+
+def locked_rows(spec: Spec) -> list[Row]:
+    """(field id, label, unit label) of every form row and table column, as a template shows them."""
+    return [(f.id, f.label, UNIT_LABELS[f.unit]) for s in spec.sections for f in s.fields]
+
+
+def signed_content(identity: dict[str, str], rows: Iterable[Row]) -> bytes:
+    """Canonical bytes: order-free, so moving a row does not matter but editing one does."""
+    payload = {
+        "identity": {k: str(identity.get(k, "")) for k in IDENTITY_KEYS},
+        "rows": sorted([str(i), str(label).strip(), str(unit).strip()] for i, label, unit in rows),
+    }
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+
+
+def sign(identity: dict[str, str], rows: Iterable[Row], key: bytes) -> str:
+    return hmac.new(key, signed_content(identity, rows), hashlib.sha256).hexdigest()
+
+
+def signature_matches(identity: dict[str, str], rows: Iterable[Row], key: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(identity, rows, key), str(signature or ""))
