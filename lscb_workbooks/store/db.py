@@ -1,0 +1,312 @@
+"""The SQLite store: every file received, the values of every return, every problem found.
+
+One file, standard library only, readable by any analyst's tool. Files are
+recorded once per (place in the inbox, bytes), so re-running collation over the
+same inbox adds nothing, and a resubmission adds one row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    command TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    changes TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    sender TEXT,
+    sent_at TEXT,
+    modified_at TEXT,
+    received_at TEXT NOT NULL,
+    received_basis TEXT NOT NULL,
+    collection TEXT,
+    la_code TEXT,
+    period TEXT,
+    spec_version TEXT,
+    template_version TEXT,
+    outcome TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT NOT NULL,
+    outcome_message TEXT NOT NULL DEFAULT '',
+    errors INTEGER NOT NULL DEFAULT 0,
+    warnings INTEGER NOT NULL DEFAULT 0,
+    run_id INTEGER,
+    UNIQUE (path, sha256)
+);
+CREATE TABLE IF NOT EXISTS "values" (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    la_code TEXT NOT NULL,
+    period TEXT NOT NULL,
+    section_id TEXT NOT NULL,
+    row_number INTEGER,
+    field_id TEXT NOT NULL,
+    value TEXT,
+    number REAL,
+    rating TEXT NOT NULL DEFAULT '',
+    comment TEXT NOT NULL DEFAULT '',
+    sheet TEXT NOT NULL DEFAULT '',
+    cell TEXT NOT NULL DEFAULT '',
+    derived INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS values_by_return ON "values" (la_code, period);
+CREATE TABLE IF NOT EXISTS issues (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    la_code TEXT,
+    period TEXT,
+    severity TEXT NOT NULL,
+    field_id TEXT NOT NULL DEFAULT '',
+    sheet TEXT NOT NULL DEFAULT '',
+    cell TEXT NOT NULL DEFAULT '',
+    rule TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+"""
+
+IN_USE = ("accepted", "accepted_with_warnings")
+VALIDATED = ("accepted", "accepted_with_warnings", "rejected")
+
+
+@dataclass
+class Submission:
+    """One file received, as recorded in the store."""
+
+    path: str
+    file: str
+    sha256: str
+    source: str
+    sender: str | None
+    sent_at: str | None
+    modified_at: str | None
+    received_at: str
+    received_basis: str
+    outcome: str
+    message: str
+    collection: str | None = None
+    la_code: str | None = None
+    period: str | None = None
+    spec_version: str | None = None
+    template_version: str | None = None
+    errors: int = 0
+    warnings: int = 0
+    status: str = ""
+    outcome_message: str = ""
+    run_id: int | None = None
+    id: int | None = None
+
+
+@dataclass
+class ValueRecord:
+    la_code: str
+    period: str
+    section_id: str
+    field_id: str
+    value: str | None
+    number: float | None
+    sheet: str
+    cell: str
+    rating: str = ""
+    comment: str = ""
+    row_number: int | None = None
+    derived: bool = False
+
+
+@dataclass
+class IssueRecord:
+    """A problem in what a borough sent: where it is and what to do about it."""
+
+    severity: str
+    rule: str
+    message: str
+    field_id: str = ""
+    sheet: str = ""
+    cell: str = ""
+    la_code: str | None = None
+    period: str | None = None
+
+
+@dataclass
+class Checked:
+    """A file with everything collation learned about it, ready to store."""
+
+    submission: Submission
+    values: list[ValueRecord] = field(default_factory=list)
+    issues: list[IssueRecord] = field(default_factory=list)
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path)
+        self.db.row_factory = sqlite3.Row
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.db:
+            yield self.db
+
+    def start_run(self, started_at: str, command: str, detail: str = "") -> int:
+        with self.transaction() as db:
+            return db.execute(
+                "INSERT INTO runs (started_at, command, detail) VALUES (?, ?, ?)", (started_at, command, detail)
+            ).lastrowid
+
+    def finish_run(self, run_id: int, changes: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET changes = ? WHERE id = ?", (changes, run_id))
+
+    def known(self, path: str, sha256: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM submissions WHERE path = ? AND sha256 = ?", (path, sha256)
+        ).fetchone() is not None
+
+    def first_receipt_of(self, sha256: str) -> sqlite3.Row | None:
+        return self.db.execute(
+            "SELECT * FROM submissions WHERE sha256 = ? AND outcome != 'duplicate' ORDER BY id LIMIT 1", (sha256,)
+        ).fetchone()
+
+    def add(self, checked: Checked) -> int:
+        s = checked.submission
+        s.status = s.status or s.outcome
+        s.outcome_message = s.outcome_message or s.message
+        with self.transaction() as db:
+            row = asdict(s)
+            row.pop("id")
+            columns = ", ".join(row)
+            s.id = db.execute(
+                f"INSERT INTO submissions ({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+            ).lastrowid
+            db.executemany(
+                'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
+                "number, rating, comment, sheet, cell, derived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(s.id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
+                  v.rating, v.comment, v.sheet, v.cell, int(v.derived)) for v in checked.values],
+            )
+            db.executemany(
+                "INSERT INTO issues (submission_id, la_code, period, severity, field_id, sheet, cell, rule, message) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                [(s.id, i.la_code or s.la_code, i.period or s.period, i.severity, i.field_id, i.sheet, i.cell,
+                  i.rule, i.message) for i in checked.issues],
+            )
+        return s.id
+
+    def settle_statuses(self) -> list[tuple[int, str, str]]:
+        """Mark all but the latest received return of each authority and period as superseded.
+
+        The later received wins: the email's sent date where there is one, else the
+        file's modification time; a tie goes to the later path in sorted order.
+        Returns (submission id, new status, message) for each row that changed.
+        """
+        rows = self.db.execute(
+            f"SELECT id, path, file, la_code, period, collection, outcome, status, message, outcome_message, received_at "
+            f"FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
+            "ORDER BY collection, la_code, period, received_at, path",
+            VALIDATED,
+        ).fetchall()
+        changes = []
+        groups: dict[tuple, list[sqlite3.Row]] = {}
+        for row in rows:
+            groups.setdefault((row["collection"], row["la_code"], row["period"]), []).append(row)
+        for group in groups.values():
+            latest = group[-1]
+            for row in group:
+                if row is latest:
+                    status, message = row["outcome"], row["outcome_message"]
+                else:
+                    status, message = "superseded", _superseded_message(latest)
+                if (status, message) != (row["status"], row["message"]):
+                    changes.append((row["id"], status, message))
+        with self.transaction() as db:
+            for submission_id, status, message in changes:
+                db.execute("UPDATE submissions SET status = ?, message = ? WHERE id = ?", (status, message, submission_id))
+        return changes
+
+    def tied_returns(self) -> list[tuple[str, str, str]]:
+        """Authority, period and time of returns received at exactly the same moment."""
+        rows = self.db.execute(
+            f"SELECT la_code, period, received_at, COUNT(*) AS n FROM submissions "
+            f"WHERE outcome IN ({','.join('?' * len(VALIDATED))}) GROUP BY collection, la_code, period, received_at HAVING n > 1",
+            VALIDATED,
+        ).fetchall()
+        return [(r["la_code"], r["period"], r["received_at"]) for r in rows]
+
+    def frame(self, sql: str, params: tuple = ()) -> pd.DataFrame:
+        return pd.read_sql_query(sql, self.db, params=params)
+
+    def submissions(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
+        where, params = _where(collection=collection, period=period, alias="")
+        return self.frame(f"SELECT * FROM submissions {where} ORDER BY id", params)
+
+    def values_in_use(self, collection: str, period: str | None = None) -> pd.DataFrame:
+        """Values of the returns in use (accepted, with or without warnings), with their source file."""
+        where, params = _where(collection=collection, period=period, alias="s.")
+        status = f"s.status IN ({','.join('?' * len(IN_USE))})"
+        where = f"{where} AND {status}" if where else f"WHERE {status}"
+        return self.frame(
+            'SELECT v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number, v.rating, '
+            "v.comment, v.sheet, v.cell, v.derived, s.sha256, s.file, s.id AS submission_id "
+            f'FROM "values" v JOIN submissions s ON s.id = v.submission_id {where} '
+            "ORDER BY v.period, v.la_code, v.section_id, v.row_number, v.rowid",
+            params + IN_USE,
+        )
+
+    def issues(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
+        where, params = _where(collection=collection, period=period, alias="s.")
+        return self.frame(
+            "SELECT s.sha256, i.la_code, i.period, i.severity, i.field_id, i.sheet, i.cell, i.rule, i.message, "
+            "s.file, s.status, s.id AS submission_id "
+            f"FROM issues i JOIN submissions s ON s.id = i.submission_id {where} ORDER BY s.id, i.rowid",
+            params,
+        )
+
+    def periods(self, collection: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT period FROM submissions WHERE collection = ? AND period IS NOT NULL", (collection,)
+        ).fetchall()
+        return sorted(r[0] for r in rows)
+
+    def previous_values(self, collection: str, la_code: str, period: str) -> dict[str, float]:
+        """The numbers in use for an authority and period, for plausibility checks against them."""
+        frame = self.values_in_use(collection, period)
+        frame = frame[(frame.la_code == la_code) & frame.number.notna()]
+        return dict(zip(frame.field_id, frame.number))
+
+    def runs(self) -> pd.DataFrame:
+        return self.frame("SELECT * FROM runs ORDER BY id")
+
+
+def _where(collection: str | None, period: str | None, alias: str) -> tuple[str, tuple]:
+    clauses, params = [], []
+    if collection:
+        clauses.append(f"{alias}collection = ?")
+        params.append(collection)
+    if period:
+        clauses.append(f"{alias}period = ?")
+        params.append(period)
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def _superseded_message(latest: sqlite3.Row) -> str:
+    return (
+        f"Replaced by a later return for the same authority and period ({latest['file']}, "
+        f"received {latest['received_at'][:16].replace('T', ' ')}): nothing to do."
+    )
