@@ -1,0 +1,232 @@
+"""What every workbook the tool writes has in common: safe options, atomic saves, formats by unit.
+
+The master workbook, the feedback workbooks and the borough profiles all go
+through here, so that text a borough typed is always written as text (never a
+formula or a link), an over-long comment is cut with a visible marker instead
+of being dropped, and an interrupted run leaves the last good file in place.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import warnings
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any, Callable
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+EXCEL_CELL_LIMIT = 32_767
+SHEET_NAME_LIMIT = 31
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "in_memory": True,
+    "remove_timezone": True,
+    "default_date_format": "dd/mm/yyyy",
+}
+
+NUMBER_FORMATS: dict[str, str] = {
+    "count": "#,##0",
+    "percentage": '0.0"%"',
+    "rate_per_10000": "#,##0.0",
+    "number": "#,##0.0",
+    "date": "dd/mm/yyyy",
+    "text": "@",
+    "yes_no": "@",
+    "choice": "@",
+}
+
+
+class WorkbookWriteError(RuntimeError):
+    """xlsxwriter refused something (it says so only with a warning); the file was not replaced."""
+
+
+def new_workbook(path_or_buffer: str | Path | IO[bytes]) -> xlsxwriter.Workbook:
+    """A workbook that writes text as text: no formulas, links or numbers guessed from strings."""
+    target = str(path_or_buffer) if isinstance(path_or_buffer, Path) else path_or_buffer
+    return xlsxwriter.Workbook(target, dict(WORKBOOK_OPTIONS))
+
+
+def save_atomically(build: Callable[[xlsxwriter.Workbook], None], path: Path) -> Path:
+    """Build a workbook into a temporary file beside `path`, then move it into place.
+
+    Anything xlsxwriter would only warn about (a string cut, a chart inserted
+    twice, a validation list too long) is raised as `WorkbookWriteError`, and
+    the previous file at `path` stays untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)
+    os.close(handle)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", module=r"xlsxwriter(\.|$)")
+            try:
+                workbook = new_workbook(temporary)
+                build(workbook)
+                workbook.close()
+            except UserWarning as problem:
+                raise WorkbookWriteError(f"{path.name} was not written: {problem}") from problem
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def number_format(unit: str) -> str:
+    """The Excel number format for a spec unit; percentages are stored 0-100 and shown with a % sign."""
+    return NUMBER_FORMATS.get(unit, "General")
+
+
+def cell_text(value: Any) -> str:
+    """Text for a cell, cut to Excel's 32,767-character limit with a marker saying how much is hidden.
+
+    Excel counts UTF-16 units, so an emoji takes two of the 32,767.
+    """
+    text = "" if value is None else str(value)
+    if _utf16_length(text) <= EXCEL_CELL_LIMIT:
+        return text
+    hidden = 0
+    while True:
+        marker = f"… [cut: {hidden:,} characters not shown]"
+        kept = _utf16_prefix(text, EXCEL_CELL_LIMIT - _utf16_length(marker))
+        if len(text) - len(kept) == hidden:
+            return kept + marker
+        hidden = len(text) - len(kept)
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _utf16_prefix(text: str, units: int) -> str:
+    """The longest start of `text` that fits in `units` UTF-16 units without splitting a character."""
+    encoded = text.encode("utf-16-le", "surrogatepass")[: 2 * units]
+    if len(encoded) >= 2 and 0xD8 <= encoded[-1] <= 0xDB:
+        encoded = encoded[:-2]
+    return encoded.decode("utf-16-le", "surrogatepass")
+
+
+def is_blank(value: Any) -> bool:
+    """None, NaN, pandas NA and empty text all mean 'nothing to show'."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str):
+        return value == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def write_value(worksheet: Worksheet, row: int, col: int, value: Any, cell_format: Format | None = None) -> None:
+    """Write a number as a number, a date as a date, anything else as literal text; blanks stay blank.
+
+    Text is written with `write_string`, so `=HYPERLINK(...)` or `@SUM(...)`
+    typed by a borough reads back exactly as typed.
+    """
+    if is_blank(value):
+        result = worksheet.write_blank(row, col, None, cell_format)
+    elif isinstance(value, bool):
+        result = worksheet.write_string(row, col, "Yes" if value else "No", cell_format)
+    elif isinstance(value, (int, float)):
+        number = float(value)
+        if math.isinf(number):
+            result = worksheet.write_blank(row, col, None, cell_format)
+        else:
+            result = worksheet.write_number(row, col, number, cell_format)
+    elif isinstance(value, (datetime, date)):
+        result = worksheet.write_datetime(row, col, value, cell_format)
+    elif hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return write_value(worksheet, row, col, value.item(), cell_format)
+    else:
+        result = worksheet.write_string(row, col, cell_text(value), cell_format)
+    if result is not None and result < 0:
+        raise WorkbookWriteError(f"could not write cell ({row}, {col}) of sheet '{worksheet.name}' (code {result})")
+
+
+def sheet_name(title: str, taken: set[str] | None = None) -> str:
+    """A legal, unique sheet name (31 characters at most, none of []:*?/\\), added to `taken`."""
+    taken = taken if taken is not None else set()
+    base = SHEET_NAME_FORBIDDEN.sub("-", title).strip("' ") or "Sheet"
+    base = base[:SHEET_NAME_LIMIT].rstrip()
+    name, n = base, 2
+    while name.lower() in {t.lower() for t in taken}:
+        suffix = f" ({n})"
+        name = base[: SHEET_NAME_LIMIT - len(suffix)].rstrip() + suffix
+        n += 1
+    taken.add(name)
+    return name
+
+
+def set_print_layout(worksheet: Worksheet, header: str, repeat_rows: tuple[int, int] | None = None) -> None:
+    """Landscape A4, fitted to the page width, with `header` at the top of every page and page numbers below.
+
+    `header` is plain text: ampersands are doubled so Excel does not read them as codes.
+    """
+    worksheet.set_landscape()
+    worksheet.set_paper(9)
+    worksheet.fit_to_pages(1, 0)
+    worksheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    worksheet.set_header(f"&L&8{header.replace('&', '&&')[:200]}")
+    worksheet.set_footer("&R&8Page &P of &N")
+    if repeat_rows:
+        worksheet.repeat_rows(*repeat_rows)
+
+
+class Formats:
+    """Formats made once per workbook and shared by every sheet that needs them."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.workbook = workbook
+        self._made: dict[tuple, Format] = {}
+
+    def get(self, **properties: Any) -> Format:
+        key = tuple(sorted(properties.items()))
+        if key not in self._made:
+            self._made[key] = self.workbook.add_format(properties)
+        return self._made[key]
+
+    def unit(self, unit: str, **properties: Any) -> Format:
+        return self.get(num_format=number_format(unit), **properties)
+
+    @property
+    def title(self) -> Format:
+        return self.get(bold=True, font_size=14)
+
+    @property
+    def subtitle(self) -> Format:
+        return self.get(bold=True, font_size=11)
+
+    @property
+    def header(self) -> Format:
+        return self.get(bold=True, text_wrap=True, valign="top", bg_color="#D9E1F2", border=1)
+
+    @property
+    def text(self) -> Format:
+        return self.get(text_wrap=False, valign="top")
+
+    @property
+    def wrap(self) -> Format:
+        return self.get(text_wrap=True, valign="top")
+
+    @property
+    def note(self) -> Format:
+        return self.get(italic=True, font_color="#404040", text_wrap=True, valign="top")
+
+    @property
+    def link(self) -> Format:
+        return self.get(font_color="#0563C1", underline=1)
