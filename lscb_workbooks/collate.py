@@ -1,0 +1,269 @@
+"""Collation: take in whatever arrived, keep every file, check each return, store it, report.
+
+One command for the project officer. A bad file costs that file a row in the
+ledger with a message saying what to do, never the run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .config import signing_key
+from .intake.archive import Archive
+from .intake.inbox import Received, containers, walk_inbox
+from .intake.reader import Workbook, read_workbooks
+from .intake.safety import Unreadable, check_workbook_bytes
+from .spec.load import load_spec
+from .spec.models import Spec
+from .spec.register import Register, load_register
+from .store.db import Checked, IssueRecord, Store, Submission
+from .validation.extract import ReturnData, extract
+from .validation.identity import Identified, SpecLibrary, identify
+from .validation.schema import ReturnSchema, validate_tables
+
+STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate", "unreadable", "ignored")
+Progress = Callable[[Sequence, str], Iterable]
+
+
+@dataclass
+class CollationReport:
+    """What a run did: for the one-screen summary and for the project officer's next step."""
+
+    out_dir: Path
+    store_path: Path
+    collection: str
+    period: str | None
+    new_files: int
+    already_seen: int
+    statuses: Counter
+    missing: list[str]
+    master: Path | None = None
+    feedback: list[Path] = field(default_factory=list)
+    profiles: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def no_progress(items: Sequence, label: str) -> Iterable:
+    return items
+
+
+def default_store_path(out_dir: Path) -> Path:
+    return out_dir / "store.sqlite"
+
+
+def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collection: str = "dataset",
+            period: str | None = None, suppress: bool = False, key: bytes | None = None,
+            register: Register | None = None, progress: Progress = no_progress) -> CollationReport:
+    """Take in every file under `inbox`, check and store the new ones, and write the outputs into `out_dir`."""
+    spec = load_spec(collection)
+    register = register or load_register()
+    store = Store(store_path or default_store_path(out_dir))
+    try:
+        run_id = store.start_run(_now(), "collate", str(inbox))
+        archive = Archive(store.path.parent / "archive")
+        for _, data in containers(inbox):
+            archive.keep(data)
+        received = list(walk_inbox(inbox))
+        new = [r for r in received if not store.known(r.path, r.sha256)]
+        for item in new:
+            archive.keep(item.data)
+        new.sort(key=lambda r: (received_at(r), r.path))
+        check_and_store(new, store, register, key or signing_key(), run_id, progress)
+        notes = [f"Returns for authority {la} and period {p} were received at the same moment ({t}); "
+                 "the one later in file order was used." for la, p, t in store.tied_returns()]
+        store.finish_run(run_id, f"{len(new)} new file(s)")
+        report = write_outputs(store, spec, register, out_dir, period, suppress)
+        report.new_files, report.already_seen, report.notes = len(new), len(received) - len(new), notes
+        return report
+    finally:
+        store.close()
+
+
+def received_at(item: Received) -> str:
+    moment = item.sent_at or item.modified_at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def check_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
+                    progress: Progress = no_progress) -> None:
+    """Check each new file and store it; returns are validated a period at a time, oldest first,
+    so that each can be compared with the same authority's previous period."""
+    specs = SpecLibrary()
+    to_read: dict[str, Received] = {}
+    seen: dict[str, Received] = {}
+    for index, item in enumerate(progress(items, "Checking files")):
+        submission = _submission(item, run_id)
+        earlier = seen.get(item.sha256) or store.first_receipt_of(item.sha256)
+        if item.kind != "workbook":
+            store.add(Checked(_with(submission, "ignored", item.note or f"{item.name} is not a return: nothing to do.")))
+        elif earlier is not None:
+            store.add(Checked(_with(submission, "duplicate", _duplicate_message(earlier))))
+        elif problem := check_workbook_bytes(item.name, item.data):
+            store.add(Checked(_with(submission, "unreadable", problem.message)))
+        else:
+            to_read[str(index)] = item
+            seen[item.sha256] = item
+    workbooks = read_workbooks((k, to_read[k].data) for k in to_read) if to_read else {}
+    returns: list[tuple[Submission, ReturnData]] = []
+    for k, item in to_read.items():
+        result = workbooks.get(k) or Unreadable("reader_crashed", "The file could not be read. Please save it again in Excel and resend it.")
+        submission = _submission(item, run_id)
+        if isinstance(result, Unreadable):
+            store.add(Checked(_with(submission, "unreadable", result.message)))
+            continue
+        outcome = _identify_and_read(result, specs, register, key)
+        if isinstance(outcome, IssueRecord):
+            submission.la_code, submission.period = outcome.la_code, outcome.period
+            store.add(Checked(_with(submission, "rejected", outcome.message, errors=1), issues=[outcome]))
+            continue
+        identified, data = outcome
+        _stamp(submission, identified)
+        returns.append((submission, data))
+    _validate_by_period(returns, store)
+
+
+def _identify_and_read(workbook: Workbook, specs: SpecLibrary, register: Register,
+                       key: bytes) -> IssueRecord | tuple[Identified, ReturnData]:
+    identified = identify(workbook, specs, register, key)
+    if isinstance(identified, IssueRecord):
+        return identified
+    try:
+        return identified, extract(identified, workbook)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        return IssueRecord("error", "unreadable_layout",
+                           f"The return's layout could not be read ({type(exc).__name__}). Please copy your figures "
+                           "into a fresh copy of the template you were sent, and send that.")
+
+
+def _validate_by_period(returns: list[tuple[Submission, ReturnData]], store: Store) -> None:
+    schemas: dict[str, ReturnSchema] = {}
+    periods = sorted({(d.period.sort_key(), str(d.period)) for _, d in returns})
+    for _, period in periods:
+        batch = [(s, d) for s, d in returns if str(d.period) == period]
+        by_spec: dict[str, list[ReturnData]] = {}
+        for submission, data in batch:
+            data.previous = store.previous_values(data.spec.id, data.la_code, str(data.period.previous()))
+            by_spec.setdefault(data.spec.id, []).append(data)
+        for spec_id, datas in by_spec.items():
+            spec = datas[0].spec
+            checkable = [d for d in datas if not d.is_blank]
+            schemas.setdefault(spec_id, ReturnSchema(spec)).validate(checkable)
+            validate_tables(spec, checkable)
+        for submission, data in batch:
+            store.add(_judge(submission, data))
+        store.settle_statuses()
+
+
+def _judge(submission: Submission, data: ReturnData) -> Checked:
+    if data.is_blank:
+        issue = IssueRecord("error", "blank_return",
+                            "The return is blank: no figures were entered. Please fill it in and send it again.")
+        return Checked(_with(submission, "rejected", issue.message, errors=1), issues=[issue])
+    errors = sum(i.severity == "error" for i in data.issues)
+    warnings = len(data.issues) - errors
+    figures = sum(1 for f, c in data.form.items() if not data.spec.fields[f].derived and c.parsed.text is not None)
+    if errors:
+        status = "rejected"
+        message = (f"Rejected: {_plural(errors, 'error')}" + (f" and {_plural(warnings, 'warning')}" if warnings else "")
+                   + ". Please correct them (the feedback workbook lists each cell) and send the whole return again.")
+    elif warnings:
+        status = "accepted_with_warnings"
+        message = (f"Accepted with {_plural(warnings, 'warning')}: {figures} figures read. Please check the figures "
+                   "listed in the feedback workbook; reply if they are right, or send a corrected return.")
+    else:
+        status, message = "accepted", f"Accepted: {figures} figures read, no problems. Nothing to do."
+    return Checked(_with(submission, status, message, errors=errors, warnings=warnings),
+                   values=data.value_records(), issues=data.issues)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _submission(item: Received, run_id: int) -> Submission:
+    return Submission(
+        path=item.path, file=item.name, sha256=item.sha256, source=item.source, sender=item.sender,
+        sent_at=item.sent_at.isoformat(timespec="seconds") if item.sent_at else None,
+        modified_at=item.modified_at.isoformat(timespec="seconds"),
+        received_at=received_at(item), received_basis="email sent date" if item.sent_at else "file modified time",
+        outcome="", message="", run_id=run_id,
+    )
+
+
+def _with(submission: Submission, outcome: str, message: str, errors: int = 0, warnings: int = 0) -> Submission:
+    submission.outcome, submission.message = outcome, message
+    submission.errors, submission.warnings = errors, warnings
+    return submission
+
+
+def _stamp(submission: Submission, identified: Identified) -> None:
+    identity = identified.identity
+    submission.collection = identity["collection"]
+    submission.la_code = identity["la_code"]
+    submission.period = identity["period"]
+    submission.spec_version = identity.get("spec_version")
+    submission.template_version = identity.get("template_version")
+
+
+def _duplicate_message(earlier) -> str:
+    name = earlier.name if isinstance(earlier, Received) else earlier["file"]
+    where = earlier.path if isinstance(earlier, Received) else earlier["path"]
+    return (f"Identical to {name} already received ({where}); this copy was not counted again. Nothing to do.")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def choose_period(store: Store, spec: Spec, period: str | None) -> str | None:
+    if period:
+        return period
+    periods = store.periods(spec.id)
+    return periods[-1] if periods else None
+
+
+def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
+                  suppress: bool = False) -> CollationReport:
+    """The ledgers as CSV, the master workbook, and feedback and profile workbooks."""
+    from .outputs.comparison import compare_period
+    from .outputs.csv_export import write_csv
+    from .outputs.feedback import write_feedback
+    from .outputs.master import write_master
+    from .outputs.profiles import write_profiles
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    period = choose_period(store, spec, period)
+    submissions = store.submissions()
+    write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
+    write_csv(store.values_in_use(spec.id, period), out_dir / "values.csv", VALUE_COLUMNS)
+    write_csv(store.issues(), out_dir / "issues.csv", ISSUE_COLUMNS)
+    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
+                             Counter(submissions.status), missing_authorities(store, spec, register, period))
+    if period:
+        report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress)
+        report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
+        comparison = compare_period(spec, register, store.values_in_use(spec.id, period), period)
+        report.profiles = write_profiles(comparison, out_dir / "profiles")
+    return report
+
+
+def missing_authorities(store: Store, spec: Spec, register: Register, period: str | None) -> list[str]:
+    if not period:
+        return [a.la_code for a in register]
+    frame = store.submissions(spec.id, period)
+    returned = set(frame.la_code.dropna())
+    return [a.la_code for a in register if a.la_code not in returned]
+
+
+SUBMISSION_COLUMNS = ("file", "sha256", "source", "la_code", "period", "status", "message", "path", "sender",
+                      "received_at", "received_basis", "collection", "template_version", "errors", "warnings")
+VALUE_COLUMNS = ("la_code", "period", "field_id", "value", "rating", "comment", "sheet", "cell", "sha256",
+                 "section_id", "row_number", "derived", "file")
+ISSUE_COLUMNS = ("sha256", "la_code", "severity", "field_id", "sheet", "cell", "rule", "message", "period",
+                 "file", "status")

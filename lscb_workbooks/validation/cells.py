@@ -1,0 +1,116 @@
+"""Reading what a coordinator typed: tolerant where the meaning is clear, strict where it is not.
+
+`" 12 "` and `"1,234"` are numbers; `"45%"` in a percentage is 45; `"n/a"`, `"-"` or
+`"see note"` in a count is a problem naming the cell, never a silent zero or blank.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from ..spec.models import Field
+
+NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A cell's value as stored: text as received, the number where there is one, or why not."""
+
+    text: str | None
+    number: float | None = None
+    problem: str | None = None
+
+    @property
+    def blank(self) -> bool:
+        return self.text is None and self.problem is None
+
+
+BLANK = Parsed(None)
+
+
+def parse_cell(raw: object, field: Field) -> Parsed:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return BLANK
+    if isinstance(raw, float) and math.isnan(raw):
+        return BLANK
+    if field.numeric:
+        return _parse_number(raw, field)
+    if field.unit in ("yes_no", "choice"):
+        return _parse_choice(raw, field)
+    if field.unit == "date":
+        return _parse_date(raw)
+    return Parsed(_as_text(raw))
+
+
+def _parse_number(raw: object, field: Field) -> Parsed:
+    if isinstance(raw, bool):
+        return Parsed(str(raw), problem=f"{_quote(raw)} is not a number")
+    if isinstance(raw, (int, float)):
+        return Parsed(_number_text(float(raw)), float(raw))
+    if isinstance(raw, (datetime, date, time)):
+        return Parsed(_as_text(raw), problem=f"{_quote(raw)} is a date, not a number")
+    text = str(raw).strip()
+    candidate = text.replace("\u00a0", "").replace(" ", "")
+    if field.unit == "percentage" and candidate.endswith("%"):
+        candidate = candidate[:-1]
+    if NUMBER.match(candidate):
+        number = float(candidate.replace(",", ""))
+        return Parsed(_number_text(number), number)
+    return Parsed(text, problem=f"{_quote(text)} is not a number")
+
+
+def _parse_choice(raw: object, field: Field) -> Parsed:
+    text = _as_text(raw).strip()
+    aliases = {o.lower(): o for o in field.options}
+    if field.unit == "yes_no":
+        aliases.update({"y": "Yes", "n": "No", "true": "Yes", "false": "No"})
+    return Parsed(aliases.get(text.lower(), text))
+
+
+def _parse_date(raw: object) -> Parsed:
+    if isinstance(raw, datetime):
+        return Parsed(raw.date().isoformat())
+    if isinstance(raw, date):
+        return Parsed(raw.isoformat())
+    text = _as_text(raw).strip()
+    for pattern in DATE_FORMATS:
+        try:
+            return Parsed(datetime.strptime(text, pattern).date().isoformat())
+        except ValueError:
+            continue
+    return Parsed(text, problem=f"{_quote(text)} is not a date")
+
+
+def _as_text(raw: object) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, datetime) and raw.time() == time(0):
+        return raw.date().isoformat()
+    return str(raw)
+
+
+def _number_text(number: float) -> str:
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _quote(raw: object) -> str:
+    text = str(raw)
+    return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
+
+
+def column_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while col:
+        col, remainder = divmod(col - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def a1(row: int, col: int) -> str:
+    return f"{column_letter(col)}{row}"

@@ -1,0 +1,156 @@
+"""Read every field of an identified return into values, each traced to its sheet and cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..intake.reader import Workbook
+from ..spec.models import Field, Spec
+from ..spec.periods import Period, parse_period
+from ..store.db import IssueRecord, ValueRecord
+from .cells import BLANK, Parsed, parse_cell
+from .identity import Identified
+from .locate import CellRef, value_at
+
+
+@dataclass
+class FieldCells:
+    parsed: Parsed
+    where: CellRef
+    rating: str = ""
+    comment: str = ""
+
+
+@dataclass
+class TableRow:
+    number: int
+    values: dict[str, Parsed]
+    where: dict[str, CellRef]
+
+
+@dataclass
+class ReturnData:
+    """One return's values as read, before the spec's rules are applied to them."""
+
+    spec: Spec
+    la_code: str
+    period: Period
+    form: dict[str, FieldCells] = field(default_factory=dict)
+    tables: dict[str, list[TableRow]] = field(default_factory=dict)
+    issues: list[IssueRecord] = field(default_factory=list)
+    previous: dict[str, float] = field(default_factory=dict)
+
+    def number(self, field_id: str) -> float | None:
+        cells = self.form.get(field_id)
+        return cells.parsed.number if cells else None
+
+    def derived_value(self, f: Field) -> float | None:
+        return f.parsed_expression.evaluate({n: self.number(n) for n in f.parsed_expression.names})
+
+    @property
+    def is_blank(self) -> bool:
+        typed = [c for f, c in self.form.items() if not self.spec.fields[f].derived and not c.parsed.blank]
+        return not typed and not any(self.tables.values())
+
+    def value_records(self) -> list[ValueRecord]:
+        records = []
+        for field_id, cells in self.form.items():
+            f = self.spec.fields[field_id]
+            parsed = Parsed(*_derived_text(self.derived_value(f))) if f.derived else cells.parsed
+            records.append(ValueRecord(
+                la_code=self.la_code, period=str(self.period), section_id=self.spec.section_of(field_id).id,
+                field_id=field_id, value=parsed.text, number=parsed.number, rating=cells.rating,
+                comment=cells.comment, sheet=cells.where.sheet, cell=cells.where.a1, derived=f.derived,
+            ))
+        for section_id, rows in self.tables.items():
+            for row in rows:
+                for column_id, parsed in row.values.items():
+                    records.append(ValueRecord(
+                        la_code=self.la_code, period=str(self.period), section_id=section_id,
+                        row_number=row.number, field_id=column_id, value=parsed.text, number=parsed.number,
+                        sheet=row.where[column_id].sheet, cell=row.where[column_id].a1,
+                    ))
+        return records
+
+
+def _derived_text(number: float | None) -> tuple[str | None, float | None]:
+    if number is None:
+        return None, None
+    rounded = round(number, 6)
+    return (str(int(rounded)) if float(rounded).is_integer() else repr(rounded)), rounded
+
+
+def extract(identified: Identified, workbook: Workbook) -> ReturnData:
+    spec = identified.spec
+    data = ReturnData(spec, identified.identity["la_code"], parse_period(identified.identity["period"]))
+    sheets = {s.title: s for s in workbook.sheets}
+    for f in spec.form_fields:
+        row = identified.located.form[f.id]
+        raw = value_at(sheets[row.value.sheet], row.value.row, row.value.col)
+        parsed = BLANK if f.derived else _read_input(raw, f, row.value, workbook, data.issues)
+        data.form[f.id] = FieldCells(
+            parsed=parsed,
+            where=row.value,
+            rating=_plain(sheets, row.rating) if row.rating and not f.derived else "",
+            comment=_plain(sheets, row.comment) if row.comment and not f.derived else "",
+        )
+    for section in spec.sections:
+        if section.kind == "table":
+            block = identified.located.tables[tuple(sorted(f.id for f in section.fields))]
+            data.tables[section.id] = _read_table(section.fields, block, sheets, workbook, data.issues)
+    return data
+
+
+def _read_input(raw: object, f: Field, where: CellRef, workbook: Workbook, issues: list[IssueRecord]) -> Parsed:
+    has_cached = workbook.formulas.get(where.sheet, {}).get(where.a1)
+    if has_cached is False or (has_cached and raw is None):
+        issues.append(cell_issue("error", "formula_without_result", f, where,
+                                 "holds a formula but no saved result, so its value cannot be read. "
+                                 "Type the figure itself, not a formula."))
+        return Parsed(None, problem="formula")
+    parsed = parse_cell(raw, f)
+    if has_cached:
+        issues.append(cell_issue("warning", "formula_in_input", f, where,
+                                 f"holds a formula; its result {parsed.text} was used. Please type the figure "
+                                 "itself next time so that it cannot change."))
+    if parsed.problem:
+        issues.append(cell_issue("error", "not_a_number" if f.numeric else "not_a_date", f, where,
+                                 f"{parsed.problem}. {_type_advice(f)}"))
+    return parsed
+
+
+def _type_advice(f: Field) -> str:
+    if f.numeric:
+        return ("Enter 0 if there were none, or leave it blank, choose 'Not available' under Data quality "
+                "and explain in the comment.")
+    return "Enter the date as a date, for example 31/03/2027."
+
+
+def _read_table(fields, block, sheets, workbook: Workbook, issues: list[IssueRecord]) -> list[TableRow]:
+    rows = []
+    sheet = sheets[block.sheet]
+    for number, row in enumerate(block.data_rows, start=1):
+        where = {f.id: CellRef(block.sheet, row, block.columns[f.id]) for f in fields}
+        raws = {f.id: value_at(sheet, row, block.columns[f.id]) for f in fields}
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in raws.values()):
+            continue
+        values = {f.id: _read_input(raws[f.id], f, where[f.id], workbook, issues) for f in fields}
+        rows.append(TableRow(number, values, where))
+    return rows
+
+
+def _plain(sheets, where: CellRef) -> str:
+    value = value_at(sheets[where.sheet], where.row, where.col)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def cell_issue(severity: str, rule: str, f: Field, where: CellRef, what: str) -> IssueRecord:
+    """An issue whose message names the row, the indicator and the cell, as a coordinator sees them."""
+    return IssueRecord(
+        severity=severity, rule=rule, field_id=f.id, sheet=where.sheet, cell=where.a1,
+        message=f"Row {where.row}, '{f.label}' ({where.a1}, sheet '{where.sheet}'): {what}",
+    )

@@ -1,0 +1,160 @@
+"""Is this a genuine, current, unaltered return, and whose is it?
+
+One small check per concern, each with a message a coordinator can act on.
+Identity comes from the template's hidden identity sheet and its signature,
+never from the file name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..intake.reader import Workbook
+from ..spec.load import SpecError, load_spec
+from ..spec.models import Spec
+from ..spec.periods import PeriodError, parse_period
+from ..spec.register import Register
+from ..store.db import IssueRecord
+from ..templates.identity import IDENTITY_SHEET, SIGNATURE_KEY, signature_matches
+from .locate import Located, locate, value_at
+
+FRESH_TEMPLATE = "Please copy your figures into a fresh copy of the template you were sent, and send that."
+
+
+@dataclass
+class Identified:
+    """A return whose identity checks passed: its spec, authority, period and where its cells are."""
+
+    identity: dict[str, str]
+    spec: Spec
+    located: Located
+
+
+class SpecLibrary:
+    """Specs by collection id, loaded once per run."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, Spec | None] = {}
+
+    def get(self, collection: str) -> Spec | None:
+        if collection not in self._specs:
+            try:
+                self._specs[collection] = load_spec(collection) if collection.isidentifier() else None
+            except SpecError:
+                self._specs[collection] = None
+        return self._specs[collection]
+
+
+def read_identity(workbook: Workbook) -> dict[str, str] | None:
+    sheet = workbook.sheet(IDENTITY_SHEET)
+    if sheet is None:
+        return None
+    identity = {}
+    for row in range(1, len(sheet.rows) + 1):
+        key = value_at(sheet, row, 1)
+        if key is not None:
+            value = value_at(sheet, row, 2)
+            identity[str(key).strip()] = "" if value is None else str(value).strip()
+    return identity
+
+
+def identify(workbook: Workbook, specs: SpecLibrary, register: Register, key: bytes) -> Identified | IssueRecord:
+    identity = read_identity(workbook)
+    if identity is None:
+        return _fatal("not_a_return",
+                      "This file is not a return made from one of the project's templates (it has no identity "
+                      "sheet). Please fill in the template you were sent for your authority and send that back; "
+                      "do not copy its sheets into another workbook.")
+    located = locate(workbook)
+    checks: list[Callable[[], IssueRecord | None]] = [
+        lambda: check_signature(identity, located, key),
+        lambda: check_collection(identity, specs),
+        lambda: check_template_version(identity, specs.get(identity.get("collection", ""))),
+        lambda: check_authority(identity, register),
+        lambda: check_period(identity, specs.get(identity.get("collection", ""))),
+        lambda: check_structure(located, specs.get(identity.get("collection", ""))),
+    ]
+    for check in checks:
+        problem = check()
+        if problem:
+            if problem.rule != "altered_template":
+                problem.la_code = identity.get("la_code") or None
+                problem.period = identity.get("period") or None
+            return problem
+    return Identified(identity, specs.get(identity["collection"]), located)
+
+
+def check_signature(identity: dict[str, str], located: Located, key: bytes) -> IssueRecord | None:
+    if signature_matches(identity, located.signed_rows, key, identity.get(SIGNATURE_KEY, "")):
+        return None
+    return _fatal("altered_template",
+                  "This template has been altered: its identity, or the locked references, labels or units of "
+                  "its rows, no longer match the template that was sent out (or it was made by someone else's "
+                  f"copy of the tool). {FRESH_TEMPLATE}")
+
+
+def check_collection(identity: dict[str, str], specs: SpecLibrary) -> IssueRecord | None:
+    collection = identity.get("collection", "")
+    if specs.get(collection) is not None:
+        return None
+    return _fatal("unknown_collection",
+                  f"This return is for the collection '{collection}', which this project does not run. "
+                  "Please check with the project officer which template to use.")
+
+
+def check_template_version(identity: dict[str, str], spec: Spec | None) -> IssueRecord | None:
+    version = identity.get("template_version", "")
+    if spec is None or spec.accepts_template_version(version):
+        return None
+    return _fatal("old_template_version",
+                  f"This return was made from template version {version or '(none)'}, but the current version "
+                  f"is {spec.template_version}. Please download the current template and copy your figures "
+                  "across, then send it again.")
+
+
+def check_authority(identity: dict[str, str], register: Register) -> IssueRecord | None:
+    code = identity.get("la_code", "")
+    if register.by_code(code):
+        return None
+    return _fatal("unknown_authority",
+                  f"This return names authority code '{code}', which is not in the register of authorities. "
+                  "Please contact the project officer for the right template.")
+
+
+def check_period(identity: dict[str, str], spec: Spec | None) -> IssueRecord | None:
+    try:
+        period = parse_period(identity.get("period", ""))
+    except PeriodError as exc:
+        return _fatal("bad_period", f"{exc}. {FRESH_TEMPLATE}")
+    if spec and spec.period_type not in ("any", period.kind):
+        return _fatal("bad_period", f"This collection is returned by {spec.period_type}, not by {period.kind}.")
+    return None
+
+
+def check_structure(located: Located, spec: Spec | None) -> IssueRecord | None:
+    if spec is None:
+        return None
+    if located.duplicates:
+        field_id, first, second = located.duplicates[0]
+        return _fatal("duplicate_row",
+                      f"The row for '{_label(spec, field_id)}' ({field_id}) appears twice (cells {first} and "
+                      f"{second}), so it is not clear which figure is meant. {FRESH_TEMPLATE}")
+    missing = [f for s in spec.sections if s.kind == "form" for f in s.fields if f.id not in located.form]
+    if missing:
+        names = "; ".join(f"{f.label} ({f.id})" for f in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        return _fatal("missing_rows", f"Rows are missing from the return: {names}{more}. {FRESH_TEMPLATE}")
+    for section in spec.sections:
+        if section.kind == "table" and tuple(sorted(f.id for f in section.fields)) not in located.tables:
+            return _fatal("missing_table", f"The '{section.title}' sheet is missing or has been changed. {FRESH_TEMPLATE}")
+    return None
+
+
+def _label(spec: Spec, field_id: str) -> str:
+    field = spec.fields.get(field_id)
+    return field.label if field else field_id
+
+
+def _fatal(rule: str, message: str) -> IssueRecord:
+    return IssueRecord(severity="error", rule=rule, message=message)

@@ -1,0 +1,264 @@
+"""Pandera schemas built from the spec, never by hand, and their failures turned into issues.
+
+All returns of a run are checked together (one row per return), lazily, so that
+every problem is reported at once and checking 400 returns costs one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..spec.models import Field, Rule, Spec
+from ..store.db import IssueRecord
+from .extract import ReturnData, TableRow, cell_issue
+from .locate import CellRef
+
+RATING = "__rating"
+BAD = "__bad"
+PREVIOUS = "__previous"
+WINDOW_START, WINDOW_END = "__window_start", "__window_end"
+
+
+@dataclass(frozen=True)
+class CheckMeaning:
+    """What a pandera check means to a coordinator: its rule, severity and how to say it went wrong."""
+
+    rule: str
+    severity: str
+    field_id: str
+    explain: Callable[[ReturnData, object], str]
+    related: tuple[str, ...] = ()
+
+
+def column_for(f: Field) -> tuple[pa.Column, list[CheckMeaning]]:
+    """The pandera column of a field: its type, bounds, whole numbers, choices and text length."""
+    checks: list[tuple[pa.Check, CheckMeaning]] = []
+    lo, hi = f.lower_bound, f.upper_bound
+    if f.numeric and lo is not None:
+        checks.append((pa.Check.ge(lo), CheckMeaning("below_minimum", "error", f.id, lambda d, v: (
+            f"{_number(v)} is less than {_number(lo)}. "
+            + ("Counts cannot be negative." if f.unit == "count" and lo == 0 else "Please check the figure.")))))
+    if f.numeric and hi is not None:
+        checks.append((pa.Check.le(hi), CheckMeaning("above_maximum", "error", f.id, lambda d, v: (
+            f"{_number(v)} is more than the most allowed, {_number(hi)}. Please check the figure."))))
+    if f.whole_number:
+        checks.append((pa.Check(lambda s: s.isna() | (s % 1 == 0), name="whole_number"), CheckMeaning(
+            "not_whole_number", "error", f.id, lambda d, v: f"{_number(v)} is not a whole number. Counts are whole numbers.")))
+    if f.options:
+        checks.append((pa.Check.isin(list(f.options)), CheckMeaning("not_a_choice", "error", f.id, lambda d, v: (
+            f"'{v}' is not one of the choices ({', '.join(f.options)}). Pick one from the list."))))
+    if f.unit == "text":
+        checks.append((pa.Check.str_length(max_value=f.max_length), CheckMeaning("text_too_long", "error", f.id, lambda d, v: (
+            f"the text is {len(str(v)):,} characters long; the most allowed is {f.max_length:,}. Please shorten it."))))
+    column = pa.Column(float if f.numeric else None, nullable=not f.required, checks=[c for c, _ in checks])
+    return column, [m for _, m in checks]
+
+
+class ReturnSchema:
+    """The pandera schema of one collection's forms, with the meaning of each check."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.column_meanings: dict[tuple[str, int], CheckMeaning] = {}
+        self.frame_meanings: list[CheckMeaning] = []
+        columns = {f.id: self._form_column(f) for f in spec.form_fields if not f.derived}
+        frame_checks = [self._required_check(f) for f in spec.form_fields if f.required and not f.derived]
+        frame_checks += [self._rule_check(r) for r in spec.all_rules]
+        frame_checks += [self._date_window_check(f) for f in spec.form_fields if f.unit == "date"]
+        frame_checks += [self._plausibility_check(f) for f in spec.form_fields if f.unit == "count" and not f.derived]
+        ratings = {
+            f"{f.id}{RATING}": pa.Column(None, nullable=True, checks=[pa.Check.isin(spec.ratings + [""])])
+            for f in spec.form_fields if self._rated(f)
+        }
+        for f in spec.form_fields:
+            if self._rated(f):
+                self.column_meanings[(f"{f.id}{RATING}", 0)] = CheckMeaning(
+                    "rating_choice", "error", f.id,
+                    lambda data, value: f"the data-quality rating '{value}' is not one of: {', '.join(spec.ratings)}. "
+                                        "Pick one from the list.")
+        self.schema = pa.DataFrameSchema({**columns, **ratings}, checks=frame_checks, strict=False, coerce=False)
+
+    def _form_column(self, f: Field) -> pa.Column:
+        """Form columns are nullable: whether a blank is allowed depends on the rating too."""
+        column, meanings = column_for(f)
+        for number, meaning in enumerate(meanings):
+            self.column_meanings[(f.id, number)] = meaning
+        return pa.Column(column.dtype, nullable=True, checks=column.checks)
+
+    def _rated(self, f: Field) -> bool:
+        return self.spec.section_of(f.id).rated and not f.derived
+
+    def _frame_check(self, check: Callable[[pd.DataFrame], pd.Series], name: str, meaning: CheckMeaning) -> pa.Check:
+        self.frame_meanings.append(meaning)
+        return pa.Check(check, name=name)
+
+    def _required_check(self, f: Field) -> pa.Check:
+        not_available = self.spec.not_available_rating
+
+        def answered(df: pd.DataFrame) -> pd.Series:
+            ok = df[f.id].notna() | df[f"{f.id}{BAD}"]
+            return ok | (df[f"{f.id}{RATING}"] == not_available) if self._rated(f) else ok
+
+        advice = (f"Enter the figure, or choose '{not_available}' under Data quality and say why in the comment."
+                  if self._rated(f) else "Please fill it in.")
+        return self._frame_check(answered, f"required:{f.id}", CheckMeaning(
+            "required", "error", f.id, lambda d, v: f"this is required but is empty. {advice}"))
+
+    def _rule_check(self, rule: Rule) -> pa.Check:
+        def within(df: pd.DataFrame) -> pd.Series:
+            total = df[rule.fields].sum(axis=1, min_count=len(rule.fields))
+            return ~(total > df[rule.limit])
+
+        return self._frame_check(within, f"rule:{rule.id}", CheckMeaning(
+            rule.id, rule.severity, rule.fields[0], lambda d, v: _rule_message(self.spec, rule, d),
+            related=(*rule.fields, rule.limit)))
+
+    def _date_window_check(self, f: Field) -> pa.Check:
+        def inside(df: pd.DataFrame) -> pd.Series:
+            return df[f.id].isna() | df[f"{f.id}{BAD}"] | ((df[f.id] >= df[WINDOW_START]) & (df[f.id] <= df[WINDOW_END]))
+
+        return self._frame_check(inside, f"date_window:{f.id}", CheckMeaning(
+            "date_outside_window", "error", f.id, lambda d, v, f=f: (
+                f"{d.form[f.id].parsed.text} is outside the dates this return can be signed off "
+                f"({d.period.sign_off_window[0]:%d/%m/%Y} to {d.period.sign_off_window[1]:%d/%m/%Y}). Please check the date.")))
+
+    def _plausibility_check(self, f: Field) -> pa.Check:
+        bounds = self.spec.plausibility
+
+        def plausible(df: pd.DataFrame) -> pd.Series:
+            now, before = df[f.id], df[f"{f.id}{PREVIOUS}"]
+            small = (now.fillna(0) < bounds.min_base) & (before.fillna(0) < bounds.min_base)
+            steady = (now <= before * bounds.max_ratio) & (now >= before / bounds.max_ratio)
+            return now.isna() | before.isna() | small | steady
+
+        return self._frame_check(plausible, f"plausible:{f.id}", CheckMeaning(
+            "implausible_change", "warning", f.id, lambda d, v, f=f: _change_message(d, f, bounds.max_ratio)))
+
+    def frame(self, returns: list[ReturnData]) -> pd.DataFrame:
+        rows = []
+        for data in returns:
+            row: dict[str, object] = {}
+            start, end = data.period.sign_off_window
+            row[WINDOW_START], row[WINDOW_END] = start.isoformat(), end.isoformat()
+            for f in self.spec.form_fields:
+                if f.derived:
+                    continue
+                cells = data.form[f.id]
+                row[f.id] = cells.parsed.number if f.numeric else cells.parsed.text
+                row[f"{f.id}{BAD}"] = cells.parsed.problem is not None
+                if self._rated(f):
+                    row[f"{f.id}{RATING}"] = cells.rating
+                row[f"{f.id}{PREVIOUS}"] = data.previous.get(f.id)
+            rows.append(row)
+        frame = pd.DataFrame(rows, index=pd.RangeIndex(len(rows)))
+        for f in self.spec.form_fields:
+            if f.numeric and not f.derived:
+                frame[f.id] = pd.to_numeric(frame[f.id], errors="coerce").astype(float)
+                frame[f"{f.id}{PREVIOUS}"] = pd.to_numeric(frame[f"{f.id}{PREVIOUS}"], errors="coerce").astype(float)
+        return frame
+
+    def validate(self, returns: list[ReturnData]) -> None:
+        """Adds an issue to each return for every failure pandera finds."""
+        if not returns:
+            return
+        try:
+            self.schema.validate(self.frame(returns), lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            self._record(errors.failure_cases, returns)
+
+    def _record(self, failures: pd.DataFrame, returns: list[ReturnData]) -> None:
+        failures = failures[failures["index"].notna()]
+        seen: set[tuple] = set()
+        for failure in failures.itertuples(index=False):
+            if failure.schema_context == "Column":
+                meaning = self.column_meanings.get((failure.column, int(failure.check_number)))
+            else:
+                meaning = self.frame_meanings[int(failure.check_number)]
+            if meaning is None:
+                continue
+            key = (int(failure.index), meaning.rule, meaning.field_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            data = returns[int(failure.index)]
+            where = data.form[meaning.field_id].where
+            f = self.spec.fields[meaning.field_id]
+            data.issues.append(cell_issue(meaning.severity, meaning.rule, f, where,
+                                          meaning.explain(data, failure.failure_case)))
+
+
+def validate_tables(spec: Spec, returns: list[ReturnData]) -> None:
+    """Each used row of each table: required columns filled, choices from the list, text within length."""
+    for section in (s for s in spec.sections if s.kind == "table"):
+        rows = [(data, row) for data in returns for row in data.tables.get(section.id, [])]
+        if not rows:
+            continue
+        columns, meanings = {}, {}
+        for f in section.fields:
+            columns[f.id], checks = column_for(f)
+            meanings.update({(f.id, number): meaning for number, meaning in enumerate(checks)})
+        frame = pd.DataFrame(
+            [{f.id: (row.values[f.id].number if f.numeric else row.values[f.id].text) for f in section.fields}
+             for _, row in rows]
+        )
+        for f in section.fields:
+            if f.numeric:
+                frame[f.id] = pd.to_numeric(frame[f.id], errors="coerce").astype(float)
+        try:
+            pa.DataFrameSchema(columns, strict=False).validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            _record_table(errors.failure_cases, rows, meanings, spec)
+
+
+def _record_table(failures: pd.DataFrame, rows: list[tuple[ReturnData, TableRow]],
+                  meanings: dict[tuple[str, int], CheckMeaning], spec: Spec) -> None:
+    failures = failures[failures["index"].notna()]
+    for failure in failures.itertuples(index=False):
+        data, row = rows[int(failure.index)]
+        f = spec.fields[failure.column]
+        where: CellRef = row.where[f.id]
+        if failure.check == "not_nullable":
+            what = f"this row is in use, so '{f.label}' is needed. Please fill it in, or clear the whole row."
+            rule = "required"
+        else:
+            meaning = meanings.get((failure.column, int(failure.check_number)))
+            if meaning is None:
+                continue
+            what, rule = meaning.explain(data, failure.failure_case), meaning.rule
+        issue = cell_issue("error", rule, f, where, what)
+        issue.message = f"Row {row.number} of '{spec.section_of(f.id).title}', " + issue.message.split(", ", 1)[1]
+        data.issues.append(issue)
+
+
+def _rule_message(spec: Spec, rule: Rule, data: ReturnData) -> str:
+    limit = spec.fields[rule.limit]
+    limit_cells = data.form[rule.limit]
+    parts = [data.form[f] for f in rule.fields]
+    total = sum(p.parsed.number or 0 for p in parts)
+    if len(rule.fields) == 1:
+        what = f"{_number(total)} is more than the {_number(limit_cells.parsed.number)} in '{limit.label}' ({limit_cells.where.a1})."
+    else:
+        names = " + ".join(f"{spec.fields[f].label} ({data.form[f].where.a1})" for f in rule.fields)
+        what = f"{names} come to {_number(total)}, more than the {_number(limit_cells.parsed.number)} in '{limit.label}' ({limit_cells.where.a1})."
+    return f"{what} {rule.message or 'Check both figures.'}".strip()
+
+
+def _change_message(data: ReturnData, f: Field, ratio: float) -> str:
+    now, before = data.form[f.id].parsed.number, data.previous.get(f.id)
+    change = "more than doubled" if now > before else "fallen by more than half"
+    if ratio != 2:
+        change = f"changed more than {ratio:g}-fold"
+    return (f"{_number(now)} has {change} since {data.period.previous()}, when it was {_number(before)}. "
+            "Please check it; if it is right, say why in the comment.")
+
+
+def _number(value: object) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}".rstrip("0").rstrip(".")
