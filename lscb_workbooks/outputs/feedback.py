@@ -1,0 +1,495 @@
+"""Feedback workbooks: what was wrong with a borough's return, in a form its coordinator can act on.
+
+The project officer emails one workbook back to each borough whose latest
+return had errors or warnings, or whose file could not be read at all. The
+coordinator is a spreadsheet user, not a technical one: the first sheet says
+in plain words what happened and what to do, the second lists every problem
+with the cell it is in, the third shows every figure we read, with the cells
+that have problems marked by colour and by words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from ..spec.models import Spec
+from ..spec.register import Authority, Register
+from ..store.db import Store
+from . import xlsx
+
+VALIDATED = ("accepted", "accepted_with_warnings", "rejected")
+NEEDS_FEEDBACK = ("accepted_with_warnings", "rejected", "unreadable")
+
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "rejected": (
+        "Rejected: this return cannot be used yet",
+        "Please correct and send the whole return again",
+    ),
+    "accepted_with_warnings": (
+        "Accepted with warnings",
+        "Please check these figures and reply or resend if any is wrong",
+    ),
+    "accepted": ("Accepted", "Nothing to do"),
+    "unreadable": (
+        "Could not be read",
+        "Please send the return again: the completed template, saved in Excel as .xlsx, without a password",
+    ),
+}
+
+SEVERITY_WORDS = {"error": "Error", "warning": "Warning"}
+SEVERITY_ORDER = {"error": 0, "warning": 1}
+HIGHLIGHT = {"error": "#F8CBAD", "warning": "#FFE699"}
+WHOLE_FILE = "(whole file)"
+LINE_HEIGHT = 15
+CELL_REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+@dataclass
+class ReturnFeedback:
+    """Everything one authority's feedback workbook says, gathered from the store before any writing."""
+
+    authority: Authority
+    period: str
+    submission: dict[str, Any]
+    problems: pd.DataFrame
+    figures: pd.DataFrame
+    unreadable: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return str(self.submission["status"])
+
+    @property
+    def errors(self) -> int:
+        return int((self.problems.severity == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.problems.severity == "warning").sum())
+
+
+def write_feedback(
+    store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None = None
+) -> list[Path]:
+    """One feedback workbook per authority whose latest return for `period` needs attention.
+
+    Without a period, the latest period in the store is used. Feedback left in
+    `out_dir` by an earlier run for an authority whose return is now clean is
+    removed, so the project officer never sends out advice that no longer holds.
+    """
+    out_dir = Path(out_dir)
+    period = period or _latest_period(store, spec)
+    due = gather_feedback(store, spec, register, period) if period else []
+    written = [
+        xlsx.save_atomically(lambda workbook, fb=fb: render_feedback(workbook, fb, spec), out_dir / f"{fb.authority.file_stem}.xlsx")
+        for fb in due
+    ]
+    _remove_stale(out_dir, register, written)
+    return written
+
+
+def gather_feedback(store: Store, spec: Spec, register: Register, period: str) -> list[ReturnFeedback]:
+    """The feedback due for `period`, in register order; nothing is written."""
+    submissions = store.submissions(spec.id, period)
+    unreadable = _unreadable_files(store, spec, period)
+    issues = store.issues(spec.id, period)
+    due = []
+    for authority in register:
+        latest = _latest_validated(submissions, authority.la_code)
+        failed = _unreadable_after(unreadable, authority.la_code, latest)
+        own_issues = issues[issues.submission_id == latest["id"]] if latest is not None else issues.iloc[0:0]
+        if not _needs_feedback(latest, own_issues, failed):
+            continue
+        primary = latest if latest is not None else failed[-1]
+        due.append(ReturnFeedback(
+            authority=authority,
+            period=period,
+            submission=primary,
+            problems=_problems(spec, own_issues, failed),
+            figures=_figures(store, spec, latest["id"]) if latest is not None else _no_figures(),
+            unreadable=failed,
+        ))
+    return due
+
+
+def render_feedback(workbook: xlsxwriter.Workbook, feedback: ReturnFeedback, spec: Spec) -> None:
+    formats = xlsx.Formats(workbook)
+    header = f"{feedback.authority.name} · {feedback.period} · Feedback on your {spec.title.lower()} return"
+    workbook.set_properties({
+        "title": f"Feedback on {feedback.authority.name}'s return for {feedback.period}",
+        "subject": spec.title,
+        "comments": "Made by lscb-workbooks from the checks run on the return when it was received.",
+    })
+    _what_to_do_sheet(workbook.add_worksheet("What to do"), feedback, spec, formats, header)
+    _problems_sheet(workbook.add_worksheet("Problems"), feedback, formats, header)
+    _figures_sheet(workbook.add_worksheet("Your figures"), feedback, formats, header)
+
+
+# Choosing what to report ---------------------------------------------------------------------
+
+
+def _latest_period(store: Store, spec: Spec) -> str | None:
+    periods = store.periods(spec.id)
+    return periods[-1] if periods else None
+
+
+def _latest_validated(submissions: pd.DataFrame, la_code: str) -> dict[str, Any] | None:
+    own = submissions[(submissions.la_code == la_code) & submissions.status.isin(VALIDATED)]
+    if own.empty:
+        return None
+    return own.sort_values(["received_at", "path", "id"]).iloc[-1].to_dict()
+
+
+def _unreadable_files(store: Store, spec: Spec, period: str) -> pd.DataFrame:
+    """Files that could not be read but were tied to an authority (by their identity sheet or sender).
+
+    A file that could not be read may not say which collection or period it
+    was for; it is counted in any round it could belong to.
+    """
+    return store.frame(
+        "SELECT * FROM submissions WHERE status = 'unreadable' AND la_code IS NOT NULL "
+        "AND (collection IS NULL OR collection = ?) AND (period IS NULL OR period = ?) "
+        "ORDER BY received_at, path, id",
+        (spec.id, period),
+    )
+
+
+def _unreadable_after(unreadable: pd.DataFrame, la_code: str, latest: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Unreadable files from this authority that no later readable return has replaced."""
+    own = unreadable[unreadable.la_code == la_code]
+    if latest is not None:
+        own = own[own.received_at >= latest["received_at"]]
+    return [row.to_dict() for _, row in own.iterrows()]
+
+
+def _needs_feedback(latest: dict[str, Any] | None, issues: pd.DataFrame, failed: list[dict[str, Any]]) -> bool:
+    if failed:
+        return True
+    if latest is None:
+        return False
+    return latest["status"] in NEEDS_FEEDBACK or not issues.empty
+
+
+# Problems: one row per issue, errors first, then in the order of the return --------------------
+
+
+PROBLEM_COLUMNS = ["severity", "sheet", "cell", "field_id", "indicator", "message", "action"]
+
+
+def _problems(spec: Spec, issues: pd.DataFrame, failed: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = [
+        {
+            "severity": str(issue.severity),
+            "sheet": _text(issue.sheet),
+            "cell": _text(issue.cell).replace("$", ""),
+            "field_id": _text(issue.field_id),
+            "indicator": _label(spec, _text(issue.field_id)),
+            "message": _text(issue.message),
+            "action": _action(str(issue.severity), _text(issue.sheet), _text(issue.cell).replace("$", "")),
+        }
+        for issue in issues.itertuples()
+    ]
+    rows += [
+        {
+            "severity": "error",
+            "sheet": WHOLE_FILE,
+            "cell": "",
+            "field_id": "",
+            "indicator": "",
+            "message": f"{_text(f['file'])} (received {_when(f['received_at'])}): {_text(f['message'])}",
+            "action": STATUS_WORDS["unreadable"][1] + ".",
+        }
+        for f in failed
+    ]
+    sheet_order = {s.sheet: i for i, s in enumerate(spec.sections)}
+
+    def place(row: dict[str, Any]) -> tuple[int, ...]:
+        return (SEVERITY_ORDER.get(row["severity"], 2), sheet_order.get(row["sheet"], len(sheet_order)),
+                *_cell_position(row["cell"]))
+
+    return pd.DataFrame(sorted(rows, key=place), columns=PROBLEM_COLUMNS)
+
+
+def _action(severity: str, sheet: str, cell: str) -> str:
+    if not cell and not sheet:
+        return ("Do as 'What is wrong' says, then send the whole return again." if severity == "error"
+                else "Check this, and reply if anything needs explaining.")
+    where = f"cell {cell} on the '{sheet}' sheet" if cell else f"the '{sheet}' sheet"
+    if severity == "error":
+        return f"Correct {where}, then send the whole return again."
+    return (
+        f"Check {where}. If the figure is right, say why in its comment or in your reply; "
+        "if it is wrong, correct it and send the whole return again."
+    )
+
+
+def _cell_position(cell: str) -> tuple[int, int]:
+    """(row, column) of an A1 reference, so problems sort top to bottom; (0, 0) when there is no cell."""
+    match = CELL_REFERENCE.match(cell or "")
+    if not match:
+        return (0, 0)
+    column = 0
+    for letter in match[1].upper():
+        column = column * 26 + ord(letter) - 64
+    return (int(match[2]), column)
+
+
+# Figures: every field of the return, with its problems beside it -------------------------------
+
+
+FIGURE_COLUMNS = ["sheet", "cell", "field_id", "indicator", "unit", "value", "rating", "comment", "derived", "severity", "problem"]
+
+
+def _figures(store: Store, spec: Spec, submission_id: int) -> pd.DataFrame:
+    """What we read from the return, in the order of the spec; blank boxes of a form are listed too.
+
+    A rejected return's values are not in use, so they are read by submission,
+    not through the values in use.
+    """
+    values = store.frame(
+        'SELECT section_id, row_number, field_id, value, number, rating, comment, sheet, cell, derived '
+        'FROM "values" WHERE submission_id = ? ORDER BY rowid',
+        (int(submission_id),),
+    )
+    issues = store.frame(
+        "SELECT severity, field_id, sheet, cell, message FROM issues WHERE submission_id = ? ORDER BY rowid",
+        (int(submission_id),),
+    )
+    rows = []
+    for section in spec.sections:
+        own = values[values.section_id == section.id]
+        if section.kind == "form":
+            by_field = {r.field_id: r for r in own.itertuples()}
+            for f in section.fields:
+                rows.append(_figure_row(spec, section.sheet, f.id, by_field.get(f.id)))
+        else:
+            for r in own.itertuples():
+                rows.append(_figure_row(spec, section.sheet, r.field_id, r))
+    frame = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+    return _mark_problems(frame, issues)
+
+
+def _figure_row(spec: Spec, sheet: str, field_id: str, value: Any) -> dict[str, Any]:
+    f = spec.fields.get(field_id)
+    label = _label(spec, field_id)
+    row_number = getattr(value, "row_number", None)
+    if value is not None and spec.section_of(field_id).kind == "table" and not pd.isna(row_number):
+        label = f"{label} (row {int(row_number)})"
+    number = getattr(value, "number", None)
+    shown = number if f is not None and f.numeric and number is not None and not pd.isna(number) else getattr(value, "value", None)
+    return {
+        "sheet": _text(getattr(value, "sheet", "")) or sheet,
+        "cell": _text(getattr(value, "cell", "")).replace("$", ""),
+        "field_id": field_id,
+        "indicator": label,
+        "unit": f.unit if f is not None else "text",
+        "value": None if xlsx.is_blank(shown) else shown,
+        "rating": _text(getattr(value, "rating", "")),
+        "comment": _text(getattr(value, "comment", "")),
+        "derived": bool(getattr(value, "derived", 0) or (f is not None and f.derived)),
+        "severity": "",
+        "problem": "",
+    }
+
+
+def _mark_problems(figures: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """Attach each issue to the figure it is about: by sheet and cell, else by field (form fields only)."""
+    by_cell = {(str(r.sheet), str(r.cell)): i for i, r in figures.iterrows() if r.cell}
+    by_field = {}
+    for i, r in figures.iterrows():
+        by_field.setdefault(r.field_id, i)
+    for issue in issues.itertuples():
+        cell = _text(issue.cell).replace("$", "")
+        target = by_cell.get((_text(issue.sheet), cell))
+        if target is None and issue.field_id:
+            target = by_field.get(issue.field_id)
+        if target is None:
+            continue
+        severity = str(issue.severity)
+        current = figures.at[target, "severity"]
+        if not current or SEVERITY_ORDER.get(severity, 2) < SEVERITY_ORDER.get(current, 2):
+            figures.at[target, "severity"] = severity
+        line = f"{SEVERITY_WORDS.get(severity, severity.title())}: {_text(issue.message)}"
+        figures.at[target, "problem"] = "\n".join(filter(None, [figures.at[target, "problem"], line]))
+    return figures
+
+
+def _no_figures() -> pd.DataFrame:
+    return pd.DataFrame(columns=FIGURE_COLUMNS)
+
+
+# Rendering -----------------------------------------------------------------------------------
+
+
+def _what_to_do_sheet(ws: Worksheet, fb: ReturnFeedback, spec: Spec, formats: xlsx.Formats, header: str) -> None:
+    status_words, action = STATUS_WORDS.get(fb.status, (fb.status.replace("_", " ").capitalize(), ""))
+    label = formats.get(bold=True, valign="top")
+    wrap = formats.wrap
+    strong = formats.get(bold=True, text_wrap=True, valign="top", font_size=12, bg_color=HIGHLIGHT["error"] if fb.status == "rejected" else HIGHLIGHT["warning"])
+    widths = [24, 100]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    ws.write_string(0, 0, f"Feedback on your return: {fb.authority.name}, {fb.period}", formats.title)
+    rows: list[tuple[str, Any, Any]] = [
+        ("Authority", f"{fb.authority.name} ({fb.authority.la_code})", wrap),
+        ("Period", fb.period, wrap),
+        ("Collection", spec.title, wrap),
+        ("File received", _text(fb.submission.get("file")), wrap),
+        ("Received", _when(fb.submission.get("received_at")), wrap),
+        ("Status", status_words, wrap),
+        ("What to do", action, strong),
+        ("Errors", fb.errors, formats.get(num_format="0", align="left", valign="top")),
+        ("Warnings", fb.warnings, formats.get(num_format="0", align="left", valign="top")),
+        ("Our note on the file", _text(fb.submission.get("message")), wrap),
+    ]
+    if fb.authority.coordinator_name:
+        rows.insert(1, ("For", fb.authority.coordinator_name, wrap))
+    if fb.unreadable and fb.submission.get("status") != "unreadable":
+        later = "; ".join(f"{_text(f['file'])} (received {_when(f['received_at'])})" for f in fb.unreadable)
+        rows.append(("Also received", f"{later}: we could not read this. See the Problems sheet.", wrap))
+    row = 2
+    for name, value, value_format in rows:
+        ws.write_string(row, 0, name, label)
+        xlsx.write_value(ws, row, 1, value, value_format)
+        _fit_row(ws, row, {1: xlsx.cell_text(value)}, widths)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "How to use this workbook", formats.subtitle)
+    for line in _guidance(fb):
+        row += 1
+        ws.write_string(row, 1, line, wrap)
+        _fit_row(ws, row, {1: line}, widths)
+    ws.hide_gridlines(2)
+    xlsx.set_print_layout(ws, header)
+    ws.activate()
+
+
+def _guidance(fb: ReturnFeedback) -> list[str]:
+    lines = [
+        "The 'Problems' sheet lists each problem, errors first, with the sheet and cell of your return it is in, "
+        "what is wrong and what to do. Use the arrows in its header row to show only errors or only warnings.",
+        "The 'Your figures' sheet shows every figure we read from your return. Cells with a problem are shaded "
+        "(red for an error, yellow for a warning) and the 'Problem' column says what it is.",
+    ]
+    if fb.status == "rejected" or fb.unreadable:
+        lines.append("Errors must be put right before your figures can be used: correct them in the return you sent "
+                     "(not in this workbook) and email the whole return again.")
+    if fb.warnings:
+        lines.append("A warning is a figure that looks unusual. It may well be right: if so, reply to say so, or add "
+                     "a comment beside it in the return. If it is wrong, correct it and send the whole return again.")
+    return lines
+
+
+PROBLEM_HEADERS = ["Severity", "Sheet", "Cell", "Ref", "Indicator", "What is wrong", "What to do"]
+PROBLEM_WIDTHS = [10, 14, 7, 16, 36, 56, 42]
+
+
+def _problems_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, header: str) -> None:
+    problems = fb.problems
+    for col, width in enumerate(PROBLEM_WIDTHS):
+        ws.set_column(col, col, width)
+    ws.add_table(0, 0, max(len(problems), 1), len(PROBLEM_HEADERS) - 1, {
+        "name": "Problems",
+        "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": formats.header} for h in PROBLEM_HEADERS],
+    })
+    for row, problem in enumerate(problems.itertuples(), start=1):
+        severity_format = formats.get(bold=True, valign="top", bg_color=HIGHLIGHT.get(problem.severity, "#FFFFFF"))
+        ws.write_string(row, 0, SEVERITY_WORDS.get(problem.severity, problem.severity.title()), severity_format)
+        texts = dict(enumerate([problem.sheet, problem.cell, problem.field_id, problem.indicator, problem.message, problem.action], start=1))
+        for col, value in texts.items():
+            ws.write_string(row, col, xlsx.cell_text(value), formats.wrap)
+        _fit_row(ws, row, texts, PROBLEM_WIDTHS)
+    if problems.empty:
+        ws.write_string(1, 0, "None", formats.wrap)
+        ws.write_string(1, 5, "We found no problem with individual cells.", formats.wrap)
+    ws.freeze_panes(1, 0)
+    xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
+
+
+FIGURE_HEADERS = ["Sheet", "Cell", "Ref", "Indicator", "Value", "Data quality", "Comment", "Check", "Problem"]
+FIGURE_WIDTHS = [12, 7, 16, 44, 11, 12, 30, 9, 40]
+
+
+def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, header: str) -> None:
+    figures = fb.figures
+    for col, width in enumerate(FIGURE_WIDTHS):
+        ws.set_column(col, col, width)
+    if figures.empty:
+        ws.write_string(0, 0, "We could not read your file, so there are no figures to show.", formats.subtitle)
+        xlsx.set_print_layout(ws, header)
+        return
+    ws.add_table(0, 0, len(figures), len(FIGURE_HEADERS) - 1, {
+        "name": "YourFigures",
+        "style": "Table Style Light 1",
+        "columns": [{"header": h, "header_format": formats.header} for h in FIGURE_HEADERS],
+    })
+    for row, figure in enumerate(figures.itertuples(), start=1):
+        shade = HIGHLIGHT.get(figure.severity)
+        extra = {"bg_color": shade} if shade else {}
+        for col, value in enumerate([figure.sheet, figure.cell, figure.field_id], start=0):
+            ws.write_string(row, col, xlsx.cell_text(value), formats.get(valign="top", **extra))
+        indicator = figure.indicator + (" (worked out from your counts)" if figure.derived else "")
+        ws.write_string(row, 3, xlsx.cell_text(indicator), formats.get(text_wrap=True, valign="top", **extra))
+        value_format = formats.unit(figure.unit, valign="top", align="right", **extra) if isinstance(figure.value, (int, float)) \
+            else formats.get(valign="top", align="right", **extra)
+        xlsx.write_value(ws, row, 4, figure.value, value_format)
+        ws.write_string(row, 5, xlsx.cell_text(figure.rating), formats.get(valign="top"))
+        ws.write_string(row, 6, xlsx.cell_text(figure.comment), formats.wrap)
+        if figure.severity:
+            ws.write_string(row, 7, SEVERITY_WORDS.get(figure.severity, figure.severity.title()),
+                            formats.get(bold=True, valign="top", **extra))
+            ws.write_string(row, 8, xlsx.cell_text(figure.problem), formats.get(text_wrap=True, valign="top", **extra))
+        _fit_row(ws, row, {3: indicator, 6: figure.comment, 8: figure.problem}, FIGURE_WIDTHS)
+    ws.freeze_panes(1, 4)
+    xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
+
+
+# Small words ---------------------------------------------------------------------------------
+
+
+def _label(spec: Spec, field_id: str) -> str:
+    f = spec.fields.get(field_id)
+    return f.label if f is not None else ""
+
+
+def _text(value: Any) -> str:
+    return "" if xlsx.is_blank(value) else str(value)
+
+
+def _when(value: Any) -> str:
+    """A received time as a person says it: `2 May 2008 at 10:15`."""
+    text = _text(value)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return f"{moment.day} {moment:%B %Y at %H:%M}"
+
+
+def _fit_row(ws: Worksheet, row: int, texts: dict[int, str], widths: list[float]) -> None:
+    """Set a row's height to show its wrapped text: spreadsheet programs do not all grow rows themselves."""
+    lines = max((_lines(text, widths[col]) for col, text in texts.items()), default=1)
+    if lines > 1:
+        ws.set_row(row, min(LINE_HEIGHT * lines + 3, 409))
+
+
+def _lines(text: str, width: float) -> int:
+    per_line = max(int(width * 1.15) - 1, 8)
+    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+
+
+def _remove_stale(out_dir: Path, register: Register, written: list[Path]) -> None:
+    keep = {p.name for p in written}
+    for authority in register:
+        stale = out_dir / f"{authority.file_stem}.xlsx"
+        if stale.name not in keep and stale.exists():
+            stale.unlink()
