@@ -1,0 +1,94 @@
+"""What a coordinator does to a template: open it, type into the input cells, save it.
+
+Cells are found the way collation finds them, by the field ids in the locked
+Ref column, so tests and the demo never depend on fixed addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..templates.identity import COMMENT_HEADER, RATING_HEADER, REF_HEADER, TABLE_ROW_HEADER, VALUE_HEADER
+
+
+@dataclass
+class Entries:
+    """What to type: values by field id, ratings and comments, and rows of each table by section."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    ratings: dict[str, str] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+    table_rows: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InputCells:
+    sheet: str
+    value: str
+    rating: str | None
+    comment: str | None
+
+
+def input_cells(path: Path) -> dict[str, InputCells]:
+    """Field id -> addresses of its value, rating and comment cells."""
+    workbook = load_workbook(path)
+    return {fid: cells for ws in workbook.worksheets for fid, cells in _form_cells(ws).items()}
+
+
+def fill_template(template: Path, entries: Entries, out_path: Path) -> Path:
+    workbook = load_workbook(template)
+    for ws in workbook.worksheets:
+        cells = _form_cells(ws)
+        for field_id, value in entries.values.items():
+            if field_id in cells:
+                ws[cells[field_id].value] = value
+        for field_id, rating in entries.ratings.items():
+            if field_id in cells and cells[field_id].rating:
+                ws[cells[field_id].rating] = rating
+        for field_id, comment in entries.comments.items():
+            if field_id in cells and cells[field_id].comment:
+                ws[cells[field_id].comment] = comment
+        _fill_table(ws, entries.table_rows)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(out_path)
+    return out_path
+
+
+def _form_cells(ws: Worksheet) -> dict[str, InputCells]:
+    found: dict[str, InputCells] = {}
+    headers: dict[str, str] | None = None
+    for row in ws.iter_rows():
+        first = row[0].value
+        if first == REF_HEADER:
+            labels = {str(c.value): c.column_letter for c in row if c.value is not None}
+            headers = labels if VALUE_HEADER in labels else None
+            continue
+        if headers and first:
+            r = row[0].row
+            found[str(first)] = InputCells(
+                ws.title,
+                f"{headers[VALUE_HEADER]}{r}",
+                f"{headers[RATING_HEADER]}{r}" if RATING_HEADER in headers else None,
+                f"{headers[COMMENT_HEADER]}{r}" if COMMENT_HEADER in headers else None,
+            )
+    return found
+
+
+def _fill_table(ws: Worksheet, rows: list[dict[str, object]]) -> None:
+    if not rows:
+        return
+    ref_row = next((r for r in ws.iter_rows() if r[0].value == REF_HEADER), None)
+    if ref_row is None or ws.cell(ref_row[0].row + 1, 1).value != TABLE_ROW_HEADER:
+        return
+    columns = {str(c.value): c.column for c in ref_row[1:] if c.value}
+    if not set(rows[0]) <= set(columns):
+        return
+    first_data = ref_row[0].row + 3
+    for offset, entry in enumerate(rows):
+        for column_id, value in entry.items():
+            if column_id in columns:
+                ws.cell(first_data + offset, columns[column_id], value)
