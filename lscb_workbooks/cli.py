@@ -159,7 +159,7 @@ def report(out_dir, store_path, collection, period, suppress, register_path) -> 
 @click.option("--period", default="2026-27", show_default=True, callback=_period)
 def demo(out_dir, period) -> None:
     """Run the whole loop on synthetic returns made here, clearly marked synthetic."""
-    from .demo import run_demo
+    from .demo.run import run_demo
 
     _writable(out_dir)
     result = run_demo(out_dir, period)
