@@ -1,0 +1,470 @@
+"""How each authority compares with London, its hub, and inner or outer London.
+
+The master workbook, the borough profiles and the feedback workbooks all read
+their figures from here, so that every output agrees. Rates and percentages
+are recomputed from the counts boroughs entered (never trusted from the
+file), and every group figure is a sum of numerators over a sum of
+denominators, never an average of percentages.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field as dataclass_field
+
+import numpy as np
+import pandas as pd
+
+from ..spec.models import Field, Spec
+from ..spec.periods import parse_period
+from ..spec.register import Register
+from .stats import (
+    NOT_COMPARED,
+    proportion_interval,
+    quartile_and_rank,
+    rate_interval,
+    significance,
+    spread,
+)
+
+SUPPRESSED = "c"
+SMALL_NUMBERS = (1, 5)
+PROVIDED, MISSING, NOT_AVAILABLE, ESTIMATED, SUPPRESSED_STATUS = (
+    "provided", "missing", "not available", "estimated", "suppressed"
+)
+GROUP_TYPES = ("London", "Hub", "Inner/Outer")
+AUTHORITY_COLUMNS = [
+    "la_code", "name", "hub", "inner_outer", "field_id", "value", "text", "numerator", "denominator",
+    "lower", "upper", "rank", "quartile", "london", "hub_value", "vs_london", "vs_hub", "status",
+    "rating", "comment", "returned", "suppressed",
+]
+GROUP_COLUMNS = [
+    "group_type", "group", "label", "field_id", "value", "text", "numerator", "denominator", "lower",
+    "upper", "authorities", "suppressed",
+]
+SPREAD_COLUMNS = ["field_id", "lowest", "q1", "median", "q3", "highest", "n"]
+TREND_COLUMNS = ["area_type", "area", "name", "hub", "field_id", "period", "value", "change", "direction"]
+
+
+@dataclass
+class Comparison:
+    """Every authority and group, for every indicator of the spec, in one period."""
+
+    spec: Spec
+    register: Register
+    period: str
+    authorities: pd.DataFrame
+    groups: pd.DataFrame
+    spread: pd.DataFrame
+    returned: list[str] = dataclass_field(default_factory=list)
+
+    def group_value(self, group_type: str, group: str, field_id: str) -> float:
+        rows = self.groups[(self.groups.group_type == group_type) & (self.groups.group == group)
+                           & (self.groups.field_id == field_id)]
+        return float(rows.value.iloc[0]) if len(rows) else math.nan
+
+    def for_field(self, field_id: str) -> pd.DataFrame:
+        return self.authorities[self.authorities.field_id == field_id]
+
+    def for_authority(self, la_code: str) -> pd.DataFrame:
+        return self.authorities[self.authorities.la_code == str(la_code)]
+
+    def group_labels(self) -> list[tuple[str, str, str]]:
+        """(group type, group, label) in reading order: London, the hubs, inner, outer."""
+        seen = self.groups.drop_duplicates(["group_type", "group"])
+        return list(zip(seen.group_type, seen.group, seen.label))
+
+
+# --- the values as received, with derived figures worked out again -------------------------------
+
+def is_score(field: Field) -> bool:
+    """A bounded self-assessment score (a 'count' with a maximum, such as 0-3), not a count of children."""
+    return field.unit == "count" and field.max is not None and not field.derived
+
+
+def is_small_number_count(field: Field) -> bool:
+    """A count of children or events, which small-number suppression applies to."""
+    return field.unit == "count" and not field.derived and not is_score(field)
+
+
+def _is_estimated(rating: str) -> bool:
+    return str(rating or "").strip().lower().startswith("estimat")
+
+
+def _form_values(values: pd.DataFrame, spec: Spec, period: str | None = None) -> pd.DataFrame:
+    form_ids = {f.id for f in spec.form_fields}
+    frame = values[values.field_id.isin(form_ids)]
+    if period is not None:
+        frame = frame[frame.period.astype(str) == str(period)]
+    return frame
+
+
+def _usable_inputs(rows: pd.DataFrame, spec: Spec) -> dict[str, float]:
+    """The collected numbers of one return that may be used: present and not marked 'Not available'."""
+    out = {}
+    for field_id, number, rating in zip(rows.field_id, rows.number, rows.rating):
+        f = spec.fields.get(field_id)
+        if f is None or f.derived or pd.isna(number) or rating == spec.not_available_rating:
+            continue
+        out[field_id] = float(number)
+    return out
+
+
+def recompute_derived(values: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """The values frame with every derived figure worked out again from the counts of the same return.
+
+    A derived row that a return lacks is added (with no sheet or cell); a
+    suppressed ('c') derived value stays suppressed.
+    """
+    if values.empty:
+        return values.copy()
+    frame = values.copy()
+    frame["number"] = pd.to_numeric(frame["number"], errors="coerce").astype(float)
+    frame["value"] = frame["value"].astype(object)
+    derived = [f for f in spec.form_fields if f.derived]
+    form = _form_values(frame, spec)
+    added = []
+    for (la_code, period), rows in form.groupby(["la_code", "period"], sort=False):
+        inputs = _usable_inputs(rows, spec)
+        present = dict(zip(rows.field_id, rows.index))
+        template = rows.iloc[0]
+        for f in derived:
+            number = f.parsed_expression.evaluate(inputs)
+            if f.id in present:
+                index = present[f.id]
+                if frame.at[index, "value"] == SUPPRESSED:
+                    continue
+                frame.at[index, "number"] = math.nan if number is None else number
+                frame.at[index, "value"] = None if number is None else repr(float(number))
+            else:
+                row = template.to_dict()
+                row.update(field_id=f.id, number=math.nan if number is None else number,
+                           value=None if number is None else repr(float(number)), rating="", comment="",
+                           sheet="", cell="", derived=1, section_id=spec.section_of(f.id).id)
+                added.append(row)
+    if added:
+        frame = pd.concat([frame, pd.DataFrame(added)], ignore_index=True)
+    return frame
+
+
+# --- one authority, one indicator ------------------------------------------------------------------
+
+def _status(field: Field, rows_by_field: dict[str, dict], spec: Spec) -> str:
+    """Provided, estimated, not available, missing (or suppressed) for one field of one return."""
+    own = rows_by_field.get(field.id, {})
+    ids = field.parsed_expression.names if field.derived else [field.id]
+    statuses = []
+    for field_id in ids:
+        row = rows_by_field.get(field_id)
+        if row is None:
+            statuses.append(MISSING)
+        elif row["value"] == SUPPRESSED:
+            statuses.append(SUPPRESSED_STATUS)
+        elif row["rating"] == spec.not_available_rating:
+            statuses.append(NOT_AVAILABLE)
+        elif pd.isna(row["number"]) and (row["value"] is None or pd.isna(row["value"]) or str(row["value"]) == ""):
+            statuses.append(MISSING)
+        elif _is_estimated(row["rating"]):
+            statuses.append(ESTIMATED)
+        else:
+            statuses.append(PROVIDED)
+    if own.get("rating") == spec.not_available_rating:
+        statuses.append(NOT_AVAILABLE)
+    elif _is_estimated(own.get("rating", "")):
+        statuses.append(ESTIMATED)
+    if own.get("value") == SUPPRESSED:
+        statuses.append(SUPPRESSED_STATUS)
+    for status in (NOT_AVAILABLE, MISSING, SUPPRESSED_STATUS, ESTIMATED):
+        if status in statuses:
+            return status
+    return PROVIDED
+
+
+def interval(field: Field, numerator: float, denominator: float) -> tuple[float, float]:
+    """The 95% interval for a derived ratio: Wilson for a percentage of a whole, Byar's for a rate."""
+    ratio = field.parsed_expression.ratio if field.derived else None
+    if ratio is None:
+        return math.nan, math.nan
+    if field.unit == "percentage" and ratio.multiplier == 100:
+        return proportion_interval(numerator, denominator, multiplier=100)
+    return rate_interval(numerator, denominator, per=ratio.multiplier)
+
+
+def _authority_row(field: Field, inputs: dict[str, float], rows_by_field: dict[str, dict],
+                   spec: Spec) -> dict:
+    own = rows_by_field.get(field.id, {})
+    status = _status(field, rows_by_field, spec)
+    value = numerator = denominator = math.nan
+    text = None
+    usable = status not in (NOT_AVAILABLE, MISSING, SUPPRESSED_STATUS)
+    if field.derived:
+        result = field.parsed_expression.evaluate(inputs) if usable else None
+        value = math.nan if result is None else float(result)
+        ratio = field.parsed_expression.ratio
+        if ratio and usable:
+            numerator = inputs.get(ratio.numerator, math.nan)
+            denominator = inputs.get(ratio.denominator, math.nan)
+    elif field.numeric:
+        value = inputs.get(field.id, math.nan) if usable else math.nan
+    elif usable and own.get("value") not in (None, ""):
+        text = str(own["value"])
+    lower, upper = interval(field, numerator, denominator) if not math.isnan(value) else (math.nan, math.nan)
+    return {
+        "field_id": field.id, "value": value, "text": text, "numerator": numerator,
+        "denominator": denominator, "lower": lower, "upper": upper, "status": status,
+        "rating": own.get("rating", "") or "", "comment": own.get("comment", "") or "",
+    }
+
+
+# --- groups ---------------------------------------------------------------------------------------
+
+def _groups_of(register: Register) -> list[tuple[str, str, str, list[str]]]:
+    groups = [("London", "London", "London", [a.la_code for a in register])]
+    for hub in register.hubs:
+        groups.append(("Hub", hub, f"{hub} hub", [a.la_code for a in register.in_hub(hub)]))
+    for side in sorted({a.inner_outer for a in register}):
+        groups.append(("Inner/Outer", side, f"{side} London", [a.la_code for a in register if a.inner_outer == side]))
+    return groups
+
+
+def _pooled(field: Field, members: list[dict], inputs_by_la: dict[str, dict[str, float]]) -> dict:
+    """One group's figure: summed inputs through the expression, summed counts, a median of scores."""
+    usable = [m for m in members if m["status"] in (PROVIDED, ESTIMATED)
+              and (not _nan(m.get("value")) or m.get("text") is not None)]
+    row = {"value": math.nan, "text": None, "numerator": math.nan, "denominator": math.nan,
+           "lower": math.nan, "upper": math.nan, "authorities": len(usable)}
+    if not usable:
+        return row
+    if field.derived:
+        names = field.parsed_expression.names
+        sums = {n: float(sum(inputs_by_la[m["la_code"]][n] for m in usable)) for n in names}
+        result = field.parsed_expression.evaluate(sums)
+        row["value"] = math.nan if result is None else float(result)
+        ratio = field.parsed_expression.ratio
+        if ratio:
+            row["numerator"], row["denominator"] = sums[ratio.numerator], sums[ratio.denominator]
+            if result is not None:
+                row["lower"], row["upper"] = interval(field, row["numerator"], row["denominator"])
+    elif is_score(field):
+        row["value"] = float(np.median([m["value"] for m in usable]))
+        row["text"] = "median"
+    elif field.numeric:
+        row["value"] = float(sum(m["value"] for m in usable))
+    elif field.unit == "yes_no":
+        answered = [m["text"] for m in usable if m.get("text") is not None]
+        yes = sum(1 for t in answered if t == "Yes")
+        row.update(value=float(yes), numerator=float(yes), denominator=float(len(answered)),
+                   text=f"{yes} of {len(answered)} Yes")
+    return row
+
+
+def _nan(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+# --- one period -----------------------------------------------------------------------------------
+
+def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period: str) -> Comparison:
+    """Every authority in the register against London, its hub and inner/outer London for one period.
+
+    `values` is `Store.values_in_use(collection, period)` (other periods in it are ignored).
+    """
+    form = _form_values(values, spec, period) if not values.empty else values
+    if not form.empty:
+        form = form.assign(number=pd.to_numeric(form["number"], errors="coerce").astype(float))
+    returns = {str(la): rows for la, rows in form.groupby("la_code", sort=False)} if not form.empty else {}
+    indicators = spec.indicators
+    records, inputs_by_la = [], {}
+    for authority in register:
+        rows = returns.get(authority.la_code)
+        base = {"la_code": authority.la_code, "name": authority.name, "hub": authority.hub,
+                "inner_outer": authority.inner_outer, "returned": rows is not None}
+        if rows is None:
+            for f in indicators:
+                records.append({**base, "field_id": f.id, "status": MISSING, "rating": "", "comment": "",
+                                "value": math.nan, "text": None})
+            continue
+        inputs = _usable_inputs(rows, spec)
+        inputs_by_la[authority.la_code] = inputs
+        rows_by_field = {
+            field_id: {"field_id": field_id, "value": value, "number": number, "rating": rating, "comment": comment}
+            for field_id, value, number, rating, comment in zip(rows.field_id, rows.value, rows.number, rows.rating,
+                                                                 rows.comment)
+        }
+        for f in indicators:
+            records.append({**base, **_authority_row(f, inputs, rows_by_field, spec)})
+    groups = _compare_groups(spec, register, records, inputs_by_la)
+    authorities = pd.DataFrame.from_records(records).reindex(columns=AUTHORITY_COLUMNS)
+    authorities["text"] = authorities["text"].astype(object)
+    for column in ("value", "numerator", "denominator", "lower", "upper"):
+        authorities[column] = pd.to_numeric(authorities[column], errors="coerce").astype(float)
+    authorities["suppressed"] = authorities.status.eq(SUPPRESSED_STATUS)
+    authorities["status"] = authorities.status.fillna(MISSING)
+
+    authorities = _rank_and_benchmark(spec, authorities, groups)
+    by_field = dict(tuple(authorities.groupby("field_id", sort=False).value))
+    spreads = pd.DataFrame.from_records(
+        [{"field_id": f.id, **spread(by_field[f.id])} for f in indicators if f.numeric],
+        columns=SPREAD_COLUMNS,
+    )
+    return Comparison(spec=spec, register=register, period=str(period), authorities=authorities,
+                      groups=groups, spread=spreads, returned=sorted(returns))
+
+
+def _compare_groups(spec: Spec, register: Register, records: list[dict],
+                    inputs_by_la: dict[str, dict[str, float]]) -> pd.DataFrame:
+    by_field: dict[str, list[dict]] = {}
+    for record in records:
+        by_field.setdefault(record["field_id"], []).append(record)
+    out = []
+    for group_type, group, label, members in _groups_of(register):
+        members = set(members)
+        for f in spec.indicators:
+            rows = [r for r in by_field.get(f.id, []) if r["la_code"] in members]
+            out.append({"group_type": group_type, "group": group, "label": label, "field_id": f.id,
+                        **_pooled(f, rows, inputs_by_la), "suppressed": False})
+    groups = pd.DataFrame.from_records(out, columns=GROUP_COLUMNS)
+    groups["text"] = groups["text"].astype(object)
+    return groups
+
+
+def _rank_and_benchmark(spec: Spec, authorities: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    london = groups[groups.group_type == "London"].set_index("field_id").value
+    hub_rows = groups[groups.group_type == "Hub"]
+    hubs = dict(zip(zip(hub_rows.group, hub_rows.field_id), hub_rows.value))
+    authorities = authorities.copy()
+    authorities["london"] = authorities.field_id.map(london).astype(float)
+    authorities["hub_value"] = [hubs.get((h, f), math.nan) for h, f in zip(authorities.hub, authorities.field_id)]
+    authorities["hub_value"] = authorities["hub_value"].astype(float)
+    polarity = {f.id: f.polarity for f in spec.indicators}
+    authorities["vs_london"] = [significance(lo, up, b, polarity[f]) for lo, up, b, f in
+                                zip(authorities.lower, authorities.upper, authorities.london, authorities.field_id)]
+    authorities["vs_hub"] = [significance(lo, up, b, polarity[f]) for lo, up, b, f in
+                             zip(authorities.lower, authorities.upper, authorities.hub_value, authorities.field_id)]
+    ranks = [quartile_and_rank(rows.value, polarity[f]) for f, rows in authorities.groupby("field_id", sort=False)]
+    ranked = pd.concat(ranks) if ranks else pd.DataFrame(columns=["rank", "quartile"])
+    authorities["rank"] = ranked["rank"].reindex(authorities.index).astype("Int64")
+    authorities["quartile"] = ranked["quartile"].reindex(authorities.index).astype("Int64")
+    return authorities
+
+
+# --- periods side by side ---------------------------------------------------------------------------
+
+def direction_of_travel(previous: float, current: float, polarity: str, places: int = 1) -> str:
+    """'improving', 'worsening' or 'no change' by polarity ('higher' / 'lower' where there is none).
+
+    Figures equal to the decimal place shown count as no change; a gap is 'no comparison'.
+    """
+    if previous is None or current is None or pd.isna(previous) or pd.isna(current):
+        return "no comparison"
+    change = round(float(current), places) - round(float(previous), places)
+    if abs(change) < 10 ** -(places + 3):
+        return "no change"
+    side = "higher" if change > 0 else "lower"
+    if polarity == "higher_is_better":
+        return "improving" if side == "higher" else "worsening"
+    if polarity == "lower_is_better":
+        return "improving" if side == "lower" else "worsening"
+    return side
+
+
+def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFrame) -> pd.DataFrame:
+    """Each authority and group, each indicator, each period: value, change since the period before, direction."""
+    periods = sorted({str(p) for p in values_all_periods.period.dropna()}, key=lambda p: parse_period(p).sort_key())
+    frames = []
+    for period in periods:
+        comparison = compare_period(spec, register, values_all_periods, period)
+        a = comparison.authorities
+        frames.append(pd.DataFrame({
+            "area_type": "Authority", "area": a.la_code, "name": a.name, "hub": a.hub,
+            "field_id": a.field_id, "period": period, "value": a.value,
+        }))
+        g = comparison.groups
+        frames.append(pd.DataFrame({
+            "area_type": g.group_type, "area": g.group, "name": g.label, "hub": "",
+            "field_id": g.field_id, "period": period, "value": g.value,
+        }))
+    if not frames:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    trends = pd.concat(frames, ignore_index=True)
+    trends["value"] = trends["value"].astype(float)
+    order = {p: i for i, p in enumerate(periods)}
+    trends = trends.sort_values(["area_type", "area", "field_id", "period"], key=lambda s: s.map(order) if s.name == "period" else s)
+    previous = trends.groupby(["area_type", "area", "field_id"], sort=False).value.shift(1)
+    polarity = {f.id: f.polarity for f in spec.indicators}
+    trends["change"] = trends.value - previous
+    trends["direction"] = [direction_of_travel(p, c, polarity.get(f, "neither"))
+                           for p, c, f in zip(previous, trends.value, trends.field_id)]
+    return trends.reset_index(drop=True)[TREND_COLUMNS]
+
+
+# --- small-number suppression ------------------------------------------------------------------------
+
+def _small(number: float) -> bool:
+    return not pd.isna(number) and SMALL_NUMBERS[0] <= float(number) <= SMALL_NUMBERS[1]
+
+
+def suppress_small_numbers(values: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Counts from 1 to 5 become 'c', and so does any rate or percentage worked out from one (0 stays 0).
+
+    The DfE convention for sharing figures beyond the steering group. Works
+    on the long values frame of the store: `value` becomes 'c', `number` NaN.
+    """
+    frame = values.copy()
+    frame["value"] = frame["value"].astype(object)
+    frame["number"] = pd.to_numeric(frame["number"], errors="coerce").astype(float)
+    counts = {f.id for f in spec.form_fields if is_small_number_count(f)}
+    small = frame.field_id.isin(counts) & frame.number.map(_small)
+    frame.loc[small, "value"] = SUPPRESSED
+    frame.loc[small, "number"] = math.nan
+    hidden = set(zip(frame.loc[small, "la_code"], frame.loc[small, "period"], frame.loc[small, "field_id"]))
+    derived_inputs = {f.id: set(f.parsed_expression.names) for f in spec.form_fields if f.derived}
+    follows = [
+        any((la, period, name) in hidden for name in derived_inputs.get(field_id, ()))
+        for la, period, field_id in zip(frame.la_code, frame.period, frame.field_id)
+    ]
+    follows = pd.Series(follows, index=frame.index, dtype=bool)
+    frame.loc[follows, "value"] = SUPPRESSED
+    frame.loc[follows, "number"] = math.nan
+    return frame
+
+
+def suppress_comparison(comparison: Comparison) -> Comparison:
+    """The same comparison with small numbers hidden, for sharing beyond the steering group.
+
+    Figures are worked out from the full counts first (London and hub totals
+    stay right), then any authority or group figure resting on a count from
+    1 to 5 is marked suppressed and its numbers, interval, rank and
+    comparison are blanked.
+    """
+    spec = comparison.spec
+    a = comparison.authorities.copy()
+    g = comparison.groups.copy()
+    a["suppressed"] = _rests_on_small_count(a, spec) | a.suppressed
+    g["suppressed"] = _rests_on_small_count(g, spec)
+    for frame in (a, g):
+        hide = frame.suppressed
+        for column in ("value", "numerator", "denominator", "lower", "upper"):
+            frame.loc[hide, column] = math.nan
+        frame.loc[hide, "text"] = None
+    hidden_groups = set(zip(g.loc[g.suppressed, "group_type"], g.loc[g.suppressed, "group"], g.loc[g.suppressed, "field_id"]))
+    a.loc[[("London", "London", f) in hidden_groups for f in a.field_id], "london"] = math.nan
+    a.loc[[("Hub", h, f) in hidden_groups for h, f in zip(a.hub, a.field_id)], "hub_value"] = math.nan
+    a.loc[a.suppressed, ["rank", "quartile"]] = pd.NA
+    a.loc[a.suppressed, ["vs_london", "vs_hub"]] = NOT_COMPARED
+    return Comparison(spec=spec, register=comparison.register, period=comparison.period, authorities=a,
+                      groups=g, spread=comparison.spread.copy(), returned=list(comparison.returned))
+
+
+def _rests_on_small_count(frame: pd.DataFrame, spec: Spec) -> pd.Series:
+    fields = spec.fields
+    out = []
+    for field_id, value, numerator, denominator in zip(frame.field_id, frame.value, frame.numerator, frame.denominator):
+        f = fields[field_id]
+        if is_small_number_count(f):
+            out.append(_small(value))
+        elif f.derived:
+            out.append(_small(numerator) or _small(denominator))
+        else:
+            out.append(False)
+    return pd.Series(out, index=frame.index, dtype=bool)

@@ -1,0 +1,106 @@
+"""Fair comparisons, made the way OHID's Fingertips makes them.
+
+An authority is called better or worse than London only when its 95%
+confidence interval excludes London's figure, so that the City of London's
+handful of children is not flagged on noise. Percentages get Wilson score
+intervals, rates get Byar's method (the exact Poisson interval below ten
+events), both from DHSC's PHStatsMethods rather than written here by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from PHStatsMethods.confidence_intervals import (
+    byars_lower,
+    byars_upper,
+    exact_upper,
+    wilson_lower,
+    wilson_upper,
+)
+
+NO_INTERVAL = (math.nan, math.nan)
+NOT_COMPARED = "not compared"
+SIMILAR = "similar"
+
+
+def _usable(*numbers: float | None) -> bool:
+    return all(n is not None and not (isinstance(n, float) and math.isnan(n)) for n in numbers)
+
+
+def proportion_interval(numerator: float, denominator: float, multiplier: float = 100,
+                        confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for numerator/denominator, on the indicator's own scale (0-100 for a %).
+
+    No interval (two NaNs) when the counts cannot make a proportion: a
+    missing count, a zero denominator, or a numerator above its denominator.
+    """
+    if not _usable(numerator, denominator) or denominator <= 0 or not 0 <= numerator <= denominator:
+        return NO_INTERVAL
+    lower = float(wilson_lower(numerator, denominator, confidence))
+    upper = float(wilson_upper(numerator, denominator, confidence))
+    return max(lower, 0.0) * multiplier, min(upper, 1.0) * multiplier
+
+
+def rate_interval(count: float, population: float, per: float = 10_000,
+                  confidence: float = 0.95) -> tuple[float, float]:
+    """Byar's interval for a rate per `per` people; PHStatsMethods switches to the exact method below 10 events.
+
+    Zero events give a lower limit of 0 and the exact upper limit, as Fingertips shows them.
+    """
+    if not _usable(count, population) or population <= 0 or count < 0:
+        return NO_INTERVAL
+    if count == 0:
+        return 0.0, float(exact_upper(0, confidence)) / population * per
+    lower = float(byars_lower(count, confidence))
+    upper = float(byars_upper(count, confidence))
+    return lower / population * per, upper / population * per
+
+
+def significance(lower: float | None, upper: float | None, benchmark: float | None, polarity: str) -> str:
+    """'better', 'worse' or 'similar' against a benchmark by the interval and polarity.
+
+    Where higher is neither better nor worse: 'higher', 'lower' or 'similar'.
+    'not compared' when there is no interval or no benchmark.
+    """
+    if not _usable(lower, upper, benchmark):
+        return NOT_COMPARED
+    if lower > benchmark:
+        side = "higher"
+    elif upper < benchmark:
+        side = "lower"
+    else:
+        return SIMILAR
+    if polarity == "higher_is_better":
+        return "better" if side == "higher" else "worse"
+    if polarity == "lower_is_better":
+        return "better" if side == "lower" else "worse"
+    return side
+
+
+def quartile_and_rank(values: pd.Series, polarity: str) -> pd.DataFrame:
+    """Rank 1 = best by polarity (highest first where there is none); quartile 1 = best quarter.
+
+    Ties share the better rank. Authorities without a value get neither.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    rank = numbers.rank(method="min", ascending=polarity == "lower_is_better").to_numpy()
+    count = int(numbers.notna().sum())
+    quartile = np.floor((rank - 1) * 4 / count) + 1 if count else rank
+    return pd.DataFrame(
+        {"rank": pd.array(rank, dtype="Float64").astype("Int64"),
+         "quartile": pd.array(quartile, dtype="Float64").astype("Int64")},
+        index=values.index,
+    )
+
+
+def spread(values: pd.Series) -> dict[str, float]:
+    """Lowest, lower quartile, median, upper quartile and highest: the bar of a spine chart."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    numbers = numbers[~np.isnan(numbers)]
+    if numbers.size == 0:
+        return {"lowest": math.nan, "q1": math.nan, "median": math.nan, "q3": math.nan, "highest": math.nan, "n": 0}
+    lowest, q1, median, q3, highest = np.quantile(numbers, [0, 0.25, 0.5, 0.75, 1]).tolist()
+    return {"lowest": lowest, "q1": q1, "median": median, "q3": q3, "highest": highest, "n": int(numbers.size)}

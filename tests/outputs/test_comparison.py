@@ -1,0 +1,203 @@
+"""Authorities against London, hubs and inner/outer London, worked out again here from the values."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from lscb_workbooks.outputs.comparison import (
+    SUPPRESSED,
+    compare_period,
+    compare_trends,
+    direction_of_travel,
+    recompute_derived,
+    suppress_comparison,
+    suppress_small_numbers,
+)
+
+
+@pytest.fixture
+def latest(synthetic_store, spec, register):
+    values = synthetic_store.store.values_in_use("dataset", synthetic_store.latest)
+    return values, compare_period(spec, register, values, synthetic_store.latest)
+
+
+def independent_groups(values: pd.DataFrame, spec, register) -> dict[tuple[str, str, str], float]:
+    """London, hub and inner/outer figures of every ratio: summed numerators over summed denominators."""
+    usable = values[values.number.notna() & (values.rating != spec.not_available_rating) & (values.derived == 0)]
+    wide = usable.pivot_table(index="la_code", columns="field_id", values="number", aggfunc="first")
+    members = {("London", "London"): [a.la_code for a in register]}
+    for a in register:
+        members.setdefault(("Hub", a.hub), []).append(a.la_code)
+        members.setdefault(("Inner/Outer", a.inner_outer), []).append(a.la_code)
+    out = {}
+    for f in spec.indicators:
+        ratio = f.parsed_expression.ratio if f.derived else None
+        if ratio is None:
+            continue
+        for (kind, name), codes in members.items():
+            both = wide.reindex(codes)[[ratio.numerator, ratio.denominator]].dropna()
+            both = both[both[ratio.denominator] > 0]
+            out[(kind, name, f.id)] = both[ratio.numerator].sum() / both[ratio.denominator].sum() * ratio.multiplier
+    return out
+
+
+def test_every_authority_and_every_indicator_has_a_row(latest, spec, register):
+    _, comparison = latest
+    assert len(comparison.authorities) == len(register) * len(spec.indicators) == 33 * len(spec.indicators)
+    assert set(comparison.authorities.name) == {a.name for a in register}
+    assert not comparison.authorities.duplicated(["la_code", "field_id"]).any()
+
+
+def test_london_hub_and_inner_outer_figures_are_summed_numerators_over_summed_denominators(latest, spec, register):
+    values, comparison = latest
+    expected = independent_groups(values, spec, register)
+    got = {(t, g, f): v for t, g, f, v in zip(comparison.groups.group_type, comparison.groups.group,
+                                               comparison.groups.field_id, comparison.groups.value)}
+    assert len(expected) > 100
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-12), key
+
+
+def test_a_group_figure_is_not_an_average_of_percentages(latest, spec):
+    _, comparison = latest
+    field = next(f for f in spec.indicators if f.unit == "percentage" and f.parsed_expression and f.parsed_expression.ratio)
+    rows = comparison.for_field(field.id).dropna(subset=["value"])
+    london = comparison.group_value("London", "London", field.id)
+    assert london != pytest.approx(rows.value.mean(), rel=1e-6)
+
+
+def test_counts_are_summed_for_groups(latest, spec):
+    values, comparison = latest
+    field = next(f for f in spec.indicators if f.unit == "count" and f.max is None and not f.derived)
+    rows = values[(values.field_id == field.id) & (values.rating != spec.not_available_rating)]
+    assert comparison.group_value("London", "London", field.id) == rows.number.sum()
+
+
+def test_derived_figures_are_worked_out_again_from_the_counts(latest, synthetic_store, spec):
+    values, comparison = latest
+    la_code, field_id = synthetic_store.tampered
+    ratio = spec.fields[field_id].parsed_expression.ratio
+    numbers = values[values.la_code == la_code].set_index("field_id").number
+    in_file = numbers[field_id]
+    expected = numbers[ratio.numerator] / numbers[ratio.denominator] * ratio.multiplier
+    got = comparison.authorities.set_index(["la_code", "field_id"]).loc[(la_code, field_id), "value"]
+    assert got == pytest.approx(expected) and got != pytest.approx(in_file)
+    recomputed = recompute_derived(values, spec)
+    row = recomputed[(recomputed.la_code == la_code) & (recomputed.field_id == field_id)]
+    assert row.number.iloc[0] == pytest.approx(expected)
+
+
+def test_statuses_say_what_is_missing_not_available_and_estimated(latest, synthetic_store):
+    _, comparison = latest
+    a = comparison.authorities.set_index(["la_code", "field_id"])
+    for la_code in synthetic_store.missing:
+        assert set(comparison.for_authority(la_code).status) == {"missing"}
+        assert la_code not in comparison.returned
+    for key in synthetic_store.not_available:
+        assert a.loc[key, "status"] == "not available" and math.isnan(a.loc[key, "value"])
+    for key in synthetic_store.estimated:
+        assert a.loc[key, "status"] == "estimated" and not math.isnan(a.loc[key, "value"])
+    assert len(comparison.returned) == 31
+
+
+def test_rates_of_a_not_available_count_are_not_available_and_left_out_of_london(latest, synthetic_store, spec):
+    _, comparison = latest
+    la_code, count_id = synthetic_store.not_available[0]
+    dependants = [f for f in spec.indicators if f.derived and count_id in f.parsed_expression.names]
+    for f in dependants:
+        row = comparison.authorities[(comparison.authorities.la_code == la_code) & (comparison.authorities.field_id == f.id)]
+        assert row.status.iloc[0] == "not available"
+        london = comparison.groups[(comparison.groups.group_type == "London") & (comparison.groups.field_id == f.id)]
+        assert london.authorities.iloc[0] == 30
+
+
+def test_ratios_have_intervals_around_their_value_and_a_verdict_against_london(latest, spec):
+    _, comparison = latest
+    ratio_ids = [f.id for f in spec.indicators if f.derived and f.parsed_expression.ratio]
+    rows = comparison.authorities[comparison.authorities.field_id.isin(ratio_ids)].dropna(subset=["value"])
+    assert (rows.lower <= rows.value + 1e-9).all() and (rows.value <= rows.upper + 1e-9).all()
+    assert set(rows.vs_london) <= {"better", "similar", "worse", "higher", "lower"}
+    counts = comparison.authorities[~comparison.authorities.field_id.isin(ratio_ids)]
+    assert set(counts.vs_london) == {"not compared"}
+
+
+def test_rank_and_quartile_follow_polarity(latest, spec):
+    _, comparison = latest
+    field = next(f for f in spec.indicators if f.polarity == "lower_is_better" and f.derived)
+    rows = comparison.for_field(field.id).dropna(subset=["value"])
+    best = rows.sort_values("value").iloc[0]
+    assert best["rank"] == 1 and best["quartile"] == 1
+    assert rows["rank"].max() == len(rows)
+
+
+def test_spread_summarises_the_authorities(latest, spec):
+    _, comparison = latest
+    field = spec.indicators[2]
+    values = comparison.for_field(field.id).value.dropna()
+    row = comparison.spread.set_index("field_id").loc[field.id]
+    assert row["median"] == pytest.approx(values.median())
+    assert row.lowest == values.min() and row.highest == values.max() and row.n == len(values)
+
+
+def test_yes_no_indicators_count_the_yes_answers(latest, spec):
+    _, comparison = latest
+    field = next(f for f in spec.indicators if f.unit == "yes_no")
+    yes = (comparison.for_field(field.id).text == "Yes").sum()
+    london = comparison.groups[(comparison.groups.group_type == "London") & (comparison.groups.field_id == field.id)]
+    assert london.value.iloc[0] == yes and london.text.iloc[0] == f"{yes} of 31 Yes"
+
+
+def test_direction_of_travel_respects_polarity():
+    assert direction_of_travel(10, 12, "higher_is_better") == "improving"
+    assert direction_of_travel(10, 12, "lower_is_better") == "worsening"
+    assert direction_of_travel(12, 10, "lower_is_better") == "improving"
+    assert direction_of_travel(10, 12, "neither") == "higher"
+    assert direction_of_travel(10.01, 10.02, "higher_is_better") == "no change"
+    assert direction_of_travel(math.nan, 10, "higher_is_better") == "no comparison"
+
+
+def test_trends_cover_every_period_and_area(synthetic_store, spec, register):
+    values = synthetic_store.store.values_in_use("dataset")
+    trends = compare_trends(spec, register, values)
+    assert list(dict.fromkeys(trends.period)) == list(synthetic_store.periods) or set(trends.period) == set(synthetic_store.periods)
+    first = trends[trends.period == synthetic_store.periods[0]]
+    assert set(first.direction) == {"no comparison"}
+    latest = trends[(trends.period == synthetic_store.latest) & (trends.area_type == "London")]
+    assert len(latest) == len(spec.indicators)
+    assert latest.direction.isin(["improving", "worsening", "no change", "higher", "lower", "no comparison"]).all()
+    missing = trends[(trends.area == synthetic_store.missing[0]) & (trends.period == synthetic_store.latest)]
+    assert set(missing.direction) == {"no comparison"}
+
+
+def test_small_numbers_are_suppressed_and_zero_stays_zero(spec):
+    count = next(f for f in spec.indicators if f.derived and f.parsed_expression.ratio and f.unit == "percentage")
+    ratio = count.parsed_expression.ratio
+    rows = []
+    for la_code, numerator, denominator in (("301", 3, 40), ("302", 0, 40), ("303", 6, 40)):
+        for field_id, number in ((ratio.numerator, numerator), (ratio.denominator, denominator),
+                                 (count.id, numerator / denominator * 100)):
+            rows.append({"la_code": la_code, "period": "2026-27", "field_id": field_id, "value": str(number),
+                         "number": float(number)})
+    suppressed = suppress_small_numbers(pd.DataFrame(rows), spec).set_index(["la_code", "field_id"])
+    assert suppressed.loc[("301", ratio.numerator), "value"] == SUPPRESSED
+    assert math.isnan(suppressed.loc[("301", ratio.numerator), "number"])
+    assert suppressed.loc[("301", count.id), "value"] == SUPPRESSED
+    assert suppressed.loc[("302", ratio.numerator), "number"] == 0
+    assert suppressed.loc[("302", count.id), "number"] == 0
+    assert suppressed.loc[("303", ratio.numerator), "number"] == 6
+
+
+def test_a_suppressed_comparison_hides_every_figure_resting_on_a_small_count(latest, spec):
+    _, comparison = latest
+    hidden = suppress_comparison(comparison)
+    small_counts = {f.id for f in spec.indicators if f.unit == "count" and not f.derived and f.max is None}
+    a = hidden.authorities
+    shown_counts = a[a.field_id.isin(small_counts)].value.dropna()
+    assert not shown_counts.between(1, 5).any()
+    assert not a.numerator.dropna().between(1, 5).any() and not a.denominator.dropna().between(1, 5).any()
+    assert a.suppressed.any()
+    assert a.loc[a.suppressed, "rank"].isna().all()
+    assert (comparison.groups.value.dropna().index == hidden.groups.value.dropna().index).all()
