@@ -1,0 +1,290 @@
+"""Collation end to end on real returns: every file accounted for, every number traced to its cell."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from lscb_workbooks.cli import main
+from lscb_workbooks.collate import collate
+from lscb_workbooks.store.db import Store
+
+from lscb_workbooks.spec.periods import parse_period
+
+PERIOD = parse_period("2026-27")
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def run(inbox: Path, out: Path, key: bytes, **options):
+    return collate(inbox, out, key=key, **options)
+
+
+def by_file(out: Path) -> dict[str, dict[str, str]]:
+    return {r["file"]: r for r in rows(out / "submissions.csv")}
+
+
+def set_time(path: Path, seconds: float) -> None:
+    os.utime(path, (seconds, seconds))
+
+
+def test_every_number_typed_comes_back_with_its_cell(make_return, register, spec, key, tmp_path):
+    inbox = tmp_path / "inbox"
+    typed = {}
+    for authority in register:
+        path, entries = make_return(authority.la_code)
+        typed[authority.la_code] = entries
+    report = run(inbox, tmp_path / "out", key)
+    assert report.statuses["accepted"] + report.statuses["accepted_with_warnings"] == 33
+    assert report.missing == []
+    values = rows(tmp_path / "out" / "values.csv")
+    got = {(v["la_code"], v["field_id"]): v for v in values if not v["row_number"]}
+    template = load_workbook(tmp_path / "inbox" / "return-302.xlsx")
+    for la_code, entries in typed.items():
+        for field_id, value in entries.values.items():
+            row = got[(la_code, field_id)]
+            assert row["period"] == str(PERIOD)
+            if isinstance(value, (int, float)):
+                assert float(row["value"]) == pytest.approx(value)
+            sheet = template[row["sheet"]]
+            assert sheet.cell(int(row["cell"][1:]), 1).value == field_id, "the cell is on the field's row"
+    # derived values are recomputed from the counts
+    barnet = typed["302"].values
+    assert float(got[("302", "NI65")]["value"]) == pytest.approx(100 * barnet["CP_REPEAT"] / barnet["CP_START"], abs=1e-4)
+    assert all(v["sha256"] for v in values)
+
+
+def test_rerun_changes_nothing_and_new_files_add_only_themselves(make_return, key, tmp_path):
+    make_return("302")
+    out = tmp_path / "out"
+    run(tmp_path / "inbox", out, key)
+    first = (out / "submissions.csv").read_text()
+    report = run(tmp_path / "inbox", out, key)
+    assert report.new_files == 0 and report.already_seen == 1
+    assert (out / "submissions.csv").read_text() == first
+    make_return("303")
+    report = run(tmp_path / "inbox", out, key)
+    assert report.new_files == 1
+    assert len(rows(out / "submissions.csv")) == 2
+    store = Store(out / "store.sqlite")
+    assert len(store.values_in_use("dataset").query("la_code == '302'")) == len(store.values_in_use("dataset").query("la_code == '303'"))
+    store.close()
+
+
+def test_every_file_is_archived_byte_for_byte(make_return, key, tmp_path):
+    path, _ = make_return("302")
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    [row] = rows(tmp_path / "out" / "submissions.csv")
+    archived = tmp_path / "out" / "archive" / row["sha256"][:2] / row["sha256"]
+    assert archived.read_bytes() == path.read_bytes()
+
+
+def test_problems_in_cells_name_the_row_indicator_and_cell(make_return, spec, key, tmp_path):
+    def mistakes(entries):
+        entries.values["CSC_REF"] = "n/a"
+        entries.values["CP_START"] = -4
+        entries.values["CSC_S47"] = " 1,234 "
+        entries.values["CP_REPEAT"] = 10_000
+        entries.values.pop("MISS_HOME")
+
+    make_return("302", change=mistakes)
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    [submission] = rows(tmp_path / "out" / "submissions.csv")
+    assert submission["status"] == "rejected"
+    assert "send the whole return again" in submission["message"]
+    issues = {(i["field_id"], i["rule"]): i for i in rows(tmp_path / "out" / "issues.csv")}
+    not_a_number = issues[("CSC_REF", "not_a_number")]
+    assert not_a_number["cell"].startswith("D") and not_a_number["sheet"] == "Return"
+    assert f"({not_a_number['cell']}, sheet 'Return'): 'n/a' is not a number" in not_a_number["message"]
+    assert "Referrals to children's social care" in not_a_number["message"]
+    assert "Counts cannot be negative" in issues[("CP_START", "below_minimum")]["message"]
+    assert ("CSC_S47", "not_a_number") not in issues, "'1,234' typed as text is a number"
+    assert issues[("CP_REPEAT", "NI65_numerator_within_denominator")]["severity"] == "error"
+    assert "Not available" in issues[("MISS_HOME", "required")]["message"]
+    assert ("CSC_REF", "required") not in issues, "a cell already reported as not a number is not also 'empty'"
+    feedback = list((tmp_path / "out" / "feedback").glob("*.xlsx"))
+    assert [p.name for p in feedback] == ["302-Barnet.xlsx"]
+
+
+def test_not_available_with_a_reason_is_accepted(make_return, key, tmp_path):
+    def not_available(entries):
+        entries.values.pop("MISS_HOME")
+        entries.ratings["MISS_HOME"] = "Not available"
+        entries.comments["MISS_HOME"] = "Police system change"
+
+    make_return("302", change=not_available)
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    [submission] = rows(tmp_path / "out" / "submissions.csv")
+    assert submission["status"] in ("accepted", "accepted_with_warnings")
+    values = {v["field_id"]: v for v in rows(tmp_path / "out" / "values.csv")}
+    assert values["MISS_HOME"]["value"] == "" and values["MISS_HOME"]["rating"] == "Not available"
+    assert values["MISS_HOME"]["comment"] == "Police system change"
+
+
+def test_misleading_name_same_file_twice_and_a_corrected_resubmission(make_return, key, tmp_path):
+    inbox = tmp_path / "inbox"
+    first, entries = make_return("302", name="Camden final.xlsx", change=lambda e: e.values.update(CSC_REF="lots"))
+    set_time(first, 1_700_000_000)
+    shutil.copyfile(first, inbox / "copy.xlsx")
+    set_time(inbox / "copy.xlsx", 1_700_000_100)
+    second, _ = make_return("302", name="Camden final v2.xlsx")
+    set_time(second, 1_700_100_000)
+    run(inbox, tmp_path / "out", key)
+    files = by_file(tmp_path / "out")
+    assert files["Camden final.xlsx"]["la_code"] == "302", "identity comes from the template, not the name"
+    assert files["Camden final.xlsx"]["status"] == "superseded"
+    assert "Camden final v2.xlsx" in files["Camden final.xlsx"]["message"]
+    assert files["copy.xlsx"]["status"] == "duplicate"
+    assert files["Camden final v2.xlsx"]["status"] in ("accepted", "accepted_with_warnings")
+    values = rows(tmp_path / "out" / "values.csv")
+    assert {v["sha256"] for v in values} == {files["Camden final v2.xlsx"]["sha256"]}
+
+
+def test_an_inserted_row_and_a_renamed_sheet_still_read_correctly(make_return, key, tmp_path):
+    path, entries = make_return("302")
+    workbook = load_workbook(path)
+    sheet = workbook["Return"]
+    sheet.insert_rows(12, amount=2)
+    sheet.title = "Our return"
+    workbook.save(path)
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    [submission] = rows(tmp_path / "out" / "submissions.csv")
+    assert submission["status"] in ("accepted", "accepted_with_warnings"), submission["message"]
+    values = {v["field_id"]: v for v in rows(tmp_path / "out" / "values.csv")}
+    assert values["CSC_REF"]["sheet"] == "Our return"
+    assert float(values["CSC_REF"]["value"]) == entries.values["CSC_REF"]
+    reread = load_workbook(path)["Our return"]
+    assert reread[values["CSC_REF"]["cell"]].value == entries.values["CSC_REF"]
+
+
+def test_an_edited_label_or_identity_is_rejected_as_altered(make_return, key, tmp_path):
+    path, _ = make_return("302", name="edited label.xlsx")
+    workbook = load_workbook(path)
+    sheet = workbook["Return"]
+    row = next(r for r in sheet.iter_rows() if r[0].value == "CSC_REF")
+    sheet.cell(row[0].row, 2).value = "Referrals (our own definition)"
+    workbook.save(path)
+    forged, _ = make_return("303", name="forged identity.xlsx")
+    workbook = load_workbook(forged)
+    identity = workbook["_identity"]
+    next(r for r in identity.iter_rows() if r[0].value == "la_code")[1].value = "302"
+    workbook.save(forged)
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    files = by_file(tmp_path / "out")
+    for name in ("edited label.xlsx", "forged identity.xlsx"):
+        assert files[name]["status"] == "rejected"
+        assert "altered" in files[name]["message"]
+    assert files["forged identity.xlsx"]["la_code"] == ""
+
+
+def test_missing_identity_sheet_and_blank_template(templates, make_return, key, tmp_path):
+    path, _ = make_return("302", name="no identity.xlsx")
+    workbook = load_workbook(path)
+    del workbook["_identity"]
+    workbook.save(path)
+    shutil.copyfile(templates["303"], tmp_path / "inbox" / "blank.xlsx")
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    files = by_file(tmp_path / "out")
+    assert files["no identity.xlsx"]["status"] == "rejected"
+    assert "not a return made from one of the project's templates" in files["no identity.xlsx"]["message"]
+    assert files["blank.xlsx"]["status"] == "rejected"
+    assert "blank" in files["blank.xlsx"]["message"]
+    assert files["blank.xlsx"]["la_code"] == "303"
+
+
+def test_an_old_template_version_is_named(spec, register, key, tmp_path):
+    from lscb_workbooks.demo.coordinator import fill_template
+    from lscb_workbooks.demo.synthetic import synthetic_entries
+    from lscb_workbooks.templates.render import write_templates
+
+    old = spec.model_copy(update={"template_version": "2025.1"})
+    barnet = register.by_code("302")
+    [template] = write_templates(old, [barnet], PERIOD, tmp_path / "old", key)
+    fill_template(template, synthetic_entries(spec, barnet, PERIOD), tmp_path / "inbox" / "old.xlsx")
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    [submission] = rows(tmp_path / "out" / "submissions.csv")
+    assert submission["status"] == "rejected"
+    assert "template version 2025.1" in submission["message"]
+    assert "copy your figures across" in submission["message"]
+
+
+def test_a_formula_typed_into_an_input_cell(make_return, key, tmp_path):
+    path, entries = make_return("302")
+    workbook = load_workbook(path)
+    sheet = workbook["Return"]
+    row = next(r for r in sheet.iter_rows() if r[0].value == "CSC_S47")[0].row
+    sheet.cell(row, 4).value = "=10+20"
+    workbook.save(path)
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    issues = {i["rule"]: i for i in rows(tmp_path / "out" / "issues.csv")}
+    assert issues["formula_without_result"]["field_id"] == "CSC_S47"
+    assert issues["formula_without_result"]["cell"] == f"D{row}"
+
+
+def test_plausibility_against_the_previous_period(templates, spec, register, key, tmp_path):
+    from lscb_workbooks.demo.coordinator import fill_template
+    from lscb_workbooks.demo.synthetic import synthetic_entries
+    from lscb_workbooks.templates.render import write_templates
+
+    barnet = register.by_code("302")
+    previous = PERIOD.previous()
+    [old_template] = write_templates(spec, [barnet], previous, tmp_path / "t", key)
+    before = synthetic_entries(spec, barnet, previous)
+    fill_template(old_template, before, tmp_path / "inbox" / "last year.xlsx")
+    now = synthetic_entries(spec, barnet, PERIOD)
+    now.values["CSC_REF"] = before.values["CSC_REF"] * 3
+    fill_template(templates["302"], now, tmp_path / "inbox" / "this year.xlsx")
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    issues = [i for i in rows(tmp_path / "out" / "issues.csv") if i["rule"] == "implausible_change"]
+    assert [i["field_id"] for i in issues if i["field_id"] == "CSC_REF"] == ["CSC_REF"]
+    [issue] = [i for i in issues if i["field_id"] == "CSC_REF"]
+    assert issue["severity"] == "warning" and str(previous) in issue["message"]
+
+
+def test_other_attachments_are_ignored_and_named(make_return, key, tmp_path):
+    make_return("302")
+    (tmp_path / "inbox" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "inbox" / "notes.docx").write_bytes(b"PK\x03\x04not really")
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    files = by_file(tmp_path / "out")
+    assert files["logo.png"]["status"] == "ignored" and files["logo.png"]["message"]
+    assert files["notes.docx"]["status"] == "ignored"
+
+
+def test_text_from_returns_never_becomes_a_formula_in_the_csv(make_return, key, tmp_path):
+    make_return("302", change=lambda e: e.comments.update(CSC_REF='=HYPERLINK("http://x","y")', CP_START="+cmd|' /C calc'!A0"))
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    comments = {v["field_id"]: v["comment"] for v in rows(tmp_path / "out" / "values.csv")}
+    assert comments["CSC_REF"] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert comments["CP_START"].startswith("'+cmd")
+
+
+def test_cli_collate_writes_outputs_and_a_summary(make_return, tmp_path, key):
+    make_return("302")
+    (tmp_path / "inbox" / "empty.xlsx").write_bytes(b"")
+    key_file = tmp_path / "key"
+    key_file.write_bytes(key)
+    result = CliRunner().invoke(main, ["collate", str(tmp_path / "inbox"), "--out", str(tmp_path / "out"),
+                                       "--key-file", str(key_file)])
+    assert result.exit_code == 0, result.output
+    assert "1 unreadable" in result.output and "Missing (32)" in result.output
+    for name in ("submissions.csv", "values.csv", "issues.csv", "master.xlsx"):
+        assert (tmp_path / "out" / name).exists()
+    assert by_file(tmp_path / "out")["empty.xlsx"]["status"] == "unreadable"
+
+
+def test_cli_refuses_an_unwritable_output(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = CliRunner().invoke(main, ["collate", str(tmp_path / "inbox"), "--out", str(blocker / "out")])
+    assert result.exit_code != 0 and "cannot write" in result.output
