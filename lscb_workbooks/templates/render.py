@@ -1,0 +1,200 @@
+"""Draw return templates: one locked .xlsx per authority, built in memory and written atomically.
+
+The layout (`layout.py`) decides every cell; this module only draws it with
+xlsxwriter. xlsxwriter reports some mistakes (an over-long list, title or
+message) only as a warning and a return code, so both are treated as errors
+here: a template that would open with a missing dropdown is never written.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from ..spec.models import Spec
+from ..spec.periods import Period
+from ..spec.register import Authority
+from .inputs import InputRule
+from .layout import Cell, Conditional, SheetLayout, TemplateLayout, Validation, layout_template
+from .protect import SHEET_OPTIONS, SHEET_PASSWORD, lock_structure
+from .styles import Highlight, Style
+
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                    "strings_to_numbers": False}
+A4 = 9
+
+
+class TemplateError(RuntimeError):
+    """A template could not be drawn as laid out; nothing was written."""
+
+
+def template_file_name(spec: Spec, authority: Authority, period: Period) -> str:
+    """A name a coordinator can read: `dataset_2026-27_302-Barnet.xlsx`."""
+    return f"{spec.id}_{period}_{authority.file_stem}.xlsx"
+
+
+def write_templates(spec: Spec, authorities: Iterable[Authority], period: Period, out_dir: Path, key: bytes,
+                    deadline: str | None = None, send_to: str | None = None) -> list[Path]:
+    """One template per authority in `out_dir`, each replaced whole or not at all."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for authority in authorities:
+        path = out_dir / template_file_name(spec, authority, period)
+        write_atomically(path, render_template(spec, authority, period, key, deadline, send_to))
+        written.append(path)
+    return written
+
+
+def render_template(spec: Spec, authority: Authority, period: Period, key: bytes,
+                    deadline: str | None = None, send_to: str | None = None) -> bytes:
+    """One authority's template, as the bytes of an .xlsx file."""
+    created = datetime.now(timezone.utc)
+    return draw_workbook(layout_template(spec, authority, period, key, created, deadline, send_to))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write beside the target, then rename, so an interrupted run never leaves half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def draw_workbook(layout: TemplateLayout) -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+        workbook.set_properties({"title": f"{layout.title}: {layout.authority_name}, {layout.period}",
+                                 "subject": f"Return template for {layout.authority_name}, {layout.period}",
+                                 "comments": "Fill in the yellow boxes; see the Cover sheet."})
+        drawer = _Drawer(workbook, layout)
+        for sheet in layout.sheets:
+            drawer.draw(sheet)
+        workbook.close()
+    if caught:
+        raise TemplateError("the template could not be drawn: " + "; ".join(str(w.message) for w in caught))
+    return lock_structure(buffer.getvalue())
+
+
+class _Drawer:
+    def __init__(self, workbook: Workbook, layout: TemplateLayout) -> None:
+        self.workbook = workbook
+        self.layout = layout
+        self.formats: dict[Style | Highlight, object] = {}
+
+    def format(self, style: Style | Highlight):
+        if style not in self.formats:
+            self.formats[style] = self.workbook.add_format(style.properties())
+        return self.formats[style]
+
+    def draw(self, sheet: SheetLayout) -> Worksheet:
+        ws = self.workbook.add_worksheet(sheet.name)
+        for col, width in sheet.widths.items():
+            _ok(ws.set_column(col, col, width), f"width of column {col} on {sheet.name}")
+        for row, height in sheet.heights.items():
+            _ok(ws.set_row(row, height), f"height of row {row + 1} on {sheet.name}")
+        for cell in sheet.cells:
+            self.write(ws, sheet, cell)
+        for validation in sheet.validations:
+            _ok(ws.data_validation(*_area(validation), _validation_options(validation.rule)),
+                f"validation of {_where(sheet, validation)}")
+        for conditional in sheet.conditionals:
+            _ok(ws.conditional_format(*_area(conditional), {"type": "formula", "criteria": conditional.formula,
+                                                             "format": self.format(conditional.highlight)}),
+                f"conditional format of {_where(sheet, conditional)}")
+        self.finish(ws, sheet)
+        return ws
+
+    def write(self, ws: Worksheet, sheet: SheetLayout, cell: Cell) -> None:
+        fmt = self.format(cell.style)
+        where = f"{sheet.name}!{_a1(cell.row, cell.col)}"
+        if cell.merge_to is not None:
+            _ok(ws.merge_range(cell.row, cell.col, cell.row, cell.merge_to, "", fmt), f"merge at {where}")
+        if cell.formula is not None:
+            result = ws.write_formula(cell.row, cell.col, cell.formula, fmt, cell.cached)
+        elif cell.value is None:
+            result = ws.write_blank(cell.row, cell.col, None, fmt)
+        elif isinstance(cell.value, str):
+            result = ws.write_string(cell.row, cell.col, cell.value, fmt)
+        else:
+            result = ws.write_number(cell.row, cell.col, cell.value, fmt)
+        _ok(result, f"cell {where}")
+
+    def finish(self, ws: Worksheet, sheet: SheetLayout) -> None:
+        if sheet.visibility == "visible":
+            ws.set_landscape()
+            ws.set_paper(A4)
+            ws.fit_to_pages(1, 1 if sheet.kind == "cover" else 0)
+            ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+            left, centre, right = (_header_text(t) for t in self.layout.print_header)
+            ws.set_header(f"&L&B{left}&C{centre}&R{right}")
+            ws.set_footer("&L&A&RPage &P of &N")
+            if sheet.repeat_rows:
+                _ok(ws.repeat_rows(*sheet.repeat_rows), f"print titles of {sheet.name}")
+            if sheet.freeze_row is not None:
+                ws.freeze_panes(sheet.freeze_row, 0)
+        if sheet.kind == "cover":
+            ws.hide_gridlines(2)
+            ws.activate()
+        if sheet.visibility == "hidden":
+            ws.hide()
+        elif sheet.visibility == "very_hidden":
+            ws.very_hidden()
+        ws.protect(SHEET_PASSWORD, SHEET_OPTIONS)
+
+
+def _validation_options(rule: InputRule) -> dict[str, object]:
+    options: dict[str, object] = {"input_title": rule.title, "input_message": rule.message,
+                                  "error_title": rule.error_title, "error_message": rule.error,
+                                  "error_type": "stop", "ignore_blank": True}
+    if rule.kind == "list":
+        options.update(validate="list", source=rule.source)
+    elif rule.kind == "length":
+        options.update(validate="length", criteria="<=", value=rule.maximum)
+    else:
+        options.update(validate={"whole": "integer"}.get(rule.kind, rule.kind), criteria="between",
+                       minimum=rule.minimum, maximum=rule.maximum)
+    return options
+
+
+def _area(item: Validation | Conditional) -> tuple[int, int, int, int]:
+    a = item.area
+    return a.first_row, a.first_col, a.last_row, a.last_col
+
+
+def _where(sheet: SheetLayout, item: Validation | Conditional) -> str:
+    return f"{sheet.name}!{_a1(item.area.first_row, item.area.first_col)}"
+
+
+def _a1(row: int, col: int) -> str:
+    from .layout import address
+
+    return address(row, col, absolute=False)
+
+
+def _header_text(text: str) -> str:
+    """Text for a printed header, where '&' starts a code."""
+    return text.replace("&", "&&")
+
+
+def _ok(result: int | None, what: str) -> None:
+    if result not in (0, None):
+        raise TemplateError(f"could not write the {what} (spreadsheet writer returned {result})")
