@@ -1,0 +1,57 @@
+"""The content-addressed archive: every file received, kept byte for byte.
+
+A file is stored under its sha256, so a resubmission costs nothing, two
+boroughs sending the same bytes share one copy, and any row of the ledger can
+be traced back to exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+class Archive:
+    """Files kept under `root/<first two hex digits>/<sha256>`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def keep(self, data: bytes) -> str:
+        """Store `data` unless it is already kept; return its sha256.
+
+        The file is written to a temporary name and renamed into place, so an
+        interrupted run never leaves a half-written file under a valid name.
+        """
+        sha256 = hashlib.sha256(data).hexdigest()
+        target = self.path_of(sha256)
+        if not target.exists():
+            _write_atomically(target, data)
+        return sha256
+
+    def path_of(self, sha256: str) -> Path:
+        if not _SHA256_HEX.fullmatch(sha256):
+            raise ValueError(f"{sha256!r} is not a sha256 in lower-case hex")
+        return self.root / sha256[:2] / sha256
+
+    def read(self, sha256: str) -> bytes:
+        return self.path_of(sha256).read_bytes()
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

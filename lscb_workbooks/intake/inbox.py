@@ -1,0 +1,95 @@
+"""Walk the project officer's inbox folder and list every file a borough sent.
+
+The inbox holds whatever was saved from email: workbooks, .eml and .msg files,
+mailbox (.mbox) files, zips, and whatever else came along. `walk_inbox` gives
+one `Received` record per file, attachment or zip member, in a fixed order so
+that two runs over the same folder agree.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+
+from lscb_workbooks.intake.mail import eml_records, mbox_records, msg_records
+from lscb_workbooks.intake.received import Envelope, Received, extension_of, received_file
+from lscb_workbooks.intake.zipped import zip_records
+
+__all__ = ["Received", "walk_inbox", "containers"]
+
+CONTAINER_EXTENSIONS = frozenset({".eml", ".mbox", ".msg", ".zip"})
+
+
+def walk_inbox(inbox: Path) -> Iterator[Received]:
+    """Every file under `inbox`, with emails and zips opened, in sorted path order."""
+    for relative, path in inbox_files(Path(inbox)):
+        yield from _records_for(relative, path)
+
+
+def containers(inbox: Path) -> Iterator[tuple[str, bytes]]:
+    """(relative path, bytes) of every email, mailbox and zip file, so they can be archived too."""
+    for relative, path in inbox_files(Path(inbox)):
+        if extension_of(relative) in CONTAINER_EXTENSIONS:
+            try:
+                yield relative, path.read_bytes()
+            except OSError:
+                continue
+
+
+def inbox_files(inbox: Path) -> list[tuple[str, Path]]:
+    """(POSIX path relative to the inbox, path) of each regular file, sorted by relative path.
+
+    Hidden files and folders and Office lock files ("~$return.xlsx", left while
+    a workbook is open) are not things anyone sent, so they are passed over.
+    """
+    found: list[tuple[str, Path]] = []
+    for folder, subfolders, files in os.walk(inbox):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in files:
+            path = Path(folder) / name
+            if _is_sent_file(name, path):
+                found.append((path.relative_to(inbox).as_posix(), path))
+    return sorted(found)
+
+
+def _is_sent_file(name: str, path: Path) -> bool:
+    if name.startswith(".") or name.startswith("~$"):
+        return False
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _records_for(relative: str, path: Path) -> Iterator[Received]:
+    name = PurePosixPath(relative).name
+    try:
+        modified_at = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+        data = path.read_bytes()
+    except OSError as error:
+        yield _unreadable_from_disk(name, relative, error)
+        return
+    extension = extension_of(name)
+    if extension == ".eml":
+        yield from eml_records(data, relative, modified_at)
+    elif extension == ".mbox":
+        yield from mbox_records(path, relative, data, modified_at)
+    elif extension == ".msg":
+        yield from msg_records(data, relative, modified_at)
+    elif extension == ".zip":
+        members = Envelope(relative, relative, None, None, modified_at)
+        yield from zip_records(name, data, members, zip_source="")
+    else:
+        yield received_file(name, data, relative, Envelope(relative, "", None, None, modified_at))
+
+
+def _unreadable_from_disk(name: str, relative: str, error: OSError) -> Received:
+    note = (
+        f"{name} could not be read from the inbox folder ({error.strerror or error}). "
+        "Check that the file is not open in another program and that you may read it, then run again."
+    )
+    envelope = Envelope(relative, "", None, None, datetime.fromtimestamp(0, tz=timezone.utc))
+    return received_file(name, b"", relative, envelope, note=note)

@@ -1,0 +1,184 @@
+"""One file as it arrived, and where it came from.
+
+Every file found in the inbox, attached to an email or packed in a zip becomes
+a `Received` record, whether or not it is a return, so that the ledger has a
+row for everything a borough sent and nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath, PureWindowsPath
+
+WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+EMAIL_EXTENSIONS = frozenset({".eml", ".msg", ".mbox"})
+ZIP_EXTENSIONS = frozenset({".zip"})
+
+WORKBOOK = "workbook"
+OTHER = "other"
+EMAIL_WITHOUT_ATTACHMENT = "email_without_attachment"
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file as received: its exact bytes and the envelope it came in.
+
+    `path` is where the file is, relative to the inbox (an attachment is
+    "mail/x.eml/<name>", a zip member "r.zip/<member path>", an attachment of
+    the third message of an mbox "box.mbox/3/<name>"); `source` is the email,
+    mbox message ("box.mbox#3") or zip it came in, "" for a file lying in the
+    inbox. `kind` is "workbook", "other" or "email_without_attachment"; for the
+    last two, `note` says in plain English why it was not taken in.
+    """
+
+    name: str
+    data: bytes
+    sha256: str
+    path: str
+    source: str
+    sender: str | None
+    sent_at: datetime | None
+    modified_at: datetime
+    kind: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What the files inside one container share: where they sit and who sent them."""
+
+    path: str
+    source: str
+    sender: str | None
+    sent_at: datetime | None
+    modified_at: datetime
+
+
+def received_file(name: str, data: bytes, path: str, envelope: Envelope, note: str = "") -> Received:
+    """A record for one file, a workbook or not, judged by its extension.
+
+    `note` overrides the usual reason for a file that is not taken in.
+    """
+    kind = kind_of(name)
+    if note and kind == WORKBOOK:
+        kind = OTHER
+    if kind == OTHER and not note:
+        note = reason_not_taken_in(name)
+    return Received(
+        name=name,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=path,
+        source=envelope.source,
+        sender=envelope.sender,
+        sent_at=envelope.sent_at,
+        modified_at=envelope.modified_at,
+        kind=kind,
+        note=note,
+    )
+
+
+def email_without_attachment(name: str, data: bytes, envelope: Envelope, note: str) -> Received:
+    return Received(
+        name=name,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=envelope.path,
+        source=envelope.source,
+        sender=envelope.sender,
+        sent_at=envelope.sent_at,
+        modified_at=envelope.modified_at,
+        kind=EMAIL_WITHOUT_ATTACHMENT,
+        note=note,
+    )
+
+
+def kind_of(name: str) -> str:
+    return WORKBOOK if extension_of(name) in WORKBOOK_EXTENSIONS else OTHER
+
+
+def extension_of(name: str) -> str:
+    return PurePosixPath(name).suffix.lower()
+
+
+def clean_text(text: str) -> str:
+    """Text from a header or an archive, made safe to write anywhere.
+
+    Undecodable bytes arrive as lone surrogates; they become U+FFFD so that a
+    CSV or workbook writer never fails on them. Control characters go.
+    """
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip()
+
+
+def clean_file_name(raw: str) -> str:
+    """The last component of a file name as a sender's program wrote it."""
+    return PureWindowsPath(clean_text(raw)).name.strip()
+
+
+_IMAGES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg", ".webp", ".heic", ".ico"}
+)
+_DOCUMENTS = frozenset({".doc", ".docx", ".odt", ".rtf", ".txt", ".pages", ".md"})
+_PRESENTATIONS = frozenset({".ppt", ".pptx", ".odp", ".key"})
+_SIGNATURES = frozenset({".p7s", ".p7m", ".asc", ".sig"})
+_EXCEL_TEMPLATES = frozenset({".xltx", ".xltm", ".xlt"})
+
+
+def reason_not_taken_in(name: str) -> str:
+    """Why a file that is not a workbook was not read, and what to do about it."""
+    extension = extension_of(name)
+    if extension in _IMAGES:
+        return f"{name} is an image, not a return: nothing to do."
+    if extension in _SIGNATURES:
+        return f"{name} is an email signature certificate, not a return: nothing to do."
+    if name.lower() == "winmail.dat":
+        return (
+            f"{name} is an Outlook wrapper that hides the real attachments, so the return in it cannot be "
+            "read. Ask the sender to attach the workbook again with the email set to HTML or plain text."
+        )
+    if extension == ".pdf":
+        return (
+            f"{name} is a PDF, not a return: figures in a PDF cannot be collated. If it was meant to be "
+            "the return, ask the borough to send the Excel workbook instead."
+        )
+    if extension in {".csv", ".tsv"}:
+        return (
+            f"{name} is a CSV file, not the return workbook, so it was not read. Ask the borough to fill "
+            "in the workbook they were sent and return that."
+        )
+    if extension == ".xlsb":
+        return (
+            f"{name} is an Excel Binary Workbook (.xlsb), which is not read. Ask the borough to open it, "
+            "choose File > Save As > Excel Workbook (.xlsx) and send it again."
+        )
+    if extension in _EXCEL_TEMPLATES:
+        return (
+            f"{name} is an Excel template, not a saved return. Ask the borough to open it, choose "
+            "File > Save As > Excel Workbook (.xlsx) and send it again."
+        )
+    if extension == ".numbers":
+        return (
+            f"{name} is an Apple Numbers file, which is not read. Ask the borough to export it as an "
+            "Excel workbook (File > Export To > Excel) and send that."
+        )
+    if extension in _DOCUMENTS:
+        return (
+            f"{name} is a document, not a return: nothing to read. If it holds figures meant for the "
+            "return, ask the borough to put them in the workbook."
+        )
+    if extension in _PRESENTATIONS:
+        return f"{name} is a presentation, not a return: nothing to read."
+    if extension in {".htm", ".html"}:
+        return f"{name} is a web page, not a return: nothing to read."
+    if extension == ".ics":
+        return f"{name} is a calendar invitation, not a return: nothing to do."
+    if extension == ".vcf":
+        return f"{name} is a contact card, not a return: nothing to do."
+    return (
+        f"{name} is not an Excel workbook (.xlsx, .xlsm, .xls or .ods), so it was not read. If it was "
+        "meant to be the return, ask the borough to send the workbook itself."
+    )

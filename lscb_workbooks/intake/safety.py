@@ -1,0 +1,206 @@
+"""Checks on a file's bytes before any spreadsheet library sees them.
+
+A spreadsheet reader trusts what a file says about itself: how big its parts
+unpack to, how far its cells reach, what its XML declares. A damaged or hostile
+file can make a reader allocate gigabytes, spin for minutes or, in the case of
+python-calamine, abort the whole process (a file whose only cells are A1 and
+XFD1048576; upstream issue tafia/calamine#693). These checks look at the
+bytes themselves, judge the file by its content rather than its name, and turn
+every problem into an `Unreadable` record with a message for the coordinator.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+from lscb_workbooks.intake import ooxml, unreadable
+from lscb_workbooks.intake.ods import value_beyond
+from lscb_workbooks.intake.ole import ole_problem
+from lscb_workbooks.intake.package import Package
+from lscb_workbooks.intake.sniff import what_loose_bytes_are
+from lscb_workbooks.intake.unreadable import Unreadable
+from lscb_workbooks.intake.xml_scan import (
+    BLOCK_BYTES,
+    ENTITY_DECLARATION,
+    cell_beyond,
+    dimension_beyond,
+    has_entity_declaration,
+    part_windows,
+)
+
+__all__ = ["Unreadable", "check_workbook_bytes", "formula_cells"]
+
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+
+MB = 1024 * 1024
+MAX_MEMBER_BYTES = 50 * MB
+MAX_PACKAGE_BYTES = 100 * MB
+MAX_RATIO = 100
+# Below this a high ratio is harmless (a small part of repeated markup packs tightly).
+RATIO_APPLIES_FROM_BYTES = 1 * MB
+MAX_ROWS = 20_000
+MAX_COLUMNS = 500
+
+ODS_MIMETYPES = (
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.spreadsheet-template",
+)
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+def check_workbook_bytes(name: str, data: bytes) -> Unreadable | None:
+    """Why `data` must not be handed to a spreadsheet reader, or None when it may be.
+
+    `name` is the file's name as received; the verdict never depends on it.
+    """
+    if not data:
+        return unreadable.empty()
+    if data.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
+        return _zip_package_problem(data)
+    if data.startswith(OLE_MAGIC):
+        return ole_problem(data)
+    return what_loose_bytes_are(data)
+
+
+def formula_cells(data: bytes) -> dict[str, dict[str, bool]]:
+    """{sheet title: {cell reference: has a cached value}} for the formulas of an Excel package.
+
+    Collation uses it to spot a formula typed into an input cell, and to know
+    whether a formula's value was saved with the file or would read as empty.
+    Anything but an .xlsx/.xlsm package gives {}.
+    """
+    if not data.startswith(ZIP_MAGIC):
+        return {}
+    try:
+        with Package(data) as package:
+            return _formula_cells_of_package(package)
+    except Exception:  # a package the reader could not use either; no formulas to report
+        return {}
+
+
+def _formula_cells_of_package(package: Package) -> dict[str, dict[str, bool]]:
+    workbook = ooxml.workbook_member(package)
+    if workbook is None:
+        return {}
+    return {
+        part.title: ooxml.formula_cells_in_sheet(package.read(package.zip.getinfo(part.member)))
+        for part in ooxml.sheet_parts(package, workbook)
+    }
+
+
+# Zip packages: .xlsx, .xlsm, .ods, and things renamed to look like them
+
+
+def _zip_package_problem(data: bytes) -> Unreadable | None:
+    try:
+        package = Package(data)
+    except Exception:  # no readable central directory: the end of the file is missing
+        return unreadable.truncated()
+    with package:
+        problem = _size_problem(package.infos)
+        if problem:
+            return problem
+        try:
+            return _package_content_problem(package)
+        except Exception as error:  # a part that fails its CRC or does not parse
+            return unreadable.corrupt(_plain_error(error))
+
+
+def _size_problem(infos: list[zipfile.ZipInfo]) -> Unreadable | None:
+    """A decompression bomb, judged on the sizes the zip declares (nothing is inflated yet)."""
+    total = sum(info.file_size for info in infos)
+    if total > MAX_PACKAGE_BYTES:
+        return unreadable.too_large(f"unpacks to {total / MB:,.0f} MB")
+    for info in infos:
+        if info.file_size > MAX_MEMBER_BYTES:
+            return unreadable.too_large(f"has a part that unpacks to {info.file_size / MB:,.0f} MB")
+        if info.file_size > RATIO_APPLIES_FROM_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            return unreadable.too_large(
+                f"has a part packed {info.file_size // max(info.compress_size, 1):,} to 1 "
+                f"({info.file_size / MB:,.0f} MB squeezed into {info.compress_size:,} bytes)"
+            )
+    return None
+
+
+def _package_content_problem(package: Package) -> Unreadable | None:
+    for info in package.infos:
+        if _is_xml(info) and not ooxml.is_worksheet_member(info.filename) and has_entity_declaration(package, info):
+            return unreadable.xml_entities()
+    if mimetype := package.info("mimetype"):
+        return _ods_problem(package, mimetype)
+    workbook = ooxml.workbook_member(package)
+    if workbook is None:
+        return unreadable.not_a_spreadsheet(_what_other_zip_is(package), _other_zip_advice(package))
+    return _worksheets_problem(package, workbook)
+
+
+def _worksheets_problem(package: Package, workbook: str) -> Unreadable | None:
+    titles = {part.member: part.title for part in ooxml.sheet_parts(package, workbook)}
+    conventional = [info.filename for info in package.infos if ooxml.is_worksheet_member(info.filename)]
+    for member in sorted(set(titles) | set(conventional)):
+        problem = _worksheet_problem(package, package.zip.getinfo(member), titles.get(member, member))
+        if problem:
+            return problem
+    return None
+
+
+def _worksheet_problem(package: Package, info: zipfile.ZipInfo, title: str) -> Unreadable | None:
+    """Entity declarations or cells beyond the bounds, reading a large sheet one block at a time.
+
+    The declared dimension, near the top of the part, is checked on the first
+    block before anything more is inflated.
+    """
+    for number, window in enumerate(part_windows(package, info)):
+        if problem := _window_problem(window, title, first=number == 0):
+            return problem
+    return None
+
+
+def _window_problem(window: bytes, title: str, first: bool) -> Unreadable | None:
+    if first and (far := dimension_beyond(window[:BLOCK_BYTES], MAX_ROWS, MAX_COLUMNS)):
+        return unreadable.too_many_cells(title, far.reference, MAX_ROWS, MAX_COLUMNS)
+    if b"<!" in window and ENTITY_DECLARATION.search(window):
+        return unreadable.xml_entities()
+    if far := cell_beyond(window, MAX_ROWS, MAX_COLUMNS):
+        return unreadable.too_many_cells(title, far.reference, MAX_ROWS, MAX_COLUMNS)
+    return None
+
+
+def _ods_problem(package: Package, mimetype: zipfile.ZipInfo) -> Unreadable | None:
+    declared = package.read(mimetype)[:200].decode("ascii", "replace").strip()
+    if declared not in ODS_MIMETYPES:
+        return unreadable.not_a_spreadsheet("an OpenDocument text document or presentation")
+    content = package.info("content.xml")
+    if content is None:
+        return unreadable.corrupt("the spreadsheet has no content part")
+    far = value_beyond(package, content, MAX_ROWS, MAX_COLUMNS)
+    if far:
+        return unreadable.too_many_cells(far.sheet, far.reference, MAX_ROWS, MAX_COLUMNS)
+    return None
+
+
+def _is_xml(info: zipfile.ZipInfo) -> bool:
+    return info.filename.lower().endswith(XML_SUFFIXES)
+
+
+def _what_other_zip_is(package: Package) -> str:
+    if package.info("xl/workbook.bin"):
+        return "an Excel Binary Workbook (.xlsb)"
+    if package.info("word/document.xml"):
+        return "a Word document"
+    if package.info("ppt/presentation.xml"):
+        return "a PowerPoint presentation"
+    return "a zip archive of other files"
+
+
+def _other_zip_advice(package: Package) -> str:
+    if package.info("xl/workbook.bin"):
+        return "Open it in Excel and choose File > Save As > Excel Workbook (.xlsx), then send that."
+    return ""
+
+
+def _plain_error(error: Exception) -> str:
+    text = str(error).strip().rstrip(".")
+    return text[:200] if text else type(error).__name__
