@@ -352,8 +352,6 @@ def _draw_form_sheet(spec: Spec, plan: _FormPlan, places: dict[str, FieldPlace],
                 sheet.heights[r] = 20
         elif line.kind == "field":
             _draw_field_row(sheet, spec, line.field, places[line.field.id], section, period, list_ranges, cell_of)
-        elif line.kind.startswith("check_"):
-            pass
     if plan.checks:
         _draw_self_check(sheet, spec, plan, places, last_col)
     return sheet
@@ -363,12 +361,12 @@ def _form_widths(spec: Spec, plan: _FormPlan) -> dict[int, float]:
     fields = [p.field_id for p in plan.places]
     ref_width = max([len(f) for f in fields] + [6]) * 0.9 + 2
     has_text = any(spec.fields[f].unit in {"text", "choice"} for f in fields)
-    value_width = 36 if has_text else 12
-    widths = {REF_COL: round(ref_width, 1), LABEL_COL: 46, UNIT_COL: 10, VALUE_COL: value_width}
+    value_width = 36 if has_text else 13
+    widths = {REF_COL: round(ref_width, 1), LABEL_COL: 50, UNIT_COL: 10, VALUE_COL: value_width}
     if plan.rated:
-        widths.update({RATING_COL: 14, COMMENT_COL: 26, RATED_DEFINITION_COL: 56})
+        widths.update({RATING_COL: 14, COMMENT_COL: 26, RATED_DEFINITION_COL: 60})
     else:
-        widths[UNRATED_DEFINITION_COL] = 56
+        widths[UNRATED_DEFINITION_COL] = 60
     return widths
 
 
@@ -619,5 +617,5 @@ def text_height(text: str, width: float, size: float = 11) -> float:
 
 
 def wrapped_lines(text: str, width: float, size: float = 11) -> int:
-    per_line = max(1, int(width * 1.1 * 11 / size))
+    per_line = max(1, int(width * 1.15 * 11 / size))
     return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True))) for part in str(text).split("\n"))

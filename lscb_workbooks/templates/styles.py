@@ -103,7 +103,6 @@ SWATCH_AMBER = Style("swatch_amber", bold=True, fill=AMBER_FILL, color=AMBER_TEX
                      valign="vcenter")
 SWATCH_RED = Style("swatch_red", bold=True, fill=RED_FILL, color=RED_TEXT, border=True, align="center",
                    valign="vcenter")
-HIDDEN_TEXT = Style("hidden_text")
 
 GOOD = Highlight(GREEN_FILL, GREEN_TEXT)
 TO_DO = Highlight(AMBER_FILL, AMBER_TEXT)
