@@ -23,6 +23,7 @@ import extract_msg
 from extract_msg.enums import ErrorBehavior
 
 from lscb_workbooks.intake.received import (
+    DistinctPaths,
     Envelope,
     Received,
     clean_file_name,
@@ -44,26 +45,6 @@ class Attachment:
 
     name: str
     data: bytes
-
-
-class _Names:
-    """Paths of the attachments of one email, kept distinct.
-
-    Two attachments may share a name ("return.xlsx" forwarded twice); the second
-    is placed at "return (2).xlsx" so that every record has its own path.
-    """
-
-    def __init__(self) -> None:
-        self._taken: set[str] = set()
-
-    def distinct(self, name: str) -> str:
-        candidate, counter = name, 1
-        stem, extension = _split_extension(name)
-        while candidate.lower() in self._taken:
-            counter += 1
-            candidate = f"{stem} ({counter}){extension}"
-        self._taken.add(candidate.lower())
-        return candidate
 
 
 def eml_records(data: bytes, path: str, modified_at: datetime) -> Iterator[Received]:
@@ -124,9 +105,9 @@ def _records_or_bare_email(
 
 
 def _attachment_records(attachments: list[Attachment], envelope: Envelope) -> Iterator[Received]:
-    names = _Names()
+    paths = DistinctPaths()
     for attachment in attachments:
-        path = f"{envelope.path}/{names.distinct(attachment.name)}"
+        path = paths.distinct(f"{envelope.path}/{attachment.name}")
         if extension_of(attachment.name) == ".zip":
             members = replace(envelope, path=path)
             yield from zip_records(attachment.name, attachment.data, members, envelope.source)
@@ -340,11 +321,6 @@ def _bad_mbox_note(name: str) -> str:
 
 def _inbox_envelope(path: str, modified_at: datetime) -> Envelope:
     return Envelope(path, "", None, None, modified_at)
-
-
-def _split_extension(name: str) -> tuple[str, str]:
-    dot = name.rfind(".")
-    return (name[:dot], name[dot:]) if dot > 0 else (name, "")
 
 
 def _safely(method: Callable[[], object]) -> object:

@@ -57,6 +57,27 @@ class Envelope:
     modified_at: datetime
 
 
+class DistinctPaths:
+    """Paths of the files inside one container, kept distinct.
+
+    Two attachments may share a name ("return.xlsx" forwarded twice), and a zip
+    may hold the same name twice; the second is placed at "return (2).xlsx" so
+    that every record has a path of its own.
+    """
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def distinct(self, path: str) -> str:
+        candidate, counter = path, 1
+        stem, extension = _split_extension(path)
+        while candidate.lower() in self._taken:
+            counter += 1
+            candidate = f"{stem} ({counter}){extension}"
+        self._taken.add(candidate.lower())
+        return candidate
+
+
 def received_file(name: str, data: bytes, path: str, envelope: Envelope, note: str = "") -> Received:
     """A record for one file, a workbook or not, judged by its extension.
 
@@ -117,6 +138,12 @@ def clean_text(text: str) -> str:
 def clean_file_name(raw: str) -> str:
     """The last component of a file name as a sender's program wrote it."""
     return PureWindowsPath(clean_text(raw)).name.strip()
+
+
+def _split_extension(path: str) -> tuple[str, str]:
+    name_start = path.rfind("/") + 1
+    dot = path.rfind(".")
+    return (path[:dot], path[dot:]) if dot > name_start else (path, "")
 
 
 _IMAGES = frozenset(

@@ -14,6 +14,7 @@ knows which file it was reading.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import resource
@@ -214,8 +215,10 @@ def _serve(connection: Connection, parents_end: Connection, task: Task) -> None:
 def _prepare_worker() -> None:
     """Limits that make a runaway read end this process quietly rather than the computer's patience."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A reader that aborts should not print a Rust backtrace to the officer's terminal.
+    # A reader that aborts is expected and reported; it should not print a Rust
+    # backtrace or a Python fault dump to the officer's terminal.
     os.environ["RUST_BACKTRACE"] = "0"
+    faulthandler.disable()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     _limit_address_space(_address_space_in_use() + MEMORY_HEADROOM_BYTES)
 

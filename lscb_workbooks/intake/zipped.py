@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from lscb_workbooks.intake.received import (
+    DistinctPaths,
     EMAIL_EXTENSIONS,
     ZIP_EXTENSIONS,
     Envelope,
@@ -57,9 +58,10 @@ def _member_records(
     archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], zip_name: str, envelope: Envelope
 ) -> Iterator[Received]:
     unpacked = 0
+    paths = DistinctPaths()
     for info in infos[:MAX_MEMBERS]:
         name = PurePosixPath(_member_path(info)).name
-        path = f"{envelope.path}/{_member_path(info)}"
+        path = paths.distinct(f"{envelope.path}/{_member_path(info)}")
         refusal = _refusal(info, name, zip_name, unpacked)
         if refusal:
             yield received_file(name, b"", path, envelope, note=refusal)

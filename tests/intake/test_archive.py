@@ -1,0 +1,42 @@
+"""The archive keeps every file byte for byte under its sha256."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from lscb_workbooks.intake.archive import Archive
+
+
+def test_keep_writes_the_bytes_under_their_sha256(tmp_path):
+    archive = Archive(tmp_path / "archive")
+    data = b"PK\x03\x04 any bytes at all \x00\xff"
+
+    sha256 = archive.keep(data)
+
+    assert sha256 == hashlib.sha256(data).hexdigest()
+    assert archive.path_of(sha256) == tmp_path / "archive" / sha256[:2] / sha256
+    assert archive.path_of(sha256).read_bytes() == data
+    assert archive.read(sha256) == data
+
+
+def test_keeping_the_same_bytes_twice_keeps_one_file_and_leaves_no_temporary_files(tmp_path):
+    archive = Archive(tmp_path)
+    first = archive.keep(b"return")
+    modified = archive.path_of(first).stat().st_mtime_ns
+
+    assert archive.keep(b"return") == first
+    assert archive.path_of(first).stat().st_mtime_ns == modified
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [first]
+
+
+def test_empty_files_are_kept_too(tmp_path):
+    archive = Archive(tmp_path)
+    assert archive.read(archive.keep(b"")) == b""
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "ABC", "A" * 64, "0" * 63])
+def test_only_a_sha256_names_a_file(tmp_path, bad):
+    with pytest.raises(ValueError):
+        Archive(tmp_path).path_of(bad)

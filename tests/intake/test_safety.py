@@ -1,0 +1,243 @@
+"""Checks on a file's bytes: every dangerous or mistaken file is named for what it is, by content."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from datetime import datetime, timezone
+
+import openpyxl
+import pytest
+import xlsxwriter
+from msoffcrypto.format.ooxml import OOXMLFile
+from intake_files import (
+    BILLION_LAUGHS,
+    SHEET_MEMBER,
+    outlook_message_bytes,
+    sheet_xml,
+    with_sheet_xml,
+    xlsx_bytes,
+    zeros_sheet,
+    zip_bytes,
+)
+
+from lscb_workbooks.intake.safety import Unreadable, check_workbook_bytes, formula_cells
+
+
+def reason(data: bytes, name: str = "return.xlsx") -> str | None:
+    found = check_workbook_bytes(name, data)
+    return found.reason if found else None
+
+
+def calamine_abort_file() -> bytes:
+    """The 5 KB workbook whose only cells are A1 and XFD1048576 (tafia/calamine#693)."""
+    return xlsx_bytes({"A1": 1, "XFD1048576": 2})
+
+
+def test_an_ordinary_return_passes():
+    assert check_workbook_bytes("return.xlsx", xlsx_bytes({"A1": "Camden", "D14": 12})) is None
+
+
+def test_the_file_that_aborts_calamine_is_too_many_cells():
+    found = check_workbook_bytes("return.xlsx", calamine_abort_file())
+
+    assert found is not None and found.reason == "too_many_cells"
+    assert "Sheet 'Return'" in found.message and "XFD1048576" in found.message
+
+
+def test_a_far_cell_is_found_even_when_the_dimension_hides_it():
+    cells = '<row r="1"><c r="A1"><v>1</v></c></row><row r="30000"><c r="B30000"><v>2</v></c></row>'
+    data = with_sheet_xml(xlsx_bytes(), [sheet_xml(cells, dimension="A1:B2")])
+
+    found = check_workbook_bytes("return.xlsx", data)
+
+    assert found is not None and found.reason == "too_many_cells" and "B30000" in found.message
+
+
+def test_a_far_cell_deep_in_a_large_sheet_is_found_while_streaming():
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="inlineStr"><is><t>{"x" * 40}</t></is></c></row>' for r in range(1, 19_000))
+    far = '<row r="19000"><c r="SG19000"><v>1</v></c></row>'
+    data = with_sheet_xml(xlsx_bytes(), [sheet_xml(rows + far, dimension="A1:B2")])
+    assert zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET_MEMBER).file_size > 1024 * 1024
+
+    found = check_workbook_bytes("return.xlsx", data)
+
+    assert found is not None and found.reason == "too_many_cells" and "SG19000" in found.message
+
+
+def test_cells_up_to_the_bounds_are_fine():
+    assert check_workbook_bytes("return.xlsx", xlsx_bytes({"A1": 1, "SF20000": 2})) is None
+
+
+def test_a_decompression_bomb_is_too_large_without_being_inflated():
+    data = with_sheet_xml(xlsx_bytes(), zeros_sheet(200))
+    assert len(data) < 1024 * 1024
+
+    found = check_workbook_bytes("return.xlsx", data)
+
+    assert found is not None and found.reason == "too_large" and "unpacks to 200 MB" in found.message
+
+
+def test_a_small_part_packed_too_tightly_is_too_large():
+    found = check_workbook_bytes("return.xlsx", with_sheet_xml(xlsx_bytes(), zeros_sheet(5)))
+
+    assert found is not None and found.reason == "too_large" and "to 1" in found.message
+
+
+@pytest.mark.parametrize("member", [SHEET_MEMBER, "xl/workbook.xml"])
+def test_xml_entity_declarations_are_refused_in_any_part(member):
+    original = zipfile.ZipFile(io.BytesIO(xlsx_bytes())).read(member)
+    part = BILLION_LAUGHS if member == SHEET_MEMBER else original.replace(b"<workbook", b'<!DOCTYPE x [<!ENTITY a "b">]><workbook', 1)
+
+    found = check_workbook_bytes("return.xlsx", with_sheet_xml(xlsx_bytes(), [part], member=member))
+
+    assert found is not None and found.reason == "xml_entities"
+    assert "XML features that are not allowed in a return" in found.message
+
+
+def test_an_entity_declaration_in_a_utf16_part_is_still_found():
+    part = BILLION_LAUGHS.replace(b'<?xml version="1.0"?>', b"").decode().encode("utf-16")
+
+    assert reason(with_sheet_xml(xlsx_bytes(), [part])) == "xml_entities"
+
+
+def test_an_empty_file():
+    found = check_workbook_bytes("return.xlsx", b"")
+    assert found == Unreadable("empty", found.message) and "empty (0 bytes)" in found.message
+
+
+@pytest.mark.parametrize("name", ["return.xlsx", "return.csv", "return"])
+def test_a_csv_renamed_is_csv_renamed_whatever_its_name(name):
+    csv = "Indicator,Count\nChildren in need,1234\nChild protection plans,210\n".encode()
+    assert reason(csv, name) == "csv_renamed"
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF"),
+        (b"<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>", "a web page"),
+        (b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>', "XML Spreadsheet 2003"),
+        (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "an image"),
+        (b"\x00\x01\x02\x03\x04\x05\x06\x07" * 50, "not in any spreadsheet format"),
+        (zip_bytes([("notes.txt", b"hello")]), "a zip archive"),
+        (zip_bytes([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w:document/>")]), "a Word document"),
+        (zip_bytes([("[Content_Types].xml", b"<Types/>"), ("xl/workbook.bin", b"\0")]), "Excel Binary Workbook"),
+    ],
+)
+def test_other_formats_renamed_xlsx_are_named_for_what_they_are(data, words):
+    found = check_workbook_bytes("return.xlsx", data)
+
+    assert found is not None and found.reason == "not_a_spreadsheet"
+    assert words in found.message
+
+
+def test_the_first_half_of_a_workbook_is_truncated():
+    data = xlsx_bytes({"A1": "Camden"})
+    assert reason(data[: len(data) // 2]) == "truncated"
+
+
+def test_a_part_that_fails_its_check_is_corrupt():
+    data = bytearray(xlsx_bytes({f"A{row}": f"value {row}" for row in range(1, 200)}))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(SHEET_MEMBER)
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + name_length + extra_length
+    for offset in range(start + 20, start + 40):
+        data[offset] ^= 0xFF
+
+    found = check_workbook_bytes("return.xlsx", bytes(data))
+
+    assert found is not None and found.reason == "corrupt" and "damaged" in found.message
+
+
+def test_a_password_protected_workbook_is_encrypted():
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(xlsx_bytes())).encrypt("secret", encrypted)
+
+    found = check_workbook_bytes("return.xlsx", encrypted.getvalue())
+
+    assert found is not None and found.reason == "encrypted"
+    assert found.message.startswith("The workbook is protected with a password, so it cannot be read.")
+
+
+def test_an_ole_file_that_is_not_a_workbook_is_named():
+    message = outlook_message_bytes("Jo", "jo@camden.gov.uk", datetime(2026, 5, 3, tzinfo=timezone.utc), [])
+    found = check_workbook_bytes("return.xlsx", message)
+
+    assert found is not None and found.reason == "not_a_spreadsheet" and "an Outlook message" in found.message
+
+
+@pytest.mark.libreoffice
+def test_an_xls_renamed_xlsx_and_an_ods_are_readable(converted):
+    assert check_workbook_bytes("return.xlsx", converted["xls"]) is None
+    assert check_workbook_bytes("return.ods", converted["ods"]) is None
+
+
+def ods_bytes(rows_xml: str) -> bytes:
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Return">'
+        f"{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        package.writestr("content.xml", content)
+    return buffer.getvalue()
+
+
+FIRST_ROW = '<table:table-row><table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell></table:table-row>'
+
+
+def test_an_ods_with_huge_runs_of_empty_cells_is_fine():
+    empty_rest = (
+        '<table:table-row table:number-rows-repeated="1048575">'
+        '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+    )
+    assert check_workbook_bytes("return.ods", ods_bytes(FIRST_ROW + empty_rest)) is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "cell"),
+    [
+        ('<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row>', "XFD2"),
+        ('<table:table-row table:number-rows-repeated="1048575"><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row>', "A1048576"),
+    ],
+)
+def test_an_ods_with_runs_of_values_beyond_the_bounds_is_too_many_cells(rows, cell):
+    found = check_workbook_bytes("return.ods", ods_bytes(FIRST_ROW + rows))
+
+    assert found is not None and found.reason == "too_many_cells"
+    assert "Sheet 'Return'" in found.message and cell in found.message
+
+
+def test_formula_cells_map_sheet_titles_to_formulas_and_whether_they_have_values():
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    counts = book.add_worksheet("Counts")
+    counts.write("A1", 10)
+    counts.write_formula("B1", "=A1*2", None, 20)
+    book.add_worksheet("Notes").write("A1", "no formulas here")
+    book.close()
+    typed = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    typed["Notes"]["D14"] = "=SUM(1,2)"
+    resaved = io.BytesIO()
+    typed.save(resaved)
+
+    assert formula_cells(buffer.getvalue()) == {"Counts": {"B1": True}, "Notes": {}}
+    assert formula_cells(resaved.getvalue()) == {"Counts": {"B1": False}, "Notes": {"D14": False}}
+
+
+def test_formula_cells_place_cells_that_omit_their_reference():
+    cells = '<row r="4"><c><v>1</v></c><c><f>A4*2</f><v>2</v></c></row><row><c/><c/><c><f>1+1</f></c></row>'
+
+    assert formula_cells(with_sheet_xml(xlsx_bytes(), [sheet_xml(cells)])) == {"Return": {"B4": True, "C5": False}}
+
+
+@pytest.mark.parametrize("data", [b"", b"a,b\n1,2\n", b"PK\x03\x04broken"])
+def test_formula_cells_of_anything_else_is_empty(data):
+    assert formula_cells(data) == {}
