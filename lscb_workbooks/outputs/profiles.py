@@ -1,0 +1,519 @@
+"""Borough profiles: one board's own figures against London and its hub, for its own meeting.
+
+Each profile is a workbook a board member can read or print without
+explanation: one row per indicator with the authority's value and 95%
+interval, the London and hub figures, its rank and quartile written in words,
+and whether it is better, similar or worse than London and the hub, judged
+the way Fingertips judges it (by the interval, not the raw difference).
+A spine chart per theme shows where the authority sits in London's range.
+The master workbook gets the same rows for every authority on one sheet.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from ..spec.models import UNIT_LABELS, Field
+from ..spec.register import Authority
+from . import xlsx
+from .comparison import Comparison
+
+VERDICT_WORDS = {
+    "better": "Better",
+    "worse": "Worse",
+    "similar": "Similar",
+    "higher": "Higher",
+    "lower": "Lower",
+    "not compared": "Not compared",
+}
+VERDICT_FILL = {
+    "better": "#C6EFCE",
+    "worse": "#FFC7CE",
+    "similar": "#FFEB9C",
+    "higher": "#BDD7EE",
+    "lower": "#BDD7EE",
+}
+STATUS_WORDS = {
+    "missing": "Missing",
+    "not available": "Not available",
+    "estimated": "Estimated",
+    "suppressed": "Suppressed (small number)",
+}
+SUPPRESSED_MARK = "c"
+
+TABLE_COLUMNS = [
+    ("Ref", 14), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Lower 95%", 9), ("Upper 95%", 9),
+    ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
+    ("Compared with hub", 13), ("Data quality", 13),
+]
+LINE_HEIGHT = 15
+
+# The spine chart: London's range as a stacked bar, the authority and London as narrow marks over it.
+SPINE_BANDS = [
+    ("Lowest to 25th percentile", "#D9D9D9"),
+    ("25th percentile to median", "#A6A6A6"),
+    ("Median to 75th percentile", "#7F7F7F"),
+    ("75th percentile to highest", "#D9D9D9"),
+]
+AUTHORITY_COLOUR = "#C00000"
+LONDON_COLOUR = "#000000"
+MARK_WIDTH = 1.6  # of the chart's 0-100 scale
+CHART_ROWS = 16   # indicators per chart, so that each chart fits on a printed page
+CHART_WIDTH = 1000
+SPINE_COLUMN_WIDTH = 142  # characters: about as wide as a chart
+CHART_ROW_PX = 26
+ROW_PX = 20
+CHART_LABEL_LIMIT = 60
+CHART_DATA_COLUMNS = [
+    "Theme", "Ref", "Chart label", "Lowest", "25th percentile", "Median", "75th percentile", "Highest",
+    "London", "Authority", "Centre", "Half-width", "Higher is", "Lead (hidden)", *[b for b, _ in SPINE_BANDS],
+    "Mark lead (hidden)", "Authority mark (first)", "London mark (first)", "Mark gap (hidden)",
+    "Authority mark (second)", "London mark (second)",
+]
+
+
+def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime | date | str | None = None) -> list[Path]:
+    """One profile workbook, `out_dir/<la_code>-<Name>.xlsx`, for each authority that returned."""
+    out_dir = Path(out_dir)
+    produced = _produced_text(produced_at)
+    written = []
+    for authority in comparison.register:
+        if authority.la_code not in set(comparison.returned):
+            continue
+        profile = build_profile(comparison, authority)
+        path = out_dir / f"{authority.file_stem}.xlsx"
+        written.append(xlsx.save_atomically(lambda workbook, p=profile: render_profile(workbook, p, produced), path))
+    return written
+
+
+def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, formats: xlsx.Formats | None = None) -> None:
+    """A 'Profiles' sheet for the master workbook: every returned authority's profile rows in one filterable table."""
+    formats = formats or xlsx.Formats(workbook)
+    ws = workbook.add_worksheet("Profiles")
+    rows = pd.concat(
+        [build_profile(comparison, a).rows.assign(authority=a.name, hub=a.hub)
+         for a in comparison.register if a.la_code in set(comparison.returned)],
+        ignore_index=True,
+    ) if comparison.returned else pd.DataFrame()
+    ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
+    ws.write_string(1, 0, _how_to_read(comparison), formats.note)
+    columns = [("Authority", 22), ("Hub", 12), ("Theme", 24)] + [(h if h != "Hub" else "Hub figure", w) for h, w in TABLE_COLUMNS]
+    for col, (_, width) in enumerate(columns):
+        ws.set_column(col, col, width)
+    ws.set_row(1, LINE_HEIGHT * 3)
+    first = 3
+    ws.add_table(first, 0, first + max(len(rows), 1), len(columns) - 1, {
+        "name": "Profiles",
+        "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": formats.header} for h, _ in columns],
+    })
+    for i, row in enumerate(rows.itertuples(index=False), start=first + 1):
+        ws.write_string(i, 0, xlsx.cell_text(row.authority), formats.text)
+        ws.write_string(i, 1, xlsx.cell_text(row.hub), formats.text)
+        ws.write_string(i, 2, xlsx.cell_text(row.theme), formats.text)
+        _write_profile_row(ws, i, 3, row, formats)
+    ws.freeze_panes(first + 1, 1)
+    xlsx.set_print_layout(ws, f"Borough profiles · {comparison.period}", repeat_rows=(first, first))
+
+
+# The rows of one profile ---------------------------------------------------------------------
+
+
+@dataclass
+class Profile:
+    """One authority's rows and spine-chart figures, worked out before anything is written."""
+
+    comparison: Comparison
+    authority: Authority
+    rows: pd.DataFrame    # one per indicator, in spec order, with the words a reader sees
+    spine: pd.DataFrame   # one per charted indicator, with the chart's normalised segments
+
+    @property
+    def hub_label(self) -> str:
+        return f"{self.authority.hub} hub"
+
+
+def build_profile(comparison: Comparison, authority: Authority) -> Profile:
+    spec = comparison.spec
+    own = {r["field_id"]: r for r in comparison.for_authority(authority.la_code).to_dict("records")}
+    spreads = {r["field_id"]: r for r in comparison.spread.to_dict("records")}
+    london = _group_rows(comparison, "London", "London")
+    hub = _group_rows(comparison, "Hub", authority.hub)
+    rows, spine = [], []
+    for f in spec.indicators:
+        a, spread = own[f.id], spreads.get(f.id)
+        n = int(spread["n"]) if spread else 0
+        rows.append({
+            "field_id": f.id,
+            "theme": spec.theme_titles.get(f.theme, f.theme or ""),
+            "theme_id": f.theme,
+            "indicator": f.label,
+            "unit": f.unit,
+            "unit_label": UNIT_LABELS.get(f.unit, f.unit),
+            "value": _shown(f, a["value"], a["text"], a["suppressed"]),
+            "lower": _number(a["lower"]),
+            "upper": _number(a["upper"]),
+            "london": _shown(f, *_figure_of(london.get(f.id))),
+            "hub_figure": _shown(f, *_figure_of(hub.get(f.id))),
+            "rank": rank_text(a["rank"], n),
+            "quartile": quartile_text(a["quartile"], f.polarity),
+            "vs_london": str(a["vs_london"]),
+            "vs_hub": str(a["vs_hub"]),
+            "quality": _quality(a["status"], a["rating"]),
+        })
+        if n > 0:
+            spine.append(_spine_row(f, spec.theme_titles.get(f.theme, ""), spread,
+                                    _number(a["value"]), _number(a["london"])))
+    return Profile(comparison, authority, pd.DataFrame(rows),
+                   pd.DataFrame(spine, columns=CHART_DATA_COLUMNS + ["theme_id", "has_value"]))
+
+
+def _group_rows(comparison: Comparison, group_type: str, group: str) -> dict[str, dict[str, Any]]:
+    g = comparison.groups
+    rows = g[(g.group_type == group_type) & (g.group == group)]
+    return {r["field_id"]: r for r in rows.to_dict("records")}
+
+
+def rank_text(rank: Any, out_of: int) -> str:
+    """`5th of 31`, or blank when the authority has no figure to rank."""
+    if _missing(rank) or not out_of:
+        return ""
+    return f"{ordinal(int(rank))} of {out_of}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def quartile_text(quartile: Any, polarity: str) -> str:
+    """`Q1 (best)` ... `Q4 (worst)`; where neither is better, `Q1 (highest)` ... `Q4 (lowest)`."""
+    if _missing(quartile):
+        return ""
+    q = int(quartile)
+    ends = ("best", "worst") if polarity in ("higher_is_better", "lower_is_better") else ("highest", "lowest")
+    return {1: f"Q1 ({ends[0]})", 4: f"Q4 ({ends[1]})"}.get(q, f"Q{q}")
+
+
+def _quality(status: str, rating: str) -> str:
+    if status in STATUS_WORDS:
+        return STATUS_WORDS[status]
+    return str(rating or "") or "Provided"
+
+
+def _figure_of(group_row: dict[str, Any] | None) -> tuple[Any, Any, Any]:
+    group_row = group_row or {}
+    return group_row.get("value"), group_row.get("text"), group_row.get("suppressed", False)
+
+
+def _shown(f: Field, value: Any, text: Any, suppressed: Any = False) -> Any:
+    """What a cell shows: a number, the text of a yes/no answer (`18 of 31 Yes`), or 'c' where small numbers are hidden."""
+    if bool(suppressed) is True:
+        return SUPPRESSED_MARK
+    if f.numeric:
+        return None if _missing(value) else float(value)
+    return None if _missing(text) else str(text)
+
+
+def _number(value: Any) -> float | None:
+    return None if _missing(value) else float(value)
+
+
+def _missing(value: Any) -> bool:
+    return xlsx.is_blank(value)
+
+
+# The spine chart's figures -------------------------------------------------------------------
+
+
+def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None, london: float | None) -> dict[str, Any]:
+    """One indicator's bar, centred on London as Fingertips centres on England, and turned so right is better.
+
+    Where London's figure is a total (a count), it lies outside the range of
+    single authorities: the bar is then centred on London's median and London
+    gets no mark.
+    """
+    lowest, q1, median, q3, highest = (float(spread[k]) for k in ("lowest", "q1", "median", "q3", "highest"))
+    on_scale = london is not None and lowest <= london <= highest
+    centre = london if on_scale else median
+    half = max(centre - lowest, highest - centre) or 1.0
+    flip = f.polarity == "lower_is_better"
+
+    def place(x: float) -> float:
+        offset = 50 * (x - centre) / half
+        return 50 - offset if flip else 50 + offset
+
+    ends = sorted(place(x) for x in (lowest, q1, median, q3, highest))
+    authority_mark = place(value) if value is not None else None
+    london_mark = place(london) if on_scale else None
+    marks = _mark_segments(authority_mark, london_mark)
+    label = f.label if len(f.label) <= CHART_LABEL_LIMIT else f.label[: CHART_LABEL_LIMIT - 1].rstrip() + "…"
+    return {
+        "Theme": theme, "Ref": f.id, "Chart label": label if value is not None else f"{label} (no figure)",
+        "Lowest": lowest, "25th percentile": q1, "Median": median, "75th percentile": q3, "Highest": highest,
+        "London": london, "Authority": value, "Centre": centre, "Half-width": half,
+        "Higher is": {"higher_is_better": "better", "lower_is_better": "worse"}.get(f.polarity, "neither"),
+        "Lead (hidden)": ends[0],
+        **{band: ends[i + 1] - ends[i] for i, (band, _) in enumerate(SPINE_BANDS)},
+        **marks, "theme_id": f.theme, "has_value": value is not None,
+    }
+
+
+def _mark_segments(authority: float | None, london: float | None) -> dict[str, float]:
+    """Hidden lead, first mark, hidden gap, second mark: two marks on one stacked bar, whichever comes first."""
+    half = MARK_WIDTH / 2
+    marks = [(x, who) for x, who in ((authority, "Authority"), (london, "London")) if x is not None]
+    marks.sort(key=lambda m: (m[0], m[1] != "Authority"))
+    out = {"Mark lead (hidden)": 0.0, "Authority mark (first)": 0.0, "London mark (first)": 0.0,
+           "Mark gap (hidden)": 0.0, "Authority mark (second)": 0.0, "London mark (second)": 0.0}
+    if not marks:
+        return out
+    first_x, first_who = marks[0]
+    out["Mark lead (hidden)"] = max(first_x - half, 0.0)
+    out[f"{first_who} mark (first)"] = MARK_WIDTH
+    if len(marks) > 1:
+        second_x, second_who = marks[1]
+        out["Mark gap (hidden)"] = max(second_x - first_x - MARK_WIDTH, 0.0)
+        out[f"{second_who} mark (second)"] = MARK_WIDTH
+    return out
+
+
+# Rendering a profile -------------------------------------------------------------------------
+
+
+def render_profile(workbook: xlsxwriter.Workbook, profile: Profile, produced: str) -> None:
+    formats = xlsx.Formats(workbook)
+    c, a = profile.comparison, profile.authority
+    workbook.set_properties({
+        "title": f"{a.name}: safeguarding profile, {c.period}",
+        "subject": c.spec.title,
+        "comments": f"Made by lscb-workbooks on {produced} from the returns in use.",
+    })
+    header = f"{a.name} · {c.period} · Safeguarding profile"
+    _profile_sheet(workbook.add_worksheet("Profile"), profile, formats, produced, header)
+    _spine_sheet(workbook, workbook.add_worksheet("Spine charts"), profile, formats, header)
+    data = workbook.add_worksheet("Chart data")
+    _chart_data_sheet(data, profile, formats, header)
+    data.hide()
+
+
+def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produced: str, header: str) -> None:
+    c, a = profile.comparison, profile.authority
+    widths = [w for _, w in TABLE_COLUMNS]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    ws.write_string(0, 0, f"{a.name}: safeguarding profile, {c.period}", formats.title)
+    ws.write_string(1, 0, (
+        f"{a.name} compared with London ({len(c.returned)} of {len(c.register)} authorities returned) and the "
+        f"{profile.hub_label} ({', '.join(m.name for m in c.register.in_hub(a.hub))}). Produced {produced}."
+    ), formats.wrap)
+    ws.write_string(2, 0, _how_to_read(c), formats.note)
+    ws.merge_range(1, 0, 1, len(widths) - 1, None)
+    ws.merge_range(2, 0, 2, len(widths) - 1, None)
+    ws.set_row(1, LINE_HEIGHT * 2)
+    ws.set_row(2, LINE_HEIGHT * 3)
+    row = 4
+    headers = [h if h != "Hub" else profile.hub_label for h, _ in TABLE_COLUMNS]
+    first_header = None
+    for theme_id, rows in profile.rows.groupby("theme_id", sort=False):
+        ws.merge_range(row, 0, row, len(widths) - 1, rows.theme.iloc[0], formats.get(bold=True, font_size=12, bg_color="#F2F2F2", valign="vcenter"))
+        ws.set_row(row, 22)
+        ws.add_table(row + 1, 0, row + len(rows) + 1, len(widths) - 1, {
+            "name": _table_name(f"Profile_{theme_id}"),
+            "style": "Table Style Light 9",
+            "columns": [{"header": h, "header_format": formats.header} for h in headers],
+        })
+        ws.set_row(row + 1, LINE_HEIGHT * 2 + 3)
+        first_header = row + 1 if first_header is None else first_header
+        for i, r in enumerate(rows.itertuples(index=False), start=row + 2):
+            ws.write_string(i, 0, r.field_id, formats.text)
+            _write_profile_row(ws, i, 1, r, formats, skip_ref=True)
+            _fit_row(ws, i, r.indicator, widths[1])
+        row += len(rows) + 3
+    ws.freeze_panes(first_header + 1, 2)
+    ws.hide_gridlines(2)
+    xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
+
+
+def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.Formats, skip_ref: bool = False) -> None:
+    """Ref (unless skipped), indicator, unit, value, interval, London, hub, rank, quartile, verdicts, quality."""
+    cells: list[tuple[Any, Any]] = []
+    if not skip_ref:
+        cells.append((r.field_id, formats.text))
+    number = formats.unit(r.unit, valign="top")
+    text_right = formats.get(align="right", valign="top")
+    cells += [
+        (r.indicator, formats.wrap),
+        (r.unit_label, formats.text),
+        (r.value, number if isinstance(r.value, float) else text_right),
+        (r.lower, number),
+        (r.upper, number),
+        (r.london, number if isinstance(r.london, float) else text_right),
+        (r.hub_figure, number if isinstance(r.hub_figure, float) else text_right),
+        (r.rank, formats.get(valign="top", indent=1)),
+        (r.quartile, formats.get(valign="top", indent=1)),
+        (VERDICT_WORDS.get(r.vs_london, r.vs_london), _verdict_format(formats, r.vs_london)),
+        (VERDICT_WORDS.get(r.vs_hub, r.vs_hub), _verdict_format(formats, r.vs_hub)),
+        (r.quality, formats.text),
+    ]
+    for offset, (value, cell_format) in enumerate(cells):
+        xlsx.write_value(ws, row, col + offset, value, cell_format)
+
+
+def _verdict_format(formats: xlsx.Formats, verdict: str):
+    fill = VERDICT_FILL.get(verdict)
+    if fill:
+        return formats.get(valign="top", bg_color=fill)
+    return formats.get(valign="top", font_color="#595959")
+
+
+def _how_to_read(c: Comparison) -> str:
+    return (
+        "How to read: 'Better' or 'Worse' than London or the hub only where the 95% confidence interval "
+        "(Wilson for percentages, Byar's for rates) excludes that figure; otherwise 'Similar'. Where neither "
+        "higher nor lower is better, 'Higher' or 'Lower'. London and hub rates and percentages are worked out "
+        "from summed counts; for counts they are totals, for scores medians. Rank 1 is the best in London (the highest where "
+        "neither is better); Q1 is the best quarter."
+    )
+
+
+def _fit_row(ws: Worksheet, row: int, text: str, width: float) -> None:
+    per_line = max(int(width * 1.15) - 1, 8)
+    lines = max(1, -(-len(text) // per_line))
+    if lines > 1:
+        ws.set_row(row, LINE_HEIGHT * lines + 3)
+
+
+def _table_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)[:250]
+
+
+# The spine charts ----------------------------------------------------------------------------
+
+
+def _chart_data_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, header: str) -> None:
+    ws.write_string(0, 0, "The figures behind the spine charts. Each bar is centred on London (on London's median "
+                          "where London's figure is a total) and scaled 0 to 100 so indicators of different units "
+                          "share one chart; the real figures are in the first columns and on the Profile sheet.",
+                    formats.note)
+    for col, name in enumerate(CHART_DATA_COLUMNS):
+        ws.write_string(2, col, name, formats.header)
+        ws.set_column(col, col, 14 if col > 2 else 30)
+    for i, r in enumerate(profile.spine[CHART_DATA_COLUMNS].itertuples(index=False), start=3):
+        for col, value in enumerate(r):
+            xlsx.write_value(ws, i, col, value)
+    xlsx.set_print_layout(ws, header, repeat_rows=(2, 2))
+
+
+def _spine_sheet(workbook: xlsxwriter.Workbook, ws: Worksheet, profile: Profile, formats: xlsx.Formats, header: str) -> None:
+    a = profile.authority
+    ws.write_string(0, 0, f"{a.name}: where it sits in London, {profile.comparison.period}", formats.title)
+    key = _chart_key(a.name)
+    ws.write_string(1, 0, key, formats.note)
+    ws.set_column(0, 0, SPINE_COLUMN_WIDTH)
+    ws.set_row(1, LINE_HEIGHT * (-(-len(key) // int(SPINE_COLUMN_WIDTH * 1.1)) + 1))
+    row = 3
+    breaks = []
+    spine = profile.spine.reset_index(drop=True)
+    for theme_id, rows in spine.groupby("theme_id", sort=False):
+        parts = [rows.iloc[i:i + CHART_ROWS] for i in range(0, len(rows), CHART_ROWS)]
+        for number, part in enumerate(parts, start=1):
+            title = rows.Theme.iloc[0] + (f" (part {number} of {len(parts)})" if len(parts) > 1 else "")
+            chart, height = _spine_chart(workbook, profile, part, title)
+            if row > 3:
+                breaks.append(row)
+            ws.insert_chart(row, 0, chart, {"description": _alt_text(profile, part, title), "object_position": 1})
+            row += -(-height // ROW_PX) + 2
+    ws.write_string(row - 1, 0, "The figures behind these charts are on the hidden sheet 'Chart data'.", formats.note)
+    ws.set_h_pagebreaks(breaks)
+    ws.hide_gridlines(2)
+    xlsx.set_print_layout(ws, header)
+
+
+def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataFrame, title: str):
+    """A horizontal stacked bar per indicator (hidden lead, then the four quarters), marks on the secondary axis."""
+    first, last = int(part.index[0]) + 3, int(part.index[-1]) + 3
+    sheet = "Chart data"
+    col = {name: i for i, name in enumerate(CHART_DATA_COLUMNS)}
+    categories = [sheet, first, col["Chart label"], last, col["Chart label"]]
+    chart = workbook.add_chart({"type": "bar", "subtype": "stacked"})
+
+    def series(name: str, fill: str | None, secondary: bool = False, gap: int = 70) -> None:
+        options = {
+            "name": name, "categories": categories, "values": [sheet, first, col[name], last, col[name]],
+            "fill": {"color": fill} if fill else {"none": True},
+            "border": {"color": "#FFFFFF", "width": 0.75} if fill and not secondary else {"none": True},
+            "gap": gap,
+        }
+        if secondary:
+            options["y2_axis"] = True
+        chart.add_series(options)
+
+    series("Lead (hidden)", None)
+    for band, colour in SPINE_BANDS:
+        series(band, colour)
+    series("Mark lead (hidden)", None, secondary=True, gap=20)
+    series("Authority mark (first)", AUTHORITY_COLOUR, secondary=True, gap=20)
+    series("London mark (first)", LONDON_COLOUR, secondary=True, gap=20)
+    series("Mark gap (hidden)", None, secondary=True, gap=20)
+    series("Authority mark (second)", AUTHORITY_COLOUR, secondary=True, gap=20)
+    series("London mark (second)", LONDON_COLOUR, secondary=True, gap=20)
+    hidden_axis = {"label_position": "none", "line": {"none": True}, "major_tick_mark": "none"}
+    # In a bar chart the value axis runs across: x is the primary value axis, y2 the secondary one.
+    chart.set_x_axis({
+        "min": 0, "max": 100, "major_unit": 25, "num_format": ";;;",
+        "name": f"Worse  ←  London  →  Better (where neither is better: lower ← → higher)",
+        "name_font": {"size": 9, "bold": False},
+        "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
+    })
+    chart.set_y_axis({"reverse": True, "name": "Indicator", "name_font": {"size": 9, "bold": False},
+                      "num_font": {"size": 8}})
+    chart.set_y2_axis({"min": 0, "max": 100, **hidden_axis})
+    chart.set_x2_axis({"reverse": True, **hidden_axis})
+    chart.set_title({"name": title, "name_font": {"size": 11}})
+    chart.set_legend({"none": True})
+    height = 110 + CHART_ROW_PX * len(part)
+    chart.set_size({"width": CHART_WIDTH, "height": height})
+    return chart, height
+
+
+def _chart_key(name: str) -> str:
+    return (
+        f"Key: each grey bar is London's range for one indicator, from the lowest authority to the highest; the "
+        f"two darker middle shades are the middle half of London (25th to 75th percentile), meeting at the median. "
+        f"The red mark is {name}; the black mark is London. Bars are centred on London (on London's median for "
+        "counts, where London's figure is a total and has no mark) and turned so that right is better; where "
+        "neither higher nor lower is better, right is higher. The figures themselves are on the Profile sheet."
+    )
+
+
+def _alt_text(profile: Profile, part: pd.DataFrame, title: str) -> str:
+    name = profile.authority.name
+    verdict_of = dict(zip(profile.rows.field_id, profile.rows.vs_london))
+    counts: dict[str, int] = {}
+    for ref in part.Ref:
+        counts[verdict_of[ref]] = counts.get(verdict_of[ref], 0) + 1
+    said = ", ".join(f"{VERDICT_WORDS.get(v, v).lower()} for {n}" for v, n in counts.items())
+    return (
+        f"Spine chart, {title}: {len(part)} indicators. Each bar is London's range from lowest to highest with "
+        f"the middle half shaded darker; a red mark shows {name} and a black mark London; right is better. "
+        f"{name} compared with London: {said}."
+    )
+
+
+def _produced_text(produced_at: datetime | date | str | None) -> str:
+    moment = produced_at or datetime.now()
+    if isinstance(moment, datetime):
+        return f"{moment.day} {moment:%B %Y}"
+    if isinstance(moment, date):
+        return f"{moment.day} {moment:%B %Y}"
+    return str(moment)
