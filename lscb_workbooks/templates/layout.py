@@ -457,8 +457,10 @@ def rule_broken(rule: Rule, cell_of: Callable[[str], str]) -> str:
 
 
 def rules_broken_formula(spec: Spec, places: dict[str, FieldPlace], home: str) -> str:
+    """Counts broken error rules only: a warning (an unusual but possible figure) never blocks 'Complete'."""
     cell_of = _reference(places, home)
-    terms = [f"IF({rule_broken(rule, cell_of)},1,0)" for rule in template_rules(spec, places)]
+    errors = [rule for rule in template_rules(spec, places) if rule.severity == "error"]
+    terms = [f"IF({rule_broken(rule, cell_of)},1,0)" for rule in errors]
     return _checked_formula("=" + ("+".join(terms) or "0"), "the count of rules broken")
 
 
@@ -473,7 +475,8 @@ def _draw_self_check(sheet: SheetLayout, spec: Spec, plan: _FormPlan, places: di
                      f"Fill these in, or choose '{spec.not_available_rating}' and say why in the comment."
                      if plan.rated else "Fill these in."),
         "rules": (RULES_LABEL, rules_broken_formula(spec, places, plan.name), 0,
-                  "A box breaking a rule turns red, such as a part that is more than its total."),
+                  "A box breaking a rule turns red, such as a part that is more than its total. "
+                  "Unusual figures are marked too, but only broken rules stop the return being complete."),
     }
     for kind, (label, formula, cached, hint) in counts.items():
         r = rows[kind]
