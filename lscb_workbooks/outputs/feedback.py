@@ -442,7 +442,7 @@ def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, hea
         value_format = formats.unit(figure.unit, valign="top", align="right", **extra) if isinstance(figure.value, (int, float)) \
             else formats.get(valign="top", align="right", **extra)
         xlsx.write_value(ws, row, 4, figure.value, value_format)
-        ws.write_string(row, 5, xlsx.cell_text(figure.rating), formats.get(valign="top"))
+        ws.write_string(row, 5, xlsx.cell_text(figure.rating), formats.get(valign="top", indent=1))
         ws.write_string(row, 6, xlsx.cell_text(figure.comment), formats.wrap)
         if figure.severity:
             ws.write_string(row, 7, SEVERITY_WORDS.get(figure.severity, figure.severity.title()),

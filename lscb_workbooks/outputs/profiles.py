@@ -105,10 +105,10 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
         ignore_index=True,
     ) if comparison.returned else pd.DataFrame()
     ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
-    ws.write_string(1, 0, _how_to_read(comparison), formats.note)
-    columns = [("Authority", 22), ("Hub", 12), ("Theme", 24)] + [(h if h != "Hub" else "Hub figure", w) for h, w in TABLE_COLUMNS]
+    columns = [("Authority", 22), ("Hub", 12), ("Theme", 30)] + [(h if h != "Hub" else "Hub figure", w) for h, w in TABLE_COLUMNS]
     for col, (_, width) in enumerate(columns):
         ws.set_column(col, col, width)
+    ws.merge_range(1, 0, 1, len(columns) - 1, _how_to_read(comparison), formats.note)
     ws.set_row(1, LINE_HEIGHT * 3)
     first = 3
     ws.add_table(first, 0, first + max(len(rows), 1), len(columns) - 1, {
@@ -121,6 +121,7 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
         ws.write_string(i, 1, xlsx.cell_text(row.hub), formats.text)
         ws.write_string(i, 2, xlsx.cell_text(row.theme), formats.text)
         _write_profile_row(ws, i, 3, row, formats)
+        _fit_row(ws, i, row.indicator, TABLE_COLUMNS[1][1])
     ws.freeze_panes(first + 1, 1)
     xlsx.set_print_layout(ws, f"Borough profiles · {comparison.period}", repeat_rows=(first, first))
 

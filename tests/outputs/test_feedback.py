@@ -170,3 +170,44 @@ def test_print_setup(store, spec, register, tmp_path):
         assert "Barnet" in sheet.oddHeader.left.text and PERIOD in sheet.oddHeader.left.text
     assert workbook["Problems"].freeze_panes == "A2"
     assert workbook["Your figures"].freeze_panes == "E2"
+
+
+# The shared synthetic store: 33 authorities, some with warnings, one rejected ------------------
+
+
+def _due_in(synthetic_store) -> set[str]:
+    s = synthetic_store.store.submissions(synthetic_store.collection, synthetic_store.latest)
+    return set(s[s.status.isin(["accepted_with_warnings", "rejected"])].la_code)
+
+
+def test_synthetic_round_gets_feedback_exactly_where_returns_had_problems(synthetic_store, spec, register, tmp_path):
+    written = write_feedback(synthetic_store.store, spec, register, tmp_path, synthetic_store.latest)
+    due = _due_in(synthetic_store)
+    assert synthetic_store.rejected in due and len(due) > 2
+    assert {p.name for p in written} == {f"{register.by_code(la).file_stem}.xlsx" for la in due}
+
+
+def test_synthetic_rejected_return_names_its_cell_indicator_and_message(synthetic_store, spec, register, tmp_path):
+    write_feedback(synthetic_store.store, spec, register, tmp_path, synthetic_store.latest)
+    issue = synthetic_store.store.issues(synthetic_store.collection, synthetic_store.latest)
+    issue = issue[issue.la_code == synthetic_store.rejected].iloc[0]
+    path = tmp_path / f"{register.by_code(synthetic_store.rejected).file_stem}.xlsx"
+    header, *rows = _sheet_rows(path, "Problems")
+    assert [issue.sheet, issue.cell, issue.field_id, spec.fields[issue.field_id].label, issue.message] in [
+        r[1:6] for r in rows]
+    what = {r[0]: r[1] for r in _sheet_rows(path, "What to do") if r[0]}
+    assert what["What to do"] == "Please correct and send the whole return again"
+
+
+def test_synthetic_formula_comment_reads_back_literally(synthetic_store, spec, register, tmp_path):
+    la_code, field_id = synthetic_store.formula_comment
+    assert la_code in _due_in(synthetic_store)
+    write_feedback(synthetic_store.store, spec, register, tmp_path, synthetic_store.latest)
+    sheet = openpyxl.load_workbook(tmp_path / f"{register.by_code(la_code).file_stem}.xlsx")["Your figures"]
+    [comment] = [row[6] for row in sheet.iter_rows(min_row=2) if row[2].value == field_id]
+    assert comment.value == '=HYPERLINK("http://x","y")' and comment.data_type == "s"
+
+
+def test_without_a_period_the_latest_is_used(synthetic_store, spec, register, tmp_path):
+    written = write_feedback(synthetic_store.store, spec, register, tmp_path)
+    assert len(written) == len(_due_in(synthetic_store))
