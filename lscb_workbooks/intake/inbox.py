@@ -66,12 +66,20 @@ def _is_sent_file(name: str, path: Path) -> bool:
 
 def _records_for(relative: str, path: Path) -> Iterator[Received]:
     name = PurePosixPath(relative).name
+    modified_at = _modified_at(path)
     try:
-        modified_at = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
         data = path.read_bytes()
     except OSError as error:
-        yield _unreadable_from_disk(name, relative, error)
+        yield _unreadable_from_disk(name, relative, modified_at, error)
         return
+    try:
+        yield from _records_from_bytes(name, data, relative, path, modified_at)
+    except Exception:  # a container malformed in a way no check foresaw: keep it whole
+        envelope = Envelope(relative, "", None, None, modified_at)
+        yield received_file(name, data, relative, envelope, note=_unopenable_note(name))
+
+
+def _records_from_bytes(name: str, data: bytes, relative: str, path: Path, modified_at: datetime) -> Iterator[Received]:
     extension = extension_of(name)
     if extension == ".eml":
         yield from eml_records(data, relative, modified_at)
@@ -86,10 +94,23 @@ def _records_for(relative: str, path: Path) -> Iterator[Received]:
         yield received_file(name, data, relative, Envelope(relative, "", None, None, modified_at))
 
 
-def _unreadable_from_disk(name: str, relative: str, error: OSError) -> Received:
+def _unopenable_note(name: str) -> str:
+    return (
+        f"{name} could not be opened to find the files in it. Ask the sender to send the return again "
+        "as an ordinary attachment."
+    )
+
+
+def _modified_at(path: Path) -> datetime:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+    except OSError:
+        return datetime.fromtimestamp(0, tz=timezone.utc)
+
+
+def _unreadable_from_disk(name: str, relative: str, modified_at: datetime, error: OSError) -> Received:
     note = (
         f"{name} could not be read from the inbox folder ({error.strerror or error}). "
         "Check that the file is not open in another program and that you may read it, then run again."
     )
-    envelope = Envelope(relative, "", None, None, datetime.fromtimestamp(0, tz=timezone.utc))
-    return received_file(name, b"", relative, envelope, note=note)
+    return received_file(name, b"", relative, Envelope(relative, "", None, None, modified_at), note=note)

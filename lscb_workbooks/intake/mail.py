@@ -118,7 +118,7 @@ def _attachment_records(attachments: list[Attachment], envelope: Envelope) -> It
 def _mime_attachments(message: Message) -> Iterator[Attachment]:
     """Attachments of a message, including those of a message forwarded inside it."""
     for number, part in enumerate(_leaf_parts(message), start=1):
-        if _is_attachment(part):
+        if _safely(lambda: _is_attachment(part)) is not False:
             yield Attachment(_attachment_name(part, number), _payload(part))
 
 
@@ -168,9 +168,12 @@ def _attachment_name(part: Message, number: int) -> str:
     name = clean_file_name(raw) if isinstance(raw, str) else ""
     if name:
         return name
-    if part.get_content_type() == "message/rfc822":
+    content_type = _safely(part.get_content_type)
+    if not isinstance(content_type, str):
+        return f"attachment-{number}.bin"
+    if content_type == "message/rfc822":
         return f"attachment-{number}.eml"
-    return f"attachment-{number}{mimetypes.guess_extension(part.get_content_type(), strict=False) or '.bin'}"
+    return f"attachment-{number}{mimetypes.guess_extension(content_type, strict=False) or '.bin'}"
 
 
 def _payload(part: Message) -> bytes:
@@ -186,7 +189,8 @@ def _payload(part: Message) -> bytes:
 
 
 def _email_envelope(message: Message, path: str, source: str, modified_at: datetime) -> Envelope:
-    return Envelope(path, source, _sender(_raw_header(message, "from")), _sent_at(_raw_header(message, "date")), modified_at)
+    sender, sent_at = _sender(_raw_header(message, "from")), _sent_at(_raw_header(message, "date"))
+    return Envelope(path, source, sender, sent_at, modified_at)
 
 
 def _raw_header(message: Message, name: str) -> str:

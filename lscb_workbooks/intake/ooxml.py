@@ -121,7 +121,9 @@ def _row_number(attributes: bytes, otherwise: int) -> int:
     return int(match.group(1)) if match else otherwise
 
 
-def _relationship_ids(package: Package, relationships_member: str, folder: str, types: tuple[str, ...]) -> dict[str, str]:
+def _relationship_ids(
+    package: Package, relationships_member: str, folder: str, types: tuple[str, ...]
+) -> dict[str, str]:
     """{relationship id: member path} for the relationships of the given types."""
     info = package.info(relationships_member)
     if info is None:

@@ -49,7 +49,7 @@ def zip_records(zip_name: str, data: bytes, members: Envelope, zip_source: str) 
     if not infos:
         yield _whole_zip(zip_name, data, envelope, f"{zip_name} holds no files: nothing to take in.")
         return
-    yield from _member_records(archive, sorted(infos, key=lambda info: info.filename), zip_name, members)
+    yield from _member_records(archive, sorted(infos, key=_member_path), zip_name, members)
     if len(infos) > MAX_MEMBERS:
         yield _whole_zip(zip_name, data, envelope, _too_many_members_note(zip_name, len(infos)))
 

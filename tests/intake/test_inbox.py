@@ -170,7 +170,9 @@ def test_zip_members_are_taken_in_but_nested_emails_and_zips_are_not_opened(tmp_
 
     records = by_path(list(walk_inbox(tmp_path)))
 
-    assert sorted(records) == ["r.zip/barnet.xlsx", "r.zip/forwarded.eml", "r.zip/more.zip", "r.zip/returns/camden.xlsx"]
+    assert sorted(records) == [
+        "r.zip/barnet.xlsx", "r.zip/forwarded.eml", "r.zip/more.zip", "r.zip/returns/camden.xlsx"
+    ]
     camden_record = records["r.zip/returns/camden.xlsx"]
     assert (camden_record.name, camden_record.data, camden_record.kind) == ("camden.xlsx", camden, "workbook")
     assert (camden_record.source, camden_record.sender, camden_record.sent_at) == ("r.zip", None, None)
@@ -266,7 +268,8 @@ def test_broken_emails_still_give_records(tmp_path):
 
 def test_outlook_messages_give_their_attachments_sender_and_date(tmp_path):
     workbook = xlsx_bytes({"A1": "Brent"})
-    message = outlook_message_bytes("Sam Brent", "sam@brent.gov.uk", MAY_3, [("brent.xlsx", workbook), ("logo.png", PNG)])
+    attachments = [("brent.xlsx", workbook), ("logo.png", PNG)]
+    message = outlook_message_bytes("Sam Brent", "sam@brent.gov.uk", MAY_3, attachments)
     write(tmp_path / "brent.msg", message, FILE_TIME)
 
     records = list(walk_inbox(tmp_path))
@@ -311,3 +314,26 @@ def test_containers_gives_every_email_mailbox_and_zip_for_the_archive(tmp_path):
     write(tmp_path / ".trash" / "old.eml", eml)
 
     assert list(containers(tmp_path)) == [("a.zip", archive), ("b/x.eml", eml)]
+
+
+def test_an_empty_zip_and_an_empty_mailbox_are_kept_with_a_note(tmp_path):
+    empty_zip = zip_bytes([("folder/", b"")])
+    write(tmp_path / "empty.zip", empty_zip)
+    write(tmp_path / "empty.mbox", b"")
+
+    records = list(walk_inbox(tmp_path))
+
+    assert [(r.path, r.kind, r.data) for r in records] == [
+        ("empty.mbox", "other", b""), ("empty.zip", "other", empty_zip)
+    ]
+    assert records[0].note == "empty.mbox holds no email messages: nothing to take in."
+    assert records[1].note == "empty.zip holds no files: nothing to take in."
+
+
+def test_zip_member_paths_cannot_climb_out_of_the_zip(tmp_path):
+    workbook = xlsx_bytes()
+    write(tmp_path / "r.zip", zip_bytes([("../../etc/camden.xlsx", workbook), ("/abs/barnet.xlsx", workbook)]))
+
+    assert [(r.name, r.path) for r in walk_inbox(tmp_path)] == [
+        ("barnet.xlsx", "r.zip/abs/barnet.xlsx"), ("camden.xlsx", "r.zip/etc/camden.xlsx")
+    ]

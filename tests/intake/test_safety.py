@@ -56,7 +56,11 @@ def test_a_far_cell_is_found_even_when_the_dimension_hides_it():
 
 
 def test_a_far_cell_deep_in_a_large_sheet_is_found_while_streaming():
-    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="inlineStr"><is><t>{"x" * 40}</t></is></c></row>' for r in range(1, 19_000))
+    text = "x" * 40
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="inlineStr"><is><t>{text}</t></is></c></row>'
+        for r in range(1, 19_000)
+    )
     far = '<row r="19000"><c r="SG19000"><v>1</v></c></row>'
     data = with_sheet_xml(xlsx_bytes(), [sheet_xml(rows + far, dimension="A1:B2")])
     assert zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET_MEMBER).file_size > 1024 * 1024
@@ -88,7 +92,8 @@ def test_a_small_part_packed_too_tightly_is_too_large():
 @pytest.mark.parametrize("member", [SHEET_MEMBER, "xl/workbook.xml"])
 def test_xml_entity_declarations_are_refused_in_any_part(member):
     original = zipfile.ZipFile(io.BytesIO(xlsx_bytes())).read(member)
-    part = BILLION_LAUGHS if member == SHEET_MEMBER else original.replace(b"<workbook", b'<!DOCTYPE x [<!ENTITY a "b">]><workbook', 1)
+    declared = original.replace(b"<workbook", b'<!DOCTYPE x [<!ENTITY a "b">]><workbook', 1)
+    part = BILLION_LAUGHS if member == SHEET_MEMBER else declared
 
     found = check_workbook_bytes("return.xlsx", with_sheet_xml(xlsx_bytes(), [part], member=member))
 
@@ -118,7 +123,10 @@ def test_a_csv_renamed_is_csv_renamed_whatever_its_name(name):
     [
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF"),
         (b"<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>", "a web page"),
-        (b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>', "XML Spreadsheet 2003"),
+        (
+            b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>',
+            "XML Spreadsheet 2003",
+        ),
         (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "an image"),
         (b"\x00\x01\x02\x03\x04\x05\x06\x07" * 50, "not in any spreadsheet format"),
         (zip_bytes([("notes.txt", b"hello")]), "a zip archive"),
@@ -190,7 +198,10 @@ def ods_bytes(rows_xml: str) -> bytes:
     return buffer.getvalue()
 
 
-FIRST_ROW = '<table:table-row><table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell></table:table-row>'
+FIRST_ROW = (
+    '<table:table-row><table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p>'
+    "</table:table-cell></table:table-row>"
+)
 
 
 def test_an_ods_with_huge_runs_of_empty_cells_is_fine():
@@ -204,8 +215,16 @@ def test_an_ods_with_huge_runs_of_empty_cells_is_fine():
 @pytest.mark.parametrize(
     ("rows", "cell"),
     [
-        ('<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row>', "XFD2"),
-        ('<table:table-row table:number-rows-repeated="1048575"><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row>', "A1048576"),
+        (
+            '<table:table-row><table:table-cell table:number-columns-repeated="16384" '
+            'office:value-type="float" office:value="1"/></table:table-row>',
+            "XFD2",
+        ),
+        (
+            '<table:table-row table:number-rows-repeated="1048575">'
+            "<table:table-cell><text:p>x</text:p></table:table-cell></table:table-row>",
+            "A1048576",
+        ),
     ],
 )
 def test_an_ods_with_runs_of_values_beyond_the_bounds_is_too_many_cells(rows, cell):
