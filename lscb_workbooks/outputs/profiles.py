@@ -11,7 +11,6 @@ The master workbook gets the same rows for every authority on one sheet.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -58,11 +57,12 @@ TABLE_COLUMNS = [
 LINE_HEIGHT = 15
 
 # The spine chart: London's range as a stacked bar, the authority and London as narrow marks over it.
+# The bar is turned so that right is better, so its quarters are named by place, left to right.
 SPINE_BANDS = [
-    ("Lowest to 25th percentile", "#D9D9D9"),
-    ("25th percentile to median", "#A6A6A6"),
-    ("Median to 75th percentile", "#7F7F7F"),
-    ("75th percentile to highest", "#D9D9D9"),
+    ("Left quarter of London", "#D9D9D9"),
+    ("Second quarter", "#A6A6A6"),
+    ("Third quarter", "#7F7F7F"),
+    ("Right quarter of London", "#D9D9D9"),
 ]
 AUTHORITY_COLOUR = "#C00000"
 LONDON_COLOUR = "#000000"
@@ -73,9 +73,10 @@ SPINE_COLUMN_WIDTH = 142  # characters: about as wide as a chart
 CHART_ROW_PX = 26
 ROW_PX = 20
 CHART_LABEL_LIMIT = 60
+REAL_FIGURES = ["Lowest", "25th percentile", "Median", "75th percentile", "Highest", "London", "Authority",
+                "Centre", "Half-width"]
 CHART_DATA_COLUMNS = [
-    "Theme", "Ref", "Chart label", "Lowest", "25th percentile", "Median", "75th percentile", "Highest",
-    "London", "Authority", "Centre", "Half-width", "Higher is", "Lead (hidden)", *[b for b, _ in SPINE_BANDS],
+    "Theme", "Ref", "Chart label", *REAL_FIGURES, "Higher is", "Lead (hidden)", *[b for b, _ in SPINE_BANDS],
     "Mark lead (hidden)", "Authority mark (first)", "London mark (first)", "Mark gap (hidden)",
     "Authority mark (second)", "London mark (second)",
 ]
@@ -141,6 +142,11 @@ class Profile:
     @property
     def hub_label(self) -> str:
         return f"{self.authority.hub} hub"
+
+    @property
+    def suppressed(self) -> bool:
+        """Whether this comparison hides small numbers (for sharing beyond the steering group)."""
+        return bool(self.comparison.authorities.suppressed.fillna(False).astype(bool).any())
 
 
 def build_profile(comparison: Comparison, authority: Authority) -> Profile:
@@ -402,16 +408,20 @@ def _table_name(text: str) -> str:
 
 
 def _chart_data_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, header: str) -> None:
-    ws.write_string(0, 0, "The figures behind the spine charts. Each bar is centred on London (on London's median "
-                          "where London's figure is a total) and scaled 0 to 100 so indicators of different units "
-                          "share one chart; the real figures are in the first columns and on the Profile sheet.",
-                    formats.note)
+    """The chart's own figures. Where small numbers are suppressed the real figures are left out, since
+    London's lowest or quartiles can be a single authority's count from 1 to 5."""
+    hide_real = profile.suppressed
+    note = ("The figures behind the spine charts. Each bar is centred on London (on London's median where London's "
+            "figure is a total) and scaled 0 to 100 so indicators of different units share one chart. ")
+    note += ("The real figures are left out here because small numbers are suppressed; see the Profile sheet."
+             if hide_real else "The real figures are in the first columns and on the Profile sheet.")
+    ws.write_string(0, 0, note, formats.note)
     for col, name in enumerate(CHART_DATA_COLUMNS):
         ws.write_string(2, col, name, formats.header)
         ws.set_column(col, col, 14 if col > 2 else 30)
-    for i, r in enumerate(profile.spine[CHART_DATA_COLUMNS].itertuples(index=False), start=3):
-        for col, value in enumerate(r):
-            xlsx.write_value(ws, i, col, value)
+    for i, r in enumerate(profile.spine[CHART_DATA_COLUMNS].to_dict("records"), start=3):
+        for col, name in enumerate(CHART_DATA_COLUMNS):
+            xlsx.write_value(ws, i, col, None if hide_real and name in REAL_FIGURES else r[name])
     xlsx.set_print_layout(ws, header, repeat_rows=(2, 2))
 
 
@@ -472,7 +482,7 @@ def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataF
     # In a bar chart the value axis runs across: x is the primary value axis, y2 the secondary one.
     chart.set_x_axis({
         "min": 0, "max": 100, "major_unit": 25, "num_format": ";;;",
-        "name": f"Worse  ←  London  →  Better (where neither is better: lower ← → higher)",
+        "name": "Worse  ←  London  →  Better (where neither is better: lower ← → higher)",
         "name_font": {"size": 9, "bold": False},
         "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
     })

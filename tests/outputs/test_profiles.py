@@ -15,10 +15,12 @@ import openpyxl
 import pytest
 
 from lscb_workbooks.outputs import xlsx
-from lscb_workbooks.outputs.comparison import compare_period, suppress_comparison
+from lscb_workbooks.outputs.comparison import compare_period, is_small_number_count, suppress_comparison
 from lscb_workbooks.outputs.profiles import (
     CHART_ROWS,
     MARK_WIDTH,
+    REAL_FIGURES,
+    SPINE_BANDS,
     _mark_segments,
     add_profiles_sheet,
     build_profile,
@@ -175,8 +177,7 @@ def test_spine_puts_london_in_the_middle_and_turns_so_right_is_better(comparison
     spec = comparison.spec
     rate = next(f for f in spec.indicators if f.derived and f.polarity == "lower_is_better" and f.id in spine.index)
     row = spine.loc[rate.id]
-    bar_end = row["Lead (hidden)"] + sum(row[b] for b in ("Lowest to 25th percentile", "25th percentile to median",
-                                                          "Median to 75th percentile", "75th percentile to highest"))
+    bar_end = row["Lead (hidden)"] + sum(row[b] for b, _ in SPINE_BANDS)
     assert 0 <= row["Lead (hidden)"] and bar_end <= 100 + 1e-9
     london_mark = row["Mark lead (hidden)"] + MARK_WIDTH / 2 if row["London mark (first)"] else None
     if london_mark is not None:
@@ -218,6 +219,22 @@ def test_small_numbers_show_as_c_when_suppressed(comparison):
     la_code, field_id = suppressed.iloc[0][["la_code", "field_id"]]
     rows = build_profile(hidden, hidden.register.by_code(la_code)).rows.set_index("field_id")
     assert rows.at[field_id, "value"] == "c" and rows.at[field_id, "rank"] == ""
+
+
+def test_suppressed_profiles_leave_real_figures_out_of_the_chart_data(comparison, tmp_path):
+    hidden = suppress_comparison(comparison)
+    la_code = hidden.authorities[hidden.authorities.suppressed].la_code.iloc[0]
+    [path] = [p for p in write_profiles(hidden, tmp_path) if p.name.startswith(la_code)]
+    workbook = openpyxl.load_workbook(path)
+    data = workbook["Chart data"]
+    header = [c.value for c in data[3]]
+    for name in REAL_FIGURES:
+        column = header.index(name) + 1
+        assert all(data.cell(row, column).value is None for row in range(4, data.max_row + 1)), name
+    counts = {f.id for f in hidden.spec.indicators if is_small_number_count(f)}
+    small = [row[:4] for row in workbook["Profile"].iter_rows(min_row=5, values_only=True)
+             if row[0] in counts and isinstance(row[3], (int, float)) and 1 <= row[3] <= 5]
+    assert not small
 
 
 def test_print_setup(profiles):
