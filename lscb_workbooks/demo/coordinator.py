@@ -45,17 +45,24 @@ def fill_template(template: Path, entries: Entries, out_path: Path) -> Path:
         cells = _form_cells(ws)
         for field_id, value in entries.values.items():
             if field_id in cells:
-                ws[cells[field_id].value] = value
+                _type(ws, cells[field_id].value, value)
         for field_id, rating in entries.ratings.items():
             if field_id in cells and cells[field_id].rating:
-                ws[cells[field_id].rating] = rating
+                _type(ws, cells[field_id].rating, rating)
         for field_id, comment in entries.comments.items():
             if field_id in cells and cells[field_id].comment:
-                ws[cells[field_id].comment] = comment
+                _type(ws, cells[field_id].comment, comment)
         _fill_table(ws, entries.table_rows)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(out_path)
     return out_path
+
+
+def _type(ws: Worksheet, address: str, value: object) -> None:
+    """Text is typed as text: `=HYPERLINK(...)` in a comment stays words, as with a leading ' in Excel."""
+    ws[address] = value
+    if isinstance(value, str):
+        ws[address].data_type = "s"
 
 
 def _form_cells(ws: Worksheet) -> dict[str, InputCells]:
@@ -91,4 +98,4 @@ def _fill_table(ws: Worksheet, rows: list[dict[str, object]]) -> None:
     for offset, entry in enumerate(rows):
         for column_id, value in entry.items():
             if column_id in columns:
-                ws.cell(first_data + offset, columns[column_id], value)
+                _type(ws, ws.cell(first_data + offset, columns[column_id]).coordinate, value)
