@@ -182,6 +182,11 @@ def test_an_xls_renamed_xlsx_and_an_ods_are_readable(converted):
     assert check_workbook_bytes("return.ods", converted["ods"]) is None
 
 
+@pytest.mark.libreoffice
+def test_the_first_half_of_an_xls_is_truncated(converted):
+    assert reason(converted["xls"][: len(converted["xls"]) // 2], "return.xls") == "truncated"
+
+
 def ods_bytes(rows_xml: str) -> bytes:
     content = (
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
