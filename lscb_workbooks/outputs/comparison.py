@@ -341,10 +341,9 @@ def _rank_and_benchmark(spec: Spec, authorities: pd.DataFrame, groups: pd.DataFr
                                 zip(authorities.lower, authorities.upper, authorities.london, authorities.field_id)]
     authorities["vs_hub"] = [significance(lo, up, b, polarity[f]) for lo, up, b, f in
                              zip(authorities.lower, authorities.upper, authorities.hub_value, authorities.field_id)]
-    ranks = [quartile_and_rank(rows.value, polarity[f]) for f, rows in authorities.groupby("field_id", sort=False)]
-    ranked = pd.concat(ranks) if ranks else pd.DataFrame(columns=["rank", "quartile"])
-    authorities["rank"] = ranked["rank"].reindex(authorities.index).astype("Int64")
-    authorities["quartile"] = ranked["quartile"].reindex(authorities.index).astype("Int64")
+    ranked = quartile_and_rank(authorities.value, authorities.field_id.map(polarity), by=authorities.field_id)
+    authorities["rank"] = ranked["rank"]
+    authorities["quartile"] = ranked["quartile"]
     return authorities
 
 
@@ -368,12 +367,16 @@ def direction_of_travel(previous: float, current: float, polarity: str, places: 
     return side
 
 
-def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFrame) -> pd.DataFrame:
-    """Each authority and group, each indicator, each period: value, change since the period before, direction."""
+def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFrame,
+                   known: dict[str, Comparison] | None = None) -> pd.DataFrame:
+    """Each authority and group, each indicator, each period: value, change since the period before, direction.
+
+    `known` may hold comparisons already made for some periods, so they are not made twice.
+    """
     periods = sorted({str(p) for p in values_all_periods.period.dropna()}, key=lambda p: parse_period(p).sort_key())
     frames = []
     for period in periods:
-        comparison = compare_period(spec, register, values_all_periods, period)
+        comparison = (known or {}).get(period) or compare_period(spec, register, values_all_periods, period)
         a = comparison.authorities
         frames.append(pd.DataFrame({
             "area_type": "Authority", "area": a.la_code, "name": a.name, "hub": a.hub,

@@ -80,18 +80,23 @@ def significance(lower: float | None, upper: float | None, benchmark: float | No
     return side
 
 
-def quartile_and_rank(values: pd.Series, polarity: str) -> pd.DataFrame:
+def quartile_and_rank(values: pd.Series, polarity: str | pd.Series, by: pd.Series | None = None) -> pd.DataFrame:
     """Rank 1 = best by polarity (highest first where there is none); quartile 1 = best quarter.
 
-    Ties share the better rank. Authorities without a value get neither.
+    Ties share the better rank. Authorities without a value get neither. With
+    `by` (and a polarity per row), each group, such as each indicator, is ranked on its own.
     """
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    rank = numbers.rank(method="min", ascending=polarity == "lower_is_better").to_numpy()
-    count = int(numbers.notna().sum())
-    quartile = np.floor((rank - 1) * 4 / count) + 1 if count else rank
+    lower_first = (polarity == "lower_is_better") if isinstance(polarity, pd.Series) else pd.Series(
+        polarity == "lower_is_better", index=values.index)
+    keyed = numbers.where(lower_first, -numbers)
+    groups = by if by is not None else pd.Series(0, index=values.index)
+    rank = keyed.groupby(groups, sort=False).rank(method="min", ascending=True)
+    count = numbers.notna().groupby(groups, sort=False).transform("sum")
+    quartile = np.floor((rank - 1) * 4 / count.where(count > 0)) + 1
     return pd.DataFrame(
-        {"rank": pd.array(rank, dtype="Float64").astype("Int64"),
-         "quartile": pd.array(quartile, dtype="Float64").astype("Int64")},
+        {"rank": pd.array(rank.to_numpy(), dtype="Float64").astype("Int64"),
+         "quartile": pd.array(quartile.to_numpy(), dtype="Float64").astype("Int64")},
         index=values.index,
     )
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lscb_workbooks.spec.load import load_spec
@@ -44,6 +45,7 @@ class SyntheticStore:
     formula_comment: tuple[str, str]  # (la_code, field_id) whose comment is FORMULA_COMMENT
     tampered: tuple[str, str]         # (la_code, field_id) whose derived value in the file is wrong
     collection: str = "dataset"
+    formula_texts: tuple[str, ...] = (FORMULA_COMMENT, *OTHER_FORMULA_TEXT)  # typed into returns, must stay text
 
 
 def _plan(spec: Spec) -> dict[str, tuple[str, str | None]]:
@@ -156,7 +158,7 @@ def _challenges(spec: Spec, la_code: str, period: str, count: int, rng: np.rando
                 text = str(rng.choice([i.id for i in spec.indicators]))
             elif f.id == "description":
                 text = f"Figure {n} for {la_code} could not be produced from the case management system."
-                if la_code == "204" and n == 1:
+                if la_code == CITY and n == 1:
                     text = OTHER_FORMULA_TEXT[0]
             else:
                 text = "An information-sharing agreement with the trust." if f.required or n % 2 else ""
@@ -253,3 +255,30 @@ def synthetic_store(synthetic_store_file, tmp_path) -> SyntheticStore:
     store = Store(path)
     yield SyntheticStore(**{**built.__dict__, "store": store, "path": path})
     store.close()
+
+
+def ratios_by_group(values: pd.DataFrame, spec: Spec, register: Register) -> dict[tuple[str, str, str], float]:
+    """Every ratio's London, hub and inner/outer figure, worked out here independently of the outputs package:
+    the sum of numerators over the sum of denominators of the authorities that gave both (not 'Not available')."""
+    usable = values[values.number.notna() & (values.rating != spec.not_available_rating) & (values.derived == 0)]
+    wide = usable.pivot_table(index="la_code", columns="field_id", values="number", aggfunc="first")
+    members: dict[tuple[str, str], list[str]] = {("London", "London"): [a.la_code for a in register]}
+    for a in register:
+        members.setdefault(("Hub", a.hub), []).append(a.la_code)
+        members.setdefault(("Inner/Outer", a.inner_outer), []).append(a.la_code)
+    out = {}
+    for f in spec.indicators:
+        ratio = f.parsed_expression.ratio if f.derived else None
+        if ratio is None:
+            continue
+        for (kind, name), codes in members.items():
+            both = wide.reindex(codes)[[ratio.numerator, ratio.denominator]].dropna()
+            both = both[both[ratio.denominator] > 0]
+            out[(kind, name, f.id)] = both[ratio.numerator].sum() / both[ratio.denominator].sum() * ratio.multiplier
+    return out
+
+
+@pytest.fixture(scope="session")
+def group_ratios():
+    """`ratios_by_group(values, spec, register)`: London and group figures recomputed from a values frame."""
+    return ratios_by_group

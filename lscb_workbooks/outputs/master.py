@@ -1,0 +1,1167 @@
+"""The master comparison workbook: what the steering group reads, on screen or printed.
+
+Built from the store and the spec only, never from a template's layout. Every
+figure is a computed value (readers that do not recalculate see the same
+numbers as Excel); every chart has a title, axis titles and alt text; every
+table is a real Excel table; colour is never the only signal, the words
+'better', 'similar' or 'worse' are always written too.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field as dataclass_field
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from ..spec.models import UNIT_LABELS, Field, Spec
+from ..spec.periods import parse_period
+from ..spec.register import Register
+from ..store.db import Store
+from . import xlsx
+from .comparison import (
+    ESTIMATED,
+    MISSING,
+    NOT_AVAILABLE,
+    PROVIDED,
+    SUPPRESSED,
+    Comparison,
+    compare_period,
+    compare_trends,
+    is_score,
+    recompute_derived,
+    suppress_comparison,
+    suppress_small_numbers,
+)
+
+IN_USE = ("accepted", "accepted_with_warnings")
+NOT_A_RETURN = ("superseded", "duplicate")
+STATUS_WORDS = {
+    "accepted": "Accepted",
+    "accepted_with_warnings": "Accepted with warnings",
+    "rejected": "Rejected",
+    "unreadable": "Could not be read",
+    "ignored": "Not a return",
+    None: "Not received",
+}
+STATUS_CODES = {PROVIDED: "P", ESTIMATED: "E", NOT_AVAILABLE: "N", MISSING: "M", "suppressed": "P"}
+VERDICT_STYLE = {  # fill, font: dark text on light fills, contrast above 4.5:1
+    "better": ("#C6EFCE", "#006100"),
+    "similar": ("#FFEB9C", "#5C4A00"),
+    "worse": ("#FFC7CE", "#9C0006"),
+    "higher": ("#DDEBF7", "#1F3864"),
+    "lower": ("#E2EFDA", "#1F3864"),
+    "improving": ("#C6EFCE", "#006100"),
+    "worsening": ("#FFC7CE", "#9C0006"),
+}
+SERIES_COLOURS = {
+    "better": "#2E8540", "similar": "#F0B400", "worse": "#C00000",
+    "higher": "#4472C4", "lower": "#A9C4EB", "not compared": "#7F7F7F",
+}
+SERIES_NAMES = {
+    "better": "Better than London", "similar": "Similar to London", "worse": "Worse than London",
+    "higher": "Higher than London", "lower": "Lower than London", "not compared": "Authority",
+}
+STATUS_STYLE = {
+    "Rejected": ("#FFC7CE", "#9C0006"), "Not received": ("#FFC7CE", "#9C0006"),
+    "Accepted with warnings": ("#FFEB9C", "#5C4A00"), "Accepted": ("#C6EFCE", "#006100"),
+    "Could not be read": ("#FFC7CE", "#9C0006"),
+}
+COUNT_OF_THINGS = "0"  # counts of returns, issues or authorities: not counts of children, never suppressed
+CHART_WIDTH, CHART_HEIGHT = 640, 480
+# Authority, Hub, Value, Lower, Upper, Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap
+BLOCK_WIDTHS = [22, 11, 10, 10, 10, 10, 12, 10, 10, 11, 11, 13, 2]
+GROUP_WIDTHS = [18, 10, 10, 10, 11, 12, 11]  # London and groups, beside each indicator's chart
+OVERVIEW_COLUMNS = 10
+SPREAD_LABELS = (("lowest", "Lowest authority"), ("q1", "25th percentile"), ("median", "Median authority"),
+                 ("q3", "75th percentile"), ("highest", "Highest authority"))
+DIRECTION_LETTERS = {"improving": "I", "worsening": "W", "no change": "=", "higher": "H", "lower": "L"}
+LETTERS = {"better": "B", "similar": "S", "worse": "W", "higher": "H", "lower": "L"}
+ROW_PX = 20
+TITLE = "Pan-London safeguarding dataset: master comparison workbook"
+
+
+@dataclass
+class MasterData:
+    """Everything the workbook shows, gathered from the store before any writing."""
+
+    spec: Spec
+    register: Register
+    period: str
+    produced_at: datetime
+    suppress: bool
+    comparison: Comparison
+    data: pd.DataFrame
+    tracker: pd.DataFrame
+    issues: pd.DataFrame
+    challenges: pd.DataFrame
+    trends: pd.DataFrame
+    periods: list[str]
+    files_received: int
+
+    @property
+    def header(self) -> str:
+        return f"{self.spec.title} · {self.period}" + (" · small numbers suppressed" if self.suppress else "")
+
+
+@dataclass
+class Sheets:
+    """Sheet names in workbook order, with what each holds, for the Contents sheet's links."""
+
+    entries: list[tuple[str, str]] = dataclass_field(default_factory=list)
+    taken: set[str] = dataclass_field(default_factory=set)
+
+    def add(self, title: str, about: str) -> str:
+        name = xlsx.sheet_name(title, self.taken)
+        self.entries.append((name, about))
+        return name
+
+
+def write_master(store: Store, spec: Spec, register: Register, period: str, out_path: Path,
+                 suppress: bool = False, produced_at: datetime | None = None) -> Path:
+    """Write the master comparison workbook for `period`, replacing `out_path` only when it is complete."""
+    data = gather(store, spec, register, str(period), suppress, produced_at or datetime.now())
+    return xlsx.save_atomically(lambda workbook: MasterWorkbook(workbook, data).render(), Path(out_path))
+
+
+def gather(store: Store, spec: Spec, register: Register, period: str, suppress: bool,
+           produced_at: datetime) -> MasterData:
+    collection = spec.id
+    values = store.values_in_use(collection, period)
+    comparison = compare_period(spec, register, values, period)
+    periods = [p for p in store.periods(collection) if parse_period(p).sort_key() <= parse_period(period).sort_key()]
+    all_values = store.values_in_use(collection)
+    all_values = all_values[all_values.period.isin(periods)]
+    trends = compare_trends(spec, register, all_values, {period: comparison}) if len(periods) > 1 else pd.DataFrame()
+    data = recompute_derived(values, spec)
+    if suppress:
+        comparison = suppress_comparison(comparison)
+        data = suppress_small_numbers(data, spec)
+        trends = _suppress_trends(trends, comparison, spec)
+    submissions = store.submissions(collection, period)
+    issues = store.issues(collection, period)
+    return MasterData(
+        spec=spec, register=register, period=period, produced_at=produced_at, suppress=suppress,
+        comparison=comparison, data=data, tracker=_tracker(submissions, register),
+        issues=issues[issues.status.isin(IN_USE)] if not issues.empty else issues,
+        challenges=_challenges(values, spec, register), trends=trends, periods=periods,
+        files_received=int((~submissions.status.isin(NOT_A_RETURN)).sum()) if not submissions.empty else 0,
+    )
+
+
+def _tracker(submissions: pd.DataFrame, register: Register) -> pd.DataFrame:
+    """One row per authority: its return in use, else its latest return that could not be used, else nothing."""
+    rows = []
+    live = submissions[~submissions.status.isin(NOT_A_RETURN)] if not submissions.empty else submissions
+    for a in register:
+        mine = live[live.la_code == a.la_code] if not live.empty else live
+        in_use = mine[mine.status.isin(IN_USE)] if not mine.empty else mine
+        chosen = (in_use if not in_use.empty else mine).tail(1)
+        row = chosen.iloc[0].to_dict() if not chosen.empty else {}
+        rows.append({
+            "la_code": a.la_code, "name": a.name, "hub": a.hub, "inner_outer": a.inner_outer,
+            "status": STATUS_WORDS.get(row.get("status"), str(row.get("status"))),
+            "received_at": _parse_time(row.get("received_at")), "file": row.get("file", ""),
+            "template_version": row.get("template_version") or "", "errors": row.get("errors"),
+            "warnings": row.get("warnings"), "message": row.get("message", ""),
+            "in_use": row.get("status") in IN_USE,
+        })
+    return pd.DataFrame(rows)
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _challenges(values: pd.DataFrame, spec: Spec, register: Register) -> pd.DataFrame:
+    """The rows of every return's challenges log, one row per entry, in register order."""
+    tables = [s for s in spec.sections if s.kind == "table"]
+    if values.empty or not tables:
+        return pd.DataFrame()
+    section = tables[0]
+    rows = values[values.section_id == section.id]
+    if rows.empty:
+        return pd.DataFrame(columns=["la_code", "row_number", "file"] + [f.id for f in section.fields])
+    wide = rows.pivot_table(index=["la_code", "row_number", "file"], columns="field_id", values="value",
+                            aggfunc="first").reset_index()
+    order = {a.la_code: i for i, a in enumerate(register)}
+    wide = wide.sort_values(["la_code", "row_number"], key=lambda s: s.map(order) if s.name == "la_code" else s)
+    return wide.reindex(columns=["la_code", "row_number", "file"] + [f.id for f in section.fields])
+
+
+def _suppress_trends(trends: pd.DataFrame, comparison: Comparison, spec: Spec) -> pd.DataFrame:
+    if trends.empty:
+        return trends
+    counts = {f.id for f in spec.indicators if f.unit == "count" and not f.derived and not is_score(f)}
+    small = trends.field_id.isin(counts) & trends.value.between(1, 5)
+    trends = trends.copy()
+    trends.loc[small, ["value", "change"]] = math.nan
+    return trends
+
+
+class MasterWorkbook:
+    """Renders `MasterData` into an xlsxwriter workbook, one method per sheet."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook, data: MasterData) -> None:
+        self.wb = workbook
+        self.d = data
+        self.spec = data.spec
+        self.c = data.comparison
+        self.f = xlsx.Formats(workbook)
+        self.sheets = Sheets()
+        self.tables: set[str] = set()
+        self.charts = 0
+        self.chart_data: Worksheet | None = None
+        self.chart_data_row = 0
+        self.chart_data_name = ""
+        self.cell = {(r["la_code"], r["field_id"]): SimpleNamespace(**r)
+                     for r in self.c.authorities.to_dict("records")}
+        self.group = {(r["group_type"], r["group"], r["field_id"]): SimpleNamespace(**r)
+                      for r in self.c.groups.to_dict("records")}
+        self.spread = {r["field_id"]: r for r in self.c.spread.to_dict("records")}
+        self.by_field = {f: rows for f, rows in self.c.authorities.groupby("field_id", sort=False)}
+
+    # --- the whole workbook ---------------------------------------------------------------------
+
+    def render(self) -> None:
+        self.wb.set_properties({
+            "title": f"{TITLE}, {self.d.period}", "subject": self.spec.title,
+            "comments": "Made by lscb-workbooks from the returns in the store.",
+        })
+        themes = [t for t in self.spec.themes if any(f.theme == t.id for f in self.spec.indicators)]
+        plan = [("Contents", "This page: what the workbook holds and how many returns it rests on.", self.contents),
+                ("Returns tracker", "Every authority: whether its return arrived, when, and what was wrong with it.", self.tracker),
+                ("Dashboard", "Headline indicators for London, each hub, inner and outer London.", self.dashboard)]
+        for t in themes:
+            plan.append((_theme_sheet_title(t.id), f"{t.title}: every authority side by side, with charts.",
+                         lambda ws, t=t: self.theme(ws, t)))
+        if len(self.d.periods) > 1:
+            plan.append(("Trends", "London and hubs over time, and each authority's direction of travel.", self.trends))
+        plan += [("Data quality", "Which figures each authority provided, estimated, or could not provide.", self.quality),
+                 ("Challenges and gaps", "Every problem boroughs logged in collecting the data (filterable).", self.challenges),
+                 ("Profiles", "Each authority's indicators against London and its hub, in one table.", None),
+                 ("Definitions", "Every field of the dataset: definition, unit, agency, polarity, source.", self.definitions),
+                 ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables).", self.data),
+                 ("Chart data", "The figures behind each chart, sorted as the chart shows them.", None)]
+        names = [self.sheets.add(title, about) for title, about, _ in plan]
+        worksheets: dict[str, Worksheet] = {}
+        for name in names:
+            if name == "Profiles":
+                self.profiles()
+            else:
+                worksheets[name] = self.wb.add_worksheet(name)
+        self.chart_data_name = names[-1]
+        self.chart_data = worksheets[self.chart_data_name]
+        self._start_chart_data()
+        for name, (_, _, render) in zip(names, plan):
+            if render is not None and name in worksheets:
+                render(worksheets[name])
+        self.wb.worksheets()[0].activate()
+
+    def _table(self, ws: Worksheet, first_row: int, first_col: int, rows: int, headers: list[str], name: str,
+               widths: list[float] | None = None, style: str = "Table Style Light 9") -> None:
+        """A real Excel table with a header row; at least one data row so Excel accepts it."""
+        table = re.sub(r"[^A-Za-z0-9_]", "_", name)
+        if not re.match(r"[A-Za-z_]", table):
+            table = "T_" + table
+        base, n = table, 2
+        while table.lower() in self.tables:
+            table = f"{base}_{n}"
+            n += 1
+        self.tables.add(table.lower())
+        ws.add_table(first_row, first_col, first_row + max(rows, 1), first_col + len(headers) - 1, {
+            "name": table, "style": style, "autofilter": True,
+            "columns": [{"header": h, "header_format": self.f.header} for h in _unique(headers)],
+        })
+        if widths:
+            for i, width in enumerate(widths):
+                ws.set_column(first_col + i, first_col + i, width)
+
+    def _title(self, ws: Worksheet, title: str, note: str | None = None, span: tuple[int, float] = (7, 100)) -> int:
+        """Title, period and date, and an optional note wrapped within the first `span[0] + 1` columns."""
+        ws.write_string(0, 0, xlsx.cell_text(title), self.f.title)
+        ws.set_row(0, 24)
+        row = 1
+        ws.write_string(row, 0, f"Period {self.d.period}. Produced {self.d.produced_at:%d %B %Y %H:%M}."
+                        + (" Small numbers suppressed (see Contents)." if self.d.suppress else ""),
+                        self.f.get(italic=True, font_color="#404040"))
+        if note:
+            row += 1
+            self._paragraph(ws, row, note, *span)
+        return row + 2
+
+    def _paragraph(self, ws: Worksheet, row: int, text: str, last_col: int, chars: float, **style: Any) -> None:
+        """Text wrapped across columns 0..last_col, its row tall enough: overflowing text would widen the printed page."""
+        fmt = self.f.get(text_wrap=True, valign="top", **({"italic": True, "font_color": "#404040"} | style))
+        text = xlsx.cell_text(text)
+        if last_col > 0:
+            ws.merge_range(row, 0, row, last_col, text, fmt)
+        else:
+            ws.write_string(row, 0, text, fmt)
+        lines = sum(max(1, math.ceil(len(part) / max(chars * 1.05, 1))) for part in text.split("\n"))
+        ws.set_row(row, 15 * lines + 3)
+
+    def _print(self, ws: Worksheet, repeat: tuple[int, int] | None = None) -> None:
+        xlsx.set_print_layout(ws, self.d.header, repeat_rows=repeat)
+
+    # --- formats ---------------------------------------------------------------------------------
+
+    def value_format(self, f: Field, verdict: str | None = None, bold: bool = False, letter: bool = False):
+        """The unit's number format; with a verdict, its colour and the verdict written after the figure."""
+        fill, font = VERDICT_STYLE.get(verdict or "", (None, None))
+        base = number_format_for(f)
+        if fill:
+            base = _with_suffix(base, f" {LETTERS[verdict]}" if letter else f" ({verdict})")
+            return self.f.get(num_format=base, bg_color=fill, font_color=font, bold=bold)
+        return self.f.get(num_format=base, bold=bold)
+
+    def verdict_format(self, verdict: str, **extra: Any):
+        fill, font = VERDICT_STYLE.get(verdict, (None, None))
+        return self.f.get(bg_color=fill, font_color=font, **extra) if fill else self.f.get(font_color="#595959", **extra)
+
+    @property
+    def gap_format(self):
+        return self.f.get(italic=True, font_color="#595959", align="right")
+
+    def write_figure(self, ws: Worksheet, row: int, col: int, f: Field, value: float, status: str,
+                     suppressed: bool, cell_format=None, text: Any = None) -> None:
+        """A figure, or 'c' when suppressed, or the reason there is none, in words."""
+        if suppressed:
+            ws.write_string(row, col, SUPPRESSED, self.gap_format)
+        elif not f.numeric:
+            xlsx.write_value(ws, row, col, text if text is not None else _gap_words(status), self.f.text)
+        elif value is None or (isinstance(value, float) and math.isnan(value)):
+            ws.write_string(row, col, _gap_words(status), self.gap_format)
+        else:
+            ws.write_number(row, col, float(value), cell_format or self.value_format(f))
+
+    # --- Contents --------------------------------------------------------------------------------
+
+    def contents(self, ws: Worksheet) -> None:
+        d = self.d
+        tracker = d.tracker
+        ws.set_column(0, 0, 34)
+        ws.set_column(1, 1, 90)
+        ws.write_string(0, 0, TITLE, self.f.title)
+        ws.set_row(0, 24)
+        ws.write_string(1, 0, xlsx.cell_text(self.spec.title), self.f.subtitle)
+        facts = [("Period", d.period), ("Date produced", d.produced_at.strftime("%d %B %Y, %H:%M")),
+                 ("Spec version", self.spec.version), ("Authorities in the register", len(d.register)),
+                 ("Files received for the period", d.files_received),
+                 ("Authorities whose return was received", int((tracker.status != "Not received").sum())),
+                 ("Returns accepted", int((tracker.status == "Accepted").sum())),
+                 ("Returns accepted with warnings", int((tracker.status == "Accepted with warnings").sum())),
+                 ("Returns rejected (not in use)", int((tracker.status == "Rejected").sum())),
+                 ("Returns missing (nothing received)", int((tracker.status == "Not received").sum()))]
+        row = 3
+        for label, value in facts:
+            ws.write_string(row, 0, label, self.f.get(bold=True))
+            if isinstance(value, int):
+                ws.write_number(row, 1, value, self.f.get(num_format=COUNT_OF_THINGS, align="left"))
+            else:
+                ws.write_string(row, 1, xlsx.cell_text(value), self.f.text)
+            row += 1
+        missing = tracker[tracker.status == "Not received"].name.tolist()
+        if missing:
+            ws.write_string(row, 0, "Still missing", self.f.get(bold=True))
+            ws.write_string(row, 1, xlsx.cell_text(", ".join(missing)), self.f.wrap)
+            row += 1
+        row += 1
+        if d.suppress:
+            ws.merge_range(row, 0, row, 1, (
+                "Small numbers suppressed: every count from 1 to 5 is shown as 'c', and so is any rate or "
+                "percentage worked out from such a count, and its interval, rank and comparison (the DfE "
+                "convention; 0 is shown as 0). London and group figures are worked out from the full counts "
+                "and hidden too when they are from 1 to 5. Share this version beyond the steering group."),
+                self.f.get(italic=True, bold=True, text_wrap=True, valign="top", bg_color="#FFF2CC"))
+            ws.set_row(row, 48)
+            row += 2
+        ws.write_string(row, 0, "How to read it", self.f.subtitle)
+        row += 1
+        self._paragraph(ws, row, _how_to_read(), 1, 124, italic=False, font_color="#000000")
+        row += 2
+        ws.write_string(row, 0, "Sheets", self.f.subtitle)
+        first = row + 1
+        self._table(ws, first, 0, len(self.sheets.entries), ["Sheet", "What it holds"], "Contents_sheets")
+        for i, (name, about) in enumerate(self.sheets.entries, start=first + 1):
+            ws.write_url(i, 0, f"internal:'{name}'!A1", self.f.link, string=name, tip=f"Go to {name}")
+            ws.write_string(i, 1, xlsx.cell_text(about), self.f.text)
+        self._print(ws)
+
+    # --- Returns tracker -------------------------------------------------------------------------
+
+    def tracker(self, ws: Worksheet) -> None:
+        t = self.d.tracker
+        first = self._title(ws, f"Returns tracker: {self.d.period}",
+                            "Every authority in the register. 'Not received' means nothing has arrived for this period.",
+                            (6, 122))
+        headers = ["Code", "Authority", "Hub", "Inner/Outer", "Status", "Date received", "File",
+                   "Template version", "Errors", "Warnings", "What happened"]
+        self._table(ws, first, 0, len(t), headers, "Returns_tracker",
+                    widths=[7, 24, 13, 10, 21, 17, 30, 10, 8, 9, 70])
+        for i, r in enumerate(t.itertuples(index=False), start=first + 1):
+            ws.write_string(i, 0, r.la_code, self.f.text)
+            ws.write_string(i, 1, r.name, self.f.text)
+            ws.write_string(i, 2, r.hub, self.f.text)
+            ws.write_string(i, 3, r.inner_outer, self.f.text)
+            fill, font = STATUS_STYLE.get(r.status, (None, None))
+            ws.write_string(i, 4, r.status, self.f.get(bg_color=fill, font_color=font, bold=r.status != "Accepted")
+                            if fill else self.f.text)
+            if r.received_at is not None and not pd.isna(r.received_at):
+                ws.write_datetime(i, 5, r.received_at, self.f.get(num_format="dd/mm/yyyy hh:mm", align="left"))
+            else:
+                ws.write_blank(i, 5, None, self.f.text)
+            xlsx.write_value(ws, i, 6, r.file, self.f.text)
+            xlsx.write_value(ws, i, 7, r.template_version, self.f.text)
+            for col, n in ((8, r.errors), (9, r.warnings)):
+                xlsx.write_value(ws, i, col, None if pd.isna(n) else int(n), self.f.get(num_format=COUNT_OF_THINGS))
+            xlsx.write_value(ws, i, 10, r.message, self.f.wrap)
+        ws.freeze_panes(first + 1, 2)
+        self._print(ws, (first, first))
+
+    # --- Dashboard -------------------------------------------------------------------------------
+
+    def dashboard(self, ws: Worksheet) -> None:
+        headline = [f for f in self.spec.indicators if f.headline and f.numeric]
+        first = self._title(ws, f"Dashboard: headline indicators, {self.d.period}",
+                            "London, hub, inner and outer figures are summed numerators over summed denominators "
+                            "of the authorities that returned. 'Authorities' counts those included.", (6, 134))
+        groups = self.c.group_labels()
+        headers = ["Area"] + [_short_label(f) for f in headline] + ["Authorities"]
+        self._table(ws, first, 0, len(groups), headers, "Dashboard_headlines",
+                    widths=[44] + [15] * len(headline) + [11])
+        ws.set_row(first, 62)
+        table = self.group
+        for i, (kind, group, label) in enumerate(groups, start=first + 1):
+            bold = kind == "London"
+            ws.write_string(i, 0, label, self.f.get(bold=bold))
+            for col, f in enumerate(headline, start=1):
+                g = table[(kind, group, f.id)]
+                self.write_figure(ws, i, col, f, g.value, PROVIDED if g.authorities else MISSING, bool(g.suppressed),
+                                  self.value_format(f, bold=bold))
+            ws.write_number(i, len(headline) + 1, int(table[(kind, group, headline[0].id)].authorities)
+                            if headline else 0, self.f.get(num_format=COUNT_OF_THINGS))
+        row = first + len(groups) + 3
+        ws.write_string(row, 0, "How many authorities differ from London (by their 95% confidence interval)", self.f.subtitle)
+        verdicts = ["better", "similar", "worse", "higher", "lower", "not compared"]
+        headers = ["Indicator", "Better", "Similar", "Worse", "Higher (no better or worse)", "Lower (no better or worse)",
+                   "Not compared"]
+        self._table(ws, row + 1, 0, len(headline), headers, "Dashboard_verdicts")
+        for i, f in enumerate(headline, start=row + 2):
+            counts = self.by_field[f.id].vs_london.value_counts()
+            ws.write_string(i, 0, xlsx.cell_text(_short_label(f, 60)), self.f.text)
+            for col, v in enumerate(verdicts, start=1):
+                ws.write_number(i, col, int(counts.get(v, 0)), self.f.get(num_format=COUNT_OF_THINGS, align="center"))
+        chart_row = row + len(headline) + 4
+        self._headline_charts(ws, chart_row, headline, groups, table)
+        ws.freeze_panes(first + 1, 1)
+        self._print(ws)
+
+    def _headline_charts(self, ws: Worksheet, row: int, headline: list[Field], groups, table) -> None:
+        by_unit: dict[str, list[Field]] = {}
+        for f in headline:
+            by_unit.setdefault(f.unit, []).append(f)
+        x = 0
+        for unit, fields in list(by_unit.items())[:2]:
+            areas = [(k, g, label) for k, g, label in groups if k in ("London", "Hub")]
+            start = self._chart_block_header(f"Dashboard: headline {UNIT_LABELS[unit].lower()} by area")
+            cd = self.chart_data
+            cd.write_string(start, 0, "Area", self.f.header)
+            for j, f in enumerate(fields, start=1):
+                cd.write_string(start, j, xlsx.cell_text(_short_label(f)), self.f.header)
+            for i, (kind, group, label) in enumerate(areas, start=start + 1):
+                cd.write_string(i, 0, label)
+                for j, f in enumerate(fields, start=1):
+                    g = table[(kind, group, f.id)]
+                    xlsx.write_value(cd, i, j, None if g.suppressed else g.value, self.value_format(f))
+            self.chart_data_row = start + len(areas) + 2
+            chart = self.wb.add_chart({"type": "column"})
+            for j, f in enumerate(fields, start=1):
+                chart.add_series({
+                    "name": [self.chart_data_name, start, j],
+                    "categories": [self.chart_data_name, start + 1, 0, start + len(areas), 0],
+                    "values": [self.chart_data_name, start + 1, j, start + len(areas), j],
+                })
+            unit_words = {"percentage": "Percentage", "rate_per_10000": "Rate per 10,000 children aged 0-17"}.get(
+                unit, UNIT_LABELS[unit])
+            title = f"Headline {UNIT_LABELS[unit].lower()} indicators: London and each hub, {self.d.period}"
+            chart.set_title({"name": title, "name_font": {"size": 11}})
+            chart.set_x_axis({"name": "Area (London, then each hub)", "num_font": {"size": 8}})
+            chart.set_y_axis({"name": unit_words, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+            chart.set_legend({"position": "bottom", "font": {"size": 8}})
+            chart.set_size({"width": 620, "height": 360})
+            description = (f"Column chart. {title}. For each area, one column per indicator: "
+                           + "; ".join(f"{_short_label(f)} London {_fmt(table[('London', 'London', f.id)].value, f)}"
+                                       for f in fields) + ".")
+            ws.insert_chart(row, 0, chart, {"description": description[:2000], "object_position": 3, "x_offset": x})
+            self.charts += 1
+            x += 640
+
+    # --- Theme sheets ----------------------------------------------------------------------------
+
+    def theme(self, ws: Worksheet, theme) -> None:
+        fields = [f for f in self.spec.indicators if f.theme == theme.id]
+        shown = _shown_fields(fields)
+        first = self._title(ws, theme.title, (
+            "Rows are grouped by hub. Each figure is compared with London by its 95% confidence interval, in colour "
+            "and in words: better or worse only where the interval excludes London's figure; higher or lower where "
+            "neither is better. Rank 1 is the best (the highest where neither is better); Q1 is the best quarter."),
+            (11, sum(BLOCK_WIDTHS[:12])))
+        for col, width in enumerate(BLOCK_WIDTHS + GROUP_WIDTHS):
+            ws.set_column(col, col, width)
+        breaks = []
+        row = first
+        comparable = [f for f in shown if f.numeric]
+        for chunk in range(0, len(comparable), OVERVIEW_COLUMNS):
+            if chunk:
+                breaks.append(row)
+            row = self._theme_overview(ws, row, theme, comparable[chunk:chunk + OVERVIEW_COLUMNS], chunk // OVERVIEW_COLUMNS)
+        for f in shown:
+            breaks.append(row)
+            row = self._indicator_block(ws, row, theme, f)
+        ws.set_h_pagebreaks(breaks[:1000])
+        ws.freeze_panes(1, 1)
+        self._print(ws)
+
+    def _theme_overview(self, ws: Worksheet, row: int, theme, fields: list[Field], part: int) -> int:
+        """Authorities by indicators, figures only, each marked against London; then London, hubs and the spread."""
+        ws.write_string(row, 0, "All authorities side by side" + (" (continued)" if part else ""), self.f.subtitle)
+        self._paragraph(ws, row + 1, "Letters after each figure: B better than London, S similar, W worse; H higher, "
+                        "L lower where neither is better. Counts are not compared.", 11, sum(BLOCK_WIDTHS[:12]))
+        authorities = sorted(self.d.register, key=lambda a: (a.hub, a.name))
+        headers = ["Authority", "Hub"] + [_short_label(f, 60) for f in fields]
+        first = row + 2
+        self._table(ws, first, 0, len(authorities), headers, f"Overview_{theme.id}_{part + 1}")
+        ws.set_row(first, _header_height(headers[2:], min(BLOCK_WIDTHS[2:12])))
+        for i, a in enumerate(authorities, start=first + 1):
+            ws.write_string(i, 0, a.name, self.f.text)
+            ws.write_string(i, 1, a.hub, self.f.text)
+            for col, f in enumerate(fields, start=2):
+                r = self.cell[(a.la_code, f.id)]
+                self.write_figure(ws, i, col, f, r.value, r.status if r.returned else "not returned", bool(r.suppressed),
+                                  self.value_format(f, r.vs_london, letter=True))
+        return self._summary_rows(ws, first + len(authorities) + 2, 2, fields) + 2
+
+    def _summary_rows(self, ws: Worksheet, row: int, col: int, fields: list[Field]) -> int:
+        """London, each hub, inner and outer London, then the spread of authorities."""
+        ws.write_string(row, 0, "London and groups (sums of counts, not averages)", self.f.get(bold=True))
+        row += 1
+        for kind, group, label in self.c.group_labels():
+            bold = kind == "London"
+            ws.write_string(row, 0, label, self.f.get(bold=bold))
+            ws.write_string(row, 1, kind if kind != "Inner/Outer" else "Inner or outer", self.f.get(italic=True, font_color="#595959"))
+            for j, f in enumerate(fields):
+                g = self.group[(kind, group, f.id)]
+                self.write_figure(ws, row, col + j, f, g.value, PROVIDED if g.authorities else MISSING,
+                                  bool(g.suppressed), self.value_format(f, bold=bold), text=g.text)
+            row += 1
+        for key, label in SPREAD_LABELS:
+            ws.write_string(row, 0, label, self.f.get(top=1) if key == "lowest" else self.f.text)
+            for j, f in enumerate(fields):
+                value = self.spread.get(f.id, {}).get(key, math.nan)
+                hide = self.d.suppress and _is_count(f) and not pd.isna(value) and 1 <= value <= 5
+                self.write_figure(ws, row, col + j, f, value, MISSING, hide,
+                                  self.f.get(num_format=number_format_for(f), top=1) if key == "lowest" else self.value_format(f))
+            row += 1
+        return row
+
+    def _indicator_block(self, ws: Worksheet, row: int, theme, f: Field) -> int:
+        """One indicator: all authorities grouped by hub on the left; a sorted bar chart and the groups on the right."""
+        ratio = bool(f.derived and f.parsed_expression.ratio)
+        ws.write_string(row, 0, xlsx.cell_text(f.label), self.f.get(bold=True, font_size=12))
+        self._paragraph(ws, row + 1, _describe(f, self.spec), 11, sum(BLOCK_WIDTHS[:12]))
+        first = row + 2
+        headers = ["Authority", "Hub"]
+        if not f.numeric:
+            headers += ["Answer"]
+        elif ratio:
+            headers += ["Value", "Lower 95%", "Upper 95%", "Numerator", "Denominator", "Rank", "Quartile",
+                        "Compared with London", "Compared with hub"]
+        else:
+            headers += ["Value", "Rank", "Quartile"]
+        headers += ["Data quality"]
+        authorities = sorted(self.d.register, key=lambda a: (a.hub, a.name))
+        self._table(ws, first, 0, len(authorities), headers, f"{theme.id}_{f.id}")
+        ws.set_row(first, 30)
+        for i, a in enumerate(authorities, start=first + 1):
+            r = self.cell[(a.la_code, f.id)]
+            status = r.status if r.returned else "not returned"
+            for col, h in enumerate(headers):
+                self._block_cell(ws, i, col, h, f, r, status)
+        right = len(BLOCK_WIDTHS)
+        charted = f.numeric and self._indicator_chart(ws, first, right, theme, f)
+        groups_row = first + (CHART_HEIGHT // ROW_PX + 2 if charted else 0)
+        end = self._block_groups(ws, groups_row, right, theme, f, ratio)
+        return max(end, first + len(authorities) + 1) + 2
+
+    def _block_cell(self, ws: Worksheet, i: int, col: int, header: str, f: Field, r, status: str) -> None:
+        hidden = bool(r.suppressed)
+        if header == "Authority":
+            ws.write_string(i, col, r.name, self.f.text)
+        elif header == "Hub":
+            ws.write_string(i, col, r.hub, self.f.text)
+        elif header in ("Value", "Answer"):
+            self.write_figure(ws, i, col, f, r.value, status, hidden, self.value_format(f), text=r.text)
+        elif header in ("Lower 95%", "Upper 95%"):
+            value = r.lower if header == "Lower 95%" else r.upper
+            xlsx.write_value(ws, i, col, SUPPRESSED if hidden else value, self.gap_format if hidden else self.value_format(f))
+        elif header in ("Numerator", "Denominator"):
+            value = r.numerator if header == "Numerator" else r.denominator
+            xlsx.write_value(ws, i, col, SUPPRESSED if hidden else value, self.gap_format if hidden else self.f.unit("count"))
+        elif header == "Rank":
+            xlsx.write_value(ws, i, col, None if pd.isna(r.rank) else int(r.rank), self.f.get(num_format="0", align="center"))
+        elif header == "Quartile":
+            xlsx.write_value(ws, i, col, None if pd.isna(r.quartile) else f"Q{int(r.quartile)}", self.f.get(align="center"))
+        elif header == "Compared with London":
+            ws.write_string(i, col, r.vs_london, self.verdict_format(r.vs_london))
+        elif header == "Compared with hub":
+            ws.write_string(i, col, r.vs_hub, self.verdict_format(r.vs_hub))
+        elif header == "Data quality":
+            ws.write_string(i, col, _quality_words(status), self.f.text)
+
+    def _block_groups(self, ws: Worksheet, row: int, col: int, theme, f: Field, ratio: bool) -> int:
+        """London, the hubs, inner and outer London, and the spread, as a table beside the authorities."""
+        headers = ["London and groups", "Value"]
+        if ratio:
+            headers += ["Lower 95%", "Upper 95%", "Numerator", "Denominator"]
+        headers += ["Authorities"]
+        groups = self.c.group_labels()
+        spread = self.spread.get(f.id) if f.numeric else None
+        rows = len(groups) + (3 if spread else 0)
+        self._table(ws, row, col, rows, headers, f"{theme.id}_{f.id}_groups")
+        i = row
+        for kind, group, label in groups:
+            i += 1
+            g = self.group[(kind, group, f.id)]
+            bold = kind == "London"
+            ws.write_string(i, col, label, self.f.get(bold=bold))
+            self.write_figure(ws, i, col + 1, f, g.value, PROVIDED if g.authorities else MISSING, bool(g.suppressed),
+                              self.value_format(f, bold=bold), text=g.text)
+            for j, key in enumerate(["lower", "upper", "numerator", "denominator"] if ratio else [], start=col + 2):
+                fmt = self.f.unit("count") if key in ("numerator", "denominator") else self.value_format(f)
+                xlsx.write_value(ws, i, j, SUPPRESSED if g.suppressed else getattr(g, key), self.gap_format if g.suppressed else fmt)
+            ws.write_number(i, col + len(headers) - 1, int(g.authorities), self.f.get(num_format=COUNT_OF_THINGS))
+        if spread:
+            for key, label in (("median", "Median authority"), ("q1", "25th percentile"), ("q3", "75th percentile")):
+                i += 1
+                ws.write_string(i, col, label, self.f.get(italic=True))
+                hide = self.d.suppress and _is_count(f) and not pd.isna(spread[key]) and 1 <= spread[key] <= 5
+                self.write_figure(ws, i, col + 1, f, spread[key], MISSING, hide, self.value_format(f))
+                ws.write_number(i, col + len(headers) - 1, int(spread["n"]), self.f.get(num_format=COUNT_OF_THINGS))
+        return i + 1
+
+    # --- Charts ----------------------------------------------------------------------------------
+
+    def _start_chart_data(self) -> None:
+        cd = self.chart_data
+        cd.write_string(0, 0, "Chart data: the figures behind each chart, as the chart shows them", self.f.title)
+        cd.write_string(1, 0, "Each block is one chart. Authorities are sorted as in the chart.", self.f.get(italic=True, font_color="#404040"))
+        cd.set_column(0, 0, 26)
+        cd.set_column(1, 12, 14)
+        self.chart_data_row = 3
+        self._print(cd)
+
+    def _chart_block_header(self, title: str) -> int:
+        self.chart_data.write_string(self.chart_data_row, 0, xlsx.cell_text(title), self.f.subtitle)
+        return self.chart_data_row + 1
+
+    def _indicator_chart(self, ws: Worksheet, first_row: int, col: int, theme, f: Field) -> bool:
+        """Authorities as bars sorted by value, coloured and named by their comparison with London;
+        London as a line; each authority's hub as a marker; intervals as error bars."""
+        rows = self.by_field[f.id]
+        rows = rows[rows.value.notna() & ~rows.suppressed].sort_values("value", ascending=False)
+        if rows.empty:
+            return False
+        ratio = bool(f.derived and f.parsed_expression.ratio)
+        london_row = self.group[("London", "London", f.id)]
+        london, hidden_london = london_row.value, bool(london_row.suppressed)
+        verdicts = _series_verdicts(f, rows)
+        cd, name = self.chart_data, self.chart_data_name
+        start = self._chart_block_header(f"{f.id}: {f.label}")
+        headers = ["Authority", "Hub"] + [SERIES_NAMES[v] for v in verdicts] + ["London", "Authority's hub",
+                                                                                  "Above (to upper 95%)", "Below (to lower 95%)"]
+        for j, h in enumerate(headers):
+            cd.write_string(start, j, h, self.f.header)
+        n = len(rows)
+        fmt = self.value_format(f)
+        for i, r in enumerate(rows.itertuples(index=False), start=start + 1):
+            cd.write_string(i, 0, r.name)
+            cd.write_string(i, 1, r.hub)
+            for j, v in enumerate(verdicts, start=2):
+                if _verdict_series(r.vs_london, verdicts) == v:
+                    cd.write_number(i, j, float(r.value), fmt)
+            if not hidden_london and not pd.isna(london):
+                cd.write_number(i, 2 + len(verdicts), float(london), fmt)
+            if not pd.isna(r.hub_value):
+                cd.write_number(i, 3 + len(verdicts), float(r.hub_value), fmt)
+            if ratio and not pd.isna(r.upper):
+                cd.write_number(i, 4 + len(verdicts), float(r.upper - r.value), fmt)
+                cd.write_number(i, 5 + len(verdicts), float(r.value - r.lower), fmt)
+        self.chart_data_row = start + n + 3
+        last = start + n
+        categories = [name, start + 1, 0, last, 0]
+        chart = self.wb.add_chart({"type": "column"})
+        for j, v in enumerate(verdicts, start=2):
+            series = {
+                "name": SERIES_NAMES[v], "categories": categories, "values": [name, start + 1, j, last, j],
+                "fill": {"color": SERIES_COLOURS[v]}, "border": {"color": "#404040", "width": 0.5},
+                "gap": 40, "overlap": 100,
+            }
+            if ratio:
+                series["y_error_bars"] = {
+                    "type": "custom", "direction": "both", "end_style": 1,
+                    "plus_values": f"='{name}'!${_col(4 + len(verdicts))}${start + 2}:${_col(4 + len(verdicts))}${last + 1}",
+                    "minus_values": f"='{name}'!${_col(5 + len(verdicts))}${start + 2}:${_col(5 + len(verdicts))}${last + 1}",
+                    "line": {"color": "#404040", "width": 0.75},
+                }
+            chart.add_series(series)
+        lines = self.wb.add_chart({"type": "line"})
+        if not hidden_london and not pd.isna(london):
+            lines.add_series({
+                "name": "London", "categories": categories,
+                "values": [name, start + 1, 2 + len(verdicts), last, 2 + len(verdicts)],
+                "line": {"color": "#000000", "width": 2, "dash_type": "dash"}, "marker": {"type": "none"},
+            })
+        lines.add_series({
+            "name": "Authority's hub", "categories": categories,
+            "values": [name, start + 1, 3 + len(verdicts), last, 3 + len(verdicts)],
+            "line": {"none": True},
+            "marker": {"type": "diamond", "size": 6, "fill": {"color": "#FFFFFF"}, "border": {"color": "#000000"}},
+        })
+        chart.combine(lines)
+        unit = _axis_unit(f)
+        chart.set_title({"name": _wrap_title(f.label), "name_font": {"size": 10, "bold": True}, "overlay": False})
+        chart.set_x_axis({"name": "Authority (sorted from highest to lowest)", "name_font": {"size": 9},
+                          "num_font": {"size": 7, "rotation": -60}, "interval_unit": 1, "label_position": "low"})
+        chart.set_y_axis({"name": unit, "name_font": {"size": 9}, "num_font": {"size": 8},
+                          "num_format": xlsx.number_format(f.unit) if f.unit != "count" or not is_score(f) else "0",
+                          "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}, "min": _axis_min(rows, f)})
+        chart.set_legend({"position": "bottom", "font": {"size": 8}})
+        chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
+        ws.insert_chart(first_row, col, chart, {"description": _alt_text(f, rows, london, hidden_london, verdicts),
+                                                "object_position": 3})
+        self.charts += 1
+        return True
+
+    # --- Trends ----------------------------------------------------------------------------------
+
+    def trends(self, ws: Worksheet) -> None:
+        t = self.d.trends
+        periods = self.d.periods
+        headline = [f for f in self.spec.indicators if f.headline and f.numeric]
+        first = self._title(ws, f"Trends: {periods[0]} to {periods[-1]}",
+                            "Direction of travel compares each period with the one before. 'Improving' and "
+                            "'worsening' follow whether higher is better; 'higher' and 'lower' where neither is. "
+                            "Figures equal to one decimal place are 'no change'.", (9, 118))
+        groups = [(k, g, label) for k, g, label in self.c.group_labels() if k in ("London", "Hub")]
+        # London and hubs over time, one table and one line chart per headline indicator.
+        ws.write_string(first, 0, "London and each hub over time", self.f.subtitle)
+        row = first + 1
+        values = dict(zip(zip(t.area_type, t.area, t.field_id, t.period), t.value)) if not t.empty else {}
+        col_chart = len(periods) + 2
+        ws.set_column(0, 0, 26)
+        ws.set_column(1, len(periods), 11)
+        breaks: list[int] = []
+        for f in headline:
+            ws.write_string(row, 0, xlsx.cell_text(f.label), self.f.get(bold=True, text_wrap=False))
+            table_first = row + 1
+            self._table(ws, table_first, 0, len(groups), ["Area"] + periods, f"Trend_{f.id}")
+            for i, (kind, group, label) in enumerate(groups, start=table_first + 1):
+                ws.write_string(i, 0, label, self.f.get(bold=kind == "London"))
+                for j, p in enumerate(periods, start=1):
+                    xlsx.write_value(ws, i, j, values.get((kind, group, f.id, p), math.nan), self.value_format(f))
+            last = table_first + len(groups)
+            chart = self.wb.add_chart({"type": "line"})
+            for i, (kind, group, label) in enumerate(groups, start=table_first + 1):
+                chart.add_series({
+                    "name": [ws.name, i, 0], "categories": [ws.name, table_first, 1, table_first, len(periods)],
+                    "values": [ws.name, i, 1, i, len(periods)],
+                    "line": {"width": 3, "color": "#000000"} if kind == "London" else {"width": 1.25},
+                    "marker": {"type": "circle", "size": 5 if kind == "London" else 4},
+                })
+            title = _wrap_title(f"{f.label}: London and hubs")
+            chart.set_title({"name": title, "name_font": {"size": 10}})
+            chart.set_x_axis({"name": "Period", "name_font": {"size": 9}})
+            chart.set_y_axis({"name": _axis_unit(f), "name_font": {"size": 9}, "num_format": xlsx.number_format(f.unit),
+                              "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
+            chart.set_legend({"position": "right", "font": {"size": 8}})
+            chart.set_size({"width": 620, "height": 300})
+            london_values = [values.get(("London", "London", f.id, p), math.nan) for p in periods]
+            description = (f"Line chart of {f.label} over the periods {', '.join(periods)} for London (thick black line) "
+                           f"and each hub. London: " + ", ".join(f"{p} {_fmt(v, f)}" for p, v in zip(periods, london_values)) + ".")
+            ws.insert_chart(row, col_chart, chart, {"description": description[:2000], "object_position": 3})
+            self.charts += 1
+            row = max(last + 2, row + 300 // ROW_PX + 1)
+            if headline.index(f) % 2 == 1:
+                breaks.append(row)
+        breaks.append(row + 1)
+        ws.set_h_pagebreaks(sorted(set(breaks)))
+        self._direction_table(ws, row + 1, t)
+        ws.freeze_panes(1, 1)
+        self._print(ws)
+
+    def _direction_table(self, ws: Worksheet, row: int, t: pd.DataFrame) -> None:
+        fields = [f for f in self.spec.indicators if f.derived]
+        latest = t[(t.period == self.d.periods[-1])] if not t.empty else t
+        ws.write_string(row, 0, f"Each authority's direction of travel, {self.d.periods[-2]} to {self.d.periods[-1]}",
+                        self.f.subtitle)
+        ws.write_string(row + 1, 0, "I improving · W worsening · = no change · H higher · L lower (where neither is "
+                        "better) · blank: no comparison. Headings are indicator references (see Definitions).",
+                        self.f.get(italic=True, font_color="#404040"))
+        first = row + 2
+        areas = [("Authority", a.la_code, a.name, a.hub) for a in sorted(self.d.register, key=lambda a: (a.hub, a.name))]
+        areas = [(k, g, label, "") for k, g, label in self.c.group_labels()] + areas
+        headers = ["Area", "Hub"] + [f.id for f in fields]
+        self._table(ws, first, 0, len(areas), headers, "Direction_of_travel")
+        ws.set_row(first, 60)
+        ws.set_column(1 + len(self.d.periods), 1 + len(fields), 4.5)
+        direction = dict(zip(zip(latest.area_type, latest.area, latest.field_id), latest.direction)) if not latest.empty else {}
+        for i, (kind, area, label, hub) in enumerate(areas, start=first + 1):
+            ws.write_string(i, 0, label, self.f.get(bold=kind != "Authority"))
+            ws.write_string(i, 1, hub, self.f.text)
+            for j, f in enumerate(fields, start=2):
+                words = direction.get((kind, area, f.id), "no comparison")
+                ws.write_string(i, j, DIRECTION_LETTERS.get(words, ""), self.verdict_format(words, align="center"))
+        for j in range(2, 2 + len(fields)):
+            ws.write_string(first, j, fields[j - 2].id, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1,
+                                                                     align="center"))
+
+    # --- Data quality ----------------------------------------------------------------------------
+
+    def quality(self, ws: Worksheet) -> None:
+        fields = self.spec.indicators
+        first = self._title(ws, f"Data quality: {self.d.period}", (
+            "P provided · E estimated · N not available (the borough said so) · M missing (blank, or no return). "
+            "Column headings are indicator references; see the Definitions sheet."), (6, 81))
+        a = self.c.authorities
+        status = dict(zip(zip(a.la_code, a.field_id), a.status))
+        authorities = list(self.d.register)
+        headers = ["Authority", "Hub", "Provided", "Estimated", "Not available", "Missing", "% provided"] + [f.id for f in fields]
+        self._table(ws, first, 0, len(authorities), headers, "Completeness")
+        ws.set_row(first, 80)
+        ws.set_column(0, 0, 24)
+        ws.set_column(1, 1, 12)
+        ws.set_column(2, 6, 9)
+        ws.set_column(7, 6 + len(fields), 3.2)
+        codes_format = {code: self.f.get(align="center", font_size=9, bg_color=fill, font_color=font) for code, (fill, font) in
+                        {"P": ("#FFFFFF", "#006100"), "E": ("#FFEB9C", "#5C4A00"), "N": ("#D9D9D9", "#262626"),
+                         "M": ("#FFC7CE", "#9C0006")}.items()}
+        for i, auth in enumerate(authorities, start=first + 1):
+            ws.write_string(i, 0, auth.name, self.f.text)
+            ws.write_string(i, 1, auth.hub, self.f.text)
+            mine = [status.get((auth.la_code, f.id), MISSING) for f in fields]
+            counts = {s: sum(1 for m in mine if m == s) for s in (PROVIDED, ESTIMATED, NOT_AVAILABLE, MISSING)}
+            counts[PROVIDED] += sum(1 for m in mine if m == "suppressed")
+            for j, s in enumerate((PROVIDED, ESTIMATED, NOT_AVAILABLE, MISSING), start=2):
+                ws.write_number(i, j, counts[s], self.f.get(num_format=COUNT_OF_THINGS))
+            ws.write_number(i, 6, (counts[PROVIDED] + counts[ESTIMATED]) / len(fields) * 100 if fields else 0,
+                            self.f.get(num_format='0"%"'))
+            for j, s in enumerate(mine, start=7):
+                code = STATUS_CODES.get(s, "M")
+                ws.write_string(i, j, code, codes_format[code])
+        for j, f in enumerate(fields, start=7):
+            ws.write_string(first, j, f.id, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center"))
+        row = first + len(authorities) + 3
+        row = self._ratings_table(ws, row)
+        self._warnings_table(ws, row + 2)
+        ws.freeze_panes(first + 1, 1)
+        self._print(ws, (first, first))
+
+    def _ratings_table(self, ws: Worksheet, row: int) -> int:
+        ratings = list(self.spec.ratings)
+        ws.write_string(row, 0, "Data-quality ratings boroughs gave their figures", self.f.subtitle)
+        a = self.c.authorities[self.c.authorities.returned]
+        headers = ["Authority", "Hub"] + ratings + ["No rating"]
+        first = row + 1
+        returned = [x for x in self.d.register if x.la_code in set(self.c.returned)]
+        self._table(ws, first, 0, len(returned), headers, "Ratings")
+        for i, auth in enumerate(returned, start=first + 1):
+            mine = a[a.la_code == auth.la_code].rating.fillna("")
+            ws.write_string(i, 0, auth.name, self.f.text)
+            ws.write_string(i, 1, auth.hub, self.f.text)
+            for j, rating in enumerate(ratings, start=2):
+                ws.write_number(i, j, int((mine == rating).sum()), self.f.get(num_format=COUNT_OF_THINGS))
+            ws.write_number(i, 2 + len(ratings), int((mine == "").sum()), self.f.get(num_format=COUNT_OF_THINGS))
+        return first + max(len(returned), 1) + 1
+
+    def _warnings_table(self, ws: Worksheet, row: int) -> None:
+        issues = self.d.issues
+        ws.write_string(row, 0, "Returns in use with warnings: what was flagged", self.f.subtitle)
+        first = row + 1
+        headers = ["Code", "Authority", "Severity", "Indicator", "Sheet", "Cell", "What was flagged", "File"]
+        names = {a.la_code: a.name for a in self.d.register}
+        self._table(ws, first, 0, len(issues), headers, "Warnings")
+        for i, r in enumerate(issues.itertuples(index=False), start=first + 1):
+            for col, value in enumerate([r.la_code, names.get(r.la_code, ""), r.severity, r.field_id, r.sheet, r.cell,
+                                         r.message, r.file]):
+                xlsx.write_value(ws, i, col, value, self.f.text)
+
+    # --- Challenges and gaps -----------------------------------------------------------------------
+
+    def challenges(self, ws: Worksheet) -> None:
+        section = next((s for s in self.spec.sections if s.kind == "table"), None)
+        ch = self.d.challenges
+        first = self._title(ws, f"Challenges and gaps: {self.d.period}",
+                            "Every entry in the returns' logs. Use the filter buttons to pick an agency, a category or an authority.",
+                            (5, 95))
+        if section is None:
+            ws.write_string(first, 0, "This collection has no challenges log.", self.f.get(italic=True, font_color="#404040"))
+            return
+        names = {a.la_code: a for a in self.d.register}
+        headers = ["Code", "Authority", "Hub", "Entry"] + [f.label for f in section.fields] + ["File"]
+        widths = [7, 22, 12, 6] + [min(max(12, f.max_length / 40 if f.unit == "text" else 24), 60) for f in section.fields] + [26]
+        self._table(ws, first, 0, len(ch), headers, "Challenges_and_gaps", widths=widths)
+        ws.set_row(first, 32)
+        for i, r in enumerate(ch.itertuples(index=False), start=first + 1):
+            a = names.get(r.la_code)
+            ws.write_string(i, 0, str(r.la_code), self.f.text)
+            ws.write_string(i, 1, a.name if a else "", self.f.text)
+            ws.write_string(i, 2, a.hub if a else "", self.f.text)
+            ws.write_number(i, 3, int(r.row_number), self.f.get(num_format=COUNT_OF_THINGS))
+            for j, f in enumerate(section.fields, start=4):
+                xlsx.write_value(ws, i, j, getattr(r, f.id), self.f.wrap)
+            xlsx.write_value(ws, i, 4 + len(section.fields), r.file, self.f.text)
+        ws.freeze_panes(first + 1, 2)
+        self._print(ws, (first, first))
+
+    # --- Profiles --------------------------------------------------------------------------------
+
+    def profiles(self) -> None:
+        """The borough profiles' rows for every authority; the profiles module owns its layout."""
+        from .profiles import add_profiles_sheet
+
+        add_profiles_sheet(self.wb, self.c, self.f)
+
+    # --- Definitions -----------------------------------------------------------------------------
+
+    def definitions(self, ws: Worksheet) -> None:
+        fields = [f for f in self.spec.form_fields]
+        first = self._title(ws, f"Definitions: {self.spec.title} (spec version {self.spec.version})")
+        headers = ["Reference", "Indicator", "Definition", "Unit", "Worked out as", "Agency", "Theme", "Polarity",
+                   "Headline", "National indicator", "Source"]
+        self._table(ws, first, 0, len(fields), headers, "Definitions",
+                    widths=[16, 40, 60, 14, 26, 22, 30, 16, 9, 11, 60])
+        polarity = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better", "neither": "Neither"}
+        for i, f in enumerate(fields, start=first + 1):
+            row = [f.id, f.label, f.definition, UNIT_LABELS.get(f.unit, f.unit), f.expression or "",
+                   self.spec.agency_titles.get(f.agency or "", f.agency or ""),
+                   self.spec.theme_titles.get(f.theme or "", f.theme or ""), polarity[f.polarity],
+                   "Yes" if f.headline else "", f.national_indicator or "", f.source]
+            for col, value in enumerate(row):
+                ws.write_string(i, col, xlsx.cell_text(value), self.f.wrap)
+        ws.freeze_panes(first + 1, 1)
+        self._print(ws, (first, first))
+
+    # --- Data ------------------------------------------------------------------------------------
+
+    def data(self, ws: Worksheet) -> None:
+        fields = {f.id: f for f in self.spec.form_fields if f.unit not in ("text", "date")}
+        frame = self.d.data
+        frame = frame[frame.field_id.isin(fields)] if not frame.empty else frame
+        order = {code: i for i, code in enumerate(fields)}
+        frame = frame.assign(_order=frame.field_id.map(order)).sort_values(["la_code", "_order"]) if not frame.empty else frame
+        names = {a.la_code: a.name for a in self.d.register}
+        first = self._title(ws, f"Data: every figure in use, {self.d.period}",
+                            "One row per figure. Rates and percentages are worked out again from the counts. "
+                            "Sheet and cell say where in the borough's file each figure was typed.", (5, 112))
+        headers = ["Code", "Authority", "Period", "Reference", "Indicator", "Value", "Unit", "Rating", "Comment",
+                   "Source file", "Sheet", "Cell"]
+        self._table(ws, first, 0, len(frame), headers, "Data", widths=[7, 22, 9, 16, 46, 12, 12, 12, 40, 26, 14, 7])
+        text = self.f.text
+        unit_formats = {u: self.f.unit(u) for u in ("count", "percentage", "rate_per_10000", "number")}
+        score_format = self.f.get(num_format="0")
+        gap = self.gap_format
+        for i, r in enumerate(frame.itertuples(index=False), start=first + 1):
+            f = fields[r.field_id]
+            ws.write_string(i, 0, str(r.la_code), text)
+            ws.write_string(i, 1, names.get(r.la_code, ""), text)
+            ws.write_string(i, 2, str(r.period), text)
+            ws.write_string(i, 3, f.id, text)
+            ws.write_string(i, 4, xlsx.cell_text(f.label), text)
+            if r.value == SUPPRESSED:
+                ws.write_string(i, 5, SUPPRESSED, gap)
+            elif f.numeric and not pd.isna(r.number):
+                ws.write_number(i, 5, float(r.number), score_format if is_score(f) else unit_formats[f.unit])
+            else:
+                xlsx.write_value(ws, i, 5, r.value, text)
+            ws.write_string(i, 6, UNIT_LABELS.get(f.unit, f.unit), text)
+            xlsx.write_value(ws, i, 7, r.rating, text)
+            xlsx.write_value(ws, i, 8, r.comment, text)
+            xlsx.write_value(ws, i, 9, r.file, text)
+            xlsx.write_value(ws, i, 10, r.sheet, text)
+            xlsx.write_value(ws, i, 11, r.cell, text)
+        ws.freeze_panes(first + 1, 2)
+        self._print(ws, (first, first))
+
+
+# --- small pure helpers ----------------------------------------------------------------------------
+
+def number_format_for(f: Field) -> str:
+    """The unit's format; a bounded score (0-3) is a plain number, not a count of children."""
+    return "0" if is_score(f) else xlsx.number_format(f.unit)
+
+
+def _is_count(f: Field) -> bool:
+    return f.unit == "count" and not f.derived and not is_score(f)
+
+
+def _with_suffix(num_format: str, suffix: str) -> str:
+    """A number format that writes words after the figure: `0.0"%"` and ' (worse)' give `0.0"% (worse)"`."""
+    if num_format.endswith('"'):
+        return num_format[:-1] + suffix.replace('"', "") + '"'
+    return f'{num_format}"{suffix}"'
+
+
+def _theme_sheet_title(theme_id: str) -> str:
+    return theme_id.replace("_", " ").capitalize()
+
+
+def _shown_fields(fields: list[Field]) -> list[Field]:
+    """The indicators a reader compares: rates, percentages and counts that stand alone.
+
+    Counts that are only a numerator or denominator appear inside their rate's table instead.
+    """
+    parts = {n for f in fields if f.derived for n in f.parsed_expression.names}
+    return [f for f in fields if f.derived or f.id not in parts]
+
+
+def _short_label(f: Field, limit: int = 70) -> str:
+    label = f.label if len(f.label) <= limit else f.label[:limit - 3].rsplit(" ", 1)[0] + "…"
+    unit = {"percentage": " (%)", "rate_per_10000": " (per 10,000)"}.get(f.unit, "")
+    return f"{label}{unit}"
+
+
+def _header_height(headers: list[str], width: float) -> float:
+    lines = max((math.ceil(len(h) * 1.25 / max(width - 1, 1)) for h in headers), default=1)
+    return min(15 * lines + 6, 170)
+
+
+def _describe(f: Field, spec: Spec) -> str:
+    polarity = {"higher_is_better": "Higher is better.", "lower_is_better": "Lower is better.",
+                "neither": "Neither higher nor lower is better."}[f.polarity]
+    parts = [f"{f.id}" + (f" ({f.national_indicator})" if f.national_indicator else ""),
+             UNIT_LABELS.get(f.unit, f.unit) + ".", polarity]
+    if f.derived and f.parsed_expression.ratio:
+        r = f.parsed_expression.ratio
+        method = "Wilson score" if f.unit == "percentage" else "Byar's method"
+        parts.append(f"Worked out from the counts: {spec.fields[r.numerator].label} / {spec.fields[r.denominator].label}"
+                     f"; 95% interval by {method}.")
+    elif is_score(f):
+        parts.append("A score, not a count: London and groups show the median.")
+    parts.append(f.definition)
+    return " ".join(p for p in parts if p)
+
+
+def _gap_words(status: str) -> str:
+    return {"not returned": "no return", NOT_AVAILABLE: "not available", MISSING: "missing"}.get(status, "")
+
+
+def _quality_words(status: str) -> str:
+    return {"not returned": "No return", PROVIDED: "Provided", ESTIMATED: "Estimated", NOT_AVAILABLE: "Not available",
+            MISSING: "Missing", "suppressed": "Provided"}.get(status, status)
+
+
+def _series_verdicts(f: Field, rows: pd.DataFrame) -> list[str]:
+    if not (f.derived and f.parsed_expression.ratio):
+        return ["not compared"]
+    return ["better", "similar", "worse"] if f.polarity != "neither" else ["higher", "similar", "lower"]
+
+
+def _verdict_series(verdict: str, verdicts: list[str]) -> str:
+    if verdict in verdicts:
+        return verdict
+    return "similar" if "similar" in verdicts else verdicts[0]
+
+
+def _axis_unit(f: Field) -> str:
+    return {"percentage": "Percentage", "rate_per_10000": "Rate per 10,000 children aged 0-17",
+            "count": "Score (median for groups)" if is_score(f) else "Number", "number": "Number"}.get(f.unit, f.unit)
+
+
+def _axis_min(rows: pd.DataFrame, f: Field) -> float | None:
+    low = rows.value.min()
+    return 0 if (pd.isna(low) or low >= 0) else None
+
+
+def _wrap_title(text: str, width: int = 70) -> str:
+    if len(text) <= width:
+        return text
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "\n".join(lines[:3])
+
+
+def _fmt(value: float, f: Field) -> str:
+    if value is None or pd.isna(value):
+        return "not available"
+    if f.unit == "percentage":
+        return f"{value:.1f}%"
+    if f.unit == "count" and not is_score(f):
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def _alt_text(f: Field, rows: pd.DataFrame, london: float, hidden_london: bool, verdicts: list[str]) -> str:
+    top, bottom = rows.iloc[0], rows.iloc[-1]
+    text = (f"Column chart of {f.label} for {len(rows)} authorities, sorted from highest to lowest. "
+            f"Highest: {top['name']} ({_fmt(top.value, f)}); lowest: {bottom['name']} ({_fmt(bottom.value, f)}). ")
+    if not hidden_london:
+        text += f"London, drawn as a dashed line: {_fmt(london, f)}. "
+    text += "A diamond marks each authority's hub figure. "
+    if verdicts != ["not compared"]:
+        counts = rows.vs_london.value_counts()
+        text += ("Bars are coloured by comparison with London using 95% confidence intervals (shown as error bars): "
+                 + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in verdicts) + ".")
+    return text[:2000]
+
+
+def _col(index: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(index)
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        h = xlsx.cell_text(h)[:255] or "Column"
+        key = h.lower()
+        if key in seen:
+            seen[key] += 1
+            h = f"{h} ({seen[key]})"
+        else:
+            seen[key] = 1
+        out.append(h)
+    return out
+
+
+def _how_to_read() -> str:
+    return (
+        "Rates and percentages are worked out from the counts each borough entered. London, hub, inner and outer "
+        "London figures add up the counts of the authorities that returned (sums of numerators over sums of "
+        "denominators), never an average of percentages. Each authority's rate or percentage has a 95% confidence "
+        "interval (Wilson score for percentages, Byar's method for rates, as OHID's Fingertips does): it is called "
+        "better or worse than London only where the interval excludes London's figure, so a small authority is not "
+        "flagged on chance alone. Where neither higher nor lower is better, the words are 'higher' and 'lower'. "
+        "Colours always come with those words. Rank 1 is the best authority (or the highest where neither is "
+        "better); quartile Q1 is the best quarter."
+    )
