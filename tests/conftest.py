@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from lscb_workbooks.spec.load import load_spec
@@ -29,12 +26,4 @@ def register():
     return load_register()
 
 
-def soffice_path() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-# In CI (.ci/run sets CI=true) a missing LibreOffice is a failure, never a skip.
-requires_libreoffice = pytest.mark.skipif(
-    soffice_path() is None and not os.environ.get("CI"),
-    reason="LibreOffice is not installed (.ci/run installs it)",
-)
+from spreadsheet_program import requires_libreoffice, soffice_path  # noqa: E402,F401  (shared with test modules)

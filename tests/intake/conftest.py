@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from datetime import date
 
 import pytest
 from intake_files import write, xlsx_bytes
+from spreadsheet_program import convert, soffice_path
 
 # Values every converted copy holds, so that tests can read them back.
 CELLS = {"A1": "Camden", "B3": 42, "C4": date(2026, 3, 31)}
@@ -17,18 +16,10 @@ CELLS = {"A1": "Camden", "B3": 42, "C4": date(2026, 3, 31)}
 @pytest.fixture(scope="session")
 def converted(tmp_path_factory) -> dict[str, bytes]:
     """{extension: bytes} of one return saved by LibreOffice as .xls and as .ods."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
+    if soffice_path() is None:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice is needed to make .xls and .ods returns")
         pytest.skip("LibreOffice is not installed (.ci/run installs it)")
     folder = tmp_path_factory.mktemp("converted")
     source = write(folder / "return.xlsx", xlsx_bytes(CELLS))
-    profile = (folder / "profile").as_uri()
-    for extension in ("xls", "ods"):
-        subprocess.run(
-            [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-             "--convert-to", extension, "--outdir", str(folder), str(source)],
-            check=True, capture_output=True, timeout=180,
-        )
-    return {extension: (folder / f"return.{extension}").read_bytes() for extension in ("xls", "ods")}
+    return {extension: convert(source, extension, folder)[0].read_bytes() for extension in ("xls", "ods")}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 import shutil
@@ -30,19 +29,7 @@ from lscb_workbooks.outputs.profiles import (
     write_profiles,
 )
 from lscb_workbooks.store.db import Store
-
-
-def _root_conftest():
-    """tests/conftest.py, loaded by path: the conftest beside this file shadows the name `conftest`."""
-    path = Path(__file__).resolve().parents[1] / "conftest.py"
-    module_spec = importlib.util.spec_from_file_location("lscb_tests_root_conftest", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
-
-
-_root = _root_conftest()
-requires_libreoffice, soffice_path = _root.requires_libreoffice, _root.soffice_path
+from spreadsheet_program import convert, requires_libreoffice
 
 PRODUCED = date(2027, 6, 1)
 PROFILE_COLUMNS = ["Ref", "Indicator", "Unit", "Value", "Lower 95%", "Upper 95%", "London", "hub",
@@ -262,13 +249,7 @@ def test_master_profiles_sheet_is_one_table(comparison, tmp_path):
 @requires_libreoffice
 def test_a_profile_opens_and_prints_in_libreoffice(profiles, tmp_path):
     source = profiles["201"]  # the City of London: the smallest authority, the widest intervals
-    result = subprocess.run(
-        [soffice_path(), f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-        capture_output=True, text=True, timeout=180,
-    )
-    pdf = tmp_path / f"{source.stem}.pdf"
-    assert result.returncode == 0, result.stderr
+    [pdf] = convert(source, "pdf", tmp_path)
     assert pdf.exists() and pdf.stat().st_size > 10_000
     if shutil.which("pdftotext"):  # poppler-utils, installed beside LibreOffice in CI
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,12 +124,3 @@ def list_source_values(wb: Workbook, formula: str) -> list[str]:
 
 def cell_has_content(cell) -> bool:
     return cell.value is not None and cell.value != ""
-
-
-def shared_conftest():
-    """tests/conftest.py as a module of its own (every conftest is called `conftest`, so a plain import is ambiguous)."""
-    path = Path(__file__).resolve().parents[1] / "conftest.py"
-    module_spec = importlib.util.spec_from_file_location("lscb_shared_test_conftest", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module

@@ -19,10 +19,8 @@ from openpyxl import load_workbook
 
 from lscb_workbooks.templates.layout import (REQUIRED_LABEL, RULES_LABEL, STATUS_COMPLETE, STATUS_INCOMPLETE,
                                              STATUS_LABEL)
-from template_readback import form_rows, shared_conftest, signed_rows, spec_sheets, validations_by_cell
-
-requires_libreoffice = shared_conftest().requires_libreoffice
-soffice_path = shared_conftest().soffice_path
+from spreadsheet_program import convert, requires_libreoffice
+from template_readback import form_rows, signed_rows, spec_sheets, validations_by_cell
 
 pytestmark = [requires_libreoffice, pytest.mark.libreoffice]
 
@@ -36,30 +34,17 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 
 
 @pytest.fixture(scope="session")
-def libreoffice_profile(tmp_path_factory) -> str:
+def libreoffice_profile(tmp_path_factory) -> Path:
     """A profile of its own for this session, so a user's open LibreOffice or a parallel run never locks it."""
     profile = tmp_path_factory.mktemp("libreoffice-profile")
     (profile / "user").mkdir()
     (profile / "user" / "registrymodifications.xcu").write_text(RECALCULATE_ON_LOAD, encoding="utf-8")
-    return profile.as_uri()
-
-
-def convert(profile: str, sources: list[Path], target: str, out_dir: Path) -> list[Path]:
-    soffice = soffice_path()
-    assert soffice, "LibreOffice is needed for this test"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-                           "--convert-to", target, "--outdir", str(out_dir), *map(str, sources)],
-                          capture_output=True, text=True, timeout=240)
-    converted = [out_dir / f"{s.stem}.{target.split(':')[0]}" for s in sources]
-    missing = [p.name for p in converted if not p.exists()]
-    assert not missing, f"LibreOffice did not write {missing}: {done.stdout} {done.stderr}"
-    return converted
+    return profile
 
 
 @pytest.fixture(scope="session")
 def printed(libreoffice_profile, barnet_path, tmp_path_factory) -> Path:
-    return convert(libreoffice_profile, [barnet_path], "pdf", tmp_path_factory.mktemp("pdf"))[0]
+    return convert([barnet_path], "pdf", tmp_path_factory.mktemp("pdf"), libreoffice_profile)[0]
 
 
 def test_the_template_prints(printed, barnet):
@@ -78,7 +63,7 @@ def test_the_template_prints(printed, barnet):
 
 def test_resaved_by_libreoffice_ids_protection_and_validations_survive(libreoffice_profile, barnet_path, spec,
                                                                        tmp_path):
-    resaved = convert(libreoffice_profile, [barnet_path], "xlsx", tmp_path)[0]
+    resaved = convert([barnet_path], "xlsx", tmp_path, libreoffice_profile)[0]
     wb = load_workbook(resaved)
     assert sorted(signed_rows(wb)) == sorted((f.id, f.label, u) for f, u in _units(spec))
     assert wb["Return"].protection.sheet
@@ -127,7 +112,7 @@ def test_a_spreadsheet_program_recalculates_the_self_check_and_derived_figures(l
     complete = {f.id: _typical(f) for f in collected}
     half = _fill(barnet_path, tmp_path / "partly.xlsx", partly, partly_ratings)
     full = _fill(barnet_path, tmp_path / "complete.xlsx", complete, {})
-    converted = convert(libreoffice_profile, [half, full], "xlsx", tmp_path / "recalculated")
+    converted = convert([half, full], "xlsx", tmp_path / "recalculated", libreoffice_profile)
 
     checks, values = _checks(converted[0])
     assert checks[REQUIRED_LABEL] == len(required) - len(partly) - 1, "blank but 'Not available' is not missing"

@@ -1,0 +1,45 @@
+"""LibreOffice, headless, as the real spreadsheet program the tests open files in.
+
+In CI (.ci/run installs LibreOffice and sets CI=true) a missing LibreOffice fails
+these tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+requires_libreoffice = pytest.mark.skipif(
+    soffice_path() is None and not os.environ.get("CI"),
+    reason="LibreOffice is not installed (.ci/run installs it)",
+)
+
+
+def convert(sources: Path | list[Path], target: str, out_dir: Path, profile: Path | None = None,
+            timeout: float = 300) -> list[Path]:
+    """Convert files with `soffice --convert-to`, in a private profile so runs never share a lock."""
+    soffice = soffice_path()
+    assert soffice, "LibreOffice is needed for this test"
+    sources = [sources] if isinstance(sources, Path) else sources
+    profile = profile or Path(tempfile.mkdtemp(prefix="lscb-lo-profile-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+         "--convert-to", target, "--outdir", str(out_dir), *map(str, sources)],
+        capture_output=True, text=True, timeout=timeout,
+    )
+    extension = target.split(":")[0]
+    results = [out_dir / f"{s.stem}.{extension}" for s in sources]
+    missing = [r for r in results if not r.exists()]
+    assert not missing, f"LibreOffice did not write {missing}: {done.stdout} {done.stderr}"
+    return results
