@@ -99,12 +99,26 @@ def _form_values(values: pd.DataFrame, spec: Spec, period: str | None = None) ->
     return frame
 
 
-def _usable_inputs(rows: pd.DataFrame, spec: Spec) -> dict[str, float]:
+def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict]:
+    """Rows as plain dicts: far quicker to walk than a frame of pandas strings."""
+    lists = {c: frame[c].tolist() if c in frame else [None] * len(frame) for c in columns}
+    return [dict(zip(columns, row)) for row in zip(*lists.values())]
+
+
+def _by_return(rows: list[dict]) -> dict[tuple[str, str], dict[str, dict]]:
+    out: dict[tuple[str, str], dict[str, dict]] = {}
+    for row in rows:
+        out.setdefault((str(row["la_code"]), str(row["period"])), {})[row["field_id"]] = row
+    return out
+
+
+def _usable_inputs(rows_by_field: dict[str, dict], spec: Spec) -> dict[str, float]:
     """The collected numbers of one return that may be used: present and not marked 'Not available'."""
     out = {}
-    for field_id, number, rating in zip(rows.field_id, rows.number, rows.rating):
+    for field_id, row in rows_by_field.items():
         f = spec.fields.get(field_id)
-        if f is None or f.derived or pd.isna(number) or rating == spec.not_available_rating:
+        number = row["number"]
+        if f is None or f.derived or number is None or number != number or row["rating"] == spec.not_available_rating:
             continue
         out[field_id] = float(number)
     return out
@@ -118,30 +132,34 @@ def recompute_derived(values: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """
     if values.empty:
         return values.copy()
-    frame = values.copy()
-    frame["number"] = pd.to_numeric(frame["number"], errors="coerce").astype(float)
-    frame["value"] = frame["value"].astype(object)
+    frame = values.reset_index(drop=True)
+    numbers = pd.to_numeric(frame["number"], errors="coerce").astype(float).tolist()
+    texts = frame["value"].astype(object).tolist()
+    form_ids = {f.id for f in spec.form_fields}
+    positions: dict[tuple[str, str], dict[str, int]] = {}
+    for i, (la_code, period, field_id) in enumerate(zip(frame.la_code.tolist(), frame.period.tolist(),
+                                                        frame.field_id.tolist())):
+        if field_id in form_ids:
+            positions.setdefault((str(la_code), str(period)), {})[field_id] = i
+    ratings = frame["rating"].tolist()
     derived = [f for f in spec.form_fields if f.derived]
-    form = _form_values(frame, spec)
     added = []
-    for (la_code, period), rows in form.groupby(["la_code", "period"], sort=False):
-        inputs = _usable_inputs(rows, spec)
-        present = dict(zip(rows.field_id, rows.index))
-        template = rows.iloc[0]
+    for (la_code, period), present in positions.items():
+        inputs = _usable_inputs({k: {"number": numbers[i], "rating": ratings[i]} for k, i in present.items()}, spec)
+        template = None
         for f in derived:
             number = f.parsed_expression.evaluate(inputs)
             if f.id in present:
-                index = present[f.id]
-                if frame.at[index, "value"] == SUPPRESSED:
-                    continue
-                frame.at[index, "number"] = math.nan if number is None else number
-                frame.at[index, "value"] = None if number is None else repr(float(number))
+                i = present[f.id]
+                if texts[i] != SUPPRESSED:
+                    numbers[i] = math.nan if number is None else float(number)
+                    texts[i] = None if number is None else repr(float(number))
             else:
-                row = template.to_dict()
-                row.update(field_id=f.id, number=math.nan if number is None else number,
-                           value=None if number is None else repr(float(number)), rating="", comment="",
-                           sheet="", cell="", derived=1, section_id=spec.section_of(f.id).id)
-                added.append(row)
+                template = template or frame.iloc[next(iter(present.values()))].to_dict()
+                added.append({**template, "field_id": f.id, "number": math.nan if number is None else number,
+                              "value": None if number is None else repr(float(number)), "rating": "", "comment": "",
+                              "sheet": "", "cell": "", "derived": 1, "section_id": spec.section_of(f.id).id})
+    frame = frame.assign(number=numbers, value=pd.Series(texts, index=frame.index, dtype=object))
     if added:
         frame = pd.concat([frame, pd.DataFrame(added)], ignore_index=True)
     return frame
@@ -162,7 +180,7 @@ def _status(field: Field, rows_by_field: dict[str, dict], spec: Spec) -> str:
             statuses.append(SUPPRESSED_STATUS)
         elif row["rating"] == spec.not_available_rating:
             statuses.append(NOT_AVAILABLE)
-        elif pd.isna(row["number"]) and (row["value"] is None or pd.isna(row["value"]) or str(row["value"]) == ""):
+        elif _blank(row["number"]) and _blank(row["value"]):
             statuses.append(MISSING)
         elif _is_estimated(row["rating"]):
             statuses.append(ESTIMATED)
@@ -206,7 +224,7 @@ def _authority_row(field: Field, inputs: dict[str, float], rows_by_field: dict[s
             denominator = inputs.get(ratio.denominator, math.nan)
     elif field.numeric:
         value = inputs.get(field.id, math.nan) if usable else math.nan
-    elif usable and own.get("value") not in (None, ""):
+    elif usable and not _blank(own.get("value")):
         text = str(own["value"])
     lower, upper = interval(field, numerator, denominator) if not math.isnan(value) else (math.nan, math.nan)
     return {
@@ -258,6 +276,10 @@ def _pooled(field: Field, members: list[dict], inputs_by_la: dict[str, dict[str,
     return row
 
 
+def _blank(value) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
 def _nan(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -272,25 +294,21 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     form = _form_values(values, spec, period) if not values.empty else values
     if not form.empty:
         form = form.assign(number=pd.to_numeric(form["number"], errors="coerce").astype(float))
-    returns = {str(la): rows for la, rows in form.groupby("la_code", sort=False)} if not form.empty else {}
+    returns = {la: rows for (la, _), rows in
+               _by_return(_records(form, ("la_code", "period", "field_id", "value", "number", "rating", "comment"))).items()}
     indicators = spec.indicators
     records, inputs_by_la = [], {}
     for authority in register:
-        rows = returns.get(authority.la_code)
+        rows_by_field = returns.get(authority.la_code)
         base = {"la_code": authority.la_code, "name": authority.name, "hub": authority.hub,
-                "inner_outer": authority.inner_outer, "returned": rows is not None}
-        if rows is None:
+                "inner_outer": authority.inner_outer, "returned": rows_by_field is not None}
+        if rows_by_field is None:
             for f in indicators:
                 records.append({**base, "field_id": f.id, "status": MISSING, "rating": "", "comment": "",
                                 "value": math.nan, "text": None})
             continue
-        inputs = _usable_inputs(rows, spec)
+        inputs = _usable_inputs(rows_by_field, spec)
         inputs_by_la[authority.la_code] = inputs
-        rows_by_field = {
-            field_id: {"field_id": field_id, "value": value, "number": number, "rating": rating, "comment": comment}
-            for field_id, value, number, rating, comment in zip(rows.field_id, rows.value, rows.number, rows.rating,
-                                                                 rows.comment)
-        }
         for f in indicators:
             records.append({**base, **_authority_row(f, inputs, rows_by_field, spec)})
     groups = _compare_groups(spec, register, records, inputs_by_la)

@@ -232,6 +232,9 @@ class MasterWorkbook:
                       for r in self.c.groups.to_dict("records")}
         self.spread = {r["field_id"]: r for r in self.c.spread.to_dict("records")}
         self.by_field = {f: rows for f, rows in self.c.authorities.groupby("field_id", sort=False)}
+        self.field_rows: dict[str, list[SimpleNamespace]] = {}
+        for row in self.cell.values():
+            self.field_rows.setdefault(row.field_id, []).append(row)
 
     # --- the whole workbook ---------------------------------------------------------------------
 
@@ -399,6 +402,7 @@ class MasterWorkbook:
             ws.write_url(i, 0, f"internal:'{name}'!A1", self.f.link, string=name, tip=f"Go to {name}")
             ws.write_string(i, 1, xlsx.cell_text(about), self.f.text)
         self._print(ws)
+        ws.fit_to_pages(1, 1)  # the contents page is one page, even with the suppression note
 
     # --- Returns tracker -------------------------------------------------------------------------
 
@@ -410,7 +414,8 @@ class MasterWorkbook:
         headers = ["Code", "Authority", "Hub", "Inner/Outer", "Status", "Date received", "File",
                    "Template version", "Errors", "Warnings", "What happened"]
         self._table(ws, first, 0, len(t), headers, "Returns_tracker",
-                    widths=[7, 24, 13, 10, 21, 17, 30, 10, 8, 9, 70])
+                    widths=[7, 24, 13, 10, 24, 17, 30, 10, 8, 9, 70])
+        ws.set_row(first, 30)
         for i, r in enumerate(t.itertuples(index=False), start=first + 1):
             ws.write_string(i, 0, r.la_code, self.f.text)
             ws.write_string(i, 1, r.name, self.f.text)
@@ -420,13 +425,14 @@ class MasterWorkbook:
             ws.write_string(i, 4, r.status, self.f.get(bg_color=fill, font_color=font, bold=r.status != "Accepted")
                             if fill else self.f.text)
             if r.received_at is not None and not pd.isna(r.received_at):
-                ws.write_datetime(i, 5, r.received_at, self.f.get(num_format="dd/mm/yyyy hh:mm", align="left"))
+                ws.write_datetime(i, 5, r.received_at, self.f.get(num_format="dd/mm/yyyy hh:mm", align="left", valign="top"))
             else:
                 ws.write_blank(i, 5, None, self.f.text)
             xlsx.write_value(ws, i, 6, r.file, self.f.text)
             xlsx.write_value(ws, i, 7, r.template_version, self.f.text)
             for col, n in ((8, r.errors), (9, r.warnings)):
-                xlsx.write_value(ws, i, col, None if pd.isna(n) else int(n), self.f.get(num_format=COUNT_OF_THINGS))
+                xlsx.write_value(ws, i, col, None if pd.isna(n) else int(n),
+                                 self.f.get(num_format=COUNT_OF_THINGS, valign="top"))
             xlsx.write_value(ws, i, 10, r.message, self.f.wrap)
         ws.freeze_panes(first + 1, 2)
         self._print(ws, (first, first))
@@ -442,7 +448,7 @@ class MasterWorkbook:
         headers = ["Area"] + [_short_label(f) for f in headline] + ["Authorities"]
         self._table(ws, first, 0, len(groups), headers, "Dashboard_headlines",
                     widths=[44] + [15] * len(headline) + [11])
-        ws.set_row(first, 62)
+        ws.set_row(first, _header_height(headers[1:-1], 15))
         table = self.group
         for i, (kind, group, label) in enumerate(groups, start=first + 1):
             bold = kind == "London"
@@ -459,6 +465,7 @@ class MasterWorkbook:
         headers = ["Indicator", "Better", "Similar", "Worse", "Higher (no better or worse)", "Lower (no better or worse)",
                    "Not compared"]
         self._table(ws, row + 1, 0, len(headline), headers, "Dashboard_verdicts")
+        ws.set_row(row + 1, 32)
         for i, f in enumerate(headline, start=row + 2):
             counts = self.by_field[f.id].vs_london.value_counts()
             ws.write_string(i, 0, xlsx.cell_text(_short_label(f, 60)), self.f.text)
@@ -680,9 +687,9 @@ class MasterWorkbook:
     def _indicator_chart(self, ws: Worksheet, first_row: int, col: int, theme, f: Field) -> bool:
         """Authorities as bars sorted by value, coloured and named by their comparison with London;
         London as a line; each authority's hub as a marker; intervals as error bars."""
-        rows = self.by_field[f.id]
-        rows = rows[rows.value.notna() & ~rows.suppressed].sort_values("value", ascending=False)
-        if rows.empty:
+        rows = sorted((r for r in self.field_rows[f.id] if not _blank(r.value) and not r.suppressed),
+                      key=lambda r: -r.value)
+        if not rows:
             return False
         ratio = bool(f.derived and f.parsed_expression.ratio)
         london_row = self.group[("London", "London", f.id)]
@@ -696,7 +703,7 @@ class MasterWorkbook:
             cd.write_string(start, j, h, self.f.header)
         n = len(rows)
         fmt = self.value_format(f)
-        for i, r in enumerate(rows.itertuples(index=False), start=start + 1):
+        for i, r in enumerate(rows, start=start + 1):
             cd.write_string(i, 0, r.name)
             cd.write_string(i, 1, r.hub)
             for j, v in enumerate(verdicts, start=2):
@@ -775,7 +782,8 @@ class MasterWorkbook:
         ws.set_column(1, len(periods), 11)
         breaks: list[int] = []
         for f in headline:
-            ws.write_string(row, 0, xlsx.cell_text(f.label), self.f.get(bold=True, text_wrap=False))
+            self._paragraph(ws, row, f.label, len(periods), 26 + 11 * len(periods), italic=False, bold=True,
+                            font_color="#000000")
             table_first = row + 1
             self._table(ws, table_first, 0, len(groups), ["Area"] + periods, f"Trend_{f.id}")
             for i, (kind, group, label) in enumerate(groups, start=table_first + 1):
@@ -825,7 +833,7 @@ class MasterWorkbook:
         areas = [(k, g, label, "") for k, g, label in self.c.group_labels()] + areas
         headers = ["Area", "Hub"] + [f.id for f in fields]
         self._table(ws, first, 0, len(areas), headers, "Direction_of_travel")
-        ws.set_row(first, 60)
+        ws.set_row(first, 6 * max(len(f.id) for f in fields) + 12 if fields else 30)
         ws.set_column(1 + len(self.d.periods), 1 + len(fields), 4.5)
         direction = dict(zip(zip(latest.area_type, latest.area, latest.field_id), latest.direction)) if not latest.empty else {}
         for i, (kind, area, label, hub) in enumerate(areas, start=first + 1):
@@ -983,7 +991,9 @@ class MasterWorkbook:
         unit_formats = {u: self.f.unit(u) for u in ("count", "percentage", "rate_per_10000", "number")}
         score_format = self.f.get(num_format="0")
         gap = self.gap_format
-        for i, r in enumerate(frame.itertuples(index=False), start=first + 1):
+        columns = ("la_code", "period", "field_id", "value", "number", "rating", "comment", "file", "sheet", "cell")
+        rows = [SimpleNamespace(**dict(zip(columns, row))) for row in zip(*(frame[c].tolist() for c in columns))]
+        for i, r in enumerate(rows, start=first + 1):
             f = fields[r.field_id]
             ws.write_string(i, 0, str(r.la_code), text)
             ws.write_string(i, 1, names.get(r.la_code, ""), text)
@@ -1073,7 +1083,7 @@ def _quality_words(status: str) -> str:
             MISSING: "Missing", "suppressed": "Provided"}.get(status, status)
 
 
-def _series_verdicts(f: Field, rows: pd.DataFrame) -> list[str]:
+def _series_verdicts(f: Field, rows: list) -> list[str]:
     if not (f.derived and f.parsed_expression.ratio):
         return ["not compared"]
     return ["better", "similar", "worse"] if f.polarity != "neither" else ["higher", "similar", "lower"]
@@ -1090,9 +1100,9 @@ def _axis_unit(f: Field) -> str:
             "count": "Score (median for groups)" if is_score(f) else "Number", "number": "Number"}.get(f.unit, f.unit)
 
 
-def _axis_min(rows: pd.DataFrame, f: Field) -> float | None:
-    low = rows.value.min()
-    return 0 if (pd.isna(low) or low >= 0) else None
+def _axis_min(rows: list, f: Field) -> float | None:
+    low = min(r.value for r in rows)
+    return 0 if low >= 0 else None
 
 
 def _wrap_title(text: str, width: int = 70) -> str:
@@ -1119,18 +1129,22 @@ def _fmt(value: float, f: Field) -> str:
     return f"{value:,.1f}"
 
 
-def _alt_text(f: Field, rows: pd.DataFrame, london: float, hidden_london: bool, verdicts: list[str]) -> str:
-    top, bottom = rows.iloc[0], rows.iloc[-1]
+def _alt_text(f: Field, rows: list, london: float, hidden_london: bool, verdicts: list[str]) -> str:
+    top, bottom = rows[0], rows[-1]
     text = (f"Column chart of {f.label} for {len(rows)} authorities, sorted from highest to lowest. "
-            f"Highest: {top['name']} ({_fmt(top.value, f)}); lowest: {bottom['name']} ({_fmt(bottom.value, f)}). ")
+            f"Highest: {top.name} ({_fmt(top.value, f)}); lowest: {bottom.name} ({_fmt(bottom.value, f)}). ")
     if not hidden_london:
         text += f"London, drawn as a dashed line: {_fmt(london, f)}. "
     text += "A diamond marks each authority's hub figure. "
     if verdicts != ["not compared"]:
-        counts = rows.vs_london.value_counts()
+        counts = {v: sum(1 for r in rows if _verdict_series(r.vs_london, verdicts) == v) for v in verdicts}
         text += ("Bars are coloured by comparison with London using 95% confidence intervals (shown as error bars): "
-                 + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in verdicts) + ".")
+                 + ", ".join(f"{counts[v]} {v}" for v in verdicts) + ".")
     return text[:2000]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _col(index: int) -> str:
