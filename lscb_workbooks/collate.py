@@ -15,8 +15,8 @@ from typing import Callable, Iterable, Sequence
 from .config import signing_key
 from .intake.archive import Archive
 from .intake.inbox import Received, containers, walk_inbox
-from .intake.reader import Workbook, read_workbooks
-from .intake.safety import Unreadable, check_workbook_bytes
+from .intake.reader import Workbook, check_and_read_workbooks
+from .intake.safety import Unreadable
 from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
@@ -45,6 +45,8 @@ class CollationReport:
     feedback: list[Path] = field(default_factory=list)
     profiles: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    new_statuses: Counter = field(default_factory=Counter)
 
 
 def no_progress(items: Sequence, label: str) -> Iterable:
@@ -57,13 +59,22 @@ def default_store_path(out_dir: Path) -> Path:
 
 def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collection: str = "dataset",
             period: str | None = None, suppress: bool = False, key: bytes | None = None,
-            register: Register | None = None, progress: Progress = no_progress) -> CollationReport:
-    """Take in every file under `inbox`, check and store the new ones, and write the outputs into `out_dir`."""
+            register: Register | None = None, progress: Progress = no_progress, run_id: int | None = None,
+            report_register: Register | None = None) -> CollationReport:
+    """Take in every file under `inbox`, check and store the new ones, and write the outputs into `out_dir`.
+
+    Returns are identified against the whole `register`; the outputs cover
+    `report_register` (one hub, say) when it is given. `run_id` is an entry
+    already opened in the store's audit log, for a workspace that records the
+    command line; without it the run is logged here.
+    """
     spec = load_spec(collection)
     register = register or load_register()
     store = Store(store_path or default_store_path(out_dir))
     try:
-        run_id = store.start_run(_now(), "collate", str(inbox))
+        logged_here = run_id is None
+        if run_id is None:
+            run_id = store.start_run(_now(), "collate", str(inbox))
         archive = Archive(store.path.parent / "archive")
         for _, data in containers(inbox):
             archive.keep(data)
@@ -75,12 +86,21 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         check_and_store(new, store, register, key or signing_key(), run_id, progress)
         notes = [f"Returns for authority {la} and period {p} were received at the same moment ({t}); "
                  "the one later in file order was used." for la, p, t in store.tied_returns()]
-        store.finish_run(run_id, f"{len(new)} new file(s)")
-        report = write_outputs(store, spec, register, out_dir, period, suppress)
+        new_statuses = _statuses_of(store, run_id)
+        if logged_here:
+            store.finish_run(run_id, f"{len(new)} new file(s)")
+        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress)
         report.new_files, report.already_seen, report.notes = len(new), len(received) - len(new), notes
+        report.run_id, report.new_statuses = run_id, new_statuses
         return report
     finally:
         store.close()
+
+
+def _statuses_of(store: Store, run_id: int) -> Counter:
+    """How the files taken in by this run were judged, as they stand now."""
+    rows = store.db.execute("SELECT status, COUNT(*) FROM submissions WHERE run_id = ? GROUP BY status", (run_id,))
+    return Counter({status: n for status, n in rows.fetchall()})
 
 
 def received_at(item: Received) -> str:
@@ -92,40 +112,41 @@ def received_at(item: Received) -> str:
 
 def check_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
                     progress: Progress = no_progress) -> None:
-    """Check each new file and store it; returns are validated a period at a time, oldest first,
-    so that each can be compared with the same authority's previous period."""
+    """Check each new file and store them all, in the order they were received."""
     specs = SpecLibrary()
-    to_read: dict[str, Received] = {}
+    done: dict[int, Checked] = {}
+    to_read: dict[int, Received] = {}
     seen: dict[str, Received] = {}
     for index, item in enumerate(progress(items, "Checking files")):
         submission = _submission(item, run_id)
         earlier = seen.get(item.sha256) or store.first_receipt_of(item.sha256)
         if item.kind != "workbook":
-            store.add(Checked(_with(submission, "ignored", item.note or f"{item.name} is not a return: nothing to do.")))
+            done[index] = Checked(_with(submission, "ignored", item.note or f"{item.name} is not a return: nothing to do."))
         elif earlier is not None:
-            store.add(Checked(_with(submission, "duplicate", _duplicate_message(earlier))))
-        elif problem := check_workbook_bytes(item.name, item.data):
-            store.add(Checked(_with(submission, "unreadable", problem.message)))
+            done[index] = Checked(_with(submission, "duplicate", _duplicate_message(earlier)))
         else:
-            to_read[str(index)] = item
+            to_read[index] = item
             seen[item.sha256] = item
-    workbooks = read_workbooks((k, to_read[k].data) for k in to_read) if to_read else {}
-    returns: list[tuple[Submission, ReturnData]] = []
-    for k, item in to_read.items():
-        result = workbooks.get(k) or Unreadable("reader_crashed", "The file could not be read. Please save it again in Excel and resend it.")
+    workbooks = check_and_read_workbooks((str(k), item.data) for k, item in to_read.items()) if to_read else {}
+    returns: list[tuple[int, Submission, ReturnData]] = []
+    for index, item in to_read.items():
+        result = workbooks.get(str(index)) or Unreadable(
+            "reader_crashed", "The file could not be read. Please save it again in Excel and resend it.")
         submission = _submission(item, run_id)
         if isinstance(result, Unreadable):
-            store.add(Checked(_with(submission, "unreadable", result.message)))
+            done[index] = Checked(_with(submission, "unreadable", result.message))
             continue
         outcome = _identify_and_read(result, specs, register, key)
         if isinstance(outcome, IssueRecord):
             submission.la_code, submission.period = outcome.la_code, outcome.period
-            store.add(Checked(_with(submission, "rejected", outcome.message, errors=1), issues=[outcome]))
+            done[index] = Checked(_with(submission, "rejected", outcome.message, errors=1), issues=[outcome])
             continue
         identified, data = outcome
         _stamp(submission, identified)
-        returns.append((submission, data))
-    _validate_by_period(returns, store)
+        returns.append((index, submission, data))
+    done.update(_validate_all(returns, store))
+    store.add_all([done[index] for index in sorted(done)])
+    store.settle_statuses()
 
 
 def _identify_and_read(workbook: Workbook, specs: SpecLibrary, register: Register,
@@ -141,23 +162,37 @@ def _identify_and_read(workbook: Workbook, specs: SpecLibrary, register: Registe
                            "into a fresh copy of the template you were sent, and send that.")
 
 
-def _validate_by_period(returns: list[tuple[Submission, ReturnData]], store: Store) -> None:
-    schemas: dict[str, ReturnSchema] = {}
-    periods = sorted({(d.period.sort_key(), str(d.period)) for _, d in returns})
-    for _, period in periods:
-        batch = [(s, d) for s, d in returns if str(d.period) == period]
-        by_spec: dict[str, list[ReturnData]] = {}
-        for submission, data in batch:
-            data.previous = store.previous_values(data.spec.id, data.la_code, str(data.period.previous()))
-            by_spec.setdefault(data.spec.id, []).append(data)
-        for spec_id, datas in by_spec.items():
-            spec = datas[0].spec
-            checkable = [d for d in datas if not d.is_blank]
-            schemas.setdefault(spec_id, ReturnSchema(spec)).validate(checkable)
-            validate_tables(spec, checkable)
-        for submission, data in batch:
-            store.add(_judge(submission, data))
-        store.settle_statuses()
+def _validate_all(returns: list[tuple[int, Submission, ReturnData]], store: Store) -> dict[int, Checked]:
+    """Validate every new return in one pandera pass per collection.
+
+    Plausibility compares each return with the same authority's previous period: the latest
+    return for it in this batch if there is one, else the figures in use in the store.
+    """
+    _attach_previous([data for _, _, data in returns], store)
+    by_spec: dict[str, list[ReturnData]] = {}
+    for _, _, data in returns:
+        by_spec.setdefault(data.spec.id, []).append(data)
+    for datas in by_spec.values():
+        checkable = [d for d in datas if not d.is_blank]
+        ReturnSchema(datas[0].spec).validate(checkable)
+        validate_tables(datas[0].spec, checkable)
+    return {index: _judge(submission, data) for index, submission, data in returns}
+
+
+def _attach_previous(returns: list[ReturnData], store: Store) -> None:
+    latest_in_batch: dict[tuple[str, str, str], ReturnData] = {}
+    for data in returns:
+        latest_in_batch[(data.spec.id, data.la_code, str(data.period))] = data
+    in_store: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
+    for data in returns:
+        previous = str(data.period.previous())
+        earlier = latest_in_batch.get((data.spec.id, data.la_code, previous))
+        if earlier is not None:
+            data.previous = {f: c.parsed.number for f, c in earlier.form.items() if c.parsed.number is not None}
+            continue
+        if (data.spec.id, previous) not in in_store:
+            in_store[(data.spec.id, previous)] = store.numbers_in_use(data.spec.id, previous)
+        data.previous = in_store[(data.spec.id, previous)].get(data.la_code, {})
 
 
 def _judge(submission: Submission, data: ReturnData) -> Checked:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 ALLOWED_OPERATORS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -25,16 +26,16 @@ class Ratio:
     multiplier: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Expression:
     text: str
     tree: ast.expr
 
-    @property
+    @cached_property
     def names(self) -> list[str]:
         return sorted({n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)})
 
-    @property
+    @cached_property
     def ratio(self) -> Ratio | None:
         """The numerator, denominator and multiplier when the expression is `A / B * k`."""
         return _match_ratio(self.tree)

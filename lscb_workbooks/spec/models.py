@@ -18,6 +18,8 @@ Unit = Literal[
 ]
 Polarity = Literal["higher_is_better", "lower_is_better", "neither"]
 Severity = Literal["error", "warning"]
+Summary = Literal["item", "group", "score", "tally", "list"]
+CollectionKind = Literal["dataset", "mapping", "consultation"]
 
 UNIT_LABELS: dict[str, str] = {
     "count": "Count",
@@ -31,6 +33,19 @@ UNIT_LABELS: dict[str, str] = {
 }
 NUMERIC_UNITS = frozenset({"count", "percentage", "rate_per_10000", "number"})
 YES_NO = ("Yes", "No")
+ROW_SEPARATOR = "."
+IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_]*$"
+
+
+def row_value_id(row_id: str, field_id: str) -> str:
+    """The id of one answer on a fixed row, such as `CP_START.decision`: the row's id, then the column's."""
+    return f"{row_id}{ROW_SEPARATOR}{field_id}"
+
+
+def split_value_id(value_id: str) -> tuple[str | None, str]:
+    """(row id, column id) of an answer on a fixed row; (None, field id) for anything else."""
+    row_id, separator, field_id = str(value_id).rpartition(ROW_SEPARATOR)
+    return (row_id, field_id) if separator else (None, str(value_id))
 
 
 class Strict(BaseModel):
@@ -53,10 +68,11 @@ class Agency(Strict):
 class Field(Strict):
     """One box on a form, or one column of a table section."""
 
-    id: str = PydanticField(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    id: str = PydanticField(pattern=IDENTIFIER)
     label: str
     definition: str = ""
     unit: Unit
+    unit_label: str | None = None
     agency: str | None = None
     theme: str | None = None
     age_group: str | None = None
@@ -70,6 +86,8 @@ class Field(Strict):
     national_indicator: str | None = None
     headline: bool = False
     max_length: int = 1000
+    summary: Summary | None = None
+    split_by: str | None = None
 
     @model_validator(mode="after")
     def _choices_match_unit(self) -> "Field":
@@ -81,7 +99,24 @@ class Field(Strict):
             raise ValueError(f"field {self.id}: min {self.min} is more than max {self.max}")
         if self.expression is not None and self.unit not in NUMERIC_UNITS:
             raise ValueError(f"field {self.id}: only numeric fields can be derived")
+        self._check_summary()
         return self
+
+    def _check_summary(self) -> None:
+        """Each summary in the master workbook needs values of a kind it can summarise."""
+        if self.summary == "score" and not (self.numeric and self.min is not None and self.max is not None):
+            raise ValueError(f"field {self.id}: a score needs a numeric unit with both min and max, such as 1 to 5")
+        if self.summary in ("group",) and self.unit not in ("choice", "yes_no"):
+            raise ValueError(f"field {self.id}: rows can only be grouped by a choice or yes/no field")
+        if self.summary in ("item", "tally") and self.unit not in ("choice", "yes_no", "text"):
+            raise ValueError(f"field {self.id}: summary '{self.summary}' needs a text, choice or yes/no field")
+        if self.split_by is not None and self.summary != "tally":
+            raise ValueError(f"field {self.id}: split_by only applies to a field with summary 'tally'")
+
+    @property
+    def shown_unit(self) -> str:
+        """The words a template shows in the unit box: `unit_label` when the spec gives one."""
+        return self.unit_label or UNIT_LABELS[self.unit]
 
     @property
     def derived(self) -> bool:
@@ -119,8 +154,22 @@ class Field(Strict):
         return 100 if self.unit == "percentage" and not self.derived else None
 
 
+class FixedRow(Strict):
+    """One pre-labelled, locked row of a table, such as one proposed indicator in the consultation.
+
+    A section lists them under `rows`, or names a collection under `rows_from`
+    and the loader fills them in from that collection's indicators.
+    """
+
+    id: str = PydanticField(pattern=IDENTIFIER)
+    label: str
+    unit: str = ""
+    group: str = ""
+    definition: str = ""
+
+
 class Section(Strict):
-    """A fixed form (one row per field) or a table of repeating rows."""
+    """A fixed form (one row per field), a table of repeating rows, or a table of fixed rows."""
 
     id: str
     title: str
@@ -130,14 +179,32 @@ class Section(Strict):
     rated: bool = False
     fields: list[Field] = []
     max_rows: int = PydanticField(default=0, ge=0, le=500)
+    rows_from: str | None = PydanticField(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    rows: list[FixedRow] = PydanticField(default=[], max_length=500)
 
     @model_validator(mode="after")
     def _table_has_rows(self) -> "Section":
-        if self.kind == "table" and self.max_rows < 1:
-            raise ValueError(f"section {self.id}: a table needs max_rows of at least 1")
+        if self.kind == "form" and self.fixed:
+            raise ValueError(f"section {self.id}: only a table can have fixed rows (rows or rows_from)")
+        if self.kind == "table" and self.fixed and self.max_rows:
+            raise ValueError(f"section {self.id}: a table of fixed rows has no numbered rows: remove max_rows")
+        if self.kind == "table" and not self.fixed and self.max_rows < 1:
+            raise ValueError(f"section {self.id}: a table needs max_rows of at least 1, or fixed rows "
+                             "(rows, or rows_from naming a collection)")
+        if self.rows_from and not self.rows:
+            raise ValueError(f"section {self.id}: the collection '{self.rows_from}' named by rows_from has no "
+                             "indicators to list")
         if not self.fields:
             raise ValueError(f"section {self.id}: no fields")
         return self
+
+    @property
+    def fixed(self) -> bool:
+        """A table whose rows are given in advance, one per item, rather than added by the coordinator."""
+        return bool(self.rows_from or self.rows)
+
+    def fixed_row(self, row_id: str) -> FixedRow | None:
+        return next((r for r in self.rows if r.id == row_id), None)
 
 
 class Rule(Strict):
@@ -159,14 +226,25 @@ class Plausibility(Strict):
 
 
 class Verdicts(Strict):
-    """Thresholds for the consultation's suggested verdict on each indicator."""
+    """How the consultation's votes on each indicator become a suggested verdict.
 
-    keep_share: float = 0.75
-    drop_share: float = 0.5
+    `vote` names the column of a fixed-row table where each respondent votes;
+    `in_favour` and `against` are its choices that count for keeping and for
+    dropping the indicator. Consensus to keep when the share in favour reaches
+    `keep_share`; drop when the share against reaches `drop_share`; otherwise
+    contested.
+    """
+
+    keep_share: float = PydanticField(default=0.75, gt=0, le=1)
+    drop_share: float = PydanticField(default=0.5, gt=0, le=1)
+    vote: str | None = None
+    in_favour: list[str] = []
+    against: list[str] = []
 
 
 class Spec(Strict):
     id: str = PydanticField(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: CollectionKind = "dataset"
     title: str
     version: str
     template_version: str
@@ -204,8 +282,12 @@ class Spec(Strict):
     def agency_titles(self) -> dict[str, str]:
         return {a.id: a.title for a in self.agencies}
 
+    @cached_property
+    def _sections_by_field(self) -> dict[str, Section]:
+        return {f.id: s for s in self.sections for f in s.fields}
+
     def section_of(self, field_id: str) -> Section:
-        return next(s for s in self.sections if any(f.id == field_id for f in s.fields))
+        return self._sections_by_field[field_id]
 
     def accepts_template_version(self, version: str) -> bool:
         return version == self.template_version or version in self.compatible_template_versions

@@ -75,6 +75,14 @@ CREATE TABLE IF NOT EXISTS issues (
     rule TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS drafts (
+    run_id INTEGER REFERENCES runs(id),
+    kind TEXT NOT NULL,
+    la_code TEXT NOT NULL,
+    period TEXT,
+    path TEXT NOT NULL,
+    written_at TEXT NOT NULL
+);
 """
 
 IN_USE = ("accepted", "accepted_with_warnings")
@@ -154,6 +162,9 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path)
         self.db.row_factory = sqlite3.Row
+        # Write-ahead logging: one small file per commit instead of a full sync of the database.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -185,29 +196,12 @@ class Store:
         ).fetchone()
 
     def add(self, checked: Checked) -> int:
-        s = checked.submission
-        s.status = s.status or s.outcome
-        s.outcome_message = s.outcome_message or s.message
+        return self.add_all([checked])[0]
+
+    def add_all(self, checked: list[Checked]) -> list[int]:
+        """Store files with their values and issues, in one transaction."""
         with self.transaction() as db:
-            row = asdict(s)
-            row.pop("id")
-            columns = ", ".join(row)
-            s.id = db.execute(
-                f"INSERT INTO submissions ({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
-            ).lastrowid
-            db.executemany(
-                'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
-                "number, rating, comment, sheet, cell, derived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(s.id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
-                  v.rating, v.comment, v.sheet, v.cell, int(v.derived)) for v in checked.values],
-            )
-            db.executemany(
-                "INSERT INTO issues (submission_id, la_code, period, severity, field_id, sheet, cell, rule, message) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                [(s.id, i.la_code or s.la_code, i.period or s.period, i.severity, i.field_id, i.sheet, i.cell,
-                  i.rule, i.message) for i in checked.issues],
-            )
-        return s.id
+            return [_insert(db, c) for c in checked]
 
     def settle_statuses(self) -> list[tuple[int, str, str]]:
         """Mark all but the latest received return of each authority and period as superseded.
@@ -219,6 +213,7 @@ class Store:
         rows = self.db.execute(
             f"SELECT id, path, file, la_code, period, collection, outcome, status, message, outcome_message, received_at "
             f"FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
+            "AND la_code IS NOT NULL AND period IS NOT NULL "
             "ORDER BY collection, la_code, period, received_at, path",
             VALIDATED,
         ).fetchall()
@@ -284,14 +279,60 @@ class Store:
         ).fetchall()
         return sorted(r[0] for r in rows)
 
-    def previous_values(self, collection: str, la_code: str, period: str) -> dict[str, float]:
-        """The numbers in use for an authority and period, for plausibility checks against them."""
-        frame = self.values_in_use(collection, period)
-        frame = frame[(frame.la_code == la_code) & frame.number.notna()]
-        return dict(zip(frame.field_id, frame.number))
+    def numbers_in_use(self, collection: str, period: str) -> dict[str, dict[str, float]]:
+        """{la_code: {field_id: number}} of the returns in use for a period, for plausibility checks."""
+        rows = self.db.execute(
+            'SELECT v.la_code, v.field_id, v.number FROM "values" v JOIN submissions s ON s.id = v.submission_id '
+            f"WHERE s.collection = ? AND s.period = ? AND s.status IN ({','.join('?' * len(IN_USE))}) "
+            "AND v.number IS NOT NULL AND v.row_number IS NULL",
+            (collection, period, *IN_USE),
+        ).fetchall()
+        numbers: dict[str, dict[str, float]] = {}
+        for la_code, field_id, number in rows:
+            numbers.setdefault(la_code, {})[field_id] = number
+        return numbers
 
     def runs(self) -> pd.DataFrame:
         return self.frame("SELECT * FROM runs ORDER BY id")
+
+    def record_drafts(self, run_id: int | None, kind: str, period: str | None, written: list[tuple[str, str]],
+                      written_at: str) -> None:
+        """Email drafts written for authorities, as (la_code, path), so the tracker can say who was last emailed."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO drafts (run_id, kind, la_code, period, path, written_at) VALUES (?,?,?,?,?,?)",
+                [(run_id, kind, la_code, period, path, written_at) for la_code, path in written],
+            )
+
+    def drafts(self, period: str | None = None) -> pd.DataFrame:
+        if period:
+            return self.frame("SELECT * FROM drafts WHERE period = ? ORDER BY rowid", (period,))
+        return self.frame("SELECT * FROM drafts ORDER BY rowid")
+
+
+def _insert(db: sqlite3.Connection, checked: Checked) -> int:
+    s = checked.submission
+    s.status = s.status or s.outcome
+    s.outcome_message = s.outcome_message or s.message
+    row = asdict(s)
+    row.pop("id")
+    columns = ", ".join(row)
+    s.id = db.execute(
+        f"INSERT INTO submissions ({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+    ).lastrowid
+    db.executemany(
+        'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
+        "number, rating, comment, sheet, cell, derived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(s.id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
+          v.rating, v.comment, v.sheet, v.cell, int(v.derived)) for v in checked.values],
+    )
+    db.executemany(
+        "INSERT INTO issues (submission_id, la_code, period, severity, field_id, sheet, cell, rule, message) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        [(s.id, i.la_code or s.la_code, i.period or s.period, i.severity, i.field_id, i.sheet, i.cell,
+          i.rule, i.message) for i in checked.issues],
+    )
+    return s.id
 
 
 def _where(collection: str | None, period: str | None, alias: str) -> tuple[str, tuple]:

@@ -8,21 +8,23 @@ wrong indicator.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..intake.reader import Sheet, Workbook
 from ..templates.identity import (
-    COMMENT_HEADER, IDENTITY_SHEET, RATING_HEADER, REF_HEADER, TABLE_ROW_HEADER, VALUE_HEADER, Row,
+    COMMENT_HEADER, FIXED_LABEL_HEADER, FIXED_UNIT_HEADER, IDENTITY_SHEET, RATING_HEADER, REF_HEADER,
+    TABLE_ROW_HEADER, VALUE_HEADER, Row,
 )
 from .cells import a1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CellRef:
     sheet: str
     row: int
     col: int
 
-    @property
+    @cached_property
     def a1(self) -> str:
         return a1(self.row, self.col)
 
@@ -37,9 +39,12 @@ class FormRow:
 
 @dataclass
 class TableBlock:
+    """A table's columns by id, its numbered rows, and its fixed rows by the id in column A."""
+
     sheet: str
     columns: dict[str, int]
     data_rows: list[int]
+    fixed_rows: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -111,7 +116,8 @@ def _locate_form(sheet: Sheet, header_row: int, end: int, headers: dict[str, int
 
 
 def _locate_table(sheet: Sheet, ref_row: int, end: int, located: Located) -> None:
-    ids = {c: _text(value_at(sheet, ref_row, c)) for c in range(2, len(sheet.rows[ref_row - 1]) + 1)}
+    width = len(sheet.rows[ref_row - 1])
+    ids = {c: _text(value_at(sheet, ref_row, c)) for c in range(2, width + 1)}
     ids = {c: i for c, i in ids.items() if i}
     label_row, unit_row = ref_row + 1, ref_row + 2
     if _text(value_at(sheet, label_row, 1)) != TABLE_ROW_HEADER:
@@ -120,10 +126,23 @@ def _locate_table(sheet: Sheet, ref_row: int, end: int, located: Located) -> Non
         located.signed_rows.append(
             (field_id, _text(value_at(sheet, label_row, col)), _text(value_at(sheet, unit_row, col)))
         )
-    data_rows = []
+    headers = {_text(value_at(sheet, label_row, c)): c for c in range(width, 1, -1) if c not in ids}
+    label_col, unit_col = headers.get(FIXED_LABEL_HEADER, 2), headers.get(FIXED_UNIT_HEADER, 3)
+    block = TableBlock(sheet.title, {field_id: col for col, field_id in ids.items()}, [])
     for row in range(unit_row + 1, end):
         marker = value_at(sheet, row, 1)
         if isinstance(marker, (int, float)) and not isinstance(marker, bool):
-            data_rows.append(row)
-    columns = {field_id: col for col, field_id in ids.items()}
-    located.tables[tuple(sorted(columns))] = TableBlock(sheet.title, columns, data_rows)
+            block.data_rows.append(row)
+        elif row_id := _text(marker):
+            _locate_fixed_row(sheet, row, row_id, label_col, unit_col, block, located)
+    located.tables[tuple(sorted(block.columns))] = block
+
+
+def _locate_fixed_row(sheet: Sheet, row: int, row_id: str, label_col: int, unit_col: int, block: TableBlock,
+                      located: Located) -> None:
+    """A pre-labelled row, found by its id: its label and unit are signed like a form row's."""
+    located.signed_rows.append((row_id, _text(value_at(sheet, row, label_col)), _text(value_at(sheet, row, unit_col))))
+    if row_id in block.fixed_rows:
+        located.duplicates.append((row_id, a1(block.fixed_rows[row_id], 1), a1(row, 1)))
+        return
+    block.fixed_rows[row_id] = row
