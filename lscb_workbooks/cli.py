@@ -1,15 +1,38 @@
-"""The `lscb` command: each subcommand parses options and calls one library function."""
+"""The `lscb` command: each subcommand parses options and calls one library function.
+
+Inside a workspace (a folder, or a folder below one, holding `lscb.yaml`; or
+`--workspace DIR`) every command takes its settings from there, a flag given
+on the command line still wins, and the command is recorded in the store's
+audit log. Outside a workspace nothing is assumed beyond what the flags say.
+"""
 
 from __future__ import annotations
 
+import shlex
 import sys
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 import click
 
 from .spec.load import SpecError, load_spec
 from .spec.periods import PeriodError, parse_period
 from .spec.register import Register, load_register
+from .workspace import AuditRun, Workspace, WorkspaceError, audit_run, find_workspace, load_workspace
+
+ARGV = "lscb.argv"
+WORKSPACE_DIR = "lscb.workspace_dir"
+WORKSPACE = "lscb.workspace"
+
+
+class _Lscb(click.Group):
+    """Keeps the command line as typed, for the audit log."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[ARGV] = list(args)
+        return super().parse_args(ctx, args)
 
 
 def _period(ctx, param, value):
@@ -19,6 +42,53 @@ def _period(ctx, param, value):
         return parse_period(value)
     except PeriodError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date: write it as YYYY-MM-DD, for example 2026-05-15") from None
+
+
+def _remember_workspace(ctx, param, value):
+    if value is not None:
+        ctx.meta[WORKSPACE_DIR] = value
+
+
+workspace_option = click.option(
+    "--workspace", type=click.Path(file_okay=False, path_type=Path), expose_value=False, is_eager=True,
+    callback=_remember_workspace,
+    help="The round's workspace (default: the folder holding lscb.yaml, here or above).")
+
+
+def _workspace() -> Workspace | None:
+    """The workspace this command runs in, checked once; None outside any workspace."""
+    ctx = click.get_current_context()
+    if WORKSPACE not in ctx.meta:
+        explicit = ctx.meta.get(WORKSPACE_DIR)
+        root = (find_workspace(explicit) or explicit) if explicit else find_workspace(Path.cwd())
+        try:
+            ctx.meta[WORKSPACE] = load_workspace(root) if root else None
+        except WorkspaceError as exc:
+            raise click.ClickException(str(exc)) from None
+    return ctx.meta[WORKSPACE]
+
+
+def _command_line() -> str:
+    return shlex.join(["lscb", *click.get_current_context().meta.get(ARGV, [])])
+
+
+@contextmanager
+def _audited(ws: Workspace | None, command: str, store_path: Path | None = None) -> Iterator[AuditRun | None]:
+    """Inside a workspace, the command goes into the audit log, with what it changed; outside, nothing is kept."""
+    if ws is None:
+        yield None
+        return
+    with audit_run(store_path or ws.store, command, _command_line()) as run:
+        yield run
 
 
 def _spec(collection: str):
@@ -35,6 +105,33 @@ def _register(path: Path | None) -> Register:
         raise click.ClickException(f"the register of authorities has problems:\n{exc}") from None
 
 
+def _register_for(ws: Workspace | None, register_path: Path | None) -> Register:
+    return _register(register_path or (ws.register_path if ws else None))
+
+
+def _collection(ws: Workspace | None, collection: str | None) -> str:
+    return collection or (ws.collection if ws else "dataset")
+
+
+def _hub(ws: Workspace | None, hub: str | None, register: Register | None = None) -> str | None:
+    """The hub asked for (else the workspace's), spelt as the register spells it."""
+    hub = hub or (ws.hub if ws else None)
+    if hub and register is not None:
+        found = register.in_hub(hub)
+        if not found:
+            raise click.BadParameter(f"no hub called '{hub}' (hubs: {', '.join(register.hubs)})", param_hint="--hub")
+        hub = found[0].hub
+    return hub
+
+
+def _key(ws: Workspace | None, key_file: Path | None) -> bytes:
+    from .config import signing_key
+
+    if key_file or ws is None:
+        return signing_key(key_file)
+    return ws.signing_key
+
+
 def _chosen(register: Register, la_codes: tuple[str, ...], hub: str | None) -> Register:
     chosen = register
     if hub:
@@ -49,6 +146,20 @@ def _chosen(register: Register, la_codes: tuple[str, ...], hub: str | None) -> R
     return chosen
 
 
+def _needed(value, flag: str, setting: str):
+    if value is None:
+        raise click.UsageError(f"give {flag}, or run inside a workspace ('lscb init') whose lscb.yaml sets '{setting}'")
+    return value
+
+
+def _shown(path: Path) -> str:
+    """A path as the officer would type it: relative to the current folder when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _progress(items, label):
     """A progress bar on a terminal; plain iteration when output goes to a file or a script."""
     if not sys.stderr.isatty() or len(items) < 2:
@@ -58,10 +169,65 @@ def _progress(items, label):
         yield from bar
 
 
-@click.group()
+@click.group(cls=_Lscb)
 @click.version_option(package_name="lscb-workbooks")
+@workspace_option
 def main() -> None:
     """Collect the pan-London safeguarding dataset through locked Excel returns."""
+
+
+# ---------------------------------------------------------------------------------------- init
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--collection", default="dataset", show_default=True, help="Which collection the round is for.")
+@click.option("--period", callback=_period, help="Period of the round (default: the last financial year to end).")
+@click.option("--deadline", callback=_date, help="When returns are due, YYYY-MM-DD.")
+@click.option("--sender", help="The address emails come from: name@example.org or 'Name <name@example.org>'.")
+@click.option("--hub", help="Run the round for one hub only (a hub borough running it for its neighbours).")
+def init(directory, collection, period, deadline, sender, hub) -> None:
+    """Make a workspace for one collection round in DIRECTORY."""
+    from .workspace import init_workspace
+
+    try:
+        ws = init_workspace(directory, collection, str(period) if period else None,
+                            deadline.isoformat() if deadline else None, sender, hub)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot make a workspace in {directory}: {exc.strerror}") from None
+    with _audited(ws, "init") as run:
+        run.note(f"workspace made for {ws.collection} {ws.period}" + (f", hub {ws.hub}" if ws.hub else ""))
+    click.echo(init_summary(ws))
+
+
+def init_summary(ws: Workspace) -> str:
+    def where(path: Path) -> str:
+        return str(path.relative_to(ws.root)) + ("/" if path.is_dir() else "")
+
+    rows = [
+        (where(ws.config_path), "the settings: collection, period, deadline, sender, folders (edit them here)"),
+        (where(ws.register_path), "the register: fill in each coordinator's name and email"),
+        (where(ws.key_file), "the key that signs the templates (readable by you only): keep a copy, never send it"),
+        (where(ws.email_templates), "the words of the invite, chase and feedback emails: edit as you like"),
+        (where(ws.inbox), "save the returns here as they arrive (files or whole emails)"),
+        (where(ws.templates), "the templates to send"),
+        (where(ws.output), "the master workbook, feedback, profiles, CSVs and email drafts"),
+        (where(ws.store.parent), "the store and the archive of every file received"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"Workspace for {ws.collection} {ws.period}" + (f" (hub {ws.hub})" if ws.hub else "") + f" in {ws.root}"]
+    lines += [f"  {name.ljust(width)}  {about}" for name, about in rows]
+    missing = [s for s, v in (("deadline", ws.deadline), ("sender", ws.sender)) if not v]
+    if missing:
+        lines.append(f"Not set yet: {', '.join(missing)} (edit lscb.yaml)")
+    lines.append(f"Next: fill in {where(ws.register_path)}, then run 'lscb templates' and 'lscb emails --kind invite' "
+                 "in the workspace.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------- spec
 
 
 @main.group()
@@ -72,86 +238,352 @@ def spec() -> None:
 @spec.command("check")
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Register of authorities to check (default: the one shipped with the tool).")
+              help="Register of authorities to check (default: the workspace's, else the one shipped with the tool).")
+@workspace_option
 def spec_check(path: Path | None, register_path: Path | None) -> None:
-    """Check a spec (default: every shipped spec) and the register; list every problem with its line."""
+    """Check a spec (default: every shipped spec), the register, and a workspace's settings and email texts."""
     from .spec.check import check_all
 
-    problems, checked = check_all(path, register_path)
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if problems:
+    try:
+        ws, ws_problems = _workspace(), []
+    except click.ClickException as exc:
+        ws, ws_problems = None, [exc.message]
+    problems, checked = check_all(path, register_path or (ws.register_path if ws else None))
+    if ws is not None:
+        ws_problems, texts = _check_email_texts(ws)
+        checked += [ws.config_path.name, *texts]
+    with _audited(ws, "spec check") as run:
+        for problem in [*problems, *ws_problems]:
+            click.echo(str(problem), err=True)
+        if run:
+            run.note(f"{len(problems) + len(ws_problems)} problem(s) found" if problems or ws_problems else "all OK")
+    if problems or ws_problems:
         raise SystemExit(1)
     click.echo(f"OK: {', '.join(checked)}")
 
 
+def _check_email_texts(ws: Workspace) -> tuple[list[str], list[str]]:
+    from .emails.drafts import KINDS, EmailTemplateError, load_email_text
+
+    problems, checked = [], []
+    for kind in KINDS:
+        try:
+            checked.append(load_email_text(kind, ws.email_templates).source.name)
+        except EmailTemplateError as exc:
+            problems.append(str(exc))
+    return problems, checked
+
+
+# ----------------------------------------------------------------------------------- templates
+
+
 @main.command()
-@click.option("--period", required=True, callback=_period, help="Financial year 2026-27 or quarter 2026-27-Q1.")
-@click.option("--collection", default="dataset", show_default=True, help="Which collection's templates to make.")
+@click.option("--period", callback=_period, help="Financial year 2026-27 or quarter 2026-27-Q1 (default: the workspace's).")
+@click.option("--collection", help="Which collection's templates to make (default: the workspace's, else dataset).")
 @click.option("--la", "la_codes", multiple=True, help="DfE code of an authority (repeat for several).")
 @click.option("--hub", help="Only the authorities of this hub.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--deadline", help="Deadline to print on each cover sheet, e.g. '30 April 2027'.")
-@click.option("--send-to", help="Where coordinators send the return, e.g. an email address.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the templates (default: the workspace's templates folder).")
+@click.option("--deadline", help="Deadline to print on each cover sheet, e.g. '30 April 2027' (default: the workspace's).")
+@click.option("--send-to", help="Where coordinators send the return, e.g. an email address (default: the workspace's sender).")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Template signing key (default: made on first use in your configuration folder).")
+              help="Template signing key (default: the workspace's, else made on first use in your configuration folder).")
+@workspace_option
 def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, register_path, key_file) -> None:
     """Write one locked return template per authority."""
-    from .config import signing_key
+    from .templates.protect import SHEET_PASSWORD
     from .templates.render import write_templates
+    from .workspace import describe_deadline
 
-    chosen = _chosen(_register(register_path), la_codes, hub)
-    paths = write_templates(_spec(collection), chosen, period, out_dir, signing_key(key_file),
-                            deadline=deadline, send_to=send_to)
-    click.echo(f"Wrote {len(paths)} template(s) for {period} to {out_dir}")
+    ws = _workspace()
+    period = _needed(period or (ws.period if ws else None), "--period", "period")
+    out_dir = _needed(out_dir or (ws.templates if ws else None), "--out", "templates")
+    if ws:
+        deadline = deadline or describe_deadline(ws.deadline) or None
+        send_to = send_to or ws.sender_address
+    chosen = _chosen(_register_for(ws, register_path), la_codes, _hub(ws, hub))
+    with _audited(ws, "templates") as run:
+        paths = write_templates(_spec(_collection(ws, collection)), chosen, period, out_dir, _key(ws, key_file),
+                                deadline=deadline, send_to=send_to,
+                                password=ws.template_password if ws else SHEET_PASSWORD)
+        if run:
+            run.note(f"{len(paths)} template(s) for {period} written to {_shown(out_dir)}: "
+                     + ", ".join(p.name for p in paths))
+    click.echo(f"Wrote {len(paths)} template(s) for {period} to {_shown(out_dir)}")
+
+
+# ------------------------------------------------------------------------------ collate, report
+
+
+def _out_dir(ws: Workspace | None, out_dir: Path | None, hub: str | None) -> Path:
+    """The workspace's output folder; a hub other than the workspace's own gets a folder inside it."""
+    from .emails.drafts import hub_folder
+
+    if out_dir or ws is None:
+        return out_dir or Path("output")
+    if hub and hub != ws.hub:
+        return ws.output / hub_folder(hub)
+    return ws.output
+
+
+def _report_register(register: Register, hub: str | None) -> Register | None:
+    return _chosen(register, (), hub) if hub else None
 
 
 @main.command()
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("inbox", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the outputs (default: the workspace's output folder, else output).")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite store (default: store.sqlite in the output folder); the archive sits beside it.")
-@click.option("--collection", default="dataset", show_default=True)
-@click.option("--period", callback=_period, help="Period for the master workbook (default: the latest).")
+              help="SQLite store (default: the workspace's, else store.sqlite in the output folder); the archive sits beside it.")
+@click.option("--collection", help="Default: the workspace's, else dataset.")
+@click.option("--period", callback=_period, help="Period for the master workbook (default: the workspace's, else the latest).")
+@click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
 @click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path))
-def collate(inbox, out_dir, store_path, collection, period, suppress, register_path, key_file) -> None:
-    """Take in every return under INBOX, check and store it, and write the outputs."""
+@workspace_option
+def collate(inbox, out_dir, store_path, collection, period, hub, suppress, register_path, key_file) -> None:
+    """Take in every return under INBOX (default: the workspace's inbox), check and store it, and write the outputs."""
     from .collate import collate as run_collation
-    from .config import signing_key
 
+    ws = _workspace()
+    inbox = _needed(inbox or (ws.inbox if ws else None), "INBOX", "inbox")
+    collection = _collection(ws, collection)
+    register = _register_for(ws, register_path)
+    hub = _hub(ws, hub, register)
+    report_register = _report_register(register, hub)
+    out_dir = _out_dir(ws, out_dir, hub)
+    store_path = store_path or (ws.store if ws else None)
+    period = period or (ws.period if ws else None)
     _spec(collection)
     _writable(out_dir)
-    report = run_collation(inbox, out_dir, store_path, collection, str(period) if period else None, suppress,
-                           signing_key(key_file), _register(register_path), _progress)
-    click.echo(summary(report, _register(register_path)))
+    key = _key(ws, key_file)
+    with _audited(ws, "collate", store_path) as run:
+        before = _round_status(ws, store_path, collection, report_register or register, period) if run else None
+        report = run_collation(inbox, out_dir, store_path, collection, str(period) if period else None, suppress,
+                               key, register, _progress, run_id=run.id if run else None,
+                               report_register=report_register, deadline=ws.deadline if ws else None)
+        if run:
+            run.note(_new_files_note(report))
+            after = _round_status(ws, store_path, collection, report_register or register, period)
+            run.note(_changes_note(before, after))
+            run.note(_outputs_note(report))
+    click.echo(summary(report, register))
 
 
 @main.command()
-@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Default: the workspace's output folder, else output.")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--collection", default="dataset", show_default=True)
+@click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--period", callback=_period)
+@click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
 @click.option("--suppress", is_flag=True)
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def report(out_dir, store_path, collection, period, suppress, register_path) -> None:
+@workspace_option
+def report(out_dir, store_path, collection, period, hub, suppress, register_path) -> None:
     """Rebuild the master, feedback and profile workbooks from the store, without new files."""
     from .collate import default_store_path, write_outputs
     from .store.db import Store
 
-    path = store_path or default_store_path(out_dir)
+    ws = _workspace()
+    register = _register_for(ws, register_path)
+    hub = _hub(ws, hub, register)
+    out_dir = _out_dir(ws, out_dir, hub)
+    path = store_path or (ws.store if ws else None) or default_store_path(out_dir)
     if not path.exists():
         raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
     _writable(out_dir)
-    register = _register(register_path)
-    store = Store(path)
+    chosen = _report_register(register, hub) or register
+    period = period or (ws.period if ws else None)
+    spec_ = _spec(_collection(ws, collection))
+    with _audited(ws, "report", path) as run:
+        store = Store(path)
+        try:
+            result = write_outputs(store, spec_, chosen, out_dir, str(period) if period else None, suppress,
+                                   ws.deadline if ws else None)
+        finally:
+            store.close()
+        if run:
+            run.note(_outputs_note(result))
+    click.echo(summary(result, register))
+
+
+def _round_status(ws, store_path, collection, register, period):
+    from .round_status import round_status
+    from .store.db import Store
+
+    store = Store(store_path or ws.store)
     try:
-        result = write_outputs(store, _spec(collection), register, out_dir, str(period) if period else None, suppress)
+        return round_status(store, collection, register, str(period or ws.period), ws.deadline)
     finally:
         store.close()
-    click.echo(summary(result, register))
+
+
+def _new_files_note(report) -> str:
+    judged = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(report.new_statuses.items()))
+    return f"{report.new_files} new file(s)" + (f": {judged}" if judged else "")
+
+
+def _changes_note(before, after) -> str:
+    from .round_status import status_changes
+
+    changes = status_changes(before, after)
+    return "statuses: " + "; ".join(changes) if changes else ""
+
+
+def _outputs_note(report) -> str:
+    written = ["submissions.csv, values.csv, issues.csv"] + (["master.xlsx"] if report.master else [])
+    written += [f"{len(report.feedback)} feedback workbook(s)"] if report.feedback else []
+    written += [f"{len(report.profiles)} profile(s)"] if report.profiles else []
+    return f"written to {report.out_dir}: " + ", ".join(written)
+
+
+# -------------------------------------------------------------------------------- status, emails
+
+
+def _store_for_reading(ws: Workspace | None, store_path: Path | None, allow_empty: bool = False):
+    """The round's store; an empty one in memory when none exists yet and that is enough."""
+    from .collate import default_store_path
+    from .store.db import Store
+
+    path = store_path or (ws.store if ws else default_store_path(Path("output")))
+    if path.exists():
+        return Store(path), path
+    if allow_empty:
+        return Store(Path(":memory:")), None
+    raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+
+
+def _round_period(ws: Workspace | None, period, store, collection: str) -> str:
+    if period:
+        return str(period)
+    if ws:
+        return str(ws.period)
+    periods = store.periods(collection)
+    if not periods:
+        raise click.UsageError("give --period, or run inside a workspace ('lscb init') whose lscb.yaml sets 'period'")
+    return periods[-1]
+
+
+@main.command()
+@click.option("--hub", help="Only the authorities of this hub.")
+@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--collection", help="Default: the workspace's, else dataset.")
+@click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Default: the workspace's, else output/store.sqlite.")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--today", callback=_date, hidden=True, help="Count days from this date instead of today.")
+@workspace_option
+def status(hub, period, collection, deadline, store_path, register_path, today) -> None:
+    """Who has returned, whose return is accepted, with warnings or to resubmit, who is missing; days to the deadline."""
+    from .round_status import deadline_line, round_status, status_table, summary_line
+
+    ws = _workspace()
+    collection = _collection(ws, collection)
+    spec_ = _spec(collection)
+    register = _register_for(ws, register_path)
+    hub = _hub(ws, hub, register)
+    chosen = _chosen(register, (), hub)
+    store, path = _store_for_reading(ws, store_path)
+    try:
+        with _audited(ws, "status", path):
+            period = _round_period(ws, period, store, collection)
+            state = round_status(store, collection, chosen, period, deadline or (ws.deadline if ws else None), today)
+    finally:
+        store.close()
+    where = f"hub {hub}" if hub else "all of London"
+    click.echo(f"{spec_.title}, {period}, {where} ({len(chosen)} authorities)")
+    click.echo(deadline_line(state))
+    click.echo(summary_line(state))
+    click.echo("")
+    click.echo(status_table(state))
+
+
+@main.command()
+@click.option("--kind", required=True, type=click.Choice(["invite", "chase", "feedback"]),
+              help="invite: each template to its coordinator; chase: to those with no return in use; "
+                   "feedback: each feedback workbook, with what to fix.")
+@click.option("--hub", help="Only the authorities of this hub.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the drafts (default: output/emails/KIND in the workspace).")
+@click.option("--sender", help="From address (default: the workspace's sender).")
+@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--collection", help="Default: the workspace's, else dataset.")
+@click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Where the templates are (default: the workspace's templates folder).")
+@click.option("--collated", "collated_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The folder 'lscb collate' wrote to, holding feedback/ (default: the workspace's output).")
+@click.option("--texts", "texts_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of email texts invite.txt, chase.txt, feedback.txt (default: the workspace's).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--today", callback=_date, hidden=True, help="Count days from this date instead of today.")
+@workspace_option
+def emails(kind, hub, out_dir, sender, period, collection, deadline, templates_dir, collated_dir, texts_dir,
+           store_path, register_path, today) -> None:
+    """Write .eml drafts, one per authority, to open in Outlook or Thunderbird and send. Nothing is sent."""
+    from .emails.drafts import EmailTemplateError, RoundDetails, write_drafts
+    from .workspace import valid_sender
+
+    ws = _workspace()
+    collection = _collection(ws, collection)
+    spec_ = _spec(collection)
+    register = _register_for(ws, register_path)
+    chosen = _chosen(register, (), _hub(ws, hub, register))
+    sender = _needed(sender or (ws.sender if ws else None), "--sender", "sender")
+    if not valid_sender(sender):
+        raise click.BadParameter(f"'{sender}' is not an email address: write it as name@example.org "
+                                 "or 'Name <name@example.org>'", param_hint="--sender")
+    out_dir = _needed(out_dir or (ws.output / "emails" / kind if ws else None), "--out", "output")
+    store, path = _store_for_reading(ws, store_path, allow_empty=kind == "invite")
+    try:
+        with _audited(ws, "emails", path) as run:
+            period = parse_period(_round_period(ws, period, store, collection))
+            details = RoundDetails(
+                spec=spec_, period=period, sender=sender, deadline=deadline or (ws.deadline if ws else None),
+                templates_dir=templates_dir or (ws.templates if ws else None),
+                output_dir=collated_dir or (ws.output if ws else None),
+                email_templates=texts_dir or (ws.email_templates if ws else None), today=today)
+            try:
+                result = write_drafts(kind, store, chosen, details, out_dir, run.id if run else None)
+            except EmailTemplateError as exc:
+                raise click.ClickException(f"the {kind} email text has a problem:\n{exc}") from None
+            if run:
+                run.note(_drafts_note(result))
+    finally:
+        store.close()
+    click.echo(drafts_summary(result))
+
+
+def _drafts_note(result) -> str:
+    names = ", ".join(a.name for a, _ in result.written)
+    note = f"{len(result.written)} {result.kind} draft(s) written to {_shown(result.out_dir)}" + (f": {names}" if names else "")
+    if result.notes:
+        note += f"; {len(result.notes)} skipped: " + ", ".join(n.split(":")[0] for n in result.notes)
+    return note
+
+
+def drafts_summary(result) -> str:
+    lines = [f"Wrote {len(result.written)} {result.kind} draft(s) to {_shown(result.out_dir)}"
+             + (":" if result.written else ".")]
+    width = max((len(path.name) for _, path in result.written), default=0)
+    lines += [f"  {path.name.ljust(width)}  to {authority.coordinator_email}" for authority, path in result.written]
+    if result.notes:
+        lines.append(f"Skipped {len(result.notes)}:")
+        lines += [f"  {note}" for note in result.notes]
+    if result.kind != "invite" and result.not_due:
+        lines.append(f"{result.not_due} authorit{'y needs' if result.not_due == 1 else 'ies need'} no "
+                     f"{result.kind} email.")
+    lines.append("Nothing has been sent: open each draft in Outlook or Thunderbird, check it, and send it.")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------ demo
 
 
 @main.command()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -60,13 +60,14 @@ def default_store_path(out_dir: Path) -> Path:
 def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collection: str = "dataset",
             period: str | None = None, suppress: bool = False, key: bytes | None = None,
             register: Register | None = None, progress: Progress = no_progress, run_id: int | None = None,
-            report_register: Register | None = None) -> CollationReport:
+            report_register: Register | None = None, deadline: date | None = None) -> CollationReport:
     """Take in every file under `inbox`, check and store the new ones, and write the outputs into `out_dir`.
 
     Returns are identified against the whole `register`; the outputs cover
     `report_register` (one hub, say) when it is given. `run_id` is an entry
     already opened in the store's audit log, for a workspace that records the
-    command line; without it the run is logged here.
+    command line; without it the run is logged here. `deadline` is the
+    round's, for the master workbook's returns tracker.
     """
     spec = load_spec(collection)
     register = register or load_register()
@@ -89,7 +90,7 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
-        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress)
+        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline)
         report.new_files, report.already_seen, report.notes = len(new), len(received) - len(new), notes
         report.run_id, report.new_statuses = run_id, new_statuses
         return report
@@ -264,8 +265,11 @@ def choose_period(store: Store, spec: Spec, period: str | None) -> str | None:
 
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
-                  suppress: bool = False) -> CollationReport:
-    """The ledgers as CSV, the master workbook, and feedback and profile workbooks."""
+                  suppress: bool = False, deadline: date | None = None) -> CollationReport:
+    """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
+
+    `deadline` is the round's (from a workspace), for the master workbook's returns tracker.
+    """
     from .outputs.comparison import compare_period
     from .outputs.csv_export import write_csv
     from .outputs.feedback import write_feedback

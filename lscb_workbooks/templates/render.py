@@ -43,23 +43,28 @@ def template_file_name(spec: Spec, authority: Authority, period: Period) -> str:
 
 
 def write_templates(spec: Spec, authorities: Iterable[Authority], period: Period, out_dir: Path, key: bytes,
-                    deadline: str | None = None, send_to: str | None = None) -> list[Path]:
-    """One template per authority in `out_dir`, each replaced whole or not at all."""
+                    deadline: str | None = None, send_to: str | None = None,
+                    password: str = SHEET_PASSWORD) -> list[Path]:
+    """One template per authority in `out_dir`, each replaced whole or not at all.
+
+    `password` is the sheets' protection password; a workspace sets its own.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for authority in authorities:
         path = out_dir / template_file_name(spec, authority, period)
-        write_atomically(path, render_template(spec, authority, period, key, deadline, send_to))
+        write_atomically(path, render_template(spec, authority, period, key, deadline, send_to, password))
         written.append(path)
     return written
 
 
 def render_template(spec: Spec, authority: Authority, period: Period, key: bytes,
-                    deadline: str | None = None, send_to: str | None = None) -> bytes:
+                    deadline: str | None = None, send_to: str | None = None,
+                    password: str = SHEET_PASSWORD) -> bytes:
     """One authority's template, as the bytes of an .xlsx file."""
     created = datetime.now(timezone.utc)
-    return draw_workbook(layout_template(spec, authority, period, key, created, deadline, send_to))
+    return draw_workbook(layout_template(spec, authority, period, key, created, deadline, send_to), password)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -77,7 +82,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def draw_workbook(layout: TemplateLayout) -> bytes:
+def draw_workbook(layout: TemplateLayout, password: str = SHEET_PASSWORD) -> bytes:
     buffer = io.BytesIO()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -85,7 +90,7 @@ def draw_workbook(layout: TemplateLayout) -> bytes:
         workbook.set_properties({"title": f"{layout.title}: {layout.authority_name}, {layout.period}",
                                  "subject": f"Return template for {layout.authority_name}, {layout.period}",
                                  "comments": "Fill in the yellow boxes; see the Cover sheet."})
-        drawer = _Drawer(workbook, layout)
+        drawer = _Drawer(workbook, layout, password)
         for sheet in layout.sheets:
             drawer.draw(sheet)
         workbook.close()
@@ -95,9 +100,10 @@ def draw_workbook(layout: TemplateLayout) -> bytes:
 
 
 class _Drawer:
-    def __init__(self, workbook: Workbook, layout: TemplateLayout) -> None:
+    def __init__(self, workbook: Workbook, layout: TemplateLayout, password: str = SHEET_PASSWORD) -> None:
         self.workbook = workbook
         self.layout = layout
+        self.password = password
         self.formats: dict[Style | Highlight, object] = {}
 
     def format(self, style: Style | Highlight):
@@ -158,7 +164,7 @@ class _Drawer:
             ws.hide()
         elif sheet.visibility == "very_hidden":
             ws.very_hidden()
-        ws.protect(SHEET_PASSWORD, SHEET_OPTIONS)
+        ws.protect(self.password, SHEET_OPTIONS)
 
 
 def _validation_options(rule: InputRule) -> dict[str, object]:
