@@ -105,8 +105,10 @@ def parse_email_text(kind: str, text: str, source: Path) -> EmailText:
         raise EmailTemplateError(f"{source}:{first + 1}: after the notes (lines starting with #), the first line "
                                  "should be the subject, such as 'Subject: $collection_title $period: $authority'")
     subject = lines[first].split(":", 1)[1]
-    body = "\n".join(lines[first + 1:]).strip("\n")
-    for part, line in ((subject, first + 1), (body, first + 2)):
+    rest = lines[first + 1:]
+    blank = next((i for i, line in enumerate(rest) if line.strip()), len(rest))
+    body = "\n".join(rest[blank:]).rstrip("\n")
+    for part, line in ((subject, first + 1), (body, first + 2 + blank)):
         _check_placeholders(kind, part, source, line)
     return EmailText(kind, string.Template(subject), string.Template(body), source)
 
@@ -121,7 +123,8 @@ def _check_placeholders(kind: str, text: str, source: Path, line: int) -> None:
     allowed = PLACEHOLDERS[kind]
     for name in template.get_identifiers():
         if name not in allowed:
-            at = line + text[: text.find("$" + name) if "$" + name in text else 0].count("\n")
+            found = re.search(rf"\$(?:{name}\b|\{{{name}\}})", text)
+            at = line + text[: found.start() if found else 0].count("\n")
             raise EmailTemplateError(f"{source}:{at}: ${name} is not a word the {kind} email fills in "
                                      f"(it fills in: {', '.join('$' + p for p in allowed)})")
 

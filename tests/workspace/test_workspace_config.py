@@ -75,8 +75,8 @@ def test_init_refuses_bad_values_and_makes_nothing(lscb, tmp_path, args, named):
 
 @pytest.mark.parametrize("pattern, replacement, named", [
     (r'^collection: .*$', 'collection: "datset"', "line 7: collection: 'datset' is not a collection"),
-    (r'^sender: .*$', 'sender: "LSCB data team <lscb-data@example>"', "sender: 'LSCB data team <lscb-data@example>' "
-                                                                      "is not an email address"),
+    (r'^sender: .*$', 'sender: "LSCB data team <lscb-data@example>"',
+     "sender: 'LSCB data team <lscb-data@example>' is not an email address"),
     (r'^key_file: .*$', "", "key_file: is missing; add it: the key that signs templates"),
     (r'^deadline: .*$', "deadline: 2026-13-01", "deadline: '2026-13-01' is not a date: write it as YYYY-MM-DD"),
     (r'^period: .*$', 'period: "2025-27"', "period: '2025-27' is not a financial year"),
