@@ -152,12 +152,16 @@ def _needed(value, flag: str, setting: str):
     return value
 
 
-def _shown(path: Path) -> str:
+def _near(path: Path) -> Path:
     """A path as the officer would type it: relative to the current folder when it is inside it."""
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+        return Path(path).resolve().relative_to(Path.cwd().resolve())
     except ValueError:
-        return str(path)
+        return Path(path)
+
+
+def _shown(path: Path) -> str:
+    return str(_near(path))
 
 
 def _progress(items, label):
@@ -217,7 +221,8 @@ def init_summary(ws: Workspace) -> str:
         (where(ws.store.parent), "the store and the archive of every file received"),
     ]
     width = max(len(name) for name, _ in rows)
-    lines = [f"Workspace for {ws.collection} {ws.period}" + (f" (hub {ws.hub})" if ws.hub else "") + f" in {ws.root}"]
+    lines = [f"Workspace for {ws.collection} {ws.period}" + (f" (hub {ws.hub})" if ws.hub else "")
+             + f" in {_shown(ws.root)}"]
     lines += [f"  {name.ljust(width)}  {about}" for name, about in rows]
     missing = [s for s, v in (("deadline", ws.deadline), ("sender", ws.sender)) if not v]
     if missing:
@@ -323,8 +328,8 @@ def _out_dir(ws: Workspace | None, out_dir: Path | None, hub: str | None) -> Pat
     if out_dir or ws is None:
         return out_dir or Path("output")
     if hub and hub != ws.hub:
-        return ws.output / hub_folder(hub)
-    return ws.output
+        return _near(ws.output / hub_folder(hub))
+    return _near(ws.output)
 
 
 def _report_register(register: Register, hub: str | None) -> Register | None:
@@ -349,13 +354,13 @@ def collate(inbox, out_dir, store_path, collection, period, hub, suppress, regis
     from .collate import collate as run_collation
 
     ws = _workspace()
-    inbox = _needed(inbox or (ws.inbox if ws else None), "INBOX", "inbox")
+    inbox = _needed(inbox or (_near(ws.inbox) if ws else None), "INBOX", "inbox")
     collection = _collection(ws, collection)
     register = _register_for(ws, register_path)
     hub = _hub(ws, hub, register)
     report_register = _report_register(register, hub)
     out_dir = _out_dir(ws, out_dir, hub)
-    store_path = store_path or (ws.store if ws else None)
+    store_path = store_path or (_near(ws.store) if ws else None)
     period = period or (ws.period if ws else None)
     _spec(collection)
     _writable(out_dir)
@@ -392,7 +397,7 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     register = _register_for(ws, register_path)
     hub = _hub(ws, hub, register)
     out_dir = _out_dir(ws, out_dir, hub)
-    path = store_path or (ws.store if ws else None) or default_store_path(out_dir)
+    path = store_path or (_near(ws.store) if ws else None) or default_store_path(out_dir)
     if not path.exists():
         raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
     _writable(out_dir)
@@ -593,8 +598,15 @@ def demo(out_dir, period) -> None:
     """Run the whole loop on synthetic returns made here, clearly marked synthetic."""
     from .demo.run import run_demo
 
+    try:
+        ws = _workspace()
+    except click.ClickException:
+        ws = None  # the demo uses none of the workspace's settings
     _writable(out_dir)
-    result = run_demo(out_dir, period)
+    with _audited(ws, "demo") as run:
+        result = run_demo(out_dir, period)
+        if run:
+            run.note(f"synthetic demo written to {_shown(out_dir)} (its own store; nothing in this round changed)")
     click.echo(summary(result.report, load_register()))
     click.echo(f"\nSynthetic demo returns (not real data) are in {result.inbox}")
     click.echo(f"Templates are in {result.templates}")

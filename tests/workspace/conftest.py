@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,17 +14,7 @@ from lscb_workbooks.demo.coordinator import fill_template
 from lscb_workbooks.demo.synthetic import synthetic_entries
 from lscb_workbooks.spec.periods import parse_period
 from lscb_workbooks.spec.register import load_register
-
-PERIOD = "2025-26"
-DEADLINE = "2026-05-15"
-SENDER = "LSCB data team <lscb-data@example.org>"
-CONTACTS = {  # the Lewisham hub, Southwark left without an email
-    "303": ("Sam Okafor", "sam.okafor@bexley.example.org"),
-    "305": ("Priya Shah", "p.shah@bromley.example.org"),
-    "203": ("Tom Reid", "tom.reid@greenwich.example.org"),
-    "208": ("Ana Costa", "acosta@lambeth.example.org"),
-    "209": ("Lee Wong", "lee.wong@lewisham.example.org"),
-}
+from workspace_helpers import CONTACTS, DEADLINE, PERIOD, SENDER, add_contacts
 
 
 @pytest.fixture
@@ -51,18 +40,6 @@ def workspace(tmp_path, lscb, monkeypatch) -> Path:
     add_contacts(root / "authorities.csv", CONTACTS)
     monkeypatch.chdir(root)
     return root
-
-
-def add_contacts(register_csv: Path, contacts: dict[str, tuple[str, str]]) -> None:
-    with register_csv.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        if row["la_code"] in contacts:
-            row["coordinator_name"], row["coordinator_email"] = contacts[row["la_code"]]
-    with register_csv.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from lscb_workbooks.workspace import find_workspace, load_workspace
 
-from conftest import PERIOD
+from workspace_helpers import PERIOD
 
 
 def edit(config: Path, pattern: str, replacement: str) -> None:

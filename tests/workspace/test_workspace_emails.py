@@ -10,7 +10,7 @@ import pytest
 
 from lscb_workbooks.emails.drafts import PLACEHOLDERS, load_email_text, reflow, shipped_text
 
-from conftest import CONTACTS, add_contacts
+from workspace_helpers import CONTACTS, add_contacts
 
 
 def read_eml(path: Path):

@@ -13,7 +13,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.worksheet.protection import hash_password
 
-from conftest import CONTACTS, PERIOD
+from workspace_helpers import CONTACTS, PERIOD
 
 HUB = ("303", "305", "203", "208", "209", "210")  # Bexley, Bromley, Greenwich, Lambeth, Lewisham, Southwark
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
