@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-from ..spec.models import Field, Spec
+from ..spec.models import Field, FixedRow, Section, Spec
 from ..spec.periods import Period
 from ..spec.register import Authority
 from .coordinator import Entries
@@ -24,6 +24,8 @@ def child_population(authority: Authority) -> int:
 
 
 def synthetic_entries(spec: Spec, authority: Authority, period: Period, seed: int = 0) -> Entries:
+    if spec.kind != "dataset":
+        return survey_entries(spec, authority, period, seed)
     rng = random.Random(f"{authority.la_code}-{period}-{seed}")
     population = child_population(authority)
     roles = _roles(spec)
@@ -118,3 +120,113 @@ def _challenge(spec: Spec, rng: random.Random) -> dict[str, object]:
         elif f.unit == "text" and f.required:
             row[f.id] = f"{SYNTHETIC}: an example of a problem met while collecting the figures."
     return row
+
+
+# ---------------------------------------------------------------- the mapping survey and the consultation
+
+DATA_ITEMS = (
+    "Referrals to children's social care", "Re-referrals within 12 months", "Initial assessments in timescale",
+    "Children subject of a child protection plan", "Child protection plans lasting two years or more",
+    "Children looked after", "Placement stability of looked after children",
+    "Domestic violence incidents with a child present", "MARAC repeat cases", "Children reported missing from home",
+    "Children missing from care", "Children missing education", "Permanent exclusions",
+    "A&E attendances for self-harm", "Hospital admissions for injuries to children", "Child deaths reviewed",
+    "Private fostering notifications", "LADO allegations", "Multi-agency safeguarding training attendance",
+    "Police Merlin reports on children", "Young people in custody", "Children at risk of sexual exploitation",
+)
+GAP_ITEMS = (
+    "Young carers identified", "Children affected by parental mental health", "Children at risk of sexual exploitation",
+    "Children missing education for four weeks or more", "Trafficked children identified", "Gang-affected young people",
+    "Female genital mutilation cases", "Children's own views of feeling safe", "Bullying reported in schools",
+    "Children in households with substance misuse",
+)
+IT_SYSTEMS = ("CareFirst", "ICS", "Frameworki", "CRIS", "Merlin", "SIMS", "RiO", "Spreadsheet", "Protocol", "Liquidlogic")
+
+
+def survey_entries(spec: Spec, authority: Authority, period: Period, seed: int = 0) -> Entries:
+    """Answers to a survey (the data mapping or the consultation) as one board might give them.
+
+    Each fixed row (a proposed indicator) has a standing of its own across
+    London, so that some indicators draw consensus, some are contested and
+    some are voted down.
+    """
+    rng = random.Random(f"{spec.id}-{authority.la_code}-{period}-{seed}")
+    entries = Entries(values={f.id: value for f in spec.form_fields
+                              if (value := _survey_value(f, rng, authority)) is not None})
+    items = GAP_ITEMS if spec.kind == "consultation" else DATA_ITEMS
+    for section in (s for s in spec.sections if s.kind == "table"):
+        if section.fixed:
+            entries.fixed_rows.update(_fixed_answers(spec, section, rng))
+        else:
+            count = rng.randint(min(3, section.max_rows), min(10, section.max_rows, len(items)))
+            picked = rng.sample(items, count)
+            entries.tables[section.id] = [_table_row(section, rng, item) for item in picked]
+    return entries
+
+
+def _survey_value(f: Field, rng: random.Random, authority: Authority) -> object:
+    if not f.required and rng.random() < 0.3:
+        return None
+    if f.options:
+        return rng.choice(list(f.options))
+    if f.numeric:
+        low, high = int(f.lower_bound or 0), int(f.upper_bound if f.upper_bound is not None else 100)
+        return rng.randint(low, high)
+    if f.unit == "date":
+        return None
+    if f.max_length <= 200:
+        return SYNTHETIC[: f.max_length]
+    return f"{SYNTHETIC}: what {authority.name} might say about {f.label[0].lower() + f.label[1:]}."[: f.max_length]
+
+
+def _table_row(section: Section, rng: random.Random, item: str) -> dict[str, object]:
+    row: dict[str, object] = {}
+    for f in section.fields:
+        if f.summary == "item":
+            row[f.id] = item[: f.max_length]
+        elif not f.required and rng.random() < 0.25:
+            continue
+        elif f.unit == "text" and f.summary == "tally":
+            row[f.id] = rng.choice(IT_SYSTEMS)[: f.max_length]
+        elif f.unit == "text":
+            row[f.id] = f"{SYNTHETIC}: a note on {item.lower()}."[: f.max_length]
+        elif f.options:
+            row[f.id] = rng.choice(list(f.options))
+        elif f.numeric:
+            row[f.id] = rng.randint(int(f.lower_bound or 0), int(f.upper_bound if f.upper_bound is not None else 10))
+    return row
+
+
+def _fixed_answers(spec: Spec, section: Section, rng: random.Random) -> dict[str, dict[str, object]]:
+    vote = spec.fields.get(spec.verdicts.vote or "")
+    answers = {}
+    for fixed in section.rows:
+        if rng.random() < 0.12:
+            continue
+        favour = _standing(spec, fixed)
+        answer: dict[str, object] = {}
+        for f in section.fields:
+            if f is vote:
+                answer[f.id] = _vote(spec, f, favour, rng)
+            elif f.summary == "score":
+                centre = f.lower_bound + favour * (f.upper_bound - f.lower_bound)
+                answer[f.id] = int(min(f.upper_bound, max(f.lower_bound, round(rng.gauss(centre, 0.8)))))
+            elif f.options and rng.random() < 0.7:
+                answer[f.id] = rng.choice(list(f.options))
+            elif f.unit == "text" and rng.random() < 0.2:
+                answer[f.id] = f"{SYNTHETIC}: a comment on {fixed.label[0].lower() + fixed.label[1:]}."[: f.max_length]
+        answers[fixed.id] = answer
+    return answers
+
+
+def _standing(spec: Spec, fixed: FixedRow) -> float:
+    """How far London favours an indicator, the same for every board: mostly well liked, some contested, a few not."""
+    draw = random.Random(f"{spec.id}-standing-{fixed.id}").random()
+    return 0.92 if draw < 0.6 else 0.6 if draw < 0.85 else 0.25
+
+
+def _vote(spec: Spec, f: Field, favour: float, rng: random.Random) -> str:
+    in_favour, against = spec.verdicts.in_favour or list(f.options[:1]), spec.verdicts.against or list(f.options[-1:])
+    if rng.random() < favour:
+        return in_favour[0] if rng.random() < 0.7 or len(in_favour) == 1 else rng.choice(in_favour[1:])
+    return rng.choice(against)

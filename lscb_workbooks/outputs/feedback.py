@@ -278,10 +278,11 @@ def _figures(store: Store, spec: Spec, submission_id: int) -> pd.DataFrame:
 
 
 def _figure_row(spec: Spec, sheet: str, field_id: str, value: Any) -> dict[str, Any]:
-    f = spec.fields.get(field_id)
+    f = spec.value_field(field_id)
     label = _label(spec, field_id)
     row_number = getattr(value, "row_number", None)
-    if value is not None and spec.section_of(field_id).kind == "table" and not pd.isna(row_number):
+    numbered = f is not None and spec.value_row(field_id) is None and spec.section_of(f.id).kind == "table"
+    if value is not None and numbered and not pd.isna(row_number):
         label = f"{label} (row {int(row_number)})"
     number = getattr(value, "number", None)
     shown = number if f is not None and f.numeric and number is not None and not pd.isna(number) else getattr(value, "value", None)
@@ -457,8 +458,8 @@ def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, hea
 
 
 def _label(spec: Spec, field_id: str) -> str:
-    f = spec.fields.get(field_id)
-    return f.label if f is not None else ""
+    """The field's label; for an answer on a fixed row (`ROW.column`), the row's label first."""
+    return spec.value_label(field_id)
 
 
 def _text(value: Any) -> str:

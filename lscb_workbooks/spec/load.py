@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -11,7 +12,9 @@ import yaml
 from pydantic import ValidationError
 
 from .expressions import ExpressionError
-from .models import Spec
+from .models import Field, Spec
+
+COLLECTION_ID = r"[a-z][a-z0-9_]*"
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,13 @@ def load_spec(source: str | Path) -> Spec:
     return spec
 
 
-def check_spec_text(text: str, name: str) -> tuple[Spec | None, list[Problem]]:
+def check_spec_text(text: str, name: str, _loading: tuple[Path, ...] = ()) -> tuple[Spec | None, list[Problem]]:
+    """The spec in `text` (from the file `name`), with every problem found in it.
+
+    A table section with `rows_from: <collection>` gets one fixed row per
+    indicator of that collection, read from the collection's YAML file beside
+    `name` (else the shipped one), so the two can never drift apart.
+    """
     try:
         data, lines = _load_with_lines(text)
     except yaml.YAMLError as exc:
@@ -66,11 +75,60 @@ def check_spec_text(text: str, name: str) -> tuple[Spec | None, list[Problem]]:
         return None, [Problem(name, mark.line + 1 if mark else None, "", f"not valid YAML: {exc}")]
     if not isinstance(data, dict):
         return None, [Problem(name, 1, "", "a spec is a mapping of keys such as id, title, sections")]
+    problems = _fill_rows_from(data, name, lines, _loading)
+    if problems:
+        return None, problems
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
         return None, [_problem_from_pydantic(err, name, lines) for err in exc.errors()]
     return spec, _cross_check(spec, name, lines)
+
+
+def _fill_rows_from(data: dict[str, Any], name: str, lines: dict[tuple, int],
+                    loading: tuple[Path, ...]) -> list[Problem]:
+    """Give each section with `rows_from` the fixed rows of the collection it names."""
+    sections = data.get("sections")
+    if not isinstance(sections, list):
+        return []
+    problems: list[Problem] = []
+    for si, section in enumerate(sections):
+        source = section.get("rows_from") if isinstance(section, dict) else None
+        if not isinstance(source, str) or not re.fullmatch(COLLECTION_ID, source):
+            continue  # the model names what is wrong with it
+        line, where = _line_for(("sections", si, "rows_from"), lines), f"sections.{si}.rows_from"
+        if "rows" in section:
+            problems.append(Problem(name, line, where, "give either rows or rows_from, not both"))
+            continue
+        path = _collection_beside(source, name)
+        if path is None:
+            problems.append(Problem(name, line, where, f"no collection '{source}' beside this file or among the "
+                                                       "shipped collections"))
+            continue
+        if path.resolve() in loading or path.resolve() == Path(name).resolve():
+            problems.append(Problem(name, line, where, f"rows_from '{source}' leads back to this spec"))
+            continue
+        spec, found = check_spec_text(path.read_text(encoding="utf-8"), str(path), loading + (Path(name).resolve(),))
+        if found or spec is None:
+            problems.append(Problem(name, line, where, f"the collection '{source}' has problems, so its indicators "
+                                                       f"cannot be listed (run `lscb spec check {path}`): {found[0]}"))
+            continue
+        section["rows"] = [fixed_row_of(spec, f) for f in spec.indicators]
+    return problems
+
+
+def _collection_beside(collection: str, name: str) -> Path | None:
+    for folder in (Path(name).parent, default_schemas_dir()):
+        candidate = folder / f"{collection}.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def fixed_row_of(spec: Spec, field: Field) -> dict[str, str]:
+    """One indicator of another collection as a fixed row: its id, label and unit, under its theme."""
+    return {"id": field.id, "label": field.label, "unit": field.shown_unit,
+            "group": spec.theme_titles.get(field.theme or "", field.theme or ""), "definition": field.definition}
 
 
 def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
@@ -165,6 +223,66 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
     if spec.not_available_rating not in spec.ratings and spec.ratings:
         problems.append(Problem(name, _line_for(("not_available_rating",), lines), "not_available_rating",
                                 f"'{spec.not_available_rating}' is not one of the ratings {spec.ratings}"))
+    problems += _check_tables(spec, name, lines)
+    problems += _check_verdicts(spec, name, lines)
+    return problems
+
+
+def _check_tables(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem]:
+    """Fixed rows named once each; summaries the master workbook can draw."""
+    problems: list[Problem] = []
+    for si, section in enumerate(spec.sections):
+        seen: set[str] = set()
+        for ri, row in enumerate(section.rows):
+            if row.id in seen:
+                problems.append(Problem(name, _line_for(("sections", si, "rows", ri, "id"), lines),
+                                        f"sections.{si}.rows.{ri}", f"duplicate row id '{row.id}'"))
+            seen.add(row.id)
+        columns = {f.id: f for f in section.fields}
+        for kind in ("item", "group"):
+            tagged = [f.id for f in section.fields if f.summary == kind]
+            if len(tagged) > 1:
+                problems.append(Problem(name, _line_for(("sections", si), lines), f"sections.{si}",
+                                        f"only one field of a section can have summary '{kind}' ({', '.join(tagged)})"))
+        for fi, field in enumerate(section.fields):
+            if field.summary in ("item", "group") and section.kind != "table":
+                problems.append(Problem(name, _line_for(("sections", si, "fields", fi, "summary"), lines),
+                                        f"sections.{si}.fields.{fi} ({field.id})",
+                                        f"summary '{field.summary}' is for a column of a table"))
+            if field.split_by is None:
+                continue
+            other = columns.get(field.split_by)
+            if other is None or other.id == field.id or other.unit not in ("choice", "yes_no"):
+                problems.append(Problem(name, _line_for(("sections", si, "fields", fi, "split_by"), lines),
+                                        f"sections.{si}.fields.{fi} ({field.id})",
+                                        f"split_by '{field.split_by}' must name another choice or yes/no field "
+                                        "of the same section"))
+    return problems
+
+
+def _check_verdicts(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem]:
+    """A consultation names the column its votes are in, and which of its choices count for and against."""
+    verdicts, line = spec.verdicts, _line_for(("verdicts",), lines) or _line_for(("kind",), lines)
+    if verdicts.vote is None:
+        if spec.kind == "consultation":
+            return [Problem(name, line, "verdicts", "a consultation needs verdicts.vote: the column of its fixed-row "
+                                                    "table where each indicator is voted on")]
+        return []
+    field = spec.fields.get(verdicts.vote)
+    if field is None or field.unit != "choice" or not spec.section_of(field.id).fixed:
+        return [Problem(name, line, "verdicts.vote", f"'{verdicts.vote}' is not a choice column of a table of "
+                                                     "fixed rows")]
+    problems = []
+    for key in ("in_favour", "against"):
+        chosen = getattr(verdicts, key)
+        unknown = [c for c in chosen if c not in field.options]
+        if not chosen or unknown:
+            problems.append(Problem(name, _line_for(("verdicts", key), lines) or line, f"verdicts.{key}",
+                                    f"name one or more of the choices of '{field.id}' ({', '.join(field.options)})"
+                                    + (f"; not a choice: {', '.join(unknown)}" if unknown else "")))
+    both = set(verdicts.in_favour) & set(verdicts.against)
+    if both:
+        problems.append(Problem(name, line, "verdicts", f"{', '.join(sorted(both))} cannot count both in favour and against"))
     return problems
 
 

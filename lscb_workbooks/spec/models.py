@@ -289,6 +289,24 @@ class Spec(Strict):
     def section_of(self, field_id: str) -> Section:
         return self._sections_by_field[field_id]
 
+    def value_field(self, value_id: str) -> Field | None:
+        """The field (or table column) a stored value belongs to, for a plain or a fixed-row value id."""
+        return self.fields.get(split_value_id(value_id)[1]) if value_id else None
+
+    def value_row(self, value_id: str) -> FixedRow | None:
+        """The fixed row a value id such as `CP_START.decision` sits on, if any."""
+        row_id, field_id = split_value_id(value_id)
+        if row_id is None or field_id not in self.fields:
+            return None
+        return self.section_of(field_id).fixed_row(row_id)
+
+    def value_label(self, value_id: str) -> str:
+        """What a person calls a stored value: the field's label, with its fixed row's label first."""
+        field, row = self.value_field(value_id), self.value_row(value_id)
+        if field is None:
+            return ""
+        return f"{row.label}: {field.label}" if row else field.label
+
     def accepts_template_version(self, version: str) -> bool:
         return version == self.template_version or version in self.compatible_template_versions
 

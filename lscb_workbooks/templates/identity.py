@@ -12,7 +12,7 @@ import hmac
 import json
 from typing import Iterable
 
-from ..spec.models import UNIT_LABELS, Spec
+from ..spec.models import Spec
 
 IDENTITY_SHEET = "_identity"
 IDENTITY_KEYS = ("collection", "spec_version", "template_version", "la_code", "period")
@@ -21,13 +21,16 @@ REF_HEADER = "Ref"
 FORM_HEADERS = ("Ref", "Indicator", "Unit", "Value", "Data quality", "Comment", "Definition")
 VALUE_HEADER, RATING_HEADER, COMMENT_HEADER = "Value", "Data quality", "Comment"
 TABLE_ROW_HEADER = "Row"
+TABLE_UNIT_HEADER = "Unit"
+FIXED_LABEL_HEADER, FIXED_UNIT_HEADER = "Indicator", "Unit"
 
 Row = tuple[str, str, str]
 
 
 def locked_rows(spec: Spec) -> list[Row]:
-    """(field id, label, unit label) of every form row and table column, as a template shows them."""
-    return [(f.id, f.label, UNIT_LABELS[f.unit]) for s in spec.sections for f in s.fields]
+    """(id, label, unit) of every form row, table column and fixed table row, as a template shows them."""
+    fields = [(f.id, f.label, f.shown_unit) for s in spec.sections for f in s.fields]
+    return fields + [(r.id, r.label, r.unit) for s in spec.sections for r in s.rows]
 
 
 def signed_content(identity: dict[str, str], rows: Iterable[Row]) -> bytes:

@@ -5,7 +5,9 @@ so the layout can be checked without opening a spreadsheet, and collation can
 rely on the markers it leaves: a form's header row starts `Ref, Indicator,
 Unit, Value`; every field row has the field id in column A and no other row
 has anything in column A; a table has a `Ref` row of column ids, then a `Row`
-row of labels, then a `Unit` row, then numbered rows.
+row of labels, then a `Unit` row, then numbered rows, or, for a table of fixed
+rows, rows with the row's id in column A (and its label and unit under the
+`Indicator` and `Unit` headers), with group headings that leave column A empty.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ STATUS_LABEL = "Status:"
 STATUS_COMPLETE = "Complete: ready to send"
 STATUS_INCOMPLETE = "Not complete: see the counts above"
 EXCEL_FORMULA_LIMIT = 8192
+CHECK_HINT_WRAPPED = styles.CHECK_HINT.but(name="check_hint_wrapped", wrap=True)
 
 REF_COL, LABEL_COL, UNIT_COL, VALUE_COL = 0, 1, 2, 3
 RATING_COL, COMMENT_COL, RATED_DEFINITION_COL = 4, 5, 6
@@ -203,7 +206,8 @@ def layout_template(spec: Spec, authority: Authority, period: Period, key: bytes
     for name in spec_sheet_names(spec):
         sections = [s for s in spec.sections if s.sheet == name]
         if sections[0].kind == "table":
-            sheet, table_columns = table_sheet(spec, sections[0], authority, period, list_ranges)
+            draw = fixed_table_sheet if sections[0].fixed else table_sheet
+            sheet, table_columns = draw(spec, sections[0], authority, period, list_ranges)
             columns.update(table_columns)
         else:
             sheet = _draw_form_sheet(spec, plans[name], places, authority, period, list_ranges)
@@ -271,7 +275,7 @@ def _plan_form_sheet(spec: Spec, name: str, first: bool) -> _FormPlan:
             line("intro", section, section.intro)
         if first and index == 0:
             line("gap", section)
-            for kind in ("required", "rules", "status"):
+            for kind in ("required", "rules", "status") if _has_template_rules(spec) else ("required", "status"):
                 checks[kind] = line(f"check_{kind}", section)
             line("gap", section)
         header_rows.append(line("header", section))
@@ -282,6 +286,12 @@ def _plan_form_sheet(spec: Spec, name: str, first: bool) -> _FormPlan:
                                          RATING_COL if section.rated else None,
                                          COMMENT_COL if section.rated else None))
     return _FormPlan(name, lines, places, checks, header_rows, any(s.rated for s in sections))
+
+
+def _has_template_rules(spec: Spec) -> bool:
+    """Whether any rule can be checked as the coordinator types (a survey may have none)."""
+    form_ids = {f.id for f in spec.form_fields}
+    return any(all(f in form_ids for f in [*r.fields, r.limit]) for r in spec.all_rules)
 
 
 def _grouped(spec: Spec, section: Section) -> list[tuple[str, str, Field | None]]:
@@ -377,11 +387,11 @@ def _draw_field_row(sheet: SheetLayout, spec: Spec, fld: Field, place: FieldPlac
     definition_col = RATED_DEFINITION_COL if section.rated else UNRATED_DEFINITION_COL
     sheet.heights[r] = max(text_height(fld.label, sheet.widths[LABEL_COL]),
                            text_height(fld.definition, sheet.widths[definition_col], styles.DEFINITION.size),
-                           text_height(UNIT_LABELS[fld.unit], sheet.widths[UNIT_COL], styles.UNIT.size),
+                           text_height(fld.shown_unit, sheet.widths[UNIT_COL], styles.UNIT.size),
                            text_height("", 1))
     sheet.add(r, REF_COL, styles.REF, fld.id)
     sheet.add(r, LABEL_COL, styles.LABEL, fld.label)
-    sheet.add(r, UNIT_COL, styles.UNIT, UNIT_LABELS[fld.unit])
+    sheet.add(r, UNIT_COL, styles.UNIT, fld.shown_unit)
     sheet.add(r, definition_col, styles.DEFINITION, fld.definition or None)
     if fld.derived:
         formula = fld.parsed_expression.to_excel(cell_of)
@@ -478,18 +488,21 @@ def _draw_self_check(sheet: SheetLayout, spec: Spec, plan: _FormPlan, places: di
                   "A box breaking a rule turns red, such as a part that is more than its total. "
                   "Unusual figures are marked too, but only broken rules stop the return being complete."),
     }
+    hint_width = sum(sheet.widths[c] for c in range(hint_col, last_col + 1))
     for kind, (label, formula, cached, hint) in counts.items():
+        if kind not in rows:
+            continue
         r = rows[kind]
         sheet.add(r, LABEL_COL, styles.CHECK_LABEL, label, merge_to=UNIT_COL)
         sheet.add(r, VALUE_COL, styles.CHECK_VALUE, formula=formula, cached=cached)
-        sheet.add(r, hint_col, styles.CHECK_HINT, hint, merge_to=last_col)
-        sheet.heights[r] = 20
+        sheet.add(r, hint_col, CHECK_HINT_WRAPPED, hint, merge_to=last_col if last_col > hint_col else None)
+        sheet.heights[r] = max(20, text_height(hint, hint_width, styles.CHECK_HINT.size))
         value = address(r, VALUE_COL)
         sheet.conditionals.append(Conditional(Area.at(r, VALUE_COL), f"={value}=0", styles.GOOD))
         sheet.conditionals.append(Conditional(Area.at(r, VALUE_COL), f"={value}<>0", styles.TO_DO))
     r = rows["status"]
-    required, broken = address(rows["required"], VALUE_COL), address(rows["rules"], VALUE_COL)
-    formula = (f"=IF(AND({required}=0,{broken}=0),{excel_text(STATUS_COMPLETE)},"
+    zero = [f"{address(rows[kind], VALUE_COL)}=0" for kind in ("required", "rules") if kind in rows]
+    formula = (f"=IF(AND({','.join(zero)}),{excel_text(STATUS_COMPLETE)},"
                f"{excel_text(STATUS_INCOMPLETE)})")
     cached = STATUS_COMPLETE if required_count == 0 else STATUS_INCOMPLETE
     sheet.add(r, LABEL_COL, styles.CHECK_LABEL, STATUS_LABEL, merge_to=UNIT_COL)
@@ -543,15 +556,15 @@ def table_sheet(spec: Spec, section: Section, authority: Authority, period: Peri
         sheet.heights[1] = text_height(section.intro, sum(widths[c] for c in range(1, last_col + 1)))
     sheet.add(REF_ROW, 0, styles.SMALL_REF, identity.REF_HEADER)
     sheet.add(LABEL_ROW, 0, styles.HEADER, identity.TABLE_ROW_HEADER)
-    sheet.add(UNIT_ROW, 0, styles.UNIT, "Unit")
-    sheet.heights[LABEL_ROW] = 20
+    sheet.add(UNIT_ROW, 0, styles.UNIT, identity.TABLE_UNIT_HEADER)
+    sheet.heights[LABEL_ROW] = _header_height(sheet, section.fields, list(range(1, last_col + 1)))
     columns = {}
     for col, fld in enumerate(section.fields, start=1):
         sheet.add(REF_ROW, col, styles.SMALL_REF, fld.id)
         sheet.add(LABEL_ROW, col, styles.HEADER, fld.label)
-        sheet.add(UNIT_ROW, col, styles.UNIT, UNIT_LABELS[fld.unit])
+        sheet.add(UNIT_ROW, col, styles.UNIT, fld.shown_unit)
         for row in range(TABLE_FIRST_ROW, last_row + 1):
-            sheet.add(row, col, styles.input_style(fld.unit))
+            sheet.add(row, col, _table_input_style(fld))
         sheet.validations.append(Validation(Area(TABLE_FIRST_ROW, col, last_row, col),
                                             value_rule(fld, period, list_ranges, "table")))
         columns[fld.id] = ColumnPlace(fld.id, section.sheet, col, TABLE_FIRST_ROW, last_row)
@@ -560,12 +573,111 @@ def table_sheet(spec: Spec, section: Section, authority: Authority, period: Peri
     return sheet, columns
 
 
+FIXED_LABEL_COL, FIXED_UNIT_COL, FIXED_FIRST_INPUT_COL = 1, 2, 3
+FIXED_LABEL_WIDTH, FIXED_DEFINITION_WIDTH = 46.0, 50.0
+
+
+def fixed_table_sheet(spec: Spec, section: Section, authority: Authority, period: Period,
+                      list_ranges: dict[tuple[str, ...], str]) -> tuple[SheetLayout, dict[str, ColumnPlace]]:
+    """A table with one locked, labelled row per item (id, label, unit), its input boxes, then its definition.
+
+    Rows sit under a heading for each group (for indicators, their theme); a
+    heading leaves column A empty, so only the fixed rows carry an id there.
+    """
+    inputs = {fld.id: col for col, fld in enumerate(section.fields, start=FIXED_FIRST_INPUT_COL)}
+    definition_col = FIXED_FIRST_INPUT_COL + len(section.fields)
+    widths = {REF_COL: round(max([len(r.id) for r in section.rows] + [6]) * 0.9 + 2, 1),
+              FIXED_LABEL_COL: FIXED_LABEL_WIDTH, FIXED_UNIT_COL: 10.0,
+              **{col: _table_width(fld) for fld, col in zip(section.fields, inputs.values())},
+              definition_col: FIXED_DEFINITION_WIDTH}
+    sheet = SheetLayout(section.sheet, "table", widths=widths, freeze_row=TABLE_FIRST_ROW,
+                        repeat_rows=(REF_ROW, UNIT_ROW))
+    _fixed_table_heading(sheet, section, authority, period, inputs, definition_col)
+    row, runs = TABLE_FIRST_ROW, []
+    for group, members in _row_groups(section):
+        if group:
+            for col in range(REF_COL, definition_col + 1):
+                sheet.add(row, col, styles.THEME, group if col == FIXED_LABEL_COL else None)
+            sheet.heights[row] = 20
+            row += 1
+        runs.append((row, row + len(members) - 1))
+        for fixed in members:
+            _fixed_row(sheet, section, fixed, row, inputs, definition_col)
+            row += 1
+    columns = {}
+    for fld in section.fields:
+        col = inputs[fld.id]
+        rule = value_rule(fld, period, list_ranges, "table")
+        sheet.validations += [Validation(Area(first, col, last, col), rule) for first, last in runs]
+        columns[fld.id] = ColumnPlace(fld.id, section.sheet, col, runs[0][0], runs[-1][1])
+    return sheet, columns
+
+
+def _fixed_table_heading(sheet: SheetLayout, section: Section, authority: Authority, period: Period,
+                         inputs: dict[str, int], definition_col: int) -> None:
+    sheet.add(0, FIXED_LABEL_COL, styles.TITLE, sheet_title(section, authority, period))
+    sheet.heights[0] = 26
+    if section.intro:
+        sheet.add(1, FIXED_LABEL_COL, styles.INTRO, section.intro, merge_to=definition_col)
+        sheet.heights[1] = text_height(section.intro, sum(sheet.widths[c] for c in range(1, definition_col + 1)))
+    sheet.add(REF_ROW, REF_COL, styles.SMALL_REF, identity.REF_HEADER)
+    sheet.add(LABEL_ROW, REF_COL, styles.HEADER, identity.TABLE_ROW_HEADER)
+    sheet.add(UNIT_ROW, REF_COL, styles.UNIT, identity.TABLE_UNIT_HEADER)
+    for col, text in ((FIXED_LABEL_COL, identity.FIXED_LABEL_HEADER), (FIXED_UNIT_COL, identity.FIXED_UNIT_HEADER),
+                      (definition_col, "Definition")):
+        sheet.add(REF_ROW, col, styles.SMALL_REF)
+        sheet.add(LABEL_ROW, col, styles.HEADER, text)
+        sheet.add(UNIT_ROW, col, styles.UNIT)
+    for fld in section.fields:
+        col = inputs[fld.id]
+        sheet.add(REF_ROW, col, styles.SMALL_REF, fld.id)
+        sheet.add(LABEL_ROW, col, styles.HEADER, fld.label)
+        sheet.add(UNIT_ROW, col, styles.UNIT, fld.shown_unit)
+    sheet.heights[LABEL_ROW] = _header_height(sheet, section.fields, list(inputs.values()))
+    sheet.heights[UNIT_ROW] = max(text_height(f.shown_unit, sheet.widths[inputs[f.id]], styles.UNIT.size)
+                                  for f in section.fields)
+
+
+def _row_groups(section: Section) -> list[tuple[str, list]]:
+    """Fixed rows under their group headings, groups in order of first appearance."""
+    groups: dict[str, list] = {}
+    for fixed in section.rows:
+        groups.setdefault(fixed.group, []).append(fixed)
+    return list(groups.items())
+
+
+def _fixed_row(sheet: SheetLayout, section: Section, fixed, row: int, inputs: dict[str, int],
+               definition_col: int) -> None:
+    sheet.add(row, REF_COL, styles.REF, fixed.id)
+    sheet.add(row, FIXED_LABEL_COL, styles.LABEL, fixed.label)
+    sheet.add(row, FIXED_UNIT_COL, styles.UNIT, fixed.unit or None)
+    for fld in section.fields:
+        sheet.add(row, inputs[fld.id], _table_input_style(fld))
+    sheet.add(row, definition_col, styles.DEFINITION, fixed.definition or None)
+    sheet.heights[row] = max(text_height(fixed.label, sheet.widths[FIXED_LABEL_COL]),
+                             text_height(fixed.definition, sheet.widths[definition_col], styles.DEFINITION.size),
+                             text_height(fixed.unit, sheet.widths[FIXED_UNIT_COL], styles.UNIT.size))
+
+
 def _table_width(fld: Field) -> float:
+    """Room for what is typed; long labels wrap in the header row rather than widen the column."""
     if fld.unit == "choice":
-        return float(min(max(len(fld.label), *(len(o) for o in fld.options)) + 4, 40))
+        return float(min(max(len(o) for o in fld.options) + 3, 24))
     if fld.unit == "text":
         return 50.0 if fld.max_length > 200 else float(min(max(len(fld.label) + 2, fld.max_length), 30))
-    return float(max(len(fld.label) + 2, 14))
+    if fld.unit == "yes_no":
+        return 10.0
+    return float(min(max(len(fld.label) + 2, 10), 14))
+
+
+def _table_input_style(fld: Field) -> Style:
+    """Table boxes wrap choices as well as text, so a long option stays readable in a narrow column."""
+    return styles.INPUT_TEXT if fld.unit == "choice" else styles.input_style(fld.unit)
+
+
+def _header_height(sheet: SheetLayout, fields: list[Field], cols: list[int]) -> float:
+    """Tall enough for the longest wrapped label, measured as a larger font because headers are bold."""
+    return max([text_height(f.label, sheet.widths[c], 12.5) for f, c in zip(fields, cols)] + [20])
 
 
 # ---------------------------------------------------------------- lists and identity

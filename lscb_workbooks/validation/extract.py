@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..intake.reader import Workbook
-from ..spec.models import Field, Spec
+from ..spec.models import Field, FixedRow, Section, Spec, row_value_id
 from ..spec.periods import Period, parse_period
 from ..store.db import IssueRecord, ValueRecord
 from .cells import BLANK, Parsed, parse_cell
 from .identity import Identified
-from .locate import CellRef, value_at
+from .locate import CellRef, TableBlock, value_at
 
 
 @dataclass
@@ -23,9 +23,17 @@ class FieldCells:
 
 @dataclass
 class TableRow:
+    """One used row of a table: numbered in order, or a fixed row with its id and label."""
+
     number: int
     values: dict[str, Parsed]
     where: dict[str, CellRef]
+    row_id: str | None = None
+    row_label: str = ""
+
+    def value_id(self, field_id: str) -> str:
+        """The id a value is stored under: the column's id, or `ROW.column` on a fixed row."""
+        return row_value_id(self.row_id, field_id) if self.row_id else field_id
 
 
 @dataclass
@@ -67,7 +75,8 @@ class ReturnData:
                 for column_id, parsed in row.values.items():
                     records.append(ValueRecord(
                         la_code=self.la_code, period=str(self.period), section_id=section_id,
-                        row_number=row.number, field_id=column_id, value=parsed.text, number=parsed.number,
+                        row_number=row.number, field_id=row.value_id(column_id), value=parsed.text,
+                        number=parsed.number,
                         sheet=row.where[column_id].sheet, cell=row.where[column_id].a1,
                     ))
         return records
@@ -87,7 +96,8 @@ def extract(identified: Identified, workbook: Workbook) -> ReturnData:
     for f in spec.form_fields:
         row = identified.located.form[f.id]
         raw = value_at(sheets[row.value.sheet], row.value.row, row.value.col)
-        parsed = BLANK if f.derived else _read_input(raw, f, row.value, workbook, data.issues)
+        parsed = BLANK if f.derived else _read_input(raw, f, row.value, workbook, data.issues,
+                                                     rated=row.rating is not None)
         data.form[f.id] = FieldCells(
             parsed=parsed,
             where=row.value,
@@ -97,46 +107,84 @@ def extract(identified: Identified, workbook: Workbook) -> ReturnData:
     for section in spec.sections:
         if section.kind == "table":
             block = identified.located.tables[tuple(sorted(f.id for f in section.fields))]
-            data.tables[section.id] = _read_table(section.fields, block, sheets, workbook, data.issues)
+            read = _read_fixed_table if section.fixed else _read_table
+            data.tables[section.id] = read(section, block, sheets, workbook, data.issues)
     return data
 
 
-def _read_input(raw: object, f: Field, where: CellRef, workbook: Workbook, issues: list[IssueRecord]) -> Parsed:
+def _read_input(raw: object, f: Field, where: CellRef, workbook: Workbook, issues: list[IssueRecord],
+                fixed: FixedRow | None = None, rated: bool = False) -> Parsed:
     has_cached = workbook.formulas.get(where.sheet, {}).get(where.a1)
     if has_cached is False or (has_cached and raw is None):
         issues.append(cell_issue("error", "formula_without_result", f, where,
                                  "holds a formula but no saved result, so its value cannot be read. "
-                                 "Type the figure itself, not a formula."))
+                                 "Type the figure itself, not a formula.", fixed))
         return Parsed(None, problem="formula")
     parsed = parse_cell(raw, f)
     if has_cached:
         issues.append(cell_issue("warning", "formula_in_input", f, where,
                                  f"holds a formula; its result {parsed.text} was used. Please type the figure "
-                                 "itself next time so that it cannot change."))
+                                 "itself next time so that it cannot change.", fixed))
     if parsed.problem:
         issues.append(cell_issue("error", "not_a_number" if f.numeric else "not_a_date", f, where,
-                                 f"{parsed.problem}. {_type_advice(f)}"))
+                                 f"{parsed.problem}. {_type_advice(f, rated)}", fixed))
     return parsed
 
 
-def _type_advice(f: Field) -> str:
-    if f.numeric:
+def _type_advice(f: Field, rated: bool) -> str:
+    """What to do instead; only a rated form has a Data quality box to say a figure is not available."""
+    if f.numeric and rated:
         return ("Enter 0 if there were none, or leave it blank, choose 'Not available' under Data quality "
                 "and explain in the comment.")
+    if f.numeric:
+        low, high = f.lower_bound, f.upper_bound
+        scale = f" from {low:g} to {high:g}" if low is not None and high is not None else ""
+        return f"Type a number{scale}, or leave the box empty if you have no answer."
     return "Enter the date as a date, for example 31/03/2027."
 
 
-def _read_table(fields, block, sheets, workbook: Workbook, issues: list[IssueRecord]) -> list[TableRow]:
+def _read_table(section: Section, block: TableBlock, sheets, workbook: Workbook,
+                issues: list[IssueRecord]) -> list[TableRow]:
+    """The numbered rows in use, in order; an empty row is not a row."""
     rows = []
-    sheet = sheets[block.sheet]
     for number, row in enumerate(block.data_rows, start=1):
-        where = {f.id: CellRef(block.sheet, row, block.columns[f.id]) for f in fields}
-        raws = {f.id: value_at(sheet, row, block.columns[f.id]) for f in fields}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in raws.values()):
-            continue
-        values = {f.id: _read_input(raws[f.id], f, where[f.id], workbook, issues) for f in fields}
-        rows.append(TableRow(number, values, where))
+        read = _read_row(section.fields, block, row, sheets, workbook, issues)
+        if read:
+            rows.append(TableRow(number, *read))
     return rows
+
+
+def _read_fixed_table(section: Section, block: TableBlock, sheets, workbook: Workbook,
+                      issues: list[IssueRecord]) -> list[TableRow]:
+    """The fixed rows answered, each found by its id wherever it now sits, numbered in the spec's order."""
+    rows = []
+    missing = [r for r in section.rows if r.id not in block.fixed_rows]
+    if missing:
+        names = "; ".join(f"{r.label} ({r.id})" for r in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        issues.append(IssueRecord("error", "missing_rows",
+                                  f"Rows are missing from the '{section.title}' sheet: {names}{more}. This return "
+                                  "was probably made from an older list. Please copy your answers into a fresh "
+                                  "copy of the template you were sent, and send that.", sheet=block.sheet))
+    for number, fixed in enumerate(section.rows, start=1):
+        if fixed.id not in block.fixed_rows:
+            continue
+        read = _read_row(section.fields, block, block.fixed_rows[fixed.id], sheets, workbook, issues, fixed)
+        if read:
+            rows.append(TableRow(number, *read, row_id=fixed.id, row_label=fixed.label))
+    return rows
+
+
+def _read_row(fields: list[Field], block: TableBlock, row: int, sheets, workbook: Workbook,
+              issues: list[IssueRecord], fixed: FixedRow | None = None
+              ) -> tuple[dict[str, Parsed], dict[str, CellRef]] | None:
+    """A row's values and cells, or None when nothing was typed on it."""
+    sheet = sheets[block.sheet]
+    where = {f.id: CellRef(block.sheet, row, block.columns[f.id]) for f in fields}
+    raws = {f.id: value_at(sheet, row, block.columns[f.id]) for f in fields}
+    if all(v is None or (isinstance(v, str) and not v.strip()) for v in raws.values()):
+        return None
+    return {f.id: _read_input(raws[f.id], f, where[f.id], workbook, issues, fixed) for f in fields}, where
 
 
 def _plain(sheets, where: CellRef) -> str:
@@ -148,8 +196,18 @@ def _plain(sheets, where: CellRef) -> str:
     return str(value).strip()
 
 
-def cell_issue(severity: str, rule: str, f: Field, where: CellRef, what: str) -> IssueRecord:
-    """An issue whose message names the row, the indicator and the cell, as a coordinator sees them."""
+def cell_issue(severity: str, rule: str, f: Field, where: CellRef, what: str,
+               fixed: FixedRow | None = None) -> IssueRecord:
+    """An issue whose message names the row, the indicator and the cell, as a coordinator sees them.
+
+    On a fixed row the row's own label comes first, and the issue is filed
+    under the answer's id (`ROW.column`), as its value is.
+    """
+    if fixed is not None:
+        return IssueRecord(
+            severity=severity, rule=rule, field_id=row_value_id(fixed.id, f.id), sheet=where.sheet, cell=where.a1,
+            message=f"'{fixed.label}' ({fixed.id}), {f.label} ({where.a1}, sheet '{where.sheet}'): {what}",
+        )
     return IssueRecord(
         severity=severity, rule=rule, field_id=f.id, sheet=where.sheet, cell=where.a1,
         message=f"Row {where.row}, '{f.label}' ({where.a1}, sheet '{where.sheet}'): {what}",

@@ -229,8 +229,12 @@ def _record_table(failures: pd.DataFrame, rows: list[tuple[ReturnData, TableRow]
             if meaning is None:
                 continue
             what, rule = meaning.explain(data, failure.failure_case), meaning.rule
+        section = spec.section_of(f.id)
+        if row.row_id:
+            data.issues.append(cell_issue("error", rule, f, where, what, section.fixed_row(row.row_id)))
+            continue
         issue = cell_issue("error", rule, f, where, what)
-        issue.message = f"Row {row.number} of '{spec.section_of(f.id).title}', " + issue.message.split(", ", 1)[1]
+        issue.message = f"Row {row.number} of '{section.title}', " + issue.message.split(", ", 1)[1]
         data.issues.append(issue)
 
 
