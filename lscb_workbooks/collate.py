@@ -284,12 +284,24 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     write_csv(store.issues(), out_dir / "issues.csv", ISSUE_COLUMNS)
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
                              Counter(submissions.status), missing_authorities(store, spec, register, period))
-    if period:
+    if period and spec.kind != "dataset":
+        report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
+        report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
+    elif period:
         report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress)
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
         comparison = compare_period(spec, register, store.values_in_use(spec.id, period), period)
         report.profiles = write_profiles(comparison, out_dir / "profiles")
     return report
+
+
+def write_survey_master(store: Store, spec: Spec, register: Register, period: str, path: Path) -> Path:
+    """The mapping survey's or the consultation's own master workbook; profiles are for the dataset only."""
+    from .outputs.consultation_master import write_consultation_master
+    from .outputs.mapping_master import write_mapping_master
+
+    writers = {"mapping": write_mapping_master, "consultation": write_consultation_master}
+    return writers[spec.kind](store, spec, register, period, path)
 
 
 def missing_authorities(store: Store, spec: Spec, register: Register, period: str | None) -> list[str]:
