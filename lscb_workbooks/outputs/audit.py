@@ -29,7 +29,13 @@ def add_audit_sheet(workbook: xlsxwriter.Workbook, runs: pd.DataFrame, formats: 
     """
     formats = formats or xlsx.Formats(workbook)
     ws = workbook.add_worksheet(name)
-    ws.write_string(0, 0, "Audit log: every command run in the round's workspace", formats.title)
+    write_audit_log(ws, runs, formats, table_name)
+    return ws
+
+
+def write_audit_log(ws: Worksheet, runs: pd.DataFrame, formats: xlsx.Formats, table_name: str = "Audit_log") -> None:
+    """Fill a sheet the caller has already added (a workbook that orders its sheets itself) with the audit log."""
+    ws.write_string(0, 0, "Audit log: the commands run in this round", formats.title)
     ws.write_string(1, 0, "Oldest first. 'What changed' lists new files and how they were judged, each authority "
                           "whose status moved, and the templates and email drafts written.", formats.note)
     first = 3
@@ -52,7 +58,6 @@ def add_audit_sheet(workbook: xlsxwriter.Workbook, runs: pd.DataFrame, formats: 
         xlsx.write_value(ws, i, 3, _readable(run.changes), formats.wrap)
     ws.freeze_panes(first + 1, 0)
     xlsx.set_print_layout(ws, AUDIT_SHEET, (first, first))
-    return ws
 
 
 def _ordered(runs: pd.DataFrame) -> pd.DataFrame:
