@@ -9,6 +9,7 @@ grouped; and the general comments. Everything is read from the store and the spe
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,8 @@ from ..spec.models import Field, Section, Spec, Verdicts
 from ..spec.register import Register
 from ..store.db import Store
 from . import xlsx
-from .survey_master import SCORE, SHARE, SurveyData, SurveyWorkbook, gather_survey, same_words, short, table_answers
+from .survey_master import (SCORE, SHARE, SurveyData, SurveyWorkbook, commonest, gather_survey, same_words, short,
+                            table_answers)
 
 KEEP, CONTESTED, DROP, NO_VOTES = "Consensus to keep", "Contested", "Drop", "No votes yet"
 VERDICTS = (KEEP, CONTESTED, DROP, NO_VOTES)
@@ -83,9 +85,10 @@ def indicator_summary(spec: Spec, section: Section, answers: pd.DataFrame) -> pd
             numbers = pd.to_numeric(mine[f.id], errors="coerce").dropna() if not mine.empty else pd.Series(dtype=float)
             row[f"median:{f.id}"] = float(numbers.median()) if len(numbers) else None
         for f in tallies:
-            given = mine[f.id].dropna() if not mine.empty else pd.Series(dtype=object)
-            row[f"commonest:{f.id}"] = (f"{given.value_counts().index[0]} ({given.value_counts().iloc[0]})"
-                                        if len(given) else None)
+            given = Counter(mine[f.id].dropna()) if not mine.empty else Counter()
+            order = {o: i for i, o in enumerate(f.options)}
+            best = max(given, key=lambda o: (given[o], -order.get(o, len(order))), default=None)
+            row[f"commonest:{f.id}"] = f"{best} ({given[best]})" if best is not None else None
         row["comments"] = int(sum(mine[f.id].notna().sum() for f in lists)) if not mine.empty else 0
         rows.append(row)
     return pd.DataFrame(rows)
@@ -107,7 +110,7 @@ def grouped_gaps(frame: pd.DataFrame, group: Field | None, item: Field, data: Su
     keyed = frame.assign(_group=frame[group.id].fillna("") if group else "", _key=frame[item.id].map(same_words))
     rows = []
     for (group_value, _), members in keyed.groupby(["_group", "_key"], sort=False):
-        spelling = members[item.id].astype(str).str.strip().value_counts().index[0]
+        spelling = commonest(members[item.id])
         names = [data.name_of(code) for code in dict.fromkeys(members.la_code)]
         rows.append({"group": group_value, "item": spelling, "authorities": len(names),
                      "named_by": ", ".join(names), "rows": members})

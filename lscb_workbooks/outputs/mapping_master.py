@@ -18,7 +18,7 @@ from ..spec.models import Field, Section, Spec
 from ..spec.register import Register
 from ..store.db import Store
 from . import xlsx
-from .survey_master import (LONDON, SCORE, SurveyData, SurveyWorkbook, gather_survey, same_words,
+from .survey_master import (LONDON, SCORE, SurveyData, SurveyWorkbook, commonest, gather_survey, same_words,
                             score_summary, short, table_answers)
 
 MARK = "✓"
@@ -40,7 +40,7 @@ def item_matrix(frame: pd.DataFrame, item: Field, authorities: list[str]) -> pd.
     rows = []
     for key, members in keyed.groupby("key", sort=False):
         listed = set(members.la_code)
-        spelling = members[item.id].astype(str).str.strip().value_counts().index[0]
+        spelling = commonest(members[item.id])
         rows.append({"key": key, "item": spelling, "authorities": len(listed),
                      **{code: code in listed for code in authorities}})
     matrix = pd.DataFrame(rows)

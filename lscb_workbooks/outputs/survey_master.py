@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime
 from typing import Any, Callable
@@ -151,7 +152,7 @@ def tally(frame: pd.DataFrame, f: Field, split: Field | None = None) -> pd.DataF
     keys = given[f.id].map(same_words)
     rows = []
     for key, members in given.groupby(keys, sort=False):
-        row = {"answer": _commonest(members[f.id]), "times": len(members), "authorities": members.la_code.nunique()}
+        row = {"answer": commonest(members[f.id]), "times": len(members), "authorities": members.la_code.nunique()}
         if split is not None:
             row.update({o: int((members[split.id] == o).sum()) for o in split.options})
         rows.append(row)
@@ -162,10 +163,11 @@ def tally(frame: pd.DataFrame, f: Field, split: Field | None = None) -> pd.DataF
     return result.drop(columns="_rank").reset_index(drop=True)
 
 
-def _commonest(texts: pd.Series) -> str:
-    """The spelling most boroughs used, for answers that count as the same."""
-    counts = texts.astype(str).str.strip().value_counts()
-    return str(counts.index[0])
+def commonest(texts: pd.Series) -> str:
+    """The spelling most boroughs used, for answers that count as the same; on a tie, the one with
+    more capitals (names of systems and agencies are usually typed properly by someone), then the first."""
+    counts = Counter(" ".join(str(t).split()) for t in texts)
+    return max(counts, key=lambda text: (counts[text], sum(c.isupper() for c in text)))
 
 
 def _missing(value: Any) -> bool:
