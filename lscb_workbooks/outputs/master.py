@@ -26,6 +26,7 @@ from ..spec.periods import parse_period
 from ..spec.register import Register
 from ..store.db import Store
 from . import xlsx
+from .audit import write_audit_log
 from .comparison import (
     ESTIMATED,
     MISSING,
@@ -85,6 +86,9 @@ SPREAD_LABELS = (("lowest", "Lowest authority"), ("q1", "25th percentile"), ("me
 DIRECTION_LETTERS = {"improving": "I", "worsening": "W", "no change": "=", "higher": "H", "lower": "L"}
 LETTERS = {"better": "B", "similar": "S", "worse": "W", "higher": "H", "lower": "L"}
 ROW_PX = 20
+# Columns a workspace adds to the returns tracker: (column, header, width).
+ROUND_COLUMNS = (("timing", "Against the deadline", 16), ("coordinator", "Coordinator", 28),
+                 ("last_email", "Last email", 16))
 TITLE = "Pan-London safeguarding dataset: master comparison workbook"
 
 
@@ -105,6 +109,7 @@ class MasterData:
     trends: pd.DataFrame
     periods: list[str]
     files_received: int
+    runs: pd.DataFrame = dataclass_field(default_factory=pd.DataFrame)
 
     @property
     def header(self) -> str:
@@ -125,9 +130,19 @@ class Sheets:
 
 
 def write_master(store: Store, spec: Spec, register: Register, period: str, out_path: Path,
-                 suppress: bool = False, produced_at: datetime | None = None) -> Path:
-    """Write the master comparison workbook for `period`, replacing `out_path` only when it is complete."""
+                 suppress: bool = False, produced_at: datetime | None = None,
+                 round_columns: pd.DataFrame | None = None, runs: pd.DataFrame | None = None) -> Path:
+    """Write the master comparison workbook for `period`, replacing `out_path` only when it is complete.
+
+    In a workspace, `round_columns` (from `round_status.tracker_columns`) add timing against the
+    deadline, the coordinator and the last email to the returns tracker, and `runs` (the store's
+    audit log) becomes an Audit log sheet.
+    """
     data = gather(store, spec, register, str(period), suppress, produced_at or datetime.now())
+    if round_columns is not None and not round_columns.empty:
+        data.tracker = data.tracker.merge(round_columns, on="la_code", how="left")
+    if runs is not None:
+        data.runs = runs
     return xlsx.save_atomically(lambda workbook: MasterWorkbook(workbook, data).render(), Path(out_path))
 
 
@@ -254,7 +269,10 @@ class MasterWorkbook:
             plan.append(("Trends", "London and hubs over time, and each authority's direction of travel.", self.trends))
         plan += [("Data quality", "Which figures each authority provided, estimated, or could not provide.", self.quality),
                  ("Challenges and gaps", "Every problem boroughs logged in collecting the data (filterable).", self.challenges),
-                 ("Profiles", "Each authority's indicators against London and its hub, in one table.", None),
+                 ("Profiles", "Each authority's indicators against London and its hub, in one table.", None)]
+        if not self.d.runs.empty:
+            plan.append(("Audit log", "Every command run in this round: when, what, and what changed.", self.audit_log))
+        plan += [
                  ("Definitions", "Every field of the dataset: definition, unit, agency, polarity, source.", self.definitions),
                  ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables).", self.data),
                  ("Chart data", "The figures behind each chart, sorted as the chart shows them.", None)]
@@ -276,6 +294,17 @@ class MasterWorkbook:
     def _table(self, ws: Worksheet, first_row: int, first_col: int, rows: int, headers: list[str], name: str,
                widths: list[float] | None = None, style: str = "Table Style Light 9") -> None:
         """A real Excel table with a header row; at least one data row so Excel accepts it."""
+        table = self._table_name(name)
+        ws.add_table(first_row, first_col, first_row + max(rows, 1), first_col + len(headers) - 1, {
+            "name": table, "style": style, "autofilter": True,
+            "columns": [{"header": h, "header_format": self.f.header} for h in _unique(headers)],
+        })
+        if widths:
+            for i, width in enumerate(widths):
+                ws.set_column(first_col + i, first_col + i, width)
+
+    def _table_name(self, name: str) -> str:
+        """A name for an Excel table, unique in the workbook."""
         table = re.sub(r"[^A-Za-z0-9_]", "_", name)
         if not re.match(r"[A-Za-z_]", table):
             table = "T_" + table
@@ -284,13 +313,7 @@ class MasterWorkbook:
             table = f"{base}_{n}"
             n += 1
         self.tables.add(table.lower())
-        ws.add_table(first_row, first_col, first_row + max(rows, 1), first_col + len(headers) - 1, {
-            "name": table, "style": style, "autofilter": True,
-            "columns": [{"header": h, "header_format": self.f.header} for h in _unique(headers)],
-        })
-        if widths:
-            for i, width in enumerate(widths):
-                ws.set_column(first_col + i, first_col + i, width)
+        return table
 
     def _title(self, ws: Worksheet, title: str, note: str | None = None, span: tuple[int, float] = (7, 100)) -> int:
         """Title, period and date, and an optional note wrapped within the first `span[0] + 1` columns."""
@@ -413,8 +436,11 @@ class MasterWorkbook:
                             (6, 122))
         headers = ["Code", "Authority", "Hub", "Inner/Outer", "Status", "Date received", "File",
                    "Template version", "Errors", "Warnings", "What happened"]
-        self._table(ws, first, 0, len(t), headers, "Returns_tracker",
-                    widths=[7, 24, 13, 10, 24, 17, 30, 10, 8, 9, 70])
+        widths = [7, 24, 13, 10, 24, 17, 30, 10, 8, 9, 70]
+        extra = [(c, h, w) for c, h, w in ROUND_COLUMNS if c in t.columns]
+        headers += [h for _, h, _ in extra]
+        widths += [w for _, _, w in extra]
+        self._table(ws, first, 0, len(t), headers, "Returns_tracker", widths=widths)
         ws.set_row(first, 30)
         for i, r in enumerate(t.itertuples(index=False), start=first + 1):
             ws.write_string(i, 0, r.la_code, self.f.text)
@@ -434,8 +460,16 @@ class MasterWorkbook:
                 xlsx.write_value(ws, i, col, None if pd.isna(n) else int(n),
                                  self.f.get(num_format=COUNT_OF_THINGS, valign="top"))
             xlsx.write_value(ws, i, 10, r.message, self.f.wrap)
+            for col, (column, _, _) in enumerate(extra, start=11):
+                value = getattr(r, column)
+                xlsx.write_value(ws, i, col, "" if value is None or (isinstance(value, float) and pd.isna(value))
+                                 else str(value), self.f.wrap)
         ws.freeze_panes(first + 1, 2)
         self._print(ws, (first, first))
+
+    def audit_log(self, ws: Worksheet) -> None:
+        write_audit_log(ws, self.d.runs, self.f, table_name=self._table_name("Audit_log"))
+        self._print(ws, (3, 3))
 
     # --- Dashboard -------------------------------------------------------------------------------
 

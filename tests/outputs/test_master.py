@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
-import subprocess
 import zipfile
 from datetime import datetime
-from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from lscb_workbooks.outputs import master as master_module
@@ -20,19 +18,7 @@ from lscb_workbooks.outputs.master import write_master
 from lscb_workbooks.spec.load import load_spec
 from lscb_workbooks.spec.register import load_register
 from lscb_workbooks.store.db import Store
-
-
-def _root_conftest():
-    """tests/conftest.py, loaded by path: the conftest beside this file shadows the name `conftest`."""
-    path = Path(__file__).resolve().parents[1] / "conftest.py"
-    module_spec = importlib.util.spec_from_file_location("lscb_tests_root_conftest_master", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
-
-
-_root = _root_conftest()
-requires_libreoffice, soffice_path = _root.requires_libreoffice, _root.soffice_path
+from spreadsheet_program import convert, requires_libreoffice
 
 PRODUCED = datetime(2027, 6, 1, 9, 30)
 COUNT_FORMAT = xlsx.number_format("count")
@@ -333,13 +319,23 @@ def test_an_empty_store_still_gives_a_master(tmp_path, spec, register):
 @requires_libreoffice
 @pytest.mark.libreoffice
 def test_libreoffice_prints_the_master_to_pdf(built, tmp_path):
-    out = tmp_path / "pdf"
-    result = subprocess.run(
-        [soffice_path(), f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(out), str(built["path"])],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    pdf = out / "master.pdf"
+    [pdf] = convert(built["path"], "pdf", tmp_path / "pdf")
     assert pdf.exists() and pdf.stat().st_size > 100_000
     assert pdf.read_bytes().count(b"/Type /Page") > 40 or pdf.read_bytes().count(b"/Type/Page") > 40
+
+
+def test_in_a_workspace_the_tracker_says_timing_and_contact_and_an_audit_sheet_is_added(synthetic_store, spec,
+                                                                                        register, tmp_path):
+    store = synthetic_store.store
+    store.start_run("2027-05-02T09:00:00+00:00", "collate", "lscb collate inbox")
+    round_columns = pd.DataFrame({"la_code": [a.la_code for a in register], "timing": "2 days late",
+                                  "coordinator": "Jo <jo@example.org>", "last_email": "chase 01/05/2027"})
+    path = write_master(store, spec, register, synthetic_store.latest, tmp_path / "master.xlsx",
+                        produced_at=PRODUCED, round_columns=round_columns, runs=store.runs())
+    book = openpyxl.load_workbook(path)
+    tracker = table_rows(book, "Returns_tracker")
+    assert {r["Against the deadline"] for r in tracker} == {"2 days late"}
+    assert tracker[0]["Coordinator"] == "Jo <jo@example.org>" and tracker[0]["Last email"] == "chase 01/05/2027"
+    audit = book["Audit log"]
+    commands = [row for row in audit.iter_rows(values_only=True) if "lscb collate inbox" in row]
+    assert len(commands) == 1
