@@ -280,7 +280,12 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     period = choose_period(store, spec, period)
     submissions = store.submissions()
     write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
-    write_csv(store.values_in_use(spec.id, period), out_dir / "values.csv", VALUE_COLUMNS)
+    values = store.values_in_use(spec.id, period)
+    if suppress and spec.kind == "dataset":
+        from .outputs.comparison import suppress_small_numbers
+
+        values = suppress_small_numbers(values, spec)
+    write_csv(values, out_dir / "values.csv", VALUE_COLUMNS)
     write_csv(store.issues(), out_dir / "issues.csv", ISSUE_COLUMNS)
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
                              Counter(submissions.status), missing_authorities(store, spec, register, period))
@@ -288,7 +293,11 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
     elif period:
-        report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress)
+        from .round_status import tracker_columns
+
+        round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
+        report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
+                                     round_columns=round_columns, runs=store.runs())
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
         comparison = compare_period(spec, register, store.values_in_use(spec.id, period), period)
         report.profiles = write_profiles(comparison, out_dir / "profiles")

@@ -289,3 +289,18 @@ def test_cli_refuses_an_unwritable_output(tmp_path):
     blocker.write_text("")
     result = CliRunner().invoke(main, ["collate", str(tmp_path / "inbox"), "--out", str(blocker / "out")])
     assert result.exit_code != 0 and "cannot write" in result.output
+
+
+def test_suppressed_outputs_show_no_count_from_1_to_5(make_return, spec, key, tmp_path):
+    make_return("302", change=lambda e: e.values.update(SCR_INITIATED=2, CP_REPEAT=3))
+    run(tmp_path / "inbox", tmp_path / "out", key, suppress=True)
+    values = {v["field_id"]: v["value"] for v in rows(tmp_path / "out" / "values.csv")}
+    assert values["SCR_INITIATED"] == "c" and values["CP_REPEAT"] == "c"
+    assert values["NI65"] == "c", "a percentage worked out from a suppressed count is suppressed too"
+    from lscb_workbooks.outputs.comparison import is_small_number_count
+
+    counts = {f.id for f in spec.form_fields if is_small_number_count(f)}
+    assert "NI71" not in counts, "a 0-3 self-evaluation score is not a count of children"
+    for field_id, value in values.items():
+        if field_id in counts and value not in ("", "c"):
+            assert not 1 <= float(value) <= 5, field_id
