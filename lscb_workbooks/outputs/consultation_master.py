@@ -188,7 +188,6 @@ class ConsultationWorkbook(SurveyWorkbook):
                    + [f"Commonest: {f.label.lower()}" for f in self.tally_fields()] + ["Comments", "Suggested verdict"])
         widths = ([13, 50, 34, 9, 10, 8] + [10] * len(options) + [10, 10] + [11] * len(self.score_fields())
                   + [26] * len(self.tally_fields()) + [10, 20])
-        ws.set_row(first, 15 * max(_lines(h, w) for h, w in zip(headers, widths)) + 6)
         self.table(ws, first, len(s), headers, "Verdicts", widths=widths)
         for i, r in enumerate(s.to_dict("records"), start=first + 1):
             col = 0

@@ -104,7 +104,7 @@ class MappingWorkbook(SurveyWorkbook):
         headers = ["Data item", "Authorities"] + [self.d.name_of(c) for c in codes]
         rotated = self.f.get(bold=True, rotation=90, valign="bottom", align="center", bg_color="#D9E1F2", border=1,
                              font_size=9)
-        ws.set_row(first, 120)
+        ws.set_row(first, 135)
         self.table(ws, first, len(matrix), headers, "Who_collects_what", widths=[44, 11] + [3.6] * len(codes),
                    header_format=rotated)
         for col, text in enumerate(headers[:2]):
@@ -183,7 +183,7 @@ class MappingWorkbook(SurveyWorkbook):
         ws.write_string(row, 0, "Scores for each data item", self.f.subtitle)
         first = row + 1
         headers = ["Data item", "Authorities"] + [f"{f.label}: {w}" for f in self.scores for w in ("median", "mean")]
-        self.table(ws, first, len(matrix), headers, "Scores_by_item")
+        self.table(ws, first, len(matrix), headers, "Scores_by_item", widths=[40, 11] + [12] * (2 * len(self.scores)))
         keys = self.rows[self.item.id].map(same_words) if not self.rows.empty else pd.Series(dtype=str)
         for i, r in enumerate(matrix.to_dict("records"), start=first + 1):
             summary = score_summary(self.rows[keys == r["key"]], self.scores)

@@ -268,6 +268,9 @@ class SurveyWorkbook:
         })
         for i, width in enumerate(widths or []):
             ws.set_column(first_col + i, first_col + i, width)
+        if widths and header_format is None:
+            tallest = max(_lines(str(h), w) for h, w in zip(headers, widths))
+            ws.set_row(first_row, max(20, 15 * tallest + 6))
         if rows == 0:
             ws.write_string(first_row + 1, first_col, "None received yet", self.f.note)
 
@@ -456,7 +459,6 @@ class SurveyWorkbook:
                 "each answer at least once." + (f" Split by '{split.label}'." if split else ""))
         first = self.heading(ws, f.label, note, (3, 74))
         headers = ["Answer", "Times given", "Authorities", "Share of authorities"] + (list(split.options) if split else [])
-        ws.set_row(first, 30)
         self.table(ws, first, len(counts), headers, f"Tally_{f.id}",
                    widths=[40, 11, 11, 12] + [11] * (len(split.options) if split else 0))
         returned = max(len(self.d.returned), 1)
