@@ -133,7 +133,8 @@ class ReturnSchema:
             now, before = df[f.id], df[f"{f.id}{PREVIOUS}"]
             small = (now.fillna(0) < bounds.min_base) & (before.fillna(0) < bounds.min_base)
             steady = (now <= before * bounds.max_ratio) & (now >= before / bounds.max_ratio)
-            return now.isna() | before.isna() | small | steady
+            impossible = now < 0  # already an error of its own; a change from it means nothing
+            return now.isna() | before.isna() | small | steady | impossible
 
         return self._frame_check(plausible, f"plausible:{f.id}", CheckMeaning(
             "implausible_change", "warning", f.id, lambda d, v, f=f: _change_message(d, f, bounds.max_ratio)))
