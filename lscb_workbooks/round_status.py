@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .spec.register import Register
-from .store.db import IN_USE, Store
+from .store.db import IN_USE, Store, stored_time
 
 STATES = ("accepted", "accepted_with_warnings", "to_resubmit", "missing")
 STATE_WORDS = {
@@ -101,7 +101,7 @@ def _authority_row(authority, received: pd.DataFrame, deadline: date | None, tod
         state = str(latest["status"])
     else:
         state = "to_resubmit"
-    received_at = _parse_time(latest.get("received_at"))
+    received_at = stored_time(latest.get("received_at"))
     late = _days_late(state, received_at, deadline, today)
     return {
         "la_code": authority.la_code, "name": authority.name, "hub": authority.hub,
@@ -137,14 +137,6 @@ def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
-def _parse_time(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        return None
-
 
 # For the master workbook's tracker ------------------------------------------------------------
 
@@ -162,7 +154,7 @@ def tracker_columns(store: Store, collection: str, register: Register, period: s
     """
     status = round_status(store, collection, register, period, deadline, today)
     drafts = store.drafts(str(period))
-    last = {r.la_code: f"{r.kind} {_parse_time(r.written_at):%d/%m/%Y}" for r in drafts.itertuples()} \
+    last = {r.la_code: f"{r.kind} {stored_time(r.written_at):%d/%m/%Y}" for r in drafts.itertuples()} \
         if not drafts.empty else {}
     rows = status.rows
     return pd.DataFrame({

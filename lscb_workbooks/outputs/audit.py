@@ -7,12 +7,12 @@ each authority's status, which reminders and feedback were drafted.
 
 from __future__ import annotations
 
-from datetime import datetime
 
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from ..store.db import stored_time
 from . import xlsx
 
 AUDIT_SHEET = "Audit log"
@@ -48,7 +48,7 @@ def write_audit_log(ws: Worksheet, runs: pd.DataFrame, formats: xlsx.Formats, ta
         ws.set_column(col, col, width)
     when = formats.get(num_format="dd/mm/yyyy hh:mm", align="left", valign="top")
     for i, run in enumerate(rows.itertuples(index=False), start=first + 1):
-        started = _parse_time(run.started_at)
+        started = stored_time(run.started_at)
         if started is not None:
             ws.write_datetime(i, 0, started, when)
         else:
@@ -72,11 +72,3 @@ def _readable(changes: str) -> str:
     """One change a line, so a long run reads as a list in its cell."""
     return "\n".join(part.strip() for part in str(changes or "").split("; ") if part.strip())
 
-
-def _parse_time(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        return None

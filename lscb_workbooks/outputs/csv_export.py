@@ -7,12 +7,12 @@ with `'` (OWASP's advice for CSV files that spreadsheets open); numbers untouche
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
+
+from ..atomic import replacing
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,18 +26,11 @@ def safe_text(value: object) -> object:
 def write_csv(frame: pd.DataFrame, path: Path, columns: Iterable[str] | None = None) -> Path:
     """Write atomically: an interrupted run leaves the last good file in place."""
     columns = list(columns) if columns is not None else list(frame.columns)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            for row in frame[columns].itertuples(index=False):
-                writer.writerow([_cell(v) for v in row])
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as temporary, temporary.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in frame[columns].itertuples(index=False):
+            writer.writerow([_cell(v) for v in row])
     return path
 
 

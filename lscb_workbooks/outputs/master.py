@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..spec.models import UNIT_LABELS, Field, Spec
 from ..spec.periods import parse_period
 from ..spec.register import Register
-from ..store.db import Store
+from ..store.db import Store, stored_time
 from . import xlsx
 from .audit import write_audit_log
 from .comparison import (
@@ -183,21 +183,13 @@ def _tracker(submissions: pd.DataFrame, register: Register) -> pd.DataFrame:
         rows.append({
             "la_code": a.la_code, "name": a.name, "hub": a.hub, "inner_outer": a.inner_outer,
             "status": STATUS_WORDS.get(row.get("status"), str(row.get("status"))),
-            "received_at": _parse_time(row.get("received_at")), "file": row.get("file", ""),
+            "received_at": stored_time(row.get("received_at")), "file": row.get("file", ""),
             "template_version": row.get("template_version") or "", "errors": row.get("errors"),
             "warnings": row.get("warnings"), "message": row.get("message", ""),
             "in_use": row.get("status") in IN_USE,
         })
     return pd.DataFrame(rows)
 
-
-def _parse_time(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        return None
 
 
 def _challenges(values: pd.DataFrame, spec: Spec, register: Register) -> pd.DataFrame:

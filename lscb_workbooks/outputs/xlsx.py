@@ -9,9 +9,7 @@ of being dropped, and an interrupted run leaves the last good file in place.
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import warnings
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +19,8 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
+
+from ..atomic import replacing
 
 EXCEL_CELL_LIMIT = 32_767
 SHEET_NAME_LIMIT = 31
@@ -65,22 +65,14 @@ def save_atomically(build: Callable[[xlsxwriter.Workbook], None], path: Path) ->
     the previous file at `path` stays untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.part", dir=path.parent)
-    os.close(handle)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("error", module=r"xlsxwriter(\.|$)")
-            try:
-                workbook = new_workbook(temporary)
-                build(workbook)
-                workbook.close()
-            except UserWarning as problem:
-                raise WorkbookWriteError(f"{path.name} was not written: {problem}") from problem
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replacing(path) as temporary, warnings.catch_warnings():
+        warnings.filterwarnings("error", module=r"xlsxwriter(\.|$)")
+        try:
+            workbook = new_workbook(temporary)
+            build(workbook)
+            workbook.close()
+        except UserWarning as problem:
+            raise WorkbookWriteError(f"{path.name} was not written: {problem}") from problem
     return path
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -308,6 +309,16 @@ class Store:
         if period:
             return self.frame("SELECT * FROM drafts WHERE period = ? ORDER BY rowid", (period,))
         return self.frame("SELECT * FROM drafts ORDER BY rowid")
+
+
+def stored_time(text: object) -> datetime | None:
+    """A time as the store writes it (ISO 8601), as a naive datetime for a spreadsheet; None if there is none."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
 
 
 def _insert(db: sqlite3.Connection, checked: Checked) -> int:

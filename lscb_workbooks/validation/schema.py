@@ -13,7 +13,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..spec.models import Field, Rule, Spec
-from ..store.db import IssueRecord
 from .extract import ReturnData, TableRow, cell_issue
 from .locate import CellRef
 
