@@ -4,6 +4,7 @@ fixed rows are read by their ids, wherever they sit; problems name the row, the 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from lscb_workbooks.demo.coordinator import Entries, fill_template
 from lscb_workbooks.spec.load import load_spec
 from lscb_workbooks.spec.models import row_value_id
 from lscb_workbooks.templates.render import write_templates
+from spreadsheet_program import convert, requires_libreoffice
 
 from conftest import COLLECTIONS, PERIOD
 
@@ -184,3 +186,30 @@ def test_a_return_made_from_an_older_list_of_indicators_is_told_which_rows_are_m
     assert submission["status"] == "rejected"
     issue = rows(tmp_path / "out" / "issues.csv")[0]
     assert issue["rule"] == "missing_rows" and "LSCB_TRAINING" in issue["message"]
+
+
+@requires_libreoffice
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_returns_saved_by_libreoffice_come_back_whole(collection, rounds, survey_key, register, tmp_path):
+    """Coordinators who use LibreOffice save the return as .xlsx or .ods: every answer still comes back."""
+    done = rounds[collection]
+    convert(done.returns["302"], "xlsx:Calc MS Excel 2007 XML", tmp_path / "inbox" / "xlsx", profile=tmp_path / "lo")
+    convert(done.returns["201"], "ods", tmp_path / "inbox" / "ods", profile=tmp_path / "lo")
+    report = collate(tmp_path / "inbox", tmp_path / "out", collection=collection, key=survey_key, register=register)
+    assert report.statuses["accepted"] == 2, rows(tmp_path / "out" / "issues.csv")
+    again = {(v["la_code"], v["field_id"], v["row_number"]): (v["value"], v["cell"])
+             for v in rows(tmp_path / "out" / "values.csv")}
+    before = {(v["la_code"], v["field_id"], v["row_number"]): (v["value"], v["cell"])
+              for v in rows(done.out / "values.csv") if v["la_code"] in ("302", "201")}
+    assert again == before
+
+
+@requires_libreoffice
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_the_template_prints(collection, survey_templates, surveys, tmp_path):
+    pdf = convert(survey_templates[collection]["302"], "pdf", tmp_path, profile=tmp_path / "lo")[0]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 1 + len({s.sheet for s in surveys[collection].sections})
