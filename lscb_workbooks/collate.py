@@ -203,17 +203,17 @@ def _judge(submission: Submission, data: ReturnData) -> Checked:
         return Checked(_with(submission, "rejected", issue.message, errors=1), issues=[issue])
     errors = sum(i.severity == "error" for i in data.issues)
     warnings = len(data.issues) - errors
-    figures = sum(1 for f, c in data.form.items() if not data.spec.fields[f].derived and c.parsed.text is not None)
+    figures = data.answered
     if errors:
         status = "rejected"
         message = (f"Rejected: {_plural(errors, 'error')}" + (f" and {_plural(warnings, 'warning')}" if warnings else "")
                    + ". Please correct them (the feedback workbook lists each cell) and send the whole return again.")
     elif warnings:
         status = "accepted_with_warnings"
-        message = (f"Accepted with {_plural(warnings, 'warning')}: {figures} figures read. Please check the figures "
+        message = (f"Accepted with {_plural(warnings, 'warning')}: {_plural(figures, 'answer')} read. Please check the figures "
                    "listed in the feedback workbook; reply if they are right, or send a corrected return.")
     else:
-        status, message = "accepted", f"Accepted: {figures} figures read, no problems. Nothing to do."
+        status, message = "accepted", f"Accepted: {_plural(figures, 'answer')} read, no problems. Nothing to do."
     return Checked(_with(submission, status, message, errors=errors, warnings=warnings),
                    values=data.value_records(), issues=data.issues)
 

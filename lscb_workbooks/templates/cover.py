@@ -95,8 +95,9 @@ def fill_in_steps(spec: Spec, deadline: str | None, send_to: str | None) -> list
         steps.append("Grey boxes are worked out for you from your counts as you type: percentages and rates "
                      "appear once both counts are in.")
     first = form_sheet_names(spec)[0]
+    rules = " and the rules broken" if spec.all_rules else ""
     steps.append(f"Before sending, look at the check at the top of the '{first}' sheet: it counts the required "
-                 f"boxes still empty and the rules broken. Send when it says '{STATUS_COMPLETE}' in green.")
+                 f"boxes still empty{rules}. Send when it says '{STATUS_COMPLETE}' in green.")
     where = f" to {send_to}" if send_to else ""
     when = f" by {deadline}" if deadline else ""
     steps.append(f"Save the file and email it back{where}{when}, as an Excel file (.xlsx), with its name "
@@ -106,20 +107,26 @@ def fill_in_steps(spec: Spec, deadline: str | None, send_to: str | None) -> list
 
 
 def _colour_key(spec: Spec) -> list[tuple[tuple[styles.Style, str], str]]:
+    """What each colour means, saying only what this collection's template can show."""
     first = form_sheet_names(spec)[0]
-    return [
-        ((styles.SWATCH_INPUT, "Type here"),
-         "Yellow boxes are for you to fill in. Everything else is locked."),
-        ((styles.SWATCH_DERIVED, "Worked out for you"),
-         "Grey boxes are calculated from your figures, or do not apply. You cannot type in them."),
+    rated = any(s.rated for s in spec.sections)
+    marked = f" (or marked '{spec.not_available_rating}')" if rated else ""
+    unbroken = " and no rule is broken" if spec.all_rules else ""
+    key = [((styles.SWATCH_INPUT, "Type here"), "Yellow boxes are for you to fill in. Everything else is locked.")]
+    if any(f.derived for f in spec.form_fields):
+        key.append(((styles.SWATCH_DERIVED, "Worked out for you"),
+                    "Grey boxes are calculated from your figures, or do not apply. You cannot type in them."))
+    key += [
         ((styles.SWATCH_GREEN, "Complete"),
-         f"The status at the top of the '{first}' sheet turns green when every required box is filled in "
-         f"(or marked '{spec.not_available_rating}') and no rule is broken."),
+         f"The status at the top of the '{first}' sheet turns green when every required box is filled in"
+         f"{marked}{unbroken}."),
         ((styles.SWATCH_AMBER, "Not complete"),
          "Amber means something is still to do: the counts beside it say what."),
-        ((styles.SWATCH_RED, "Check this figure"),
-         "A box turns red while it breaks a rule, such as a part that is more than its total."),
     ]
+    if spec.all_rules:
+        key.append(((styles.SWATCH_RED, "Check this figure"),
+                    "A box turns red while it breaks a rule, such as a part that is more than its total."))
+    return key
 
 
 def _protection_note() -> str:

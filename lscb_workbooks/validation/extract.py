@@ -56,6 +56,14 @@ class ReturnData:
         return f.parsed_expression.evaluate({n: self.number(n) for n in f.parsed_expression.names})
 
     @property
+    def answered(self) -> int:
+        """How many boxes the coordinator filled in: form boxes and table cells alike."""
+        form = sum(1 for f, c in self.form.items() if not self.spec.fields[f].derived and c.parsed.text is not None)
+        tables = sum(1 for rows in self.tables.values() for row in rows for p in row.values.values()
+                     if p.text is not None)
+        return form + tables
+
+    @property
     def is_blank(self) -> bool:
         typed = [c for f, c in self.form.items() if not self.spec.fields[f].derived and not c.parsed.blank]
         return not typed and not any(self.tables.values())

@@ -13,12 +13,10 @@ from lscb_workbooks.config import signing_key
 from lscb_workbooks.demo.coordinator import Entries, fill_template
 from lscb_workbooks.demo.synthetic import synthetic_entries
 from lscb_workbooks.spec.load import load_spec
-from lscb_workbooks.spec.periods import parse_period
 from lscb_workbooks.spec.register import Authority
 from lscb_workbooks.templates.render import write_templates
 
-PERIOD = parse_period("2026-27")
-COLLECTIONS = ("mapping", "consultation")
+from survey_rounds import COLLECTIONS, PERIOD  # noqa: F401  (the fixtures use them)
 
 
 @dataclass

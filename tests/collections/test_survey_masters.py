@@ -19,7 +19,7 @@ from lscb_workbooks.outputs.survey_master import same_words
 from lscb_workbooks.spec.models import Verdicts
 from spreadsheet_program import convert, requires_libreoffice
 
-from conftest import COLLECTIONS
+from survey_rounds import COLLECTIONS
 
 
 def rows(path: Path) -> list[dict[str, str]]:

@@ -17,7 +17,7 @@ from lscb_workbooks.spec.models import row_value_id
 from lscb_workbooks.templates.render import write_templates
 from spreadsheet_program import convert, requires_libreoffice
 
-from conftest import COLLECTIONS, PERIOD
+from survey_rounds import COLLECTIONS, PERIOD
 
 
 def rows(path: Path) -> list[dict[str, str]]:
