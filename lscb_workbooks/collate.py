@@ -293,14 +293,16 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
     elif period:
+        from .outputs.parallel import start_in_fork
         from .round_status import tracker_columns
 
+        comparison = compare_period(spec, register, store.values_in_use(spec.id, period), period)
+        profiles_written = start_in_fork(lambda: write_profiles(comparison, out_dir / "profiles"))
         round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
         report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
                                      round_columns=round_columns, runs=store.runs())
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
-        comparison = compare_period(spec, register, store.values_in_use(spec.id, period), period)
-        report.profiles = write_profiles(comparison, out_dir / "profiles")
+        report.profiles = profiles_written()
     return report
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field as dataclass_field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,6 +70,26 @@ class Comparison:
 
     def for_authority(self, la_code: str) -> pd.DataFrame:
         return self.authorities[self.authorities.la_code == str(la_code)]
+
+    @cached_property
+    def rows_by_authority(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """{la_code: {field_id: row}}: the same rows as `authorities`, for reading many times over."""
+        rows: dict[str, dict[str, dict[str, Any]]] = {}
+        for row in self.authorities.to_dict("records"):
+            rows.setdefault(row["la_code"], {})[row["field_id"]] = row
+        return rows
+
+    @cached_property
+    def rows_by_group(self) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+        """{(group_type, group): {field_id: row}}."""
+        rows: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        for row in self.groups.to_dict("records"):
+            rows.setdefault((row["group_type"], row["group"]), {})[row["field_id"]] = row
+        return rows
+
+    @cached_property
+    def spread_by_field(self) -> dict[str, dict[str, Any]]:
+        return {row["field_id"]: row for row in self.spread.to_dict("records")}
 
     def group_labels(self) -> list[tuple[str, str, str]]:
         """(group type, group, label) in reading order: London, the hubs, inner, outer."""
@@ -209,7 +231,7 @@ def interval(field: Field, numerator: float, denominator: float) -> tuple[float,
 
 
 def _authority_row(field: Field, inputs: dict[str, float], rows_by_field: dict[str, dict],
-                   spec: Spec) -> dict:
+                   spec: Spec, with_intervals: bool = True) -> dict:
     own = rows_by_field.get(field.id, {})
     status = _status(field, rows_by_field, spec)
     value = numerator = denominator = math.nan
@@ -226,7 +248,8 @@ def _authority_row(field: Field, inputs: dict[str, float], rows_by_field: dict[s
         value = inputs.get(field.id, math.nan) if usable else math.nan
     elif usable and not _blank(own.get("value")):
         text = str(own["value"])
-    lower, upper = interval(field, numerator, denominator) if not math.isnan(value) else (math.nan, math.nan)
+    lower, upper = (interval(field, numerator, denominator) if with_intervals and not math.isnan(value)
+                    else (math.nan, math.nan))
     return {
         "field_id": field.id, "value": value, "text": text, "numerator": numerator,
         "denominator": denominator, "lower": lower, "upper": upper, "status": status,
@@ -245,7 +268,8 @@ def _groups_of(register: Register) -> list[tuple[str, str, str, list[str]]]:
     return groups
 
 
-def _pooled(field: Field, members: list[dict], inputs_by_la: dict[str, dict[str, float]]) -> dict:
+def _pooled(field: Field, members: list[dict], inputs_by_la: dict[str, dict[str, float]],
+            with_intervals: bool = True) -> dict:
     """One group's figure: summed inputs through the expression, summed counts, a median of scores."""
     usable = [m for m in members if m["status"] in (PROVIDED, ESTIMATED)
               and (not _nan(m.get("value")) or m.get("text") is not None)]
@@ -261,7 +285,7 @@ def _pooled(field: Field, members: list[dict], inputs_by_la: dict[str, dict[str,
         ratio = field.parsed_expression.ratio
         if ratio:
             row["numerator"], row["denominator"] = sums[ratio.numerator], sums[ratio.denominator]
-            if result is not None:
+            if result is not None and with_intervals:
                 row["lower"], row["upper"] = interval(field, row["numerator"], row["denominator"])
     elif is_score(field):
         row["value"] = float(np.median([m["value"] for m in usable]))
@@ -286,10 +310,12 @@ def _nan(value) -> bool:
 
 # --- one period -----------------------------------------------------------------------------------
 
-def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period: str) -> Comparison:
+def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period: str,
+                   with_intervals: bool = True) -> Comparison:
     """Every authority in the register against London, its hub and inner/outer London for one period.
 
     `values` is `Store.values_in_use(collection, period)` (other periods in it are ignored).
+    Without intervals (for trends, which show values only) nothing is called better or worse.
     """
     form = _form_values(values, spec, period) if not values.empty else values
     if not form.empty:
@@ -310,8 +336,8 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
         inputs = _usable_inputs(rows_by_field, spec)
         inputs_by_la[authority.la_code] = inputs
         for f in indicators:
-            records.append({**base, **_authority_row(f, inputs, rows_by_field, spec)})
-    groups = _compare_groups(spec, register, records, inputs_by_la)
+            records.append({**base, **_authority_row(f, inputs, rows_by_field, spec, with_intervals)})
+    groups = _compare_groups(spec, register, records, inputs_by_la, with_intervals)
     authorities = pd.DataFrame.from_records(records).reindex(columns=AUTHORITY_COLUMNS)
     authorities["text"] = authorities["text"].astype(object)
     for column in ("value", "numerator", "denominator", "lower", "upper"):
@@ -330,7 +356,7 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
 
 
 def _compare_groups(spec: Spec, register: Register, records: list[dict],
-                    inputs_by_la: dict[str, dict[str, float]]) -> pd.DataFrame:
+                    inputs_by_la: dict[str, dict[str, float]], with_intervals: bool = True) -> pd.DataFrame:
     by_field: dict[str, list[dict]] = {}
     for record in records:
         by_field.setdefault(record["field_id"], []).append(record)
@@ -340,7 +366,7 @@ def _compare_groups(spec: Spec, register: Register, records: list[dict],
         for f in spec.indicators:
             rows = [r for r in by_field.get(f.id, []) if r["la_code"] in members]
             out.append({"group_type": group_type, "group": group, "label": label, "field_id": f.id,
-                        **_pooled(f, rows, inputs_by_la), "suppressed": False})
+                        **_pooled(f, rows, inputs_by_la, with_intervals), "suppressed": False})
     groups = pd.DataFrame.from_records(out, columns=GROUP_COLUMNS)
     groups["text"] = groups["text"].astype(object)
     return groups
@@ -393,8 +419,10 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFr
     """
     periods = sorted({str(p) for p in values_all_periods.period.dropna()}, key=lambda p: parse_period(p).sort_key())
     frames = []
+    by_period = {str(p): part for p, part in values_all_periods.groupby("period", sort=False)}
     for period in periods:
-        comparison = (known or {}).get(period) or compare_period(spec, register, values_all_periods, period)
+        comparison = (known or {}).get(period) or compare_period(spec, register, by_period[period], period,
+                                                                 with_intervals=False)
         a = comparison.authorities
         frames.append(pd.DataFrame({
             "area_type": "Authority", "area": a.la_code, "name": a.name, "hub": a.hub,

@@ -22,7 +22,7 @@ def start_in_fork(work: Callable[[], T]) -> Callable[[], T]:
     """
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_run, args=(work, sender), daemon=True)
+    process = context.Process(target=_run, args=(work, sender))
     process.start()
     sender.close()
 

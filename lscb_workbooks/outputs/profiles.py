@@ -164,10 +164,10 @@ class Profile:
 
 def build_profile(comparison: Comparison, authority: Authority) -> Profile:
     spec = comparison.spec
-    own = {r["field_id"]: r for r in comparison.for_authority(authority.la_code).to_dict("records")}
-    spreads = {r["field_id"]: r for r in comparison.spread.to_dict("records")}
-    london = _group_rows(comparison, "London", "London")
-    hub = _group_rows(comparison, "Hub", authority.hub)
+    own = comparison.rows_by_authority.get(authority.la_code, {})
+    spreads = comparison.spread_by_field
+    london = comparison.rows_by_group.get(("London", "London"), {})
+    hub = comparison.rows_by_group.get(("Hub", authority.hub), {})
     rows, spine = [], []
     for f in spec.indicators:
         a, spread = own[f.id], spreads.get(f.id)
@@ -195,12 +195,6 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
                                     _number(a["value"]), _number(a["london"])))
     return Profile(comparison, authority, pd.DataFrame(rows),
                    pd.DataFrame(spine, columns=CHART_DATA_COLUMNS + ["theme_id", "has_value"]))
-
-
-def _group_rows(comparison: Comparison, group_type: str, group: str) -> dict[str, dict[str, Any]]:
-    g = comparison.groups
-    rows = g[(g.group_type == group_type) & (g.group == group)]
-    return {r["field_id"]: r for r in rows.to_dict("records")}
 
 
 def rank_text(rank: Any, out_of: int) -> str:
