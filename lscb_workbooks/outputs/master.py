@@ -321,15 +321,7 @@ class MasterWorkbook:
         return row + 2
 
     def _paragraph(self, ws: Worksheet, row: int, text: str, last_col: int, chars: float, **style: Any) -> None:
-        """Text wrapped across columns 0..last_col, its row tall enough: overflowing text would widen the printed page."""
-        fmt = self.f.get(text_wrap=True, valign="top", **({"italic": True, "font_color": "#404040"} | style))
-        text = xlsx.cell_text(text)
-        if last_col > 0:
-            ws.merge_range(row, 0, row, last_col, text, fmt)
-        else:
-            ws.write_string(row, 0, text, fmt)
-        lines = sum(max(1, math.ceil(len(part) / max(chars * 1.05, 1))) for part in text.split("\n"))
-        ws.set_row(row, 15 * lines + 3)
+        xlsx.write_paragraph(ws, self.f, row, text, last_col, chars, **style)
 
     def _print(self, ws: Worksheet, repeat: tuple[int, int] | None = None) -> None:
         xlsx.set_print_layout(ws, self.d.header, repeat_rows=repeat)

@@ -288,14 +288,7 @@ class SurveyWorkbook:
         return row + 1
 
     def paragraph(self, ws: Worksheet, row: int, text: str, last_col: int, chars: float, **style: Any) -> None:
-        """Text wrapped across columns 0..last_col, its row tall enough: overflowing text would widen the page."""
-        fmt = self.f.get(text_wrap=True, valign="top", **({"italic": True, "font_color": "#404040"} | style))
-        text = xlsx.cell_text(text)
-        if last_col > 0:
-            ws.merge_range(row, 0, row, last_col, text, fmt)
-        else:
-            ws.write_string(row, 0, text, fmt)
-        ws.set_row(row, 15 * _lines(text, chars) + 3)
+        xlsx.write_paragraph(ws, self.f, row, text, last_col, chars, **style)
 
     def print_setup(self, ws: Worksheet, repeat: tuple[int, int] | None = None) -> None:
         xlsx.set_print_layout(ws, self.d.header, repeat_rows=repeat)

@@ -222,3 +222,19 @@ class Formats:
     @property
     def link(self) -> Format:
         return self.get(font_color="#0563C1", underline=1)
+
+
+def write_paragraph(ws: Worksheet, formats: "Formats", row: int, text: str, last_col: int, chars: float,
+                    **style: Any) -> None:
+    """Text wrapped across columns 0..last_col, its row tall enough for it.
+
+    Text left to overflow would widen the printed page and shrink everything on it.
+    """
+    fmt = formats.get(text_wrap=True, valign="top", **({"italic": True, "font_color": "#404040"} | style))
+    text = cell_text(text)
+    if last_col > 0:
+        ws.merge_range(row, 0, row, last_col, text, fmt)
+    else:
+        ws.write_string(row, 0, text, fmt)
+    lines = sum(max(1, math.ceil(len(part) / max(chars * 1.05, 1))) for part in text.split("\n"))
+    ws.set_row(row, 15 * lines + 3)
