@@ -304,6 +304,7 @@ def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, reg
     ws = _workspace()
     period = _needed(period or (ws.period if ws else None), "--period", "period")
     out_dir = _needed(out_dir or (ws.templates if ws else None), "--out", "templates")
+    _writable(out_dir)
     if ws:
         deadline = deadline or describe_deadline(ws.deadline) or None
         send_to = send_to or ws.sender_address

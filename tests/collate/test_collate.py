@@ -304,3 +304,11 @@ def test_suppressed_outputs_show_no_count_from_1_to_5(make_return, spec, key, tm
     for field_id, value in values.items():
         if field_id in counts and value not in ("", "c"):
             assert not 1 <= float(value) <= 5, field_id
+
+
+def test_cli_templates_refuses_an_unwritable_output_without_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = CliRunner().invoke(main, ["templates", "--period", "2026-27", "--la", "302", "--out", str(blocker / "t")])
+    assert result.exit_code != 0 and "cannot write" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
