@@ -19,6 +19,9 @@ from .locate import CellRef
 RATING = "__rating"
 BAD = "__bad"
 PREVIOUS = "__previous"
+ANSWERED = "__answered"
+IN_WINDOW = "__in_window"
+CHANGE = "__change"
 WINDOW_START, WINDOW_END = "__window_start", "__window_end"
 
 
@@ -65,10 +68,14 @@ class ReturnSchema:
         self.column_meanings: dict[tuple[str, int], CheckMeaning] = {}
         self.frame_meanings: list[CheckMeaning] = []
         columns = {f.id: self._form_column(f) for f in spec.form_fields if not f.derived}
-        frame_checks = [self._required_check(f) for f in spec.form_fields if f.required and not f.derived]
-        frame_checks += [self._rule_check(r) for r in spec.all_rules]
-        frame_checks += [self._date_window_check(f) for f in spec.form_fields if f.unit == "date"]
-        frame_checks += [self._plausibility_check(f) for f in spec.form_fields if f.unit == "count" and not f.derived]
+        # Per-field conditions that look at more than one column (the rating, the previous period, the
+        # period's dates) are worked out in `frame` and checked as columns: pandera checks a column
+        # several times faster than it runs a whole-frame check.
+        columns |= {f"{f.id}{ANSWERED}": self._required_column(f)
+                    for f in spec.form_fields if f.required and not f.derived}
+        columns |= {f"{f.id}{IN_WINDOW}": self._date_window_column(f) for f in spec.form_fields if f.unit == "date"}
+        columns |= {f"{f.id}{CHANGE}": self._plausibility_column(f) for f in self._plausible_fields}
+        frame_checks = [self._rule_check(r) for r in spec.all_rules]
         ratings = {
             f"{f.id}{RATING}": pa.Column(None, nullable=True, checks=[pa.Check.isin(spec.ratings + [""])])
             for f in spec.form_fields if self._rated(f)
@@ -95,17 +102,22 @@ class ReturnSchema:
         self.frame_meanings.append(meaning)
         return pa.Check(check, name=name)
 
-    def _required_check(self, f: Field) -> pa.Check:
+    @property
+    def _plausible_fields(self) -> list[Field]:
+        return [f for f in self.spec.form_fields if f.unit == "count" and not f.derived]
+
+    def _meant(self, column: str, meaning: CheckMeaning, checks: list[pa.Check], dtype=bool,
+               nullable: bool = False) -> pa.Column:
+        self.column_meanings[(column, 0)] = meaning
+        return pa.Column(dtype, nullable=nullable, checks=checks)
+
+    def _required_column(self, f: Field) -> pa.Column:
         not_available = self.spec.not_available_rating
-
-        def answered(df: pd.DataFrame) -> pd.Series:
-            ok = df[f.id].notna() | df[f"{f.id}{BAD}"]
-            return ok | (df[f"{f.id}{RATING}"] == not_available) if self._rated(f) else ok
-
         advice = (f"Enter the figure, or choose '{not_available}' under Data quality and say why in the comment."
                   if self._rated(f) else "Please fill it in.")
-        return self._frame_check(answered, f"required:{f.id}", CheckMeaning(
-            "required", "error", f.id, lambda d, v: f"this is required but is empty. {advice}"))
+        return self._meant(f"{f.id}{ANSWERED}", CheckMeaning(
+            "required", "error", f.id, lambda d, v: f"this is required but is empty. {advice}"),
+            [pa.Check(lambda s: s, name="required")])
 
     def _rule_check(self, rule: Rule) -> pa.Check:
         def within(df: pd.DataFrame) -> pd.Series:
@@ -116,27 +128,19 @@ class ReturnSchema:
             rule.id, rule.severity, rule.fields[0], lambda d, v: _rule_message(self.spec, rule, d),
             related=(*rule.fields, rule.limit)))
 
-    def _date_window_check(self, f: Field) -> pa.Check:
-        def inside(df: pd.DataFrame) -> pd.Series:
-            return df[f.id].isna() | df[f"{f.id}{BAD}"] | ((df[f.id] >= df[WINDOW_START]) & (df[f.id] <= df[WINDOW_END]))
-
-        return self._frame_check(inside, f"date_window:{f.id}", CheckMeaning(
-            "date_outside_window", "error", f.id, lambda d, v, f=f: (
+    def _date_window_column(self, f: Field) -> pa.Column:
+        return self._meant(f"{f.id}{IN_WINDOW}", CheckMeaning(
+            "date_outside_window", "error", f.id, lambda d, v: (
                 f"{d.form[f.id].parsed.text} is outside the dates this return can be signed off "
-                f"({d.period.sign_off_window[0]:%d/%m/%Y} to {d.period.sign_off_window[1]:%d/%m/%Y}). Please check the date.")))
+                f"({d.period.sign_off_window[0]:%d/%m/%Y} to {d.period.sign_off_window[1]:%d/%m/%Y}). "
+                "Please check the date.")),
+            [pa.Check(lambda s: s, name="date_in_window")])
 
-    def _plausibility_check(self, f: Field) -> pa.Check:
-        bounds = self.spec.plausibility
-
-        def plausible(df: pd.DataFrame) -> pd.Series:
-            now, before = df[f.id], df[f"{f.id}{PREVIOUS}"]
-            small = (now.fillna(0) < bounds.min_base) & (before.fillna(0) < bounds.min_base)
-            steady = (now <= before * bounds.max_ratio) & (now >= before / bounds.max_ratio)
-            impossible = now < 0  # already an error of its own; a change from it means nothing
-            return now.isna() | before.isna() | small | steady | impossible
-
-        return self._frame_check(plausible, f"plausible:{f.id}", CheckMeaning(
-            "implausible_change", "warning", f.id, lambda d, v, f=f: _change_message(d, f, bounds.max_ratio)))
+    def _plausibility_column(self, f: Field) -> pa.Column:
+        ratio = self.spec.plausibility.max_ratio
+        return self._meant(f"{f.id}{CHANGE}", CheckMeaning(
+            "implausible_change", "warning", f.id, lambda d, v: _change_message(d, f, ratio)),
+            [pa.Check.in_range(1 / ratio, ratio)], dtype=float, nullable=True)
 
     def frame(self, returns: list[ReturnData]) -> pd.DataFrame:
         rows = []
@@ -155,11 +159,36 @@ class ReturnSchema:
                 row[f"{f.id}{PREVIOUS}"] = data.previous.get(f.id)
             rows.append(row)
         frame = pd.DataFrame(rows, index=pd.RangeIndex(len(rows)))
+        numeric = [c for f in self.spec.form_fields if f.numeric and not f.derived for c in (f.id, f"{f.id}{PREVIOUS}")]
+        numbers = frame[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
+        frame = pd.concat([frame.drop(columns=numeric), numbers], axis=1)
+        conditions = pd.DataFrame(self._conditions(frame), index=frame.index)
+        return pd.concat([frame, conditions], axis=1)
+
+    def _conditions(self, df: pd.DataFrame) -> dict[str, pd.Series]:
+        """The columns behind the required, date-window and plausibility checks."""
+        not_available = self.spec.not_available_rating
+        conditions: dict[str, pd.Series] = {}
         for f in self.spec.form_fields:
-            if f.numeric and not f.derived:
-                frame[f.id] = pd.to_numeric(frame[f.id], errors="coerce").astype(float)
-                frame[f"{f.id}{PREVIOUS}"] = pd.to_numeric(frame[f"{f.id}{PREVIOUS}"], errors="coerce").astype(float)
-        return frame
+            if f.derived:
+                continue
+            if f.required:
+                answered = df[f.id].notna() | df[f"{f.id}{BAD}"]
+                if self._rated(f):
+                    answered |= df[f"{f.id}{RATING}"] == not_available
+                conditions[f"{f.id}{ANSWERED}"] = answered.astype(bool)
+            if f.unit == "date":
+                inside = (df[f.id] >= df[WINDOW_START]) & (df[f.id] <= df[WINDOW_END])
+                conditions[f"{f.id}{IN_WINDOW}"] = (df[f.id].isna() | df[f"{f.id}{BAD}"] | inside).astype(bool)
+        bounds = self.spec.plausibility
+        for f in self._plausible_fields:
+            now, before = df[f.id], df[f"{f.id}{PREVIOUS}"]
+            small = (now.fillna(0) < bounds.min_base) & (before.fillna(0) < bounds.min_base)
+            # A negative count is already an error of its own; a change from it means nothing.
+            compared = now.notna() & before.notna() & ~small & (now >= 0)
+            change = (now / before.where(before != 0)).where(before != 0, float("inf"))
+            conditions[f"{f.id}{CHANGE}"] = change.where(compared).astype(float)
+        return conditions
 
     def validate(self, returns: list[ReturnData]) -> None:
         """Adds an issue to each return for every failure pandera finds."""
