@@ -345,7 +345,11 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     authorities["suppressed"] = authorities.status.eq(SUPPRESSED_STATUS)
     authorities["status"] = authorities.status.fillna(MISSING)
 
-    authorities = _rank_and_benchmark(spec, authorities, groups)
+    if with_intervals:
+        authorities = _rank_and_benchmark(spec, authorities, groups)
+    else:  # values only, for trends: no ranks, and nothing called better or worse
+        authorities = authorities.assign(london=math.nan, hub_value=math.nan, vs_london=NOT_COMPARED,
+                                         vs_hub=NOT_COMPARED, rank=math.nan, quartile=math.nan)
     by_field = dict(tuple(authorities.groupby("field_id", sort=False).value))
     spreads = pd.DataFrame.from_records(
         [{"field_id": f.id, **spread(by_field[f.id])} for f in indicators if f.numeric],
