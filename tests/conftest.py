@@ -26,4 +26,3 @@ def register():
     return load_register()
 
 
-from spreadsheet_program import requires_libreoffice, soffice_path  # noqa: E402,F401  (shared with test modules)

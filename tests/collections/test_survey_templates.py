@@ -3,11 +3,8 @@ identity very hidden and signed over every locked row, column and fixed row."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -17,13 +14,9 @@ from lscb_workbooks.templates import identity
 from lscb_workbooks.templates.identity import IDENTITY_KEYS, IDENTITY_SHEET, locked_rows
 from lscb_workbooks.templates.layout import LISTS_SHEET
 
-if importlib.util.find_spec("template_readback") is None:  # tests/templates is on the path once collected
-    sys.path.append(str(Path(__file__).resolve().parents[1] / "templates"))
-
-from template_readback import (Box, cell_has_content, identity_values, input_boxes, list_source_values, signed_rows,
+from survey_rounds import COLLECTIONS
+from template_readback import (Box, assert_only_inputs_unlocked, identity_values, input_boxes, list_source_values, signed_rows,
                                spec_sheets, table_columns, validations_by_cell)
-
-COLLECTIONS = ("mapping", "consultation")
 
 
 def fixed_rows(ws) -> list[tuple[int, str, str, str]]:
@@ -106,22 +99,7 @@ def test_every_input_box_is_unlocked_and_validated_for_its_column(book, survey):
 
 
 def test_only_input_boxes_are_unlocked_and_everything_with_content_is_locked(book):
-    inputs = {(b.sheet, b.coordinate) for b in all_boxes(book)}
-    unlocked = set()
-    for ws in book.worksheets:
-        validated = validations_by_cell(ws)
-        for row in ws.iter_rows(min_row=1, max_row=ws.max_row + 2, max_col=ws.max_column + 2):
-            for cell in row:
-                if not cell.protection.locked:
-                    unlocked.add((ws.title, cell.coordinate))
-                    assert cell.coordinate in validated, f"{ws.title}!{cell.coordinate} unlocked without validation"
-                if cell_has_content(cell):
-                    assert cell.protection.locked, f"{ws.title}!{cell.coordinate} has content but is unlocked"
-                if cell.coordinate in validated:
-                    assert (ws.title, cell.coordinate) in inputs, f"{ws.title}!{cell.coordinate} validated but not an input"
-        for letter, dimension in ws.column_dimensions.items():
-            assert dimension.protection.locked, f"column {letter} of {ws.title} is unlocked as a whole"
-    assert unlocked == inputs
+    assert_only_inputs_unlocked(book, {(b.sheet, b.coordinate) for b in all_boxes(book)})
 
 
 def test_validation_texts_fit_excel_and_lists_are_never_inline(book):

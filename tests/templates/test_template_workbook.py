@@ -17,7 +17,7 @@ from lscb_workbooks.templates.layout import (LISTS_SHEET, REQUIRED_LABEL, RULES_
                                              template_rules)
 from lscb_workbooks.templates.render import TemplateError, draw_workbook, template_file_name, write_templates
 from lscb_workbooks.templates.styles import PLAIN
-from template_readback import (cell_has_content, form_rows, identity_values, input_boxes, list_source_values,
+from template_readback import (assert_only_inputs_unlocked, form_rows, identity_values, input_boxes, list_source_values,
                                signed_rows, spec_sheets, table_columns, validations_by_cell)
 
 SHEETS = ["Cover", "Return", "Challenges and gaps", "Sign-off", LISTS_SHEET, IDENTITY_SHEET]
@@ -142,21 +142,7 @@ def test_every_input_box_is_unlocked_and_validated_for_its_unit(barnet_book, spe
 
 def test_only_input_boxes_are_unlocked_and_everything_with_content_is_locked(barnet_book, spec):
     inputs = {(b.sheet, b.coordinate) for b in input_boxes(barnet_book) if not spec.fields[b.field_id].derived}
-    unlocked = set()
-    for ws in barnet_book.worksheets:
-        validated = validations_by_cell(ws)
-        for row in ws.iter_rows(min_row=1, max_row=ws.max_row + 2, max_col=ws.max_column + 2):
-            for cell in row:
-                if not cell.protection.locked:
-                    unlocked.add((ws.title, cell.coordinate))
-                    assert cell.coordinate in validated, f"{ws.title}!{cell.coordinate} unlocked without validation"
-                elif (ws.title, cell.coordinate) in inputs:
-                    pytest.fail(f"input box {ws.title}!{cell.coordinate} is locked")
-                if cell_has_content(cell):
-                    assert cell.protection.locked, f"{ws.title}!{cell.coordinate} has content but is unlocked"
-        for letter, dimension in ws.column_dimensions.items():
-            assert dimension.protection.locked, f"column {letter} of {ws.title} is unlocked as a whole"
-    assert unlocked == inputs
+    assert_only_inputs_unlocked(barnet_book, inputs)
 
 
 def test_validation_texts_fit_excel_and_lists_are_never_inline(barnet_book):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from openpyxl.utils import range_boundaries
 from openpyxl.workbook.workbook import Workbook
@@ -124,3 +123,25 @@ def list_source_values(wb: Workbook, formula: str) -> list[str]:
 
 def cell_has_content(cell) -> bool:
     return cell.value is not None and cell.value != ""
+
+
+def assert_only_inputs_unlocked(book: Workbook, inputs: set[tuple[str, str]]) -> None:
+    """Every input box unlocked and validated; every other cell with content, and every column, locked."""
+    unlocked = set()
+    for ws in book.worksheets:
+        validated = validations_by_cell(ws)
+        for row in ws.iter_rows(min_row=1, max_row=ws.max_row + 2, max_col=ws.max_column + 2):
+            for cell in row:
+                where = f"{ws.title}!{cell.coordinate}"
+                if not cell.protection.locked:
+                    unlocked.add((ws.title, cell.coordinate))
+                    assert cell.coordinate in validated, f"{where} unlocked without validation"
+                elif (ws.title, cell.coordinate) in inputs:
+                    raise AssertionError(f"input box {where} is locked")
+                if cell_has_content(cell):
+                    assert cell.protection.locked, f"{where} has content but is unlocked"
+                if cell.coordinate in validated:
+                    assert (ws.title, cell.coordinate) in inputs, f"{where} validated but not an input"
+        for letter, dimension in ws.column_dimensions.items():
+            assert dimension.protection.locked, f"column {letter} of {ws.title} is unlocked as a whole"
+    assert unlocked == inputs
