@@ -312,3 +312,40 @@ def test_cli_templates_refuses_an_unwritable_output_without_a_traceback(tmp_path
     result = CliRunner().invoke(main, ["templates", "--period", "2026-27", "--la", "302", "--out", str(blocker / "t")])
     assert result.exit_code != 0 and "cannot write" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_master_london_and_hub_figures_equal_those_recomputed_from_values_csv(make_return, register, spec, key,
+                                                                              tmp_path):
+    """Sums of numerators over sums of denominators, worked out here from values.csv alone."""
+    import pandas as pd
+
+    for authority in register:
+        make_return(authority.la_code)
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    values = pd.read_csv(tmp_path / "out" / "values.csv", dtype={"la_code": str})
+    values = values[values.row_number.isna()]
+    number = values.assign(value=pd.to_numeric(values.value, errors="coerce")).pivot_table(
+        index="la_code", columns="field_id", values="value", aggfunc="first")
+    hub_of = {a.la_code: a.hub for a in register}
+    book = load_workbook(tmp_path / "out" / "master.xlsx", read_only=True)
+    groups = {}
+    for ws in book.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            if row and isinstance(row[0], str) and (row[0] == "London" or row[0].endswith(" hub")):
+                groups.setdefault(ws.title, []).append(row)
+    checked = 0
+    for f in spec.indicators:
+        ratio = f.parsed_expression.ratio if f.parsed_expression else None
+        if not ratio:
+            continue
+        both = number[[ratio.numerator, ratio.denominator]].dropna()
+        london = both[ratio.numerator].sum() / both[ratio.denominator].sum() * ratio.multiplier
+        lewisham = both[both.index.map(hub_of) == "Lewisham"]
+        hub = lewisham[ratio.numerator].sum() / lewisham[ratio.denominator].sum() * ratio.multiplier
+        found = [r for rows in groups.values() for r in rows]
+        assert any(r[0] == "London" and any(isinstance(v, float) and abs(v - london) < 1e-9 for v in r[1:])
+                   for r in found), f.id
+        assert any(r[0] == "Lewisham hub" and any(isinstance(v, float) and abs(v - hub) < 1e-9 for v in r[1:])
+                   for r in found), f.id
+        checked += 1
+    assert checked >= 20
