@@ -9,8 +9,6 @@ here: a template that would open with a missing dropdown is never written.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +18,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ..atomic import replacing
 from ..spec.models import Spec
 from ..spec.periods import Period
 from ..spec.register import Authority
@@ -69,17 +68,8 @@ def render_template(spec: Spec, authority: Authority, period: Period, key: bytes
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write beside the target, then rename, so an interrupted run never leaves half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replacing(path) as temporary:
+        temporary.write_bytes(data)
 
 
 def draw_workbook(layout: TemplateLayout, password: str = SHEET_PASSWORD) -> bytes:

@@ -349,3 +349,16 @@ def test_master_london_and_hub_figures_equal_those_recomputed_from_values_csv(ma
                    for r in found), f.id
         checked += 1
     assert checked >= 20
+
+
+def test_outputs_are_readable_like_any_new_file(make_return, key, tmp_path):
+    import os
+    import stat
+
+    make_return("302")
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("master.xlsx", "submissions.csv", "values.csv"):
+        mode = stat.S_IMODE((tmp_path / "out" / name).stat().st_mode)
+        assert mode == 0o666 & ~mask, (name, oct(mode))

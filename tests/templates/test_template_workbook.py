@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
 from lscb_workbooks.spec.models import UNIT_LABELS
+from lscb_workbooks import atomic
 from lscb_workbooks.templates import identity, render
 from lscb_workbooks.templates.identity import FORM_HEADERS, IDENTITY_KEYS, IDENTITY_SHEET, locked_rows
 from lscb_workbooks.templates.layout import (LISTS_SHEET, REQUIRED_LABEL, RULES_LABEL, STATUS_INCOMPLETE,
@@ -407,7 +408,7 @@ def test_templates_are_replaced_whole_or_not_at_all(spec, register, period, key,
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(render.os, "replace", broken_replace)
+    monkeypatch.setattr(atomic.os, "replace", broken_replace)
     with pytest.raises(OSError):
         write_templates(spec, [second], period, tmp_path, key)
     assert before[1].read_bytes() == old_bytes
