@@ -88,6 +88,14 @@ def received_file(name: str, data: bytes, path: str, envelope: Envelope, note: s
         kind = OTHER
     if kind == OTHER and not note:
         note = reason_not_taken_in(name)
+    return _record(name, data, path, envelope, kind, note)
+
+
+def email_without_attachment(name: str, data: bytes, envelope: Envelope, note: str) -> Received:
+    return _record(name, data, envelope.path, envelope, EMAIL_WITHOUT_ATTACHMENT, note)
+
+
+def _record(name: str, data: bytes, path: str, envelope: Envelope, kind: str, note: str) -> Received:
     return Received(
         name=name,
         data=data,
@@ -98,21 +106,6 @@ def received_file(name: str, data: bytes, path: str, envelope: Envelope, note: s
         sent_at=envelope.sent_at,
         modified_at=envelope.modified_at,
         kind=kind,
-        note=note,
-    )
-
-
-def email_without_attachment(name: str, data: bytes, envelope: Envelope, note: str) -> Received:
-    return Received(
-        name=name,
-        data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
-        path=envelope.path,
-        source=envelope.source,
-        sender=envelope.sender,
-        sent_at=envelope.sent_at,
-        modified_at=envelope.modified_at,
-        kind=EMAIL_WITHOUT_ATTACHMENT,
         note=note,
     )
 
