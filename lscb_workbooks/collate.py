@@ -270,7 +270,7 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
 
     `deadline` is the round's (from a workspace), for the master workbook's returns tracker.
     """
-    from .outputs.comparison import compare_period
+    from .outputs.comparison import compare_period, suppress_comparison, suppress_small_numbers
     from .outputs.csv_export import write_csv
     from .outputs.feedback import write_feedback
     from .outputs.master import write_master
@@ -280,12 +280,9 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     period = choose_period(store, spec, period)
     submissions = store.submissions()
     write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
-    values = store.values_in_use(spec.id, period)
-    if suppress and spec.kind == "dataset":
-        from .outputs.comparison import suppress_small_numbers
-
-        values = suppress_small_numbers(values, spec)
-    write_csv(values, out_dir / "values.csv", VALUE_COLUMNS)
+    in_use = store.values_in_use(spec.id, period)
+    suppressing = suppress and spec.kind == "dataset"
+    write_csv(suppress_small_numbers(in_use, spec) if suppressing else in_use, out_dir / "values.csv", VALUE_COLUMNS)
     write_csv(store.issues(), out_dir / "issues.csv", ISSUE_COLUMNS)
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
                              Counter(submissions.status), missing_authorities(store, spec, register, period))
@@ -296,11 +293,12 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         from .outputs.parallel import start_in_fork
         from .round_status import tracker_columns
 
-        comparison = compare_period(spec, register, store.values_in_use(spec.id, period), period)
-        profiles_written = start_in_fork(lambda: write_profiles(comparison, out_dir / "profiles"))
+        comparison = compare_period(spec, register, in_use, period)
+        shared = suppress_comparison(comparison) if suppress else comparison
+        profiles_written = start_in_fork(lambda: write_profiles(shared, out_dir / "profiles"))
         round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
         report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
-                                     round_columns=round_columns, runs=store.runs())
+                                     round_columns=round_columns, runs=store.runs(), comparison=comparison)
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
         report.profiles = profiles_written()
     return report

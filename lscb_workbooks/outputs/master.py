@@ -131,14 +131,15 @@ class Sheets:
 
 def write_master(store: Store, spec: Spec, register: Register, period: str, out_path: Path,
                  suppress: bool = False, produced_at: datetime | None = None,
-                 round_columns: pd.DataFrame | None = None, runs: pd.DataFrame | None = None) -> Path:
+                 round_columns: pd.DataFrame | None = None, runs: pd.DataFrame | None = None,
+                 comparison: Comparison | None = None) -> Path:
     """Write the master comparison workbook for `period`, replacing `out_path` only when it is complete.
 
     In a workspace, `round_columns` (from `round_status.tracker_columns`) add timing against the
     deadline, the coordinator and the last email to the returns tracker, and `runs` (the store's
-    audit log) becomes an Audit log sheet.
+    audit log) becomes an Audit log sheet. `comparison` is the period's, if the caller has made it already.
     """
-    data = gather(store, spec, register, str(period), suppress, produced_at or datetime.now())
+    data = gather(store, spec, register, str(period), suppress, produced_at or datetime.now(), comparison)
     if round_columns is not None and not round_columns.empty:
         data.tracker = data.tracker.merge(round_columns, on="la_code", how="left")
     if runs is not None:
@@ -147,13 +148,13 @@ def write_master(store: Store, spec: Spec, register: Register, period: str, out_
 
 
 def gather(store: Store, spec: Spec, register: Register, period: str, suppress: bool,
-           produced_at: datetime) -> MasterData:
+           produced_at: datetime, comparison: Comparison | None = None) -> MasterData:
     collection = spec.id
-    values = store.values_in_use(collection, period)
-    comparison = compare_period(spec, register, values, period)
     periods = [p for p in store.periods(collection) if parse_period(p).sort_key() <= parse_period(period).sort_key()]
     all_values = store.values_in_use(collection)
     all_values = all_values[all_values.period.isin(periods)]
+    values = all_values[all_values.period == period].reset_index(drop=True)
+    comparison = comparison or compare_period(spec, register, values, period)
     trends = compare_trends(spec, register, all_values, {period: comparison}) if len(periods) > 1 else pd.DataFrame()
     data = recompute_derived(values, spec)
     if suppress:

@@ -304,6 +304,9 @@ def test_suppressed_outputs_show_no_count_from_1_to_5(make_return, spec, key, tm
     for field_id, value in values.items():
         if field_id in counts and value not in ("", "c"):
             assert not 1 <= float(value) <= 5, field_id
+    profile = load_workbook(tmp_path / "out" / "profiles" / "302-Barnet.xlsx")["Profile"]
+    shown = {row[0]: row[3] for row in profile.iter_rows(values_only=True) if row and row[0] in ("SCR_INITIATED", "NI65")}
+    assert shown == {"SCR_INITIATED": "c", "NI65": "c"}, "profiles are suppressed as the master is"
 
 
 def test_cli_templates_refuses_an_unwritable_output_without_a_traceback(tmp_path):
