@@ -346,7 +346,8 @@ def _report_register(register: Register, hub: str | None) -> Register | None:
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--period", callback=_period, help="Period for the master workbook (default: the workspace's, else the latest).")
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
-@click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
+@click.option("--suppress", is_flag=True, help="Write a pack to share beyond the steering group (OUT/shared): counts of "
+              "1 to 5, and whatever would give them away, shown as 'c'.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path))
 @workspace_option
@@ -386,7 +387,8 @@ def collate(inbox, out_dir, store_path, collection, period, hub, suppress, regis
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--period", callback=_period)
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
-@click.option("--suppress", is_flag=True)
+@click.option("--suppress", is_flag=True, help="Write a pack to share beyond the steering group (OUT/shared): counts of "
+              "1 to 5, and whatever would give them away, shown as 'c'.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @workspace_option
 def report(out_dir, store_path, collection, period, hub, suppress, register_path) -> None:
@@ -441,9 +443,12 @@ def _changes_note(before, after) -> str:
 
 
 def _outputs_note(report) -> str:
-    written = ["submissions.csv, values.csv, issues.csv"] + (["master.xlsx"] if report.master else [])
+    if report.pack:
+        written = ["submissions.csv, issues.csv", f"a pack to share (small numbers suppressed) in {report.pack}"]
+    else:
+        written = ["submissions.csv, values.csv, issues.csv"] + (["master.xlsx"] if report.master else [])
+        written += [f"{len(report.profiles)} profile(s)"] if report.profiles else []
     written += [f"{len(report.feedback)} feedback workbook(s)"] if report.feedback else []
-    written += [f"{len(report.profiles)} profile(s)"] if report.profiles else []
     return f"written to {report.out_dir}: " + ", ".join(written)
 
 
@@ -640,11 +645,16 @@ def summary(report, register: Register) -> str:
     else:
         lines.append("Missing: none, every authority has returned")
     lines += [f"Note: {n}" for n in report.notes]
-    lines.append(f"Outputs in {report.out_dir}: submissions.csv, values.csv, issues.csv"
-                 + (", master.xlsx" if report.master else ""))
+    if report.pack:
+        lines.append(f"Pack to share (small numbers suppressed): {report.pack}: master.xlsx, values.csv, "
+                     f"{len(report.profiles)} borough profiles. Share this folder only.")
+        lines.append(f"For the project officer only, not to share: submissions.csv, issues.csv in {report.out_dir}")
+    else:
+        lines.append(f"Outputs in {report.out_dir}: submissions.csv, values.csv, issues.csv"
+                     + (", master.xlsx" if report.master else ""))
     if report.feedback:
         lines.append(f"Feedback workbooks to send back: {len(report.feedback)} in {report.out_dir / 'feedback'}")
-    if report.profiles:
+    if report.profiles and not report.pack:
         lines.append(f"Borough profiles: {len(report.profiles)} in {report.out_dir / 'profiles'}")
     lines.append(f"Store: {report.store_path}")
     return "\n".join(lines)

@@ -47,6 +47,7 @@ class CollationReport:
     notes: list[str] = field(default_factory=list)
     run_id: int | None = None
     new_statuses: Counter = field(default_factory=Counter)
+    pack: Path | None = None  # the folder to share, where a run suppressed small numbers
 
 
 def no_progress(items: Sequence, label: str) -> Iterable:
@@ -269,39 +270,88 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
     `deadline` is the round's (from a workspace), for the master workbook's returns tracker.
+    With `suppress` (the dataset only), the master, values and profiles go into a pack for
+    sharing, `out_dir/shared`, under disclosure control; the officer's ledgers and feedback
+    stay in `out_dir`, outside the pack, as they quote borough figures.
     """
-    from .outputs.comparison import compare_period, suppress_comparison, suppress_small_numbers
-    from .outputs.csv_export import write_csv
     from .outputs.feedback import write_feedback
-    from .outputs.master import write_master
-    from .outputs.profiles import write_profiles
+    from .outputs.csv_export import write_csv
 
     out_dir.mkdir(parents=True, exist_ok=True)
     period = choose_period(store, spec, period)
     submissions = store.submissions()
     write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
-    in_use = store.values_in_use(spec.id, period)
-    suppressing = suppress and spec.kind == "dataset"
-    write_csv(suppress_small_numbers(in_use, spec) if suppressing else in_use, out_dir / "values.csv", VALUE_COLUMNS)
     write_csv(store.issues(), out_dir / "issues.csv", ISSUE_COLUMNS)
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
                              Counter(submissions.status), missing_authorities(store, spec, register, period))
     if period and spec.kind != "dataset":
+        write_csv(store.values_in_use(spec.id, period), out_dir / "values.csv", VALUE_COLUMNS)
         report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
-        report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
+    elif period and suppress:
+        report.pack = write_shared_pack(store, spec, register, out_dir / SHARED_PACK, period, deadline)
+        report.master = report.pack / "master.xlsx"
+        report.profiles = sorted((report.pack / "profiles").glob("*.xlsx"))
     elif period:
-        from .outputs.parallel import start_in_fork
-        from .round_status import tracker_columns
-
-        comparison = compare_period(spec, register, in_use, period)
-        shared = suppress_comparison(comparison) if suppress else comparison
-        profiles_written = start_in_fork(lambda: write_profiles(shared, out_dir / "profiles"))
-        round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
-        report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
-                                     round_columns=round_columns, runs=store.runs(), comparison=comparison)
+        report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline)
+    else:
+        write_csv(store.values_in_use(spec.id, period), out_dir / "values.csv", VALUE_COLUMNS)
+    if period:
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
-        report.profiles = profiles_written()
     return report
+
+
+SHARED_PACK = "shared"
+PACK_README = """This folder is a pack of {title}, {period}, for sharing beyond the steering group.
+
+Small numbers are suppressed: every count from 1 to 5 is shown as 'c', and so is any rate or
+percentage worked out from one. Further figures, and some London, hub, inner or outer totals, are
+shown as 'c' too, so that no hidden count can be worked out by subtracting the figures shown from a
+total. Ranks, quartiles, percentiles, charts and trends are worked out as if the hidden figures did not
+exist. The master workbook's Contents sheet states the method.
+
+What is here:
+  master.xlsx   the comparison workbook (no borough's messages or data-quality warnings)
+  values.csv    every figure in use, with 'c' where hidden (and no comment beside a hidden figure)
+  profiles/     one profile workbook per authority that returned
+
+What is not here, and should not be added: submissions.csv, issues.csv and the feedback workbooks,
+which quote boroughs' own figures, and the store. They stay with the project officer.
+"""
+
+
+def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, period: str,
+                      deadline: date | None = None) -> Path:
+    """The suppressed master, values and profiles, written to a new folder that then replaces `pack` whole.
+
+    Nothing from an earlier run survives in the pack, and nothing but what is listed in its README goes in.
+    """
+    from .atomic import replacing_folder
+
+    with replacing_folder(pack) as building:
+        _write_figures(store, spec, register, building, period, True, deadline)
+        (building / "README.txt").write_text(PACK_README.format(title=spec.title, period=period), encoding="utf-8")
+    return pack
+
+
+def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, period: str, suppress: bool,
+                   deadline: date | None) -> tuple[Path, list[Path]]:
+    """values.csv, the master workbook and the profiles, under disclosure control where `suppress`."""
+    from .outputs.comparison import compare_period, suppressed_values
+    from .outputs.csv_export import write_csv
+    from .outputs.master import write_master
+    from .outputs.parallel import start_in_fork
+    from .outputs.profiles import write_profiles
+    from .round_status import tracker_columns
+
+    in_use = store.values_in_use(spec.id, period)
+    comparison = compare_period(spec, register, in_use, period, suppress=suppress)
+    write_csv(suppressed_values(in_use, spec, [comparison]) if suppress else in_use, out_dir / "values.csv",
+              VALUE_COLUMNS)
+    profiles_written = start_in_fork(lambda: write_profiles(comparison, out_dir / "profiles"))
+    round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
+    master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
+                          round_columns=round_columns, runs=None if suppress else store.runs(), comparison=comparison)
+    return master, profiles_written()
 
 
 def write_survey_master(store: Store, spec: Spec, register: Register, period: str, path: Path) -> Path:

@@ -20,6 +20,7 @@ import pandas as pd
 from ..spec.models import Field, Spec
 from ..spec.periods import parse_period
 from ..spec.register import Register
+from .disclosure import Protection, hide_protected, hide_values, protect_figures
 from .stats import (
     NOT_COMPARED,
     proportion_interval,
@@ -30,7 +31,6 @@ from .stats import (
 )
 
 SUPPRESSED = "c"
-SMALL_NUMBERS = (1, 5)
 PROVIDED, MISSING, NOT_AVAILABLE, ESTIMATED, SUPPRESSED_STATUS = (
     "provided", "missing", "not available", "estimated", "suppressed"
 )
@@ -42,7 +42,7 @@ AUTHORITY_COLUMNS = [
 ]
 GROUP_COLUMNS = [
     "group_type", "group", "label", "field_id", "value", "text", "numerator", "denominator", "lower",
-    "upper", "authorities", "suppressed",
+    "upper", "authorities", "suppressed", "members",
 ]
 SPREAD_COLUMNS = ["field_id", "lowest", "q1", "median", "q3", "highest", "n"]
 TREND_COLUMNS = ["area_type", "area", "name", "hub", "field_id", "period", "value", "change", "direction"]
@@ -59,6 +59,7 @@ class Comparison:
     groups: pd.DataFrame
     spread: pd.DataFrame
     returned: list[str] = dataclass_field(default_factory=list)
+    protection: Protection | None = None  # what a suppressed comparison hides, for every other output to hide too
 
     def group_value(self, group_type: str, group: str, field_id: str) -> float:
         rows = self.groups[(self.groups.group_type == group_type) & (self.groups.group == group)
@@ -274,7 +275,8 @@ def _pooled(field: Field, members: list[dict], inputs_by_la: dict[str, dict[str,
     usable = [m for m in members if m["status"] in (PROVIDED, ESTIMATED)
               and (not _nan(m.get("value")) or m.get("text") is not None)]
     row = {"value": math.nan, "text": None, "numerator": math.nan, "denominator": math.nan,
-           "lower": math.nan, "upper": math.nan, "authorities": len(usable)}
+           "lower": math.nan, "upper": math.nan, "authorities": len(usable),
+           "members": tuple(m["la_code"] for m in usable)}
     if not usable:
         return row
     if field.derived:
@@ -311,11 +313,13 @@ def _nan(value) -> bool:
 # --- one period -----------------------------------------------------------------------------------
 
 def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period: str,
-                   with_intervals: bool = True) -> Comparison:
+                   with_intervals: bool = True, suppress: bool = False) -> Comparison:
     """Every authority in the register against London, its hub and inner/outer London for one period.
 
     `values` is `Store.values_in_use(collection, period)` (other periods in it are ignored).
     Without intervals (for trends, which show values only) nothing is called better or worse.
+    With `suppress`, disclosure control hides small counts (and whatever would give them away)
+    before anything is ranked, quartiled or spread, as if the hidden figures did not exist.
     """
     form = _form_values(values, spec, period) if not values.empty else values
     if not form.empty:
@@ -344,6 +348,10 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
         authorities[column] = pd.to_numeric(authorities[column], errors="coerce").astype(float)
     authorities["suppressed"] = authorities.status.eq(SUPPRESSED_STATUS)
     authorities["status"] = authorities.status.fillna(MISSING)
+    protection = None
+    if suppress:
+        protection = _protect(spec, form, groups)
+        authorities, groups = hide_protected(authorities, groups, protection, inputs_of(spec))
 
     if with_intervals:
         authorities = _rank_and_benchmark(spec, authorities, groups)
@@ -356,7 +364,7 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
         columns=SPREAD_COLUMNS,
     )
     return Comparison(spec=spec, register=register, period=str(period), authorities=authorities,
-                      groups=groups, spread=spreads, returned=sorted(returns))
+                      groups=groups, spread=spreads, returned=sorted(returns), protection=protection)
 
 
 def _compare_groups(spec: Spec, register: Register, records: list[dict],
@@ -416,17 +424,19 @@ def direction_of_travel(previous: float, current: float, polarity: str, places: 
 
 
 def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFrame,
-                   known: dict[str, Comparison] | None = None) -> pd.DataFrame:
+                   known: dict[str, Comparison] | None = None, suppress: bool = False) -> pd.DataFrame:
     """Each authority and group, each indicator, each period: value, change since the period before, direction.
 
     `known` may hold comparisons already made for some periods, so they are not made twice.
+    With `suppress`, each period is under its own disclosure control, so a hidden figure of
+    any period has no value, change or direction.
     """
     periods = sorted({str(p) for p in values_all_periods.period.dropna()}, key=lambda p: parse_period(p).sort_key())
     frames = []
     by_period = {str(p): part for p, part in values_all_periods.groupby("period", sort=False)}
     for period in periods:
         comparison = (known or {}).get(period) or compare_period(spec, register, by_period[period], period,
-                                                                 with_intervals=False)
+                                                                 with_intervals=False, suppress=suppress)
         a = comparison.authorities
         frames.append(pd.DataFrame({
             "area_type": "Authority", "area": a.la_code, "name": a.name, "hub": a.hub,
@@ -451,73 +461,25 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFr
     return trends.reset_index(drop=True)[TREND_COLUMNS]
 
 
-# --- small-number suppression ------------------------------------------------------------------------
+# --- disclosure control ------------------------------------------------------------------------------
 
-def _small(number: float) -> bool:
-    return not pd.isna(number) and SMALL_NUMBERS[0] <= float(number) <= SMALL_NUMBERS[1]
-
-
-def suppress_small_numbers(values: pd.DataFrame, spec: Spec) -> pd.DataFrame:
-    """Counts from 1 to 5 become 'c', and so does any rate or percentage worked out from one (0 stays 0).
-
-    The DfE convention for sharing figures beyond the steering group. Works
-    on the long values frame of the store: `value` becomes 'c', `number` NaN.
-    """
-    frame = values.copy()
-    frame["value"] = frame["value"].astype(object)
-    frame["number"] = pd.to_numeric(frame["number"], errors="coerce").astype(float)
-    counts = {f.id for f in spec.form_fields if is_small_number_count(f)}
-    small = frame.field_id.isin(counts) & frame.number.map(_small)
-    frame.loc[small, "value"] = SUPPRESSED
-    frame.loc[small, "number"] = math.nan
-    hidden = set(zip(frame.loc[small, "la_code"], frame.loc[small, "period"], frame.loc[small, "field_id"]))
-    derived_inputs = {f.id: set(f.parsed_expression.names) for f in spec.form_fields if f.derived}
-    follows = [
-        any((la, period, name) in hidden for name in derived_inputs.get(field_id, ()))
-        for la, period, field_id in zip(frame.la_code, frame.period, frame.field_id)
-    ]
-    follows = pd.Series(follows, index=frame.index, dtype=bool)
-    frame.loc[follows, "value"] = SUPPRESSED
-    frame.loc[follows, "number"] = math.nan
-    return frame
+def inputs_of(spec: Spec) -> dict[str, tuple[str, ...]]:
+    """The counts each field rests on: a derived figure's inputs, else the field itself."""
+    return {f.id: tuple(f.parsed_expression.names) if f.derived else (f.id,) for f in spec.form_fields}
 
 
-def suppress_comparison(comparison: Comparison) -> Comparison:
-    """The same comparison with small numbers hidden, for sharing beyond the steering group.
-
-    Figures are worked out from the full counts first (London and hub totals
-    stay right), then any authority or group figure resting on a count from
-    1 to 5 is marked suppressed and its numbers, interval, rank and
-    comparison are blanked.
-    """
-    spec = comparison.spec
-    a = comparison.authorities.copy()
-    g = comparison.groups.copy()
-    a["suppressed"] = _rests_on_small_count(a, spec) | a.suppressed
-    g["suppressed"] = _rests_on_small_count(g, spec)
-    for frame in (a, g):
-        hide = frame.suppressed
-        for column in ("value", "numerator", "denominator", "lower", "upper"):
-            frame.loc[hide, column] = math.nan
-        frame.loc[hide, "text"] = None
-    hidden_groups = set(zip(g.loc[g.suppressed, "group_type"], g.loc[g.suppressed, "group"], g.loc[g.suppressed, "field_id"]))
-    a.loc[[("London", "London", f) in hidden_groups for f in a.field_id], "london"] = math.nan
-    a.loc[[("Hub", h, f) in hidden_groups for h, f in zip(a.hub, a.field_id)], "hub_value"] = math.nan
-    a.loc[a.suppressed, ["rank", "quartile"]] = pd.NA
-    a.loc[a.suppressed, ["vs_london", "vs_hub"]] = NOT_COMPARED
-    return Comparison(spec=spec, register=comparison.register, period=comparison.period, authorities=a,
-                      groups=g, spread=comparison.spread.copy(), returned=list(comparison.returned))
+def _protect(spec: Spec, form: pd.DataFrame, groups: pd.DataFrame) -> Protection:
+    """What this period's shared figures must hide, worked out from every count the pack shows."""
+    sensitive = {f.id for f in spec.form_fields if is_small_number_count(f)}
+    cells = {} if form.empty else {
+        (str(la), f): float(n) for la, f, n in zip(form.la_code, form.field_id, form.number)
+        if f in sensitive and not _nan(n)}
+    ratios = {f.id: (f.parsed_expression.ratio.numerator, f.parsed_expression.ratio.denominator)
+              for f in spec.form_fields if f.derived and f.parsed_expression.ratio}
+    return protect_figures(cells, groups, sensitive, ratios)
 
 
-def _rests_on_small_count(frame: pd.DataFrame, spec: Spec) -> pd.Series:
-    fields = spec.fields
-    out = []
-    for field_id, value, numerator, denominator in zip(frame.field_id, frame.value, frame.numerator, frame.denominator):
-        f = fields[field_id]
-        if is_small_number_count(f):
-            out.append(_small(value))
-        elif f.derived:
-            out.append(_small(numerator) or _small(denominator))
-        else:
-            out.append(False)
-    return pd.Series(out, index=frame.index, dtype=bool)
+def suppressed_values(values: pd.DataFrame, spec: Spec, comparisons: list[Comparison]) -> pd.DataFrame:
+    """The long values frame with every figure the comparisons' disclosure control hides shown as 'c'."""
+    return hide_values(values, {c.period: c.protection for c in comparisons if c.protection is not None},
+                       inputs_of(spec))

@@ -27,6 +27,7 @@ from ..spec.register import Register
 from ..store.db import Store, stored_time
 from . import xlsx
 from .audit import write_audit_log
+from .disclosure import METHOD as DISCLOSURE_METHOD, RANKED_AMONG_SHOWN
 from .comparison import (
     ESTIMATED,
     MISSING,
@@ -38,8 +39,7 @@ from .comparison import (
     compare_trends,
     is_score,
     recompute_derived,
-    suppress_comparison,
-    suppress_small_numbers,
+    suppressed_values,
 )
 
 IN_USE = ("accepted", "accepted_with_warnings")
@@ -154,13 +154,13 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
     all_values = store.values_in_use(collection)
     all_values = all_values[all_values.period.isin(periods)]
     values = all_values[all_values.period == period].reset_index(drop=True)
-    comparison = comparison or compare_period(spec, register, values, period)
-    trends = compare_trends(spec, register, all_values, {period: comparison}) if len(periods) > 1 else pd.DataFrame()
+    if comparison is None or (suppress and comparison.protection is None):
+        comparison = compare_period(spec, register, values, period, suppress=suppress)
+    trends = (compare_trends(spec, register, all_values, {period: comparison}, suppress=suppress)
+              if len(periods) > 1 else pd.DataFrame())
     data = recompute_derived(values, spec)
     if suppress:
-        comparison = suppress_comparison(comparison)
-        data = suppress_small_numbers(data, spec)
-        trends = _suppress_trends(trends, comparison, spec)
+        data = suppressed_values(data, spec, [comparison])
     submissions = store.submissions(collection, period)
     issues = store.issues(collection, period)
     return MasterData(
@@ -207,16 +207,6 @@ def _challenges(values: pd.DataFrame, spec: Spec, register: Register) -> pd.Data
     order = {a.la_code: i for i, a in enumerate(register)}
     wide = wide.sort_values(["la_code", "row_number"], key=lambda s: s.map(order) if s.name == "la_code" else s)
     return wide.reindex(columns=["la_code", "row_number", "file"] + [f.id for f in section.fields])
-
-
-def _suppress_trends(trends: pd.DataFrame, comparison: Comparison, spec: Spec) -> pd.DataFrame:
-    if trends.empty:
-        return trends
-    counts = {f.id for f in spec.indicators if f.unit == "count" and not f.derived and not is_score(f)}
-    small = trends.field_id.isin(counts) & trends.value.between(1, 5)
-    trends = trends.copy()
-    trends.loc[small, ["value", "change"]] = math.nan
-    return trends
 
 
 class MasterWorkbook:
@@ -391,13 +381,9 @@ class MasterWorkbook:
             row += 1
         row += 1
         if d.suppress:
-            ws.merge_range(row, 0, row, 1, (
-                "Small numbers suppressed: every count from 1 to 5 is shown as 'c', and so is any rate or "
-                "percentage worked out from such a count, and its interval, rank and comparison (the DfE "
-                "convention; 0 is shown as 0). London and group figures are worked out from the full counts "
-                "and hidden too when they are from 1 to 5. Share this version beyond the steering group."),
-                self.f.get(italic=True, bold=True, text_wrap=True, valign="top", bg_color="#FFF2CC"))
-            ws.set_row(row, 48)
+            ws.merge_range(row, 0, row, 1, DISCLOSURE_METHOD,
+                           self.f.get(italic=True, bold=True, text_wrap=True, valign="top", bg_color="#FFF2CC"))
+            ws.set_row(row, 15 * (len(DISCLOSURE_METHOD) // 105 + 2))
             row += 2
         ws.write_string(row, 0, "How to read it", self.f.subtitle)
         row += 1
@@ -543,7 +529,8 @@ class MasterWorkbook:
         first = self._title(ws, theme.title, (
             "Rows are grouped by hub. Each figure is compared with London by its 95% confidence interval, in colour "
             "and in words: better or worse only where the interval excludes London's figure; higher or lower where "
-            "neither is better. Rank 1 is the best (the highest where neither is better); Q1 is the best quarter."),
+            "neither is better. Rank 1 is the best (the highest where neither is better); Q1 is the best quarter."
+            + (" " + RANKED_AMONG_SHOWN if self.d.suppress else "")),
             (11, sum(BLOCK_WIDTHS[:12])))
         for col, width in enumerate(BLOCK_WIDTHS + GROUP_WIDTHS):
             ws.set_column(col, col, width)
@@ -902,7 +889,8 @@ class MasterWorkbook:
             ws.write_string(first, j, f.id, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center"))
         row = first + len(authorities) + 3
         row = self._ratings_table(ws, row)
-        self._warnings_table(ws, row + 2)
+        if not self.d.suppress:  # the messages quote boroughs' figures: the officer's, not for a shared pack
+            self._warnings_table(ws, row + 2)
         ws.freeze_panes(first + 1, 1)
         self._print(ws, (first, first))
 

@@ -25,6 +25,7 @@ from ..spec.models import UNIT_LABELS, Field
 from ..spec.register import Authority
 from . import xlsx
 from .comparison import Comparison
+from .disclosure import RANKED_AMONG_SHOWN
 from .parallel import start_in_fork
 
 VERDICT_WORDS = {
@@ -397,7 +398,7 @@ def _how_to_read(c: Comparison) -> str:
         "higher nor lower is better, 'Higher' or 'Lower'. London and hub rates and percentages are worked out "
         "from summed counts; for counts they are totals, for scores medians. Rank 1 is the best in London (the highest where "
         "neither is better); Q1 is the best quarter."
-    )
+    ) + (" " + RANKED_AMONG_SHOWN + " 'c': withheld to protect confidentiality." if c.protection else "")
 
 
 def _fit_row(ws: Worksheet, row: int, text: str, width: float) -> None:
