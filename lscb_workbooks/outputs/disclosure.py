@@ -119,30 +119,32 @@ def _visible(totals: list[Total], protection: Protection) -> list[Total]:
 
 def _complement_single_unknowns(cells: Mapping[Cell, float], totals: list[Total], protection: Protection) -> bool:
     """Hide one more member (or the total) wherever a visible total has exactly one unknown member."""
-    changed = False
-    for t in _visible(totals, protection):
-        if t.key in protection.hidden_totals:  # hidden earlier in this pass
-            continue
-        unknown = [m for m in t.members if _unknown(cells, protection, (m, t.field_id))]
-        if len(unknown) == 1:
-            _hide_another(cells, t, protection)
-            changed = True
-    return changed
+    exposed = [t for t in _visible(totals, protection) if _unknowns(cells, protection, t) == 1]
+    for t in exposed:
+        if t.key not in protection.hidden_totals and _unknowns(cells, protection, t) == 1:
+            _hide_another(cells, t, protection, exposed)
+    return bool(exposed)
 
 
-def _hide_another(cells: Mapping[Cell, float], total: Total, protection: Protection,
-                  exclude: set[str] = frozenset()) -> None:
-    """The smallest non-zero count shown among the total's members; the total itself where there is none.
+def _unknowns(cells: Mapping[Cell, float], protection: Protection, total: Total) -> int:
+    return sum(1 for m in total.members if _unknown(cells, protection, (m, total.field_id)))
+
+
+def _hide_another(cells: Mapping[Cell, float], total: Total, protection: Protection, exposed: list[Total]) -> None:
+    """A further member to hide: one that also protects the most other exposed totals, then the smallest
+    non-zero count; the total itself where there is none.
 
     A zero hidden beside a small count would leave their sum, the small count itself, to be read off.
     """
+    def covers(member: str) -> int:
+        return sum(1 for t in exposed if t.field_id == total.field_id and member in t.members)
+
     candidates = sorted(
-        ((cells[(m, total.field_id)], m) for m in total.members
-         if m not in exclude and not _unknown(cells, protection, (m, total.field_id))
-         and cells[(m, total.field_id)] > 0),
+        (-covers(m), cells[(m, total.field_id)], m) for m in total.members
+        if not _unknown(cells, protection, (m, total.field_id)) and cells[(m, total.field_id)] > 0
     )
     if candidates:
-        protection.secondary.add((candidates[0][1], total.field_id))
+        protection.secondary.add((candidates[0][2], total.field_id))
     else:
         protection.hidden_totals.add(total.key)
 
