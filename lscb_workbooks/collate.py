@@ -61,7 +61,8 @@ def default_store_path(out_dir: Path) -> Path:
 def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collection: str = "dataset",
             period: str | None = None, suppress: bool = False, key: bytes | None = None,
             register: Register | None = None, progress: Progress = no_progress, run_id: int | None = None,
-            report_register: Register | None = None, deadline: date | None = None) -> CollationReport:
+            report_register: Register | None = None, deadline: date | None = None,
+            comparators=None) -> CollationReport:
     """Take in every file under `inbox`, check and store the new ones, and write the outputs into `out_dir`.
 
     Returns are identified against the whole `register`; the outputs cover
@@ -91,7 +92,8 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
-        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline)
+        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline,
+                               comparators)
         report.new_files, report.already_seen, report.notes = len(new), len(received) - len(new), notes
         report.run_id, report.new_statuses = run_id, new_statuses
         return report
@@ -266,10 +268,11 @@ def choose_period(store: Store, spec: Spec, period: str | None) -> str | None:
 
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
-                  suppress: bool = False, deadline: date | None = None) -> CollationReport:
+                  suppress: bool = False, deadline: date | None = None, comparators=None) -> CollationReport:
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
-    `deadline` is the round's (from a workspace), for the master workbook's returns tracker.
+    `deadline` is the round's (from a workspace), for the master workbook's returns tracker;
+    `comparators` are published figures (`opendata.published.Published`) shown beside London.
     With `suppress` (the dataset only), the master, values and profiles go into a pack for
     sharing, `out_dir/shared`, under disclosure control; the officer's ledgers and feedback
     stay in `out_dir`, outside the pack, as they quote borough figures.
@@ -288,11 +291,12 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         write_csv(store.values_in_use(spec.id, period), out_dir / "values.csv", VALUE_COLUMNS)
         report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
     elif period and suppress:
-        report.pack = write_shared_pack(store, spec, register, out_dir / SHARED_PACK, period, deadline)
+        report.pack = write_shared_pack(store, spec, register, out_dir / SHARED_PACK, period, deadline, comparators)
         report.master = report.pack / "master.xlsx"
         report.profiles = sorted((report.pack / "profiles").glob("*.xlsx"))
     elif period:
-        report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline)
+        report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline,
+                                                        comparators)
     else:
         write_csv(store.values_in_use(spec.id, period), out_dir / "values.csv", VALUE_COLUMNS)
     if period:
@@ -320,7 +324,7 @@ which quote boroughs' own figures, and the store. They stay with the project off
 
 
 def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, period: str,
-                      deadline: date | None = None) -> Path:
+                      deadline: date | None = None, comparators=None) -> Path:
     """The suppressed master, values and profiles, written to a new folder that then replaces `pack` whole.
 
     Nothing from an earlier run survives in the pack, and nothing but what is listed in its README goes in.
@@ -328,14 +332,15 @@ def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, 
     from .atomic import replacing_folder
 
     with replacing_folder(pack) as building:
-        _write_figures(store, spec, register, building, period, True, deadline)
+        _write_figures(store, spec, register, building, period, True, deadline, comparators)
         (building / "README.txt").write_text(PACK_README.format(title=spec.title, period=period), encoding="utf-8")
     return pack
 
 
 def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, period: str, suppress: bool,
-                   deadline: date | None) -> tuple[Path, list[Path]]:
+                   deadline: date | None, comparators=None) -> tuple[Path, list[Path]]:
     """values.csv, the master workbook and the profiles, under disclosure control where `suppress`."""
+    from .outputs.benchmarks import add_comparators
     from .outputs.comparison import compare_period, suppressed_values
     from .outputs.csv_export import write_csv
     from .outputs.master import write_master
@@ -347,10 +352,12 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     comparison = compare_period(spec, register, in_use, period, suppress=suppress)
     write_csv(suppressed_values(in_use, spec, [comparison]) if suppress else in_use, out_dir / "values.csv",
               VALUE_COLUMNS)
-    profiles_written = start_in_fork(lambda: write_profiles(comparison, out_dir / "profiles"))
+    shown = add_comparators(comparison, comparators)
+    profiles_written = start_in_fork(lambda: write_profiles(shown, out_dir / "profiles"))
     round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
     master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
-                          round_columns=round_columns, runs=None if suppress else store.runs(), comparison=comparison)
+                          round_columns=round_columns, runs=None if suppress else store.runs(), comparison=comparison,
+                          comparators=comparators)
     return master, profiles_written()
 
 
