@@ -350,8 +350,8 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
 
     in_use = store.values_in_use(spec.id, period)
     comparison = compare_period(spec, register, in_use, period, suppress=suppress)
-    write_csv(suppressed_values(in_use, spec, [comparison]) if suppress else in_use, out_dir / "values.csv",
-              VALUE_COLUMNS)
+    shared = suppressed_values(_of(in_use, register), spec, [comparison]) if suppress else in_use
+    write_csv(shared, out_dir / "values.csv", VALUE_COLUMNS)
     shown = add_comparators(comparison, comparators)
     profiles_written = start_in_fork(lambda: write_profiles(shown, out_dir / "profiles"))
     round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
@@ -359,6 +359,11 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
                           round_columns=round_columns, runs=None if suppress else store.runs(), comparison=comparison,
                           comparators=comparators)
     return master, profiles_written()
+
+
+def _of(values, register: Register):
+    """The rows of the register's authorities only: a hub's pack holds the hub's figures, no one else's."""
+    return values[values.la_code.astype(str).isin({a.la_code for a in register})]
 
 
 def write_survey_master(store: Store, spec: Spec, register: Register, period: str, path: Path) -> Path:

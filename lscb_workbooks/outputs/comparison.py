@@ -352,7 +352,7 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     authorities["status"] = authorities.status.fillna(MISSING)
     protection = None
     if suppress:
-        protection = _protect(spec, form, groups)
+        protection = _protect(spec, form, groups, {a.la_code for a in register})
         authorities, groups = hide_protected(authorities, groups, protection, inputs_of(spec))
 
     if with_intervals:
@@ -470,12 +470,16 @@ def inputs_of(spec: Spec) -> dict[str, tuple[str, ...]]:
     return {f.id: tuple(f.parsed_expression.names) if f.derived else (f.id,) for f in spec.form_fields}
 
 
-def _protect(spec: Spec, form: pd.DataFrame, groups: pd.DataFrame) -> Protection:
-    """What this period's shared figures must hide, worked out from every count the pack shows."""
+def _protect(spec: Spec, form: pd.DataFrame, groups: pd.DataFrame, shown: set[str]) -> Protection:
+    """What this period's shared figures must hide, worked out from every count the pack shows.
+
+    Only the authorities `shown` (the register's) have their counts in the pack; any other
+    member of a total is as unknown to its reader as a hidden one.
+    """
     sensitive = {f.id for f in spec.form_fields if is_small_number_count(f)}
     cells = {} if form.empty else {
         (str(la), f): float(n) for la, f, n in zip(form.la_code, form.field_id, form.number)
-        if f in sensitive and not _nan(n)}
+        if f in sensitive and str(la) in shown and not _nan(n)}
     ratios = {f.id: (f.parsed_expression.ratio.numerator, f.parsed_expression.ratio.denominator)
               for f in spec.form_fields if f.derived and f.parsed_expression.ratio}
     return protect_figures(cells, groups, sensitive, ratios)

@@ -163,7 +163,8 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
         comparison = compare_period(spec, register, values, period, suppress=suppress)
     trends = (compare_trends(spec, register, all_values, {period: comparison}, suppress=suppress)
               if len(periods) > 1 else pd.DataFrame())
-    data = recompute_derived(values, spec)
+    own = values[values.la_code.astype(str).isin({a.la_code for a in register})]  # a hub's master: the hub's figures
+    data = recompute_derived(own, spec)
     if suppress:
         data = suppressed_values(data, spec, [comparison])
     submissions = store.submissions(collection, period)
@@ -172,7 +173,7 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
         spec=spec, register=register, period=period, produced_at=produced_at, suppress=suppress,
         comparison=comparison, data=data, tracker=_tracker(submissions, register),
         issues=issues[issues.status.isin(IN_USE)] if not issues.empty else issues,
-        challenges=_challenges(values, spec, register), trends=trends, periods=periods,
+        challenges=_challenges(own, spec, register), trends=trends, periods=periods,
         files_received=int((~submissions.status.isin(NOT_A_RETURN)).sum()) if not submissions.empty else 0,
     )
 

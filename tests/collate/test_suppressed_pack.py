@@ -154,3 +154,15 @@ def test_profiles_put_no_mark_and_no_rank_on_a_hidden_figure(round_, spec, which
     for row in book["Profile"].iter_rows(min_row=5, values_only=True):
         if row[0] in hidden:
             assert row[3] == "c" and not row[8] and not row[9], row[:10]
+
+
+def test_a_hub_pack_holds_the_hub_figures_only(round_, register):
+    pack = round_["packs"]["hub"]
+    hub = {a.la_code for a in register.in_hub(round_["hub"])}
+    import csv
+
+    with (pack / "values.csv").open(encoding="utf-8", newline="") as handle:
+        assert {row["la_code"] for row in csv.DictReader(handle)} <= hub
+    [(headers, rows)] = [(h, r) for sheet, _, h, r in tables_of(pack / "master.xlsx") if sheet == "Data"]
+    assert {str(row[headers.index("Code")]) for row in rows if row[0]} <= hub
+    assert {p.name.split("-")[0] for p in (pack / "profiles").glob("*.xlsx")} <= hub
