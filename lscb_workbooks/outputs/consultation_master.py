@@ -270,7 +270,7 @@ class ConsultationWorkbook(SurveyWorkbook):
             ws.write_string(i, len(options) + 1, r["verdict"], self.verdict_format(r["verdict"]))
             ws.set_row(i, 15 * _lines(short(r["label"], 90), LABEL_WIDTH) + 3)
         last = first + len(rows)
-        height = min(100 + 24 * len(rows), PAGE_PX)
+        height = min(100 + 34 * len(rows), PAGE_PX)
         most = rows.sort_values("votes", ascending=False).head(3)
         self.bar_chart(ws, ws.name, (first, len(options) + 3), (first + 1, last, 0),
                        [(o, j) for j, o in enumerate(options, start=1)], short(f"Votes: {group}", 80),

@@ -579,7 +579,7 @@ def table_sheet(spec: Spec, section: Section, authority: Authority, period: Peri
     return sheet, columns
 
 
-TABLE_TEXT_LINES_SHOWN = 4
+TABLE_TEXT_LINES_SHOWN = 3
 
 
 def _table_row_height(section: Section, columns: dict[str, int], widths: dict[int, float]) -> float:

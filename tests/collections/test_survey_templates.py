@@ -175,7 +175,7 @@ def test_text_boxes_are_sized_for_what_may_be_typed_and_rows_can_grow(collection
         width = ws.column_dimensions[cell.column_letter].width or 8.43
         lines = height / (11 * 1.35)
         shown = lines * width * 1.15
-        assert shown >= min(f.max_length, 150) * 0.9, (box, f.max_length, height, width)
+        assert shown >= min(f.max_length, 90) * 0.9, (box, f.max_length, height, width)
         checked += 1
     assert checked
     for ws in spec_sheets(wb):
