@@ -35,6 +35,7 @@ NUMERIC_UNITS = frozenset({"count", "percentage", "rate_per_10000", "number"})
 YES_NO = ("Yes", "No")
 ROW_SEPARATOR = "."
 IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_]*$"
+OPEN_DATA_NAME = r"^[a-z][a-z0-9_]*$"
 
 
 def row_value_id(row_id: str, field_id: str) -> str:
@@ -60,9 +61,61 @@ class Theme(Strict):
     description: str = ""
 
 
+class AgeGroup(Strict):
+    """One column of the conceptual model: the children an indicator counts."""
+
+    id: str
+    title: str
+    description: str = ""
+
+
+class ModelEntry(Strict):
+    """One indicator in its cell of the conceptual model."""
+
+    id: str
+    label: str
+    theme: str
+    age_group: str
+
+
+class ConceptualModel(Strict):
+    """Safeguarding as themes by age groups, and the indicators in each cell; an empty cell is a gap."""
+
+    collection: str
+    version: str
+    themes: list[Theme]
+    age_groups: list[AgeGroup]
+    entries: list[ModelEntry] = []
+
+    def cell(self, theme_id: str, age_group_id: str) -> list[ModelEntry]:
+        return [e for e in self.entries if e.theme == theme_id and e.age_group == age_group_id]
+
+    @property
+    def gaps(self) -> list[tuple[Theme, AgeGroup]]:
+        """Every (theme, age group) with no indicator, themes in order, then age groups."""
+        return [(t, a) for t in self.themes for a in self.age_groups if not self.cell(t.id, a.id)]
+
+    @property
+    def cells(self) -> int:
+        return len(self.themes) * len(self.age_groups)
+
+
 class Agency(Strict):
     id: str
     title: str
+
+
+class Published(Strict):
+    """Where a field's figure is published in the DfE open data standard.
+
+    `column` is the indicator column of the published file, `where` picks its
+    rows when the file has filter columns (for example `category: Children in
+    Need`), and `source` names the publication, for the sheets that show it.
+    """
+
+    column: str = PydanticField(min_length=1)
+    source: str = PydanticField(min_length=1)
+    where: dict[str, str] = {}
 
 
 class Field(Strict):
@@ -89,6 +142,8 @@ class Field(Strict):
     summary: Summary | None = None
     split_by: str | None = None
     nothing_choice: str | None = None
+    open_data_column: str | None = PydanticField(default=None, pattern=OPEN_DATA_NAME, max_length=50)
+    published: Published | None = None
 
     @model_validator(mode="after")
     def _choices_match_unit(self) -> "Field":
@@ -124,6 +179,11 @@ class Field(Strict):
     @property
     def derived(self) -> bool:
         return self.expression is not None
+
+    @property
+    def export_column(self) -> str:
+        """The field's column in the open-data export: `open_data_column`, else its id in lower case."""
+        return self.open_data_column or self.id.lower()
 
     @property
     def numeric(self) -> bool:
@@ -257,12 +317,14 @@ class Spec(Strict):
     ratings: list[str] = ["Robust", "Estimated", "Not available"]
     not_available_rating: str = "Not available"
     themes: list[Theme] = []
+    age_groups: list[AgeGroup] = []
     agencies: list[Agency] = []
     sections: list[Section]
     rules: list[Rule] = []
     plausibility: Plausibility = Plausibility()
     verdicts: Verdicts = Verdicts()
     generated_from: str | None = None
+    model_of: ConceptualModel | None = None  # filled in by the loader from the collection named by rows_from
 
     @cached_property
     def fields(self) -> dict[str, Field]:
@@ -284,11 +346,20 @@ class Spec(Strict):
                 for f in self.form_fields if f.derived}
 
     @cached_property
-    def standalone_indicators(self) -> list[Field]:
-        """The indicators a reader compares and a board votes on: derived ones, and counts that are
-        not a numerator or denominator of any (those are shown as their indicator's components)."""
-        parts = {c.id for members in self.components.values() for c in members}
-        return [f for f in self.indicators if f.derived or f.id not in parts]
+    def measures(self) -> list[Field]:
+        """Indicators the board compares: those not collected only to work out another indicator."""
+        inputs = {name for f in self.form_fields if f.parsed_expression for name in f.parsed_expression.names}
+        return [f for f in self.indicators if f.id not in inputs]
+
+    @cached_property
+    def conceptual_model(self) -> ConceptualModel | None:
+        """This spec's own model (themes by its age groups), else the one of the collection its rows come from."""
+        if not self.age_groups:
+            return self.model_of
+        entries = [ModelEntry(id=f.id, label=f.label, theme=f.theme, age_group=f.age_group)
+                   for f in self.measures if f.theme and f.age_group]
+        return ConceptualModel(collection=self.id, version=self.version, themes=self.themes,
+                               age_groups=self.age_groups, entries=entries)
 
     @cached_property
     def theme_titles(self) -> dict[str, str]:

@@ -38,12 +38,12 @@ def test_the_consultation_asks_once_per_indicator_and_shows_what_it_is_built_fro
     proposed = next(s for s in surveys["consultation"].sections if s.fixed)
     assert proposed.rows_from == "dataset"
     ids = [r.id for r in proposed.rows]
-    assert ids == [f.id for f in spec.standalone_indicators]
+    assert ids == [f.id for f in spec.measures]
     assert "CSC_REREF" in ids and "CSC_REF" not in ids and "CSC_REREF_N" not in ids, \
         "a board votes on the re-referral rate, not separately on its numerator and denominator"
     parts = {p for f in spec.indicators if f.derived for p in f.parsed_expression.names}
     assert not parts & set(ids)
-    for row, f in zip(proposed.rows, spec.standalone_indicators):
+    for row, f in zip(proposed.rows, spec.measures):
         assert (row.label, row.unit, row.group) == (f.label, f.shown_unit, spec.theme_titles[f.theme])
         assert row.definition.startswith(f.definition)
         for name in (f.parsed_expression.names if f.derived else []):
