@@ -132,6 +132,7 @@ class ValueRecord:
     comment: str = ""
     row_number: int | None = None
     derived: bool = False
+    prefilled: str = ""  # 'unchanged' or 'changed' where the template put a published figure in the box
 
 
 @dataclass
@@ -167,6 +168,7 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        _add_column(self.db, "values", "prefilled", "TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self.db.close()
@@ -259,7 +261,7 @@ class Store:
         where = f"{where} AND {status}" if where else f"WHERE {status}"
         return self.frame(
             'SELECT v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number, v.rating, '
-            "v.comment, v.sheet, v.cell, v.derived, s.sha256, s.file, s.id AS submission_id "
+            "v.comment, v.sheet, v.cell, v.derived, v.prefilled, s.sha256, s.file, s.id AS submission_id "
             f'FROM "values" v JOIN submissions s ON s.id = v.submission_id {where} '
             "ORDER BY v.period, v.la_code, v.section_id, v.row_number, v.rowid",
             params + IN_USE,
@@ -333,9 +335,9 @@ def _insert(db: sqlite3.Connection, checked: Checked) -> int:
     ).lastrowid
     db.executemany(
         'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
-        "number, rating, comment, sheet, cell, derived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "number, rating, comment, sheet, cell, derived, prefilled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [(s.id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
-          v.rating, v.comment, v.sheet, v.cell, int(v.derived)) for v in checked.values],
+          v.rating, v.comment, v.sheet, v.cell, int(v.derived), v.prefilled) for v in checked.values],
     )
     db.executemany(
         "INSERT INTO issues (submission_id, la_code, period, severity, field_id, sheet, cell, rule, message) "
@@ -344,6 +346,13 @@ def _insert(db: sqlite3.Connection, checked: Checked) -> int:
           i.rule, i.message) for i in checked.issues],
     )
     return s.id
+
+
+def _add_column(db: sqlite3.Connection, table: str, column: str, definition: str) -> None:
+    """A column added since a store was made, added to that store when it is opened (existing rows get the default)."""
+    if column not in {row[1] for row in db.execute(f'PRAGMA table_info("{table}")')}:
+        with db:
+            db.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {definition}')
 
 
 def _where(collection: str | None, period: str | None, alias: str) -> tuple[str, tuple]:
