@@ -65,7 +65,8 @@ def default_store_path(out_dir: Path) -> Path:
 def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collection: str = "dataset",
             period: str | None = None, suppress: bool = False, key: bytes | None = None,
             register: Register | None = None, progress: Progress = no_progress, run_id: int | None = None,
-            report_register: Register | None = None, deadline: date | None = None) -> CollationReport:
+            report_register: Register | None = None, deadline: date | None = None,
+            comparators=None) -> CollationReport:
     """Take in every file under `inbox`, check and store the new ones, and write the outputs into `out_dir`.
 
     Returns are identified against the whole `register`; the outputs cover
@@ -95,7 +96,7 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
         report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline,
-                               only_listed=report_register is not None)
+                               comparators, only_listed=report_register is not None)
         report.new_files, report.already_seen = len(new), len(received) - len(new)
         report.notes = notes + report.notes
         report.run_id, report.new_statuses = run_id, new_statuses
@@ -317,10 +318,12 @@ def other_periods_note(store: Store, spec: Spec, period: str | None) -> str:
 
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
-                  suppress: bool = False, deadline: date | None = None, only_listed: bool = False) -> CollationReport:
+                  suppress: bool = False, deadline: date | None = None, comparators=None,
+                  only_listed: bool = False) -> CollationReport:
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
-    `deadline` is the round's (from a workspace), for the master workbook's returns tracker. With
+    `deadline` is the round's (from a workspace), for the master workbook's returns tracker;
+    `comparators` are published figures (`opendata.published.Published`) shown beside London. With
     `only_listed` (one hub's outputs) the ledgers, like the workbooks, cover the authorities of
     `register` alone: no other borough's files, figures or problems, and no file nobody could place.
     """
@@ -350,12 +353,15 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         from .outputs.parallel import start_in_fork
         from .round_status import tracker_columns
 
+        from .outputs.benchmarks import add_comparators
+
         comparison = compare_period(spec, register, in_use, period)
-        shared = suppress_comparison(comparison) if suppress else comparison
+        shared = add_comparators(suppress_comparison(comparison) if suppress else comparison, comparators)
         profiles_written = start_in_fork(lambda: write_profiles(shared, out_dir / "profiles"))
         round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
         report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
-                                     round_columns=round_columns, runs=store.runs(), comparison=comparison)
+                                     round_columns=round_columns, runs=store.runs(), comparison=comparison,
+                                     comparators=comparators)
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
         report.profiles = profiles_written()
     return report
