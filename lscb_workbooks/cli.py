@@ -697,6 +697,50 @@ def drafts_summary(result) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------- final report
+
+
+@main.command("final-report")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for final-report.docx (default: the workspace's output folder, else output).")
+@click.option("--store", "store_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A store to draw on (repeat for the mapping, consultation, pilot and good-practice rounds; "
+                   "default: the workspace's).")
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The signed-off dataset spec (default: the dataset spec shipped with the tool).")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def final_report(out_dir, store_paths, spec_path, register_path) -> None:
+    """Draft the project's final report (Word) from the stores: eight chapters, a summary, an appendix per hub."""
+    from .outputs.final_report.build import write_final_report
+    from .outputs.final_report.evidence import ReportError
+
+    ws = _workspace()
+    stores = list(store_paths) or ([_near(ws.store)] if ws else [])
+    if not stores:
+        raise click.UsageError("give --store (once for each round's store.sqlite), or run inside a workspace")
+    out_dir = out_dir or (_near(ws.output) if ws else Path("output"))
+    _writable(out_dir)
+    spec_ = _spec(str(spec_path) if spec_path else "dataset")
+    with _audited(ws, "final-report") as run:
+        try:
+            result = write_final_report(stores, out_dir, _register_for(ws, register_path), spec_)
+        except ReportError as exc:
+            raise click.ClickException(str(exc)) from None
+        if run:
+            run.note(f"final report written to {_shown(result.path)}")
+    click.echo(final_report_summary(result))
+
+
+def final_report_summary(result) -> str:
+    lines = [f"Wrote the DRAFT final report: {_shown(result.path)}"]
+    lines += [f"  drew on {collection}: {periods}" for collection, periods in result.collections.items()]
+    lines.append("  chapters: " + ", ".join(c.title for c in result.report.chapters))
+    lines.append(f"  appendices: {len(result.report.appendices)} (one per hub); charts also as PNGs in "
+                 f"{_shown(result.figures)}")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------------------ demo
 
 
