@@ -286,6 +286,55 @@ def spec_check(path: Path | None, register_path: Path | None) -> None:
     click.echo(f"OK: {', '.join(checked)}")
 
 
+@spec.command("revise")
+@click.option("--from-consultation", "store_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The consultation round's store.sqlite.")
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The draft dataset spec consulted on (default: the one shipped with the tool).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="revised",
+              show_default=True, help="Folder for the revised dataset.yaml and sign-off.xlsx.")
+@click.option("--version", "version", help="Version of the revised spec (default: the next, e.g. 2026.1 -> 2026.2).")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def spec_revise(store_path, spec_path, out_dir, version, register_path) -> None:
+    """Write a revised draft of the dataset spec from the consultation's verdicts, and a sign-off workbook."""
+    from .outputs.revision import RevisionError, revise_spec
+
+    ws = _workspace()
+    source = spec_path or load_spec_path("dataset")
+    draft = _spec(str(source))
+    _writable(out_dir)
+    with _audited(ws, "spec revise") as run:
+        try:
+            revision = revise_spec(draft, Path(source).read_text(encoding="utf-8"), _spec("consultation"), store_path,
+                                   _register_for(ws, register_path), out_dir, version)
+        except RevisionError as exc:
+            raise click.ClickException(str(exc)) from None
+        if run:
+            run.note(f"revised spec {revision.new.version} written to {_shown(revision.spec_path)}")
+    click.echo(revision_summary(revision))
+
+
+def load_spec_path(collection: str) -> Path:
+    from .spec.load import spec_path
+
+    return spec_path(collection)
+
+
+def revision_summary(revision) -> str:
+    from collections import Counter
+
+    counts = Counter(c.change for c in revision.changes)
+    lines = [f"Revised the dataset spec {revision.old.version} -> {revision.new.version} from the consultation "
+             f"{revision.period} ({revision.boards} boards):"]
+    lines += [f"  {change}: {n}" for change, n in counts.items()]
+    lines.append(f"  gaps proposed (as comments): {len(revision.proposals)}")
+    lines.append(f"  indicators: {len(revision.old.indicators)} before, {len(revision.new.indicators)} after")
+    lines.append(f"Revised spec (passes 'lscb spec check'): {_shown(revision.spec_path)}")
+    lines.append(f"Sign-off workbook for the steering group: {_shown(revision.signoff_path)}")
+    return "\n".join(lines)
+
+
 def _check_email_texts(ws: Workspace) -> tuple[list[str], list[str]]:
     from .emails.drafts import KINDS, EmailTemplateError, load_email_text
 
