@@ -286,6 +286,55 @@ def spec_check(path: Path | None, register_path: Path | None) -> None:
     click.echo(f"OK: {', '.join(checked)}")
 
 
+@spec.command("revise")
+@click.option("--from-consultation", "store_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The consultation round's store.sqlite.")
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The draft dataset spec consulted on (default: the one shipped with the tool).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="revised",
+              show_default=True, help="Folder for the revised dataset.yaml and sign-off.xlsx.")
+@click.option("--version", "version", help="Version of the revised spec (default: the next, e.g. 2026.1 -> 2026.2).")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def spec_revise(store_path, spec_path, out_dir, version, register_path) -> None:
+    """Write a revised draft of the dataset spec from the consultation's verdicts, and a sign-off workbook."""
+    from .outputs.revision import RevisionError, revise_spec
+
+    ws = _workspace()
+    source = spec_path or load_spec_path("dataset")
+    draft = _spec(str(source))
+    _writable(out_dir)
+    with _audited(ws, "spec revise") as run:
+        try:
+            revision = revise_spec(draft, Path(source).read_text(encoding="utf-8"), _spec("consultation"), store_path,
+                                   _register_for(ws, register_path), out_dir, version)
+        except RevisionError as exc:
+            raise click.ClickException(str(exc)) from None
+        if run:
+            run.note(f"revised spec {revision.new.version} written to {_shown(revision.spec_path)}")
+    click.echo(revision_summary(revision))
+
+
+def load_spec_path(collection: str) -> Path:
+    from .spec.load import spec_path
+
+    return spec_path(collection)
+
+
+def revision_summary(revision) -> str:
+    from collections import Counter
+
+    counts = Counter(c.change for c in revision.changes)
+    lines = [f"Revised the dataset spec {revision.old.version} -> {revision.new.version} from the consultation "
+             f"{revision.period} ({revision.boards} boards):"]
+    lines += [f"  {change}: {n}" for change, n in counts.items()]
+    lines.append(f"  gaps proposed (as comments): {len(revision.proposals)}")
+    lines.append(f"  indicators: {len(revision.old.indicators)} before, {len(revision.new.indicators)} after")
+    lines.append(f"Revised spec (passes 'lscb spec check'): {_shown(revision.spec_path)}")
+    lines.append(f"Sign-off workbook for the steering group: {_shown(revision.signoff_path)}")
+    return "\n".join(lines)
+
+
 def _check_email_texts(ws: Workspace) -> tuple[list[str], list[str]]:
     from .emails.drafts import KINDS, EmailTemplateError, load_email_text
 
@@ -363,7 +412,8 @@ def _report_register(register: Register, hub: str | None) -> Register | None:
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite store (default: the workspace's, else store.sqlite in the output folder); the archive sits beside it.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
-@click.option("--period", callback=_period, help="Period for the master workbook (default: the workspace's, else the latest).")
+@click.option("--period", callback=_period,
+              help="Period for the outputs (default: the workspace's, else the period most returns in use are for).")
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
 @click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -433,12 +483,49 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
         store = Store(path)
         try:
             result = write_outputs(store, spec_, chosen, out_dir, str(period) if period else None, suppress,
-                                   ws.deadline if ws else None, comparators)
+                                   ws.deadline if ws else None, comparators, only_listed=chosen is not register)
         finally:
             store.close()
         if run:
             run.note(_outputs_note(result))
     click.echo(summary(result, register))
+
+
+@main.command("choose-version")
+@click.argument("sha256")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite store (default: the workspace's, else store.sqlite in the output folder).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder whose store to use when there is no workspace (default: output).")
+@workspace_option
+def choose_version(sha256, store_path, out_dir) -> None:
+    """Record which of two versions sent at the same moment counts (SHA256 from submissions.csv).
+
+    The choice goes into the store's audit log; run 'lscb report' (or collate) afterwards to rebuild the outputs.
+    """
+    from .collate import default_store_path
+    from .store.db import Store
+    from .workspace import now_text
+
+    ws = _workspace()
+    path = store_path or (_near(ws.store) if ws else None) or default_store_path(_out_dir(ws, out_dir, None))
+    if not path.exists():
+        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    store = Store(path)
+    try:
+        run_id = store.start_run(now_text(), "choose-version", _command_line())
+        try:
+            row = store.choose_version(sha256, run_id, now_text())
+        except LookupError as exc:
+            store.finish_run(run_id, f"failed: {exc}")
+            raise click.ClickException(str(exc)) from None
+        note = (f"chose {row['file']} ({row['sha256'][:12]}) as the version in use for authority "
+                f"{row['la_code']}, {row['period']}")
+        store.finish_run(run_id, note)
+        status = store.db.execute("SELECT status FROM submissions WHERE id = ?", (row["id"],)).fetchone()[0]
+    finally:
+        store.close()
+    click.echo(f"Recorded: {note} (now {status.replace('_', ' ')}). Run 'lscb report' to rebuild the outputs.")
 
 
 def _round_status(ws, store_path, collection, register, period):
@@ -534,15 +621,18 @@ def _round_period(ws: Workspace | None, period, store, collection: str) -> str:
         return str(period)
     if ws:
         return str(ws.period)
-    periods = store.periods(collection)
-    if not periods:
+    from .collate import choose_period
+
+    chosen = choose_period(store, _spec(collection), None)
+    if not chosen:
         raise click.UsageError("give --period, or run inside a workspace ('lscb init') whose lscb.yaml sets 'period'")
-    return periods[-1]
+    return chosen
 
 
 @main.command()
 @click.option("--hub", help="Only the authorities of this hub.")
-@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--period", callback=_period,
+              help="Default: the workspace's, else the period most returns in use are for.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -583,7 +673,8 @@ def status(hub, period, collection, deadline, store_path, register_path, today) 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the drafts (default: output/emails/KIND in the workspace).")
 @click.option("--sender", help="From address (default: the workspace's sender).")
-@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--period", callback=_period,
+              help="Default: the workspace's, else the period most returns in use are for.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -655,6 +746,50 @@ def drafts_summary(result) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------- final report
+
+
+@main.command("final-report")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for final-report.docx (default: the workspace's output folder, else output).")
+@click.option("--store", "store_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A store to draw on (repeat for the mapping, consultation, pilot and good-practice rounds; "
+                   "default: the workspace's).")
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The signed-off dataset spec (default: the dataset spec shipped with the tool).")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def final_report(out_dir, store_paths, spec_path, register_path) -> None:
+    """Draft the project's final report (Word) from the stores: eight chapters, a summary, an appendix per hub."""
+    from .outputs.final_report.build import write_final_report
+    from .outputs.final_report.evidence import ReportError
+
+    ws = _workspace()
+    stores = list(store_paths) or ([_near(ws.store)] if ws else [])
+    if not stores:
+        raise click.UsageError("give --store (once for each round's store.sqlite), or run inside a workspace")
+    out_dir = out_dir or (_near(ws.output) if ws else Path("output"))
+    _writable(out_dir)
+    spec_ = _spec(str(spec_path) if spec_path else "dataset")
+    with _audited(ws, "final-report") as run:
+        try:
+            result = write_final_report(stores, out_dir, _register_for(ws, register_path), spec_)
+        except ReportError as exc:
+            raise click.ClickException(str(exc)) from None
+        if run:
+            run.note(f"final report written to {_shown(result.path)}")
+    click.echo(final_report_summary(result))
+
+
+def final_report_summary(result) -> str:
+    lines = [f"Wrote the DRAFT final report: {_shown(result.path)}"]
+    lines += [f"  drew on {collection}: {periods}" for collection, periods in result.collections.items()]
+    lines.append("  chapters: " + ", ".join(c.title for c in result.report.chapters))
+    lines.append(f"  appendices: {len(result.report.appendices)} (one per hub); charts also as PNGs in "
+                 f"{_shown(result.figures)}")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------------------ demo
 
 
@@ -697,7 +832,8 @@ def summary(report, register: Register) -> str:
         f"Collection {report.collection}, period {report.period or '(none yet)'}",
         f"Files: {report.new_files} new, {report.already_seen} already seen",
         "Received: " + ", ".join(f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in (
-            "accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate", "unreadable", "ignored")),
+            "accepted", "accepted_with_warnings", "rejected", "superseded", "undecided", "duplicate", "unreadable",
+            "ignored") if s != "undecided" or counts.get(s)),
     ]
     if report.missing:
         names = [register.by_code(c).name for c in report.missing if register.by_code(c)]

@@ -20,6 +20,9 @@ Polarity = Literal["higher_is_better", "lower_is_better", "neither"]
 Severity = Literal["error", "warning"]
 Summary = Literal["item", "group", "score", "tally", "list"]
 CollectionKind = Literal["dataset", "mapping", "consultation"]
+# The final report's chapters, in the order the project plan names them; a survey field may name the one it informs.
+Chapter = Literal["datasets", "it_infrastructure", "information_sharing", "good_practice", "childrens_involvement",
+                  "interface", "gaps_challenges", "recommendations"]
 
 UNIT_LABELS: dict[str, str] = {
     "count": "Count",
@@ -141,6 +144,7 @@ class Field(Strict):
     max_length: int = 1000
     summary: Summary | None = None
     split_by: str | None = None
+    chapter: Chapter | None = None
     nothing_choice: str | None = None
     open_data_column: str | None = PydanticField(default=None, pattern=OPEN_DATA_NAME, max_length=50)
     published: Published | None = None
