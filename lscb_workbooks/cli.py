@@ -362,8 +362,12 @@ def _check_email_texts(ws: Workspace) -> tuple[list[str], list[str]]:
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Template signing key (default: the workspace's, else made on first use in your configuration folder).")
+@click.option("--prefill", "prefill_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Published figures (DfE open data standard CSV) to put in each authority's boxes, marked as "
+                   "prefilled for the coordinator to check (repeat for several files).")
 @workspace_option
-def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, register_path, key_file) -> None:
+def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, register_path, key_file,
+              prefill_files) -> None:
     """Write one locked return template per authority."""
     from .templates.protect import SHEET_PASSWORD
     from .templates.render import write_templates
@@ -377,14 +381,29 @@ def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, reg
         deadline = deadline or describe_deadline(ws.deadline) or None
         send_to = send_to or ws.sender_address
     chosen = _chosen(_register_for(ws, register_path), la_codes, _hub(ws, hub))
+    spec_ = _spec(_collection(ws, collection))
+    prefill = _comparators(None, prefill_files, spec_) if prefill_files else None
     with _audited(ws, "templates") as run:
-        paths = write_templates(_spec(_collection(ws, collection)), chosen, period, out_dir, _key(ws, key_file),
+        paths = write_templates(spec_, chosen, period, out_dir, _key(ws, key_file),
                                 deadline=deadline, send_to=send_to,
-                                password=ws.template_password if ws else SHEET_PASSWORD)
+                                password=ws.template_password if ws else SHEET_PASSWORD, prefill=prefill)
         if run:
             run.note(f"{len(paths)} template(s) for {period} written to {_shown(out_dir)}: "
                      + ", ".join(p.name for p in paths))
     click.echo(f"Wrote {len(paths)} template(s) for {period} to {_shown(out_dir)}")
+    if prefill is not None:
+        click.echo(_prefill_note(prefill, spec_, chosen, period))
+
+
+def _prefill_note(prefill, spec_, chosen: Register, period) -> str:
+    from .templates.prefill import prefill_for
+
+    counts = [len(prefill_for(prefill, spec_, a, period)) for a in chosen]
+    filled = sum(1 for n in counts if n)
+    if not filled:
+        return (f"Nothing was prefilled: the published file has no figures for {period} for these authorities "
+                f"(it holds {', '.join(prefill.periods()) or 'no periods'}).")
+    return f"Prefilled {sum(counts)} figure(s) in {filled} template(s), each marked for the coordinator to check."
 
 
 # ------------------------------------------------------------------------------ collate, report
@@ -412,7 +431,8 @@ def _report_register(register: Register, hub: str | None) -> Register | None:
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite store (default: the workspace's, else store.sqlite in the output folder); the archive sits beside it.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
-@click.option("--period", callback=_period, help="Period for the master workbook (default: the workspace's, else the latest).")
+@click.option("--period", callback=_period,
+              help="Period for the outputs (default: the workspace's, else the period most returns in use are for).")
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
 @click.option("--suppress", is_flag=True, help="Write a pack to share beyond the steering group (OUT/shared): counts of "
               "1 to 5, and whatever would give them away, shown as 'c'.")
@@ -484,12 +504,49 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
         store = Store(path)
         try:
             result = write_outputs(store, spec_, chosen, out_dir, str(period) if period else None, suppress,
-                                   ws.deadline if ws else None, comparators)
+                                   ws.deadline if ws else None, comparators, only_listed=chosen is not register)
         finally:
             store.close()
         if run:
             run.note(_outputs_note(result))
     click.echo(summary(result, register))
+
+
+@main.command("choose-version")
+@click.argument("sha256")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite store (default: the workspace's, else store.sqlite in the output folder).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder whose store to use when there is no workspace (default: output).")
+@workspace_option
+def choose_version(sha256, store_path, out_dir) -> None:
+    """Record which of two versions sent at the same moment counts (SHA256 from submissions.csv).
+
+    The choice goes into the store's audit log; run 'lscb report' (or collate) afterwards to rebuild the outputs.
+    """
+    from .collate import default_store_path
+    from .store.db import Store
+    from .workspace import now_text
+
+    ws = _workspace()
+    path = store_path or (_near(ws.store) if ws else None) or default_store_path(_out_dir(ws, out_dir, None))
+    if not path.exists():
+        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    store = Store(path)
+    try:
+        run_id = store.start_run(now_text(), "choose-version", _command_line())
+        try:
+            row = store.choose_version(sha256, run_id, now_text())
+        except LookupError as exc:
+            store.finish_run(run_id, f"failed: {exc}")
+            raise click.ClickException(str(exc)) from None
+        note = (f"chose {row['file']} ({row['sha256'][:12]}) as the version in use for authority "
+                f"{row['la_code']}, {row['period']}")
+        store.finish_run(run_id, note)
+        status = store.db.execute("SELECT status FROM submissions WHERE id = ?", (row["id"],)).fetchone()[0]
+    finally:
+        store.close()
+    click.echo(f"Recorded: {note} (now {status.replace('_', ' ')}). Run 'lscb report' to rebuild the outputs.")
 
 
 def _round_status(ws, store_path, collection, register, period):
@@ -588,15 +645,18 @@ def _round_period(ws: Workspace | None, period, store, collection: str) -> str:
         return str(period)
     if ws:
         return str(ws.period)
-    periods = store.periods(collection)
-    if not periods:
+    from .collate import choose_period
+
+    chosen = choose_period(store, _spec(collection), None)
+    if not chosen:
         raise click.UsageError("give --period, or run inside a workspace ('lscb init') whose lscb.yaml sets 'period'")
-    return periods[-1]
+    return chosen
 
 
 @main.command()
 @click.option("--hub", help="Only the authorities of this hub.")
-@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--period", callback=_period,
+              help="Default: the workspace's, else the period most returns in use are for.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -637,7 +697,8 @@ def status(hub, period, collection, deadline, store_path, register_path, today) 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the drafts (default: output/emails/KIND in the workspace).")
 @click.option("--sender", help="From address (default: the workspace's sender).")
-@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--period", callback=_period,
+              help="Default: the workspace's, else the period most returns in use are for.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -795,7 +856,8 @@ def summary(report, register: Register) -> str:
         f"Collection {report.collection}, period {report.period or '(none yet)'}",
         f"Files: {report.new_files} new, {report.already_seen} already seen",
         "Received: " + ", ".join(f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in (
-            "accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate", "unreadable", "ignored")),
+            "accepted", "accepted_with_warnings", "rejected", "superseded", "undecided", "duplicate", "unreadable",
+            "ignored") if s != "undecided" or counts.get(s)),
     ]
     if report.missing:
         names = [register.by_code(c).name for c in report.missing if register.by_code(c)]

@@ -12,6 +12,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+import pandas as pd
+
 from .config import signing_key
 from .intake.archive import Archive
 from .intake.inbox import Received, containers, walk_inbox
@@ -20,12 +22,15 @@ from .intake.safety import Unreadable
 from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
-from .store.db import Checked, IssueRecord, Store, Submission
+from .spec.periods import PeriodError, parse_period
+from .store.db import IN_USE, Checked, IssueRecord, Store, Submission
 from .validation.extract import ReturnData, extract
 from .validation.identity import Identified, SpecLibrary, identify
 from .validation.schema import ReturnSchema, validate_tables
 
-STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate", "unreadable", "ignored")
+STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "undecided", "duplicate", "unreadable",
+            "ignored")
+NOT_RETURNS = ("superseded", "duplicate", "ignored")
 Progress = Callable[[Sequence, str], Iterable]
 
 
@@ -87,18 +92,25 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
             archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
         check_and_store(new, store, register, key or signing_key(), run_id, progress)
-        notes = [f"Returns for authority {la} and period {p} were received at the same moment ({t}); "
-                 "the one later in file order was used." for la, p, t in store.tied_returns()]
+        notes = undecided_notes(store)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
         report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline,
-                               comparators)
-        report.new_files, report.already_seen, report.notes = len(new), len(received) - len(new), notes
+                               comparators, only_listed=report_register is not None)
+        report.new_files, report.already_seen = len(new), len(received) - len(new)
+        report.notes = notes + report.notes
         report.run_id, report.new_statuses = run_id, new_statuses
         return report
     finally:
         store.close()
+
+
+def undecided_notes(store: Store) -> list[str]:
+    return [f"Two versions of the return for authority {la}, {p} ({', '.join(files)}) arrived at the same moment "
+            "and neither says it was saved later, so none is in use: ask the coordinator which counts, then run "
+            "'lscb choose-version SHA256' with its sha256 from submissions.csv."
+            for la, p, files in store.undecided_returns()]
 
 
 def _statuses_of(store: Store, run_id: int) -> Counter:
@@ -140,6 +152,7 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
         if isinstance(result, Unreadable):
             done[index] = Checked(_with(submission, "unreadable", result.message))
             continue
+        submission.saved_at = result.saved_at
         outcome = _identify_and_read(result, specs, register, key)
         if isinstance(outcome, IssueRecord):
             submission.la_code, submission.period = outcome.la_code, outcome.period
@@ -261,18 +274,59 @@ def _now() -> str:
 
 
 def choose_period(store: Store, spec: Spec, period: str | None) -> str | None:
+    """The period the outputs are for: the one asked for (the workspace's, or --period), else the period
+    most returns in use are for (the later on a tie).
+
+    A rejected or unreadable return never chooses, so one stray file for another year cannot switch
+    the round; only when no return at all is in use do the returns received say which period it is.
+    """
     if period:
         return period
-    periods = store.periods(spec.id)
-    return periods[-1] if periods else None
+    counts = _returns_by_period(store, spec, IN_USE) or _returns_by_period(store, spec, None)
+    if not counts:
+        return None
+    return max(counts, key=lambda p: (counts[p], _period_order(p)))
+
+
+def _returns_by_period(store: Store, spec: Spec, statuses: tuple[str, ...] | None) -> Counter:
+    frame = store.submissions(spec.id)
+    frame = frame[frame.period.notna() & frame.la_code.notna()]
+    if statuses is not None:
+        frame = frame[frame.status.isin(statuses)]
+    return Counter(frame.drop_duplicates(["la_code", "period"]).period)
+
+
+def _period_order(period: str) -> tuple:
+    try:
+        return parse_period(period).sort_key()
+    except PeriodError:
+        return (0, 0)
+
+
+def other_periods_note(store: Store, spec: Spec, period: str | None) -> str:
+    """The periods returns were received for besides the one the outputs are for, so none goes unnoticed."""
+    frame = store.submissions(spec.id)
+    frame = frame[frame.period.notna() & (frame.period != period) & ~frame.status.isin(NOT_RETURNS)]
+    if frame.empty:
+        return ""
+    parts = []
+    for other in sorted(frame.period.unique(), key=_period_order):
+        statuses = Counter(frame[frame.period == other].status)
+        words = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(statuses.items()))
+        parts.append(f"{other} ({words})")
+    return (f"The outputs are for {period}; returns were also received for {'; '.join(parts)}. "
+            "Give --period to produce the outputs for another period.")
 
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
-                  suppress: bool = False, deadline: date | None = None, comparators=None) -> CollationReport:
+                  suppress: bool = False, deadline: date | None = None, comparators=None,
+                  only_listed: bool = False) -> CollationReport:
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
     `deadline` is the round's (from a workspace), for the master workbook's returns tracker;
-    `comparators` are published figures (`opendata.published.Published`) shown beside London.
+    `comparators` are published figures (`opendata.published.Published`) shown beside London. With
+    `only_listed` (one hub's outputs) the ledgers, like the workbooks, cover the authorities of
+    `register` alone: no other borough's files, figures or problems, and no file nobody could place.
     With `suppress` (the dataset only), the master, values and profiles go into a pack for
     sharing, `out_dir/shared`, under disclosure control; the officer's ledgers and feedback
     stay in `out_dir`, outside the pack, as they quote borough figures.
@@ -282,13 +336,16 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
 
     out_dir.mkdir(parents=True, exist_ok=True)
     period = choose_period(store, spec, period)
-    submissions = store.submissions()
+    notes = [note] if (note := other_periods_note(store, spec, period)) else []
+    listed = _listed(register) if only_listed else _everything
+    submissions = listed(store.submissions())
     write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
-    write_csv(store.issues(), out_dir / "issues.csv", ISSUE_COLUMNS)
+    write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
-                             Counter(submissions.status), missing_authorities(store, spec, register, period))
+                             Counter(submissions.status), missing_authorities(store, spec, register, period),
+                             notes=notes)
     if period and spec.kind != "dataset":
-        write_csv(store.values_in_use(spec.id, period), out_dir / "values.csv", VALUE_COLUMNS)
+        write_csv(listed(store.values_in_use(spec.id, period)), out_dir / "values.csv", VALUE_COLUMNS)
         report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
     elif period and suppress:
         report.pack = write_shared_pack(store, spec, register, out_dir / SHARED_PACK, period, deadline, comparators)
@@ -296,9 +353,9 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.profiles = sorted((report.pack / "profiles").glob("*.xlsx"))
     elif period:
         report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline,
-                                                        comparators)
+                                                        comparators, listed)
     else:
-        write_csv(store.values_in_use(spec.id, period), out_dir / "values.csv", VALUE_COLUMNS)
+        write_csv(listed(store.values_in_use(spec.id, period)), out_dir / "values.csv", VALUE_COLUMNS)
     if period:
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
     return report
@@ -332,14 +389,16 @@ def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, 
     from .atomic import replacing_folder
 
     with replacing_folder(pack) as building:
-        _write_figures(store, spec, register, building, period, True, deadline, comparators)
+        _write_figures(store, spec, register, building, period, True, deadline, comparators, _listed(register))
         (building / "README.txt").write_text(PACK_README.format(title=spec.title, period=period), encoding="utf-8")
     return pack
 
 
 def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, period: str, suppress: bool,
-                   deadline: date | None, comparators=None) -> tuple[Path, list[Path]]:
-    """values.csv, the master workbook and the profiles, under disclosure control where `suppress`."""
+                   deadline: date | None, comparators, listed: Callable[[pd.DataFrame], pd.DataFrame]
+                   ) -> tuple[Path, list[Path]]:
+    """values.csv (the rows `listed` keeps), the master workbook and the profiles, under disclosure
+    control where `suppress`."""
     from .outputs.benchmarks import add_comparators
     from .outputs.comparison import compare_period, suppressed_values
     from .outputs.csv_export import write_csv
@@ -350,8 +409,10 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
 
     in_use = store.values_in_use(spec.id, period)
     comparison = compare_period(spec, register, in_use, period, suppress=suppress)
-    shared = suppressed_values(_of(in_use, register), spec, [comparison]) if suppress else in_use
-    write_csv(shared, out_dir / "values.csv", VALUE_COLUMNS)
+    shown_values = listed(in_use)
+    if suppress:
+        shown_values = suppressed_values(shown_values, spec, [comparison])
+    write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
     shown = add_comparators(comparison, comparators)
     profiles_written = start_in_fork(lambda: write_profiles(shown, out_dir / "profiles"))
     round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
@@ -361,9 +422,14 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     return master, profiles_written()
 
 
-def _of(values, register: Register):
-    """The rows of the register's authorities only: a hub's pack holds the hub's figures, no one else's."""
-    return values[values.la_code.astype(str).isin({a.la_code for a in register})]
+
+def _everything(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
+
+
+def _listed(register: Register) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    codes = {a.la_code for a in register}
+    return lambda frame: frame[frame.la_code.isin(codes)].reset_index(drop=True)
 
 
 def write_survey_master(store: Store, spec: Spec, register: Register, period: str, path: Path) -> Path:
@@ -386,6 +452,6 @@ def missing_authorities(store: Store, spec: Spec, register: Register, period: st
 SUBMISSION_COLUMNS = ("file", "sha256", "source", "la_code", "period", "status", "message", "path", "sender",
                       "received_at", "received_basis", "collection", "template_version", "errors", "warnings")
 VALUE_COLUMNS = ("la_code", "period", "field_id", "value", "rating", "comment", "sheet", "cell", "sha256",
-                 "section_id", "row_number", "derived", "file")
+                 "section_id", "row_number", "derived", "prefilled", "file")
 ISSUE_COLUMNS = ("sha256", "la_code", "severity", "field_id", "sheet", "cell", "rule", "message", "period",
                  "file", "status")
