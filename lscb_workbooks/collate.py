@@ -396,6 +396,6 @@ def missing_authorities(store: Store, spec: Spec, register: Register, period: st
 SUBMISSION_COLUMNS = ("file", "sha256", "source", "la_code", "period", "status", "message", "path", "sender",
                       "received_at", "received_basis", "collection", "template_version", "errors", "warnings")
 VALUE_COLUMNS = ("la_code", "period", "field_id", "value", "rating", "comment", "sheet", "cell", "sha256",
-                 "section_id", "row_number", "derived", "file")
+                 "section_id", "row_number", "derived", "prefilled", "file")
 ISSUE_COLUMNS = ("sha256", "la_code", "severity", "field_id", "sheet", "cell", "rule", "message", "period",
                  "file", "status")
