@@ -370,7 +370,7 @@ def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, reg
               prefill_files) -> None:
     """Write one locked return template per authority."""
     from .templates.protect import SHEET_PASSWORD
-    from .templates.render import write_templates
+    from .templates.render import write_open_template, write_templates
     from .workspace import describe_deadline
 
     ws = _workspace()
@@ -382,11 +382,14 @@ def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, reg
         send_to = send_to or ws.sender_address
     chosen = _chosen(_register_for(ws, register_path), la_codes, _hub(ws, hub))
     spec_ = _spec(_collection(ws, collection))
+    password = ws.template_password if ws else SHEET_PASSWORD
     prefill = _comparators(None, prefill_files, spec_) if prefill_files else None
     with _audited(ws, "templates") as run:
-        paths = write_templates(spec_, chosen, period, out_dir, _key(ws, key_file),
-                                deadline=deadline, send_to=send_to,
-                                password=ws.template_password if ws else SHEET_PASSWORD, prefill=prefill)
+        if spec_.open_to:  # one template, for any board to fill in and name itself
+            paths = [write_open_template(spec_, period, out_dir, _key(ws, key_file), deadline, send_to, password)]
+        else:
+            paths = write_templates(spec_, chosen, period, out_dir, _key(ws, key_file), deadline=deadline,
+                                    send_to=send_to, password=password, prefill=prefill)
         if run:
             run.note(f"{len(paths)} template(s) for {period} written to {_shown(out_dir)}: "
                      + ", ".join(p.name for p in paths))

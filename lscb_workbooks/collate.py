@@ -343,10 +343,14 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     suppressing = suppress and spec.kind == "dataset"
     write_csv(suppress_small_numbers(in_use, spec) if suppressing else in_use, out_dir / "values.csv", VALUE_COLUMNS)
     write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
-    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
-                             Counter(submissions.status), missing_authorities(store, spec, register, period),
+    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
+                             [] if spec.open_to else missing_authorities(store, spec, register, period),
                              notes=notes)
-    if period and spec.kind != "dataset":
+    if period and spec.open_to:
+        from .outputs.good_practice_master import write_good_practice_master
+
+        report.master = write_good_practice_master(store, spec, period, out_dir / "master.xlsx")
+    elif period and spec.kind != "dataset":
         report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
     elif period:
