@@ -90,7 +90,7 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
-        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline)
+        report = write_outputs(store, spec, register, out_dir, period, suppress, deadline, focus=report_register)
         report.new_files, report.already_seen, report.notes = len(new), len(received) - len(new), notes
         report.run_id, report.new_statuses = run_id, new_statuses
         return report
@@ -265,12 +265,15 @@ def choose_period(store: Store, spec: Spec, period: str | None) -> str | None:
 
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
-                  suppress: bool = False, deadline: date | None = None) -> CollationReport:
+                  suppress: bool = False, deadline: date | None = None,
+                  focus: Register | None = None) -> CollationReport:
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
     `deadline` is the round's (from a workspace), for the master workbook's returns tracker.
+    With `focus` (one hub's authorities), the outputs cover those authorities, compared with
+    London as a whole: London's figures and every rank come from all of `register`.
     """
-    from .outputs.comparison import compare_period, suppress_comparison, suppress_small_numbers
+    from .outputs.comparison import compare_period, rejected_in, suppress_comparison, suppress_small_numbers
     from .outputs.csv_export import write_csv
     from .outputs.feedback import write_feedback
     from .outputs.master import write_master
@@ -284,22 +287,24 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     suppressing = suppress and spec.kind == "dataset"
     write_csv(suppress_small_numbers(in_use, spec) if suppressing else in_use, out_dir / "values.csv", VALUE_COLUMNS)
     write_csv(store.issues(), out_dir / "issues.csv", ISSUE_COLUMNS)
+    shown = focus or register
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
-                             Counter(submissions.status), missing_authorities(store, spec, register, period))
+                             Counter(submissions.status), missing_authorities(store, spec, shown, period))
     if period and spec.kind != "dataset":
-        report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
-        report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
+        report.master = write_survey_master(store, spec, shown, period, out_dir / "master.xlsx")
+        report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
     elif period:
         from .outputs.parallel import start_in_fork
         from .round_status import tracker_columns
 
-        comparison = compare_period(spec, register, in_use, period)
+        rejected = rejected_in(store.submissions(spec.id, period))
+        comparison = compare_period(spec, register, in_use, period, rejected=rejected).focused(focus)
         shared = suppress_comparison(comparison) if suppress else comparison
         profiles_written = start_in_fork(lambda: write_profiles(shared, out_dir / "profiles"))
-        round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
-        report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
+        round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
+        report.master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
                                      round_columns=round_columns, runs=store.runs(), comparison=comparison)
-        report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
+        report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
         report.profiles = profiles_written()
     return report
 
