@@ -124,6 +124,25 @@ def _hub(ws: Workspace | None, hub: str | None, register: Register | None = None
     return hub
 
 
+comparators_option = click.option(
+    "--comparators", "comparator_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Published figures to show beside London, such as England's: a CSV in the DfE open data standard "
+         "(repeat for several files; default: the workspace's).")
+
+
+def _comparators(ws: Workspace | None, files: tuple[Path, ...], spec_):
+    """The published figures named on the command line, else in the workspace; None when there are none."""
+    from .opendata.published import PublishedError, load_published
+
+    paths = list(files) or list(ws.comparators if ws else ())
+    if not paths:
+        return None
+    try:
+        return load_published(paths, spec_)
+    except PublishedError as exc:
+        raise click.ClickException(f"the comparators file cannot be used: {exc}") from None
+
+
 def _key(ws: Workspace | None, key_file: Path | None) -> bytes:
     from .config import signing_key
 
@@ -349,8 +368,10 @@ def _report_register(register: Register, hub: str | None) -> Register | None:
 @click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path))
+@comparators_option
 @workspace_option
-def collate(inbox, out_dir, store_path, collection, period, hub, suppress, register_path, key_file) -> None:
+def collate(inbox, out_dir, store_path, collection, period, hub, suppress, register_path, key_file,
+            comparator_files) -> None:
     """Take in every return under INBOX (default: the workspace's inbox), check and store it, and write the outputs."""
     from .collate import collate as run_collation
 
@@ -363,14 +384,15 @@ def collate(inbox, out_dir, store_path, collection, period, hub, suppress, regis
     out_dir = _out_dir(ws, out_dir, hub)
     store_path = store_path or (_near(ws.store) if ws else None)
     period = period or (ws.period if ws else None)
-    _spec(collection)
+    comparators = _comparators(ws, comparator_files, _spec(collection))
     _writable(out_dir)
     key = _key(ws, key_file)
     with _audited(ws, "collate", store_path) as run:
         before = _round_status(ws, store_path, collection, report_register or register, period) if run else None
         report = run_collation(inbox, out_dir, store_path, collection, str(period) if period else None, suppress,
                                key, register, _progress, run_id=run.id if run else None,
-                               report_register=report_register, deadline=ws.deadline if ws else None)
+                               report_register=report_register, deadline=ws.deadline if ws else None,
+                               comparators=comparators)
         if run:
             run.note(_new_files_note(report))
             after = _round_status(ws, store_path, collection, report_register or register, period)
@@ -388,8 +410,9 @@ def collate(inbox, out_dir, store_path, collection, period, hub, suppress, regis
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
 @click.option("--suppress", is_flag=True)
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@comparators_option
 @workspace_option
-def report(out_dir, store_path, collection, period, hub, suppress, register_path) -> None:
+def report(out_dir, store_path, collection, period, hub, suppress, register_path, comparator_files) -> None:
     """Rebuild the master, feedback and profile workbooks from the store, without new files."""
     from .collate import default_store_path, write_outputs
     from .store.db import Store
@@ -405,11 +428,12 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     chosen = _report_register(register, hub)
     period = period or (ws.period if ws else None)
     spec_ = _spec(_collection(ws, collection))
+    comparators = _comparators(ws, comparator_files, spec_)
     with _audited(ws, "report", path) as run:
         store = Store(path)
         try:
             result = write_outputs(store, spec_, register, out_dir, str(period) if period else None, suppress,
-                                   ws.deadline if ws else None, focus=chosen)
+                                   ws.deadline if ws else None, comparators, focus=chosen)
         finally:
             store.close()
         if run:
@@ -445,6 +469,48 @@ def _outputs_note(report) -> str:
     written += [f"{len(report.feedback)} feedback workbook(s)"] if report.feedback else []
     written += [f"{len(report.profiles)} profile(s)"] if report.profiles else []
     return f"written to {report.out_dir}: " + ", ".join(written)
+
+
+# ---------------------------------------------------------------------------------------- export
+
+
+@main.command()
+@click.option("--format", "format_", type=click.Choice(["ees"]), default="ees", show_default=True,
+              help="ees: the Department for Education's open data standard (data file and metadata file).")
+@click.option("--period", callback=_period, help="One period (default: every period of the latest one's kind).")
+@click.option("--suppress", is_flag=True, help="Hide small numbers as in the shared pack, for publishing.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the two files (default: export in the workspace's output folder, else output/export).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--collection", help="Default: the workspace's, else dataset.")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def export(format_, period, suppress, out_dir, store_path, collection, register_path) -> None:
+    """Write the collated dataset as open data: London, inner and outer London and each authority."""
+    from .outputs.ees import ExportError, export_ees
+    from .opendata.standard import STANDARD_URL
+
+    ws = _workspace()
+    spec_ = _spec(_collection(ws, collection))
+    register = _register_for(ws, register_path)
+    out_dir = out_dir or (_near(ws.output) if ws else Path("output")) / "export"
+    _writable(out_dir)
+    store, path = _store_for_reading(ws, store_path)
+    try:
+        with _audited(ws, "export", path) as run:
+            try:
+                result = export_ees(store, spec_, register, out_dir, str(period) if period else None, suppress)
+            except ExportError as exc:
+                raise click.ClickException(str(exc)) from None
+            if run:
+                run.note(f"open data for {', '.join(result.periods)} written to {_shown(result.data)}")
+    finally:
+        store.close()
+    click.echo(f"Wrote {result.rows} rows x {result.indicators} indicators for {', '.join(result.periods)}"
+               + (" (small numbers suppressed)" if suppress else "") + ":")
+    click.echo(f"  data:     {_shown(result.data)}")
+    click.echo(f"  metadata: {_shown(result.metadata)}")
+    click.echo(f"Both meet the open data standard ({STANDARD_URL}).")
 
 
 # -------------------------------------------------------------------------------- status, emails

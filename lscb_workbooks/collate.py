@@ -60,7 +60,8 @@ def default_store_path(out_dir: Path) -> Path:
 def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collection: str = "dataset",
             period: str | None = None, suppress: bool = False, key: bytes | None = None,
             register: Register | None = None, progress: Progress = no_progress, run_id: int | None = None,
-            report_register: Register | None = None, deadline: date | None = None) -> CollationReport:
+            report_register: Register | None = None, deadline: date | None = None,
+            comparators=None) -> CollationReport:
     """Take in every file under `inbox`, check and store the new ones, and write the outputs into `out_dir`.
 
     Returns are identified against the whole `register`; the outputs cover
@@ -90,7 +91,8 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
-        report = write_outputs(store, spec, register, out_dir, period, suppress, deadline, focus=report_register)
+        report = write_outputs(store, spec, register, out_dir, period, suppress, deadline, comparators,
+                               focus=report_register)
         report.new_files, report.already_seen, report.notes = len(new), len(received) - len(new), notes
         report.run_id, report.new_statuses = run_id, new_statuses
         return report
@@ -265,11 +267,12 @@ def choose_period(store: Store, spec: Spec, period: str | None) -> str | None:
 
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
-                  suppress: bool = False, deadline: date | None = None,
+                  suppress: bool = False, deadline: date | None = None, comparators=None,
                   focus: Register | None = None) -> CollationReport:
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
-    `deadline` is the round's (from a workspace), for the master workbook's returns tracker.
+    `deadline` is the round's (from a workspace), for the master workbook's returns tracker;
+    `comparators` are published figures (`opendata.published.Published`) shown beside London.
     With `focus` (one hub's authorities), the outputs cover those authorities, compared with
     London as a whole: London's figures and every rank come from all of `register`.
     """
@@ -297,13 +300,16 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         from .outputs.parallel import start_in_fork
         from .round_status import tracker_columns
 
+        from .outputs.benchmarks import add_comparators
+
         rejected = rejected_in(store.submissions(spec.id, period))
         comparison = compare_period(spec, register, in_use, period, rejected=rejected).focused(focus)
-        shared = suppress_comparison(comparison) if suppress else comparison
+        shared = add_comparators(suppress_comparison(comparison) if suppress else comparison, comparators)
         profiles_written = start_in_fork(lambda: write_profiles(shared, out_dir / "profiles"))
         round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
         report.master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
-                                     round_columns=round_columns, runs=store.runs(), comparison=comparison)
+                                     round_columns=round_columns, runs=store.runs(), comparison=comparison,
+                                     comparators=comparators)
         report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
         report.profiles = profiles_written()
     return report

@@ -393,20 +393,22 @@ def _nan(value) -> bool:
 # --- one period -----------------------------------------------------------------------------------
 
 def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period: str,
-                   with_intervals: bool = True, rejected: Collection[str] = ()) -> Comparison:
+                   with_intervals: bool = True, fields: list[Field] | None = None,
+                   rejected: Collection[str] = ()) -> Comparison:
     """Every authority in the register against London, its hub and inner/outer London for one period.
 
     `values` is `Store.values_in_use(collection, period)` (other periods in it are ignored).
     `rejected` names the authorities whose only return for the period was rejected, so that
     they read 'rejected: awaiting a corrected return' rather than 'no return'.
     Without intervals (for trends, which show values only) nothing is called better or worse.
+    `fields` are the spec's indicators unless given (an export also wants the population).
     """
     form = _form_values(values, spec, period) if not values.empty else values
     if not form.empty:
         form = form.assign(number=pd.to_numeric(form["number"], errors="coerce").astype(float))
     returns = {la: rows for (la, _), rows in
                _by_return(_records(form, ("la_code", "period", "field_id", "value", "number", "rating", "comment"))).items()}
-    indicators = spec.indicators
+    indicators = fields or spec.indicators
     records, inputs_by_la = [], {}
     for authority in register:
         rows_by_field = returns.get(authority.la_code)
@@ -422,7 +424,7 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
         inputs_by_la[authority.la_code] = inputs
         for f in indicators:
             records.append({**base, **_authority_row(f, inputs, rows_by_field, spec, with_intervals)})
-    groups = _compare_groups(spec, register, records, inputs_by_la, with_intervals)
+    groups = _compare_groups(indicators, register, records, inputs_by_la, with_intervals)
     authorities = pd.DataFrame.from_records(records).reindex(columns=AUTHORITY_COLUMNS)
     authorities["text"] = authorities["text"].astype(object)
     for column in ("value", "numerator", "denominator", "lower", "upper"):
@@ -448,7 +450,7 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
                       rejected=sorted(set(rejected) - set(returns)))
 
 
-def _compare_groups(spec: Spec, register: Register, records: list[dict],
+def _compare_groups(indicators: list[Field], register: Register, records: list[dict],
                     inputs_by_la: dict[str, dict[str, float]], with_intervals: bool = True) -> pd.DataFrame:
     by_field: dict[str, list[dict]] = {}
     for record in records:
@@ -456,7 +458,7 @@ def _compare_groups(spec: Spec, register: Register, records: list[dict],
     out = []
     for group_type, group, label, members in _groups_of(register):
         members = set(members)
-        for f in spec.indicators:
+        for f in indicators:
             rows = [r for r in by_field.get(f.id, []) if r["la_code"] in members]
             out.append({"group_type": group_type, "group": group, "label": label, "field_id": f.id,
                         **_pooled(f, rows, inputs_by_la, with_intervals), "suppressed": False})
@@ -465,14 +467,15 @@ def _compare_groups(spec: Spec, register: Register, records: list[dict],
     return groups
 
 
-def _verdicts(spec: Spec, authorities: pd.DataFrame, against: str) -> list[str]:
-    """Better, similar or worse (higher or lower) by the interval, only where the spec compares the field
-    this way and the denominator is not small."""
+def verdicts_against(spec: Spec, authorities: pd.DataFrame, benchmark: pd.Series) -> list[str]:
+    """Better, similar or worse (higher or lower) than `benchmark` (one value per row) by the interval, only
+    where the spec compares the field this way, the figure is shown and its denominator is not small."""
     tested = {f.id for f in spec.indicators if "significance" in f.comparisons}
     out = []
-    for lo, up, b, f, small in zip(authorities.lower, authorities.upper, authorities[against],
-                                   authorities.field_id, authorities.small):
-        if f not in tested:
+    hidden = authorities.suppressed.fillna(False).astype(bool)
+    for lo, up, b, f, small, gone in zip(authorities.lower, authorities.upper, benchmark,
+                                         authorities.field_id, authorities.small, hidden):
+        if f not in tested or gone:
             out.append(NOT_COMPARED)
         elif small:
             out.append(SMALL_NUMBER)
@@ -511,8 +514,8 @@ def _rank_and_benchmark(spec: Spec, authorities: pd.DataFrame, groups: pd.DataFr
     authorities["london"] = authorities.field_id.map(london).astype(float)
     authorities["hub_value"] = [hubs.get((h, f), math.nan) for h, f in zip(authorities.hub, authorities.field_id)]
     authorities["hub_value"] = authorities["hub_value"].astype(float)
-    authorities["vs_london"] = _verdicts(spec, authorities, "london")
-    authorities["vs_hub"] = _verdicts(spec, authorities, "hub_value")
+    authorities["vs_london"] = verdicts_against(spec, authorities, authorities.london)
+    authorities["vs_hub"] = verdicts_against(spec, authorities, authorities.hub_value)
     ranked = rank_authorities(authorities, spec)
     authorities["rank"] = ranked["rank"]
     authorities["quartile"] = ranked["quartile"]
