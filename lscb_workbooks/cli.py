@@ -286,6 +286,55 @@ def spec_check(path: Path | None, register_path: Path | None) -> None:
     click.echo(f"OK: {', '.join(checked)}")
 
 
+@spec.command("revise")
+@click.option("--from-consultation", "store_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The consultation round's store.sqlite.")
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The draft dataset spec consulted on (default: the one shipped with the tool).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="revised",
+              show_default=True, help="Folder for the revised dataset.yaml and sign-off.xlsx.")
+@click.option("--version", "version", help="Version of the revised spec (default: the next, e.g. 2026.1 -> 2026.2).")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def spec_revise(store_path, spec_path, out_dir, version, register_path) -> None:
+    """Write a revised draft of the dataset spec from the consultation's verdicts, and a sign-off workbook."""
+    from .outputs.revision import RevisionError, revise_spec
+
+    ws = _workspace()
+    source = spec_path or load_spec_path("dataset")
+    draft = _spec(str(source))
+    _writable(out_dir)
+    with _audited(ws, "spec revise") as run:
+        try:
+            revision = revise_spec(draft, Path(source).read_text(encoding="utf-8"), _spec("consultation"), store_path,
+                                   _register_for(ws, register_path), out_dir, version)
+        except RevisionError as exc:
+            raise click.ClickException(str(exc)) from None
+        if run:
+            run.note(f"revised spec {revision.new.version} written to {_shown(revision.spec_path)}")
+    click.echo(revision_summary(revision))
+
+
+def load_spec_path(collection: str) -> Path:
+    from .spec.load import spec_path
+
+    return spec_path(collection)
+
+
+def revision_summary(revision) -> str:
+    from collections import Counter
+
+    counts = Counter(c.change for c in revision.changes)
+    lines = [f"Revised the dataset spec {revision.old.version} -> {revision.new.version} from the consultation "
+             f"{revision.period} ({revision.boards} boards):"]
+    lines += [f"  {change}: {n}" for change, n in counts.items()]
+    lines.append(f"  gaps proposed (as comments): {len(revision.proposals)}")
+    lines.append(f"  indicators: {len(revision.old.indicators)} before, {len(revision.new.indicators)} after")
+    lines.append(f"Revised spec (passes 'lscb spec check'): {_shown(revision.spec_path)}")
+    lines.append(f"Sign-off workbook for the steering group: {_shown(revision.signoff_path)}")
+    return "\n".join(lines)
+
+
 def _check_email_texts(ws: Workspace) -> tuple[list[str], list[str]]:
     from .emails.drafts import KINDS, EmailTemplateError, load_email_text
 
@@ -652,6 +701,50 @@ def drafts_summary(result) -> str:
         lines.append(f"{result.not_due} authorit{'y needs' if result.not_due == 1 else 'ies need'} no "
                      f"{result.kind} email.")
     lines.append("Nothing has been sent: open each draft in Outlook or Thunderbird, check it, and send it.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------- final report
+
+
+@main.command("final-report")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for final-report.docx (default: the workspace's output folder, else output).")
+@click.option("--store", "store_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A store to draw on (repeat for the mapping, consultation, pilot and good-practice rounds; "
+                   "default: the workspace's).")
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The signed-off dataset spec (default: the dataset spec shipped with the tool).")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def final_report(out_dir, store_paths, spec_path, register_path) -> None:
+    """Draft the project's final report (Word) from the stores: eight chapters, a summary, an appendix per hub."""
+    from .outputs.final_report.build import write_final_report
+    from .outputs.final_report.evidence import ReportError
+
+    ws = _workspace()
+    stores = list(store_paths) or ([_near(ws.store)] if ws else [])
+    if not stores:
+        raise click.UsageError("give --store (once for each round's store.sqlite), or run inside a workspace")
+    out_dir = out_dir or (_near(ws.output) if ws else Path("output"))
+    _writable(out_dir)
+    spec_ = _spec(str(spec_path) if spec_path else "dataset")
+    with _audited(ws, "final-report") as run:
+        try:
+            result = write_final_report(stores, out_dir, _register_for(ws, register_path), spec_)
+        except ReportError as exc:
+            raise click.ClickException(str(exc)) from None
+        if run:
+            run.note(f"final report written to {_shown(result.path)}")
+    click.echo(final_report_summary(result))
+
+
+def final_report_summary(result) -> str:
+    lines = [f"Wrote the DRAFT final report: {_shown(result.path)}"]
+    lines += [f"  drew on {collection}: {periods}" for collection, periods in result.collections.items()]
+    lines.append("  chapters: " + ", ".join(c.title for c in result.report.chapters))
+    lines.append(f"  appendices: {len(result.report.appendices)} (one per hub); charts also as PNGs in "
+                 f"{_shown(result.figures)}")
     return "\n".join(lines)
 
 
