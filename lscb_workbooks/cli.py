@@ -412,7 +412,8 @@ def _report_register(register: Register, hub: str | None) -> Register | None:
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite store (default: the workspace's, else store.sqlite in the output folder); the archive sits beside it.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
-@click.option("--period", callback=_period, help="Period for the master workbook (default: the workspace's, else the latest).")
+@click.option("--period", callback=_period,
+              help="Period for the outputs (default: the workspace's, else the period most returns in use are for).")
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
 @click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -488,6 +489,43 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
         if run:
             run.note(_outputs_note(result))
     click.echo(summary(result, register))
+
+
+@main.command("choose-version")
+@click.argument("sha256")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite store (default: the workspace's, else store.sqlite in the output folder).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder whose store to use when there is no workspace (default: output).")
+@workspace_option
+def choose_version(sha256, store_path, out_dir) -> None:
+    """Record which of two versions sent at the same moment counts (SHA256 from submissions.csv).
+
+    The choice goes into the store's audit log; run 'lscb report' (or collate) afterwards to rebuild the outputs.
+    """
+    from .collate import default_store_path
+    from .store.db import Store
+    from .workspace import now_text
+
+    ws = _workspace()
+    path = store_path or (_near(ws.store) if ws else None) or default_store_path(_out_dir(ws, out_dir, None))
+    if not path.exists():
+        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    store = Store(path)
+    try:
+        run_id = store.start_run(now_text(), "choose-version", _command_line())
+        try:
+            row = store.choose_version(sha256, run_id, now_text())
+        except LookupError as exc:
+            store.finish_run(run_id, f"failed: {exc}")
+            raise click.ClickException(str(exc)) from None
+        note = (f"chose {row['file']} ({row['sha256'][:12]}) as the version in use for authority "
+                f"{row['la_code']}, {row['period']}")
+        store.finish_run(run_id, note)
+        status = store.db.execute("SELECT status FROM submissions WHERE id = ?", (row["id"],)).fetchone()[0]
+    finally:
+        store.close()
+    click.echo(f"Recorded: {note} (now {status.replace('_', ' ')}). Run 'lscb report' to rebuild the outputs.")
 
 
 def _round_status(ws, store_path, collection, register, period):
@@ -583,15 +621,18 @@ def _round_period(ws: Workspace | None, period, store, collection: str) -> str:
         return str(period)
     if ws:
         return str(ws.period)
-    periods = store.periods(collection)
-    if not periods:
+    from .collate import choose_period
+
+    chosen = choose_period(store, _spec(collection), None)
+    if not chosen:
         raise click.UsageError("give --period, or run inside a workspace ('lscb init') whose lscb.yaml sets 'period'")
-    return periods[-1]
+    return chosen
 
 
 @main.command()
 @click.option("--hub", help="Only the authorities of this hub.")
-@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--period", callback=_period,
+              help="Default: the workspace's, else the period most returns in use are for.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -632,7 +673,8 @@ def status(hub, period, collection, deadline, store_path, register_path, today) 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the drafts (default: output/emails/KIND in the workspace).")
 @click.option("--sender", help="From address (default: the workspace's sender).")
-@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--period", callback=_period,
+              help="Default: the workspace's, else the period most returns in use are for.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -790,7 +832,8 @@ def summary(report, register: Register) -> str:
         f"Collection {report.collection}, period {report.period or '(none yet)'}",
         f"Files: {report.new_files} new, {report.already_seen} already seen",
         "Received: " + ", ".join(f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in (
-            "accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate", "unreadable", "ignored")),
+            "accepted", "accepted_with_warnings", "rejected", "superseded", "undecided", "duplicate", "unreadable",
+            "ignored") if s != "undecided" or counts.get(s)),
     ]
     if report.missing:
         names = [register.by_code(c).name for c in report.missing if register.by_code(c)]

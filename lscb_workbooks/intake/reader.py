@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetMetadata, Shee
 
 from lscb_workbooks.intake import unreadable
 from lscb_workbooks.intake.safety import check_workbook_bytes, formula_cells
+from lscb_workbooks.intake.saved_time import last_saved
 from lscb_workbooks.intake.sandbox import CRASHED, TIMED_OUT, run_in_workers
 from lscb_workbooks.intake.unreadable import Unreadable
 
@@ -44,8 +45,11 @@ class Sheet:
 
 @dataclass
 class Workbook:
+    """A workbook's sheets, which input cells hold formulas, and when the workbook says it was last saved."""
+
     sheets: list[Sheet]
     formulas: dict[str, dict[str, bool]]
+    saved_at: str | None = None
 
     def sheet(self, title: str) -> Sheet | None:
         """The sheet with this title; like Excel, a title matches whatever its case."""
@@ -95,7 +99,7 @@ def read_workbook(data: bytes) -> Workbook | Unreadable:
         return unreadable.corrupt(_plain_error(error))
     finally:
         book.close()
-    return Workbook(sheets=sheets, formulas=formula_cells(data))
+    return Workbook(sheets=sheets, formulas=formula_cells(data), saved_at=last_saved(data))
 
 
 def _read_sheet(book: CalamineWorkbook, metadata: SheetMetadata) -> Sheet:

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     sent_at TEXT,
     modified_at TEXT,
     received_at TEXT NOT NULL,
+    saved_at TEXT,
     received_basis TEXT NOT NULL,
     collection TEXT,
     la_code TEXT,
@@ -76,6 +77,14 @@ CREATE TABLE IF NOT EXISTS issues (
     rule TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS version_choices (
+    run_id INTEGER REFERENCES runs(id),
+    collection TEXT NOT NULL,
+    la_code TEXT NOT NULL,
+    period TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    chosen_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS drafts (
     run_id INTEGER REFERENCES runs(id),
     kind TEXT NOT NULL,
@@ -86,6 +95,7 @@ CREATE TABLE IF NOT EXISTS drafts (
 );
 """
 
+ADDED_SUBMISSION_COLUMNS = (("saved_at", "TEXT"),)
 IN_USE = ("accepted", "accepted_with_warnings")
 VALIDATED = ("accepted", "accepted_with_warnings", "rejected")
 
@@ -105,6 +115,7 @@ class Submission:
     received_basis: str
     outcome: str
     message: str
+    saved_at: str | None = None
     collection: str | None = None
     la_code: str | None = None
     period: str | None = None
@@ -167,6 +178,15 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Columns added since a store was made, so that an older store keeps working."""
+        present = {row["name"] for row in self.db.execute("PRAGMA table_info(submissions)")}
+        for column, kind in ADDED_SUBMISSION_COLUMNS:
+            if column not in present:
+                with self.db:
+                    self.db.execute(f"ALTER TABLE submissions ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self.db.close()
@@ -207,28 +227,24 @@ class Store:
     def settle_statuses(self) -> list[tuple[int, str, str]]:
         """Mark all but the latest received return of each authority and period as superseded.
 
-        The later received wins: the email's sent date where there is one, else the
-        file's modification time; a tie goes to the later path in sorted order.
+        The later received wins: the email's sent date where there is one, else the file's
+        modification time. Where those tie, the workbook's own last-saved time decides; where that
+        ties too (or a workbook has none), the officer's recorded choice decides, and without one
+        the tied versions are `undecided` and none of them is in use. A file name never decides.
         Returns (submission id, new status, message) for each row that changed.
         """
         rows = self.db.execute(
-            f"SELECT id, path, file, la_code, period, collection, outcome, status, message, outcome_message, received_at "
-            f"FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
-            "AND la_code IS NOT NULL AND period IS NOT NULL "
-            "ORDER BY collection, la_code, period, received_at, path",
+            f"SELECT id, path, file, sha256, la_code, period, collection, outcome, status, message, outcome_message, "
+            f"received_at, saved_at FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
+            "AND la_code IS NOT NULL AND period IS NOT NULL ORDER BY id",
             VALIDATED,
         ).fetchall()
-        changes = []
         groups: dict[tuple, list[sqlite3.Row]] = {}
         for row in rows:
             groups.setdefault((row["collection"], row["la_code"], row["period"]), []).append(row)
-        for group in groups.values():
-            latest = group[-1]
-            for row in group:
-                if row is latest:
-                    status, message = row["outcome"], row["outcome_message"]
-                else:
-                    status, message = "superseded", _superseded_message(latest)
+        changes = []
+        for key, group in groups.items():
+            for row, (status, message) in self._settle_group(key, group):
                 if (status, message) != (row["status"], row["message"]):
                     changes.append((row["id"], status, message))
         with self.transaction() as db:
@@ -236,14 +252,66 @@ class Store:
                 db.execute("UPDATE submissions SET status = ?, message = ? WHERE id = ?", (status, message, submission_id))
         return changes
 
-    def tied_returns(self) -> list[tuple[str, str, str]]:
-        """Authority, period and time of returns received at exactly the same moment."""
-        rows = self.db.execute(
-            f"SELECT la_code, period, received_at, COUNT(*) AS n FROM submissions "
-            f"WHERE outcome IN ({','.join('?' * len(VALIDATED))}) GROUP BY collection, la_code, period, received_at HAVING n > 1",
-            VALIDATED,
+    def _settle_group(self, key: tuple, group: list[sqlite3.Row]) -> list[tuple[sqlite3.Row, tuple[str, str]]]:
+        """Each return of one authority and period with the status and message it should have."""
+        latest_moment = max(row["received_at"] for row in group)
+        last = [row for row in group if row["received_at"] == latest_moment]
+        saved = [row["saved_at"] for row in last]
+        if len(last) > 1 and all(saved):
+            last = [row for row in last if row["saved_at"] == max(saved)]
+        if len(last) > 1:
+            chosen = self._chosen_version(key, {row["sha256"] for row in last})
+            last = [row for row in last if row["sha256"] == chosen] if chosen else last
+        if len(last) > 1:
+            return [(row, ("undecided", _undecided_message(row, last)) if row in last
+                     else ("superseded", _superseded_message(last[0]))) for row in group]
+        [winner] = last
+        return [(row, (row["outcome"], row["outcome_message"]) if row is winner
+                 else ("superseded", _superseded_message(winner))) for row in group]
+
+    def _chosen_version(self, key: tuple, candidates: set[str]) -> str | None:
+        """The officer's latest recorded choice among tied versions, if there is one."""
+        collection, la_code, period = key
+        found = self.db.execute(
+            "SELECT sha256 FROM version_choices WHERE collection IS ? AND la_code = ? AND period = ? "
+            f"AND sha256 IN ({','.join('?' * len(candidates))}) ORDER BY rowid DESC LIMIT 1",
+            (collection, la_code, period, *sorted(candidates)),
+        ).fetchone()
+        return found["sha256"] if found else None
+
+    def choose_version(self, sha256: str, run_id: int | None, chosen_at: str) -> sqlite3.Row:
+        """Record the officer's choice of which of two tied versions counts, and settle statuses again.
+
+        `sha256` may be the start of one (eight characters or more). Raises `LookupError` with a
+        message for the officer when it names no return, or more than one.
+        """
+        found = self.db.execute(
+            f"SELECT * FROM submissions WHERE sha256 LIKE ? AND outcome IN ({','.join('?' * len(VALIDATED))}) "
+            "AND la_code IS NOT NULL AND period IS NOT NULL ORDER BY id",
+            (sha256.lower().strip() + "%", *VALIDATED),
         ).fetchall()
-        return [(r["la_code"], r["period"], r["received_at"]) for r in rows]
+        if len(sha256.strip()) < 8 or not found:
+            raise LookupError(f"no return in the store has a sha256 starting '{sha256}': copy it from the sha256 "
+                              "column of submissions.csv (eight characters or more)")
+        if len({row["sha256"] for row in found}) > 1:
+            raise LookupError(f"more than one return has a sha256 starting '{sha256}': give more of it")
+        row = found[0]
+        with self.transaction() as db:
+            db.execute("INSERT INTO version_choices (run_id, collection, la_code, period, sha256, chosen_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       (run_id, row["collection"], row["la_code"], row["period"], row["sha256"], chosen_at))
+        self.settle_statuses()
+        return row
+
+    def undecided_returns(self) -> list[tuple[str, str, list[str]]]:
+        """(authority, period, files) of each return whose versions tie and wait for the officer's choice."""
+        rows = self.db.execute(
+            "SELECT la_code, period, file FROM submissions WHERE status = 'undecided' ORDER BY la_code, period, id"
+        ).fetchall()
+        found: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            found.setdefault((row["la_code"], row["period"]), []).append(row["file"])
+        return [(la, period, files) for (la, period), files in found.items()]
 
     def frame(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         return pd.read_sql_query(sql, self.db, params=params)
@@ -355,6 +423,16 @@ def _where(collection: str | None, period: str | None, alias: str) -> tuple[str,
         clauses.append(f"{alias}period = ?")
         params.append(period)
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def _undecided_message(row: sqlite3.Row, tied: list[sqlite3.Row]) -> str:
+    others = ", ".join(f"{r['file']} ({r['sha256'][:12]})" for r in tied if r is not row)
+    return (
+        f"Two versions of this return arrived at the same moment ({row['received_at'][:16].replace('T', ' ')}): "
+        f"this one ({row['sha256'][:12]}) and {others}, and the workbooks do not say which was saved later, so "
+        "neither is in use. Ask the coordinator which one counts, then run "
+        f"'lscb choose-version {row['sha256'][:12]}' (or the other's sha256) to record it."
+    )
 
 
 def _superseded_message(latest: sqlite3.Row) -> str:
