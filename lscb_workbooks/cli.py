@@ -362,11 +362,15 @@ def _check_email_texts(ws: Workspace) -> tuple[list[str], list[str]]:
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Template signing key (default: the workspace's, else made on first use in your configuration folder).")
+@click.option("--prefill", "prefill_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Published figures (DfE open data standard CSV) to put in each authority's boxes, marked as "
+                   "prefilled for the coordinator to check (repeat for several files).")
 @workspace_option
-def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, register_path, key_file) -> None:
+def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, register_path, key_file,
+              prefill_files) -> None:
     """Write one locked return template per authority."""
     from .templates.protect import SHEET_PASSWORD
-    from .templates.render import write_templates
+    from .templates.render import write_open_template, write_templates
     from .workspace import describe_deadline
 
     ws = _workspace()
@@ -377,14 +381,32 @@ def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, reg
         deadline = deadline or describe_deadline(ws.deadline) or None
         send_to = send_to or ws.sender_address
     chosen = _chosen(_register_for(ws, register_path), la_codes, _hub(ws, hub))
+    spec_ = _spec(_collection(ws, collection))
+    password = ws.template_password if ws else SHEET_PASSWORD
+    prefill = _comparators(None, prefill_files, spec_) if prefill_files else None
     with _audited(ws, "templates") as run:
-        paths = write_templates(_spec(_collection(ws, collection)), chosen, period, out_dir, _key(ws, key_file),
-                                deadline=deadline, send_to=send_to,
-                                password=ws.template_password if ws else SHEET_PASSWORD)
+        if spec_.open_to:  # one template, for any board to fill in and name itself
+            paths = [write_open_template(spec_, period, out_dir, _key(ws, key_file), deadline, send_to, password)]
+        else:
+            paths = write_templates(spec_, chosen, period, out_dir, _key(ws, key_file), deadline=deadline,
+                                    send_to=send_to, password=password, prefill=prefill)
         if run:
             run.note(f"{len(paths)} template(s) for {period} written to {_shown(out_dir)}: "
                      + ", ".join(p.name for p in paths))
     click.echo(f"Wrote {len(paths)} template(s) for {period} to {_shown(out_dir)}")
+    if prefill is not None:
+        click.echo(_prefill_note(prefill, spec_, chosen, period))
+
+
+def _prefill_note(prefill, spec_, chosen: Register, period) -> str:
+    from .templates.prefill import prefill_for
+
+    counts = [len(prefill_for(prefill, spec_, a, period)) for a in chosen]
+    filled = sum(1 for n in counts if n)
+    if not filled:
+        return (f"Nothing was prefilled: the published file has no figures for {period} for these authorities "
+                f"(it holds {', '.join(prefill.periods()) or 'no periods'}).")
+    return f"Prefilled {sum(counts)} figure(s) in {filled} template(s), each marked for the coordinator to check."
 
 
 # ------------------------------------------------------------------------------ collate, report

@@ -346,10 +346,14 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     write_csv(suppress_small_numbers(listed(in_use), spec) if suppressing else listed(in_use), out_dir / "values.csv",
               VALUE_COLUMNS)
     write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
-    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
-                             Counter(submissions.status), missing_authorities(store, spec, shown, period),
+    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
+                             [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
-    if period and spec.kind != "dataset":
+    if period and spec.open_to:
+        from .outputs.good_practice_master import write_good_practice_master
+
+        report.master = write_good_practice_master(store, spec, period, out_dir / "master.xlsx")
+    elif period and spec.kind != "dataset":
         report.master = write_survey_master(store, spec, shown, period, out_dir / "master.xlsx")
         report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
     elif period:
@@ -399,6 +403,6 @@ def missing_authorities(store: Store, spec: Spec, register: Register, period: st
 SUBMISSION_COLUMNS = ("file", "sha256", "source", "la_code", "period", "status", "message", "path", "sender",
                       "received_at", "received_basis", "collection", "template_version", "errors", "warnings")
 VALUE_COLUMNS = ("la_code", "period", "field_id", "value", "rating", "comment", "sheet", "cell", "sha256",
-                 "section_id", "row_number", "derived", "file")
+                 "section_id", "row_number", "derived", "prefilled", "file")
 ISSUE_COLUMNS = ("sha256", "la_code", "severity", "field_id", "sheet", "cell", "rule", "message", "period",
                  "file", "status")

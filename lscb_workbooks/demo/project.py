@@ -12,7 +12,7 @@ from ..collate import CollationReport, collate
 from ..spec.models import Spec
 from ..spec.periods import Period
 from ..spec.register import Authority, Register
-from ..templates.render import write_templates
+from ..templates.render import write_open_template, write_templates
 from .coordinator import fill_template
 from .synthetic import SYNTHETIC, synthetic_entries
 
@@ -27,4 +27,24 @@ def run_survey_round(spec: Spec, authorities: list[Authority], period: Period, f
     return collate(folder / "inbox", folder, collection=spec.id, period=str(period), key=key, register=register)
 
 
-__all__ = ["SYNTHETIC", "run_survey_round"]
+# Boards outside London send good practice too: the collection is open to any LSCB in the UK.
+GOOD_PRACTICE_BOARDS = (("Barnet Safeguarding Children Board", "England"),
+                        ("Kent Safeguarding Children Board", "England"),
+                        ("Cardiff and Vale Safeguarding Children Board", "Wales"),
+                        ("Tower Hamlets LSCB", "England"), ("Cumbria LSCB", "England"),
+                        ("Northern Ireland Safeguarding Board (Belfast)", "Northern Ireland"))
+
+
+def run_good_practice_round(spec: Spec, period: Period, folder: Path, key: bytes, register: Register,
+                            boards: tuple[tuple[str, str], ...] = GOOD_PRACTICE_BOARDS) -> CollationReport:
+    """The one open template, copied and filled in by boards from anywhere in the UK, each naming itself."""
+    template = write_open_template(spec, period, folder / "templates", key)
+    for board, nation in boards:
+        entries = synthetic_entries(spec, Authority("", board, "", "", "", ""), period)
+        entries.values[spec.name_field] = f"{board} (SYNTHETIC)"
+        entries.values.update({f.id: nation for f in spec.form_fields if nation in f.options})
+        fill_template(template, entries, folder / "inbox" / f"SYNTHETIC good practice from {board}.xlsx")
+    return collate(folder / "inbox", folder, collection=spec.id, period=str(period), key=key, register=register)
+
+
+__all__ = ["SYNTHETIC", "run_good_practice_round", "run_survey_round"]

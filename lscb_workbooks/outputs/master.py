@@ -181,7 +181,7 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
     return MasterData(
         spec=spec, register=register, period=period, produced_at=produced_at, suppress=suppress,
         comparison=comparison, data=data, tracker=_tracker(submissions, register),
-        issues=issues[issues.status.isin(IN_USE) & issues.la_code.isin(set(shown.la_code))] if not issues.empty else issues,
+        issues=issues[issues.status.isin(IN_USE) & issues.la_code.isin({a.la_code for a in register})] if not issues.empty else issues,
         challenges=_challenges(shown, spec, register), trends=trends, periods=periods,
         files_received=int((~submissions.status.isin(NOT_A_RETURN)).sum()) if not submissions.empty else 0,
     )

@@ -21,7 +21,7 @@ COMPARISONS: tuple[str, ...] = ("rank", "quartile", "significance", "spine")
 Polarity = Literal["higher_is_better", "lower_is_better", "neither"]
 Severity = Literal["error", "warning"]
 Summary = Literal["item", "group", "score", "tally", "list"]
-CollectionKind = Literal["dataset", "mapping", "consultation"]
+CollectionKind = Literal["dataset", "mapping", "consultation", "good_practice"]
 # The final report's chapters, in the order the project plan names them; a survey field may name the one it informs.
 Chapter = Literal["datasets", "it_infrastructure", "information_sharing", "good_practice", "childrens_involvement",
                   "interface", "gaps_challenges", "recommendations"]
@@ -359,6 +359,8 @@ class Spec(Strict):
     verdicts: Verdicts = Verdicts()
     generated_from: str | None = None
     small_denominator: int = PydanticField(default=30, ge=1)
+    open_to: str | None = None  # an open collection: anyone it names may return it, not only the register
+    name_field: str | None = None  # in an open collection, the form field where a board writes its name
     model_of: ConceptualModel | None = None  # filled in by the loader from the collection named by rows_from
 
     @cached_property

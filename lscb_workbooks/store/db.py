@@ -96,6 +96,7 @@ CREATE TABLE IF NOT EXISTS drafts (
 """
 
 ADDED_SUBMISSION_COLUMNS = (("saved_at", "TEXT"),)
+ADDED_VALUE_COLUMNS = (("prefilled", "TEXT NOT NULL DEFAULT ''"),)
 IN_USE = ("accepted", "accepted_with_warnings")
 VALIDATED = ("accepted", "accepted_with_warnings", "rejected")
 
@@ -143,6 +144,7 @@ class ValueRecord:
     comment: str = ""
     row_number: int | None = None
     derived: bool = False
+    prefilled: str = ""  # 'unchanged' or 'changed' where the template put a published figure in the box
 
 
 @dataclass
@@ -182,11 +184,12 @@ class Store:
 
     def _add_missing_columns(self) -> None:
         """Columns added since a store was made, so that an older store keeps working."""
-        present = {row["name"] for row in self.db.execute("PRAGMA table_info(submissions)")}
-        for column, kind in ADDED_SUBMISSION_COLUMNS:
-            if column not in present:
-                with self.db:
-                    self.db.execute(f"ALTER TABLE submissions ADD COLUMN {column} {kind}")
+        for table, added in (("submissions", ADDED_SUBMISSION_COLUMNS), ("values", ADDED_VALUE_COLUMNS)):
+            present = {row["name"] for row in self.db.execute(f'PRAGMA table_info("{table}")')}
+            for column, kind in added:
+                if column not in present:
+                    with self.db:
+                        self.db.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {kind}')
 
     def close(self) -> None:
         self.db.close()
@@ -327,7 +330,7 @@ class Store:
         where = f"{where} AND {status}" if where else f"WHERE {status}"
         return self.frame(
             'SELECT v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number, v.rating, '
-            "v.comment, v.sheet, v.cell, v.derived, s.sha256, s.file, s.id AS submission_id "
+            "v.comment, v.sheet, v.cell, v.derived, v.prefilled, s.sha256, s.file, s.id AS submission_id "
             f'FROM "values" v JOIN submissions s ON s.id = v.submission_id {where} '
             "ORDER BY v.period, v.la_code, v.section_id, v.row_number, v.rowid",
             params + IN_USE,
@@ -401,9 +404,9 @@ def _insert(db: sqlite3.Connection, checked: Checked) -> int:
     ).lastrowid
     db.executemany(
         'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
-        "number, rating, comment, sheet, cell, derived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "number, rating, comment, sheet, cell, derived, prefilled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [(s.id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
-          v.rating, v.comment, v.sheet, v.cell, int(v.derived)) for v in checked.values],
+          v.rating, v.comment, v.sheet, v.cell, int(v.derived), v.prefilled) for v in checked.values],
     )
     db.executemany(
         "INSERT INTO issues (submission_id, la_code, period, severity, field_id, sheet, cell, rule, message) "

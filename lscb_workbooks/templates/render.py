@@ -22,12 +22,15 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..atomic import replacing
+from ..opendata.published import Published
 from ..spec.models import Spec
 from ..spec.periods import Period
 from ..spec.register import Authority
 from . import identity
+from .identity import OPEN_CODE
 from .inputs import InputRule
 from .layout import Cell, Conditional, SheetLayout, TemplateLayout, Validation, identity_rows, layout_template
+from .prefill import PrefilledValue, prefill_for
 from .protect import SHEET_OPTIONS, SHEET_PASSWORD, lock_structure
 from .styles import Highlight, Style
 
@@ -47,28 +50,46 @@ def template_file_name(spec: Spec, authority: Authority, period: Period) -> str:
 
 def write_templates(spec: Spec, authorities: Iterable[Authority], period: Period, out_dir: Path, key: bytes,
                     deadline: str | None = None, send_to: str | None = None,
-                    password: str = SHEET_PASSWORD) -> list[Path]:
+                    password: str = SHEET_PASSWORD, prefill: Published | None = None) -> list[Path]:
     """One template per authority in `out_dir`, each replaced whole or not at all.
 
-    `password` is the sheets' protection password; a workspace sets its own.
+    `password` is the sheets' protection password; a workspace sets its own. `prefill` holds
+    published figures to put in each authority's boxes, marked as prefilled.
     The templates of one collection and period differ only in the authority's
     name, code and signature, so the workbook is drawn once and each copy is
-    stamped from it (see `TemplateStamp`).
+    stamped from it (see `TemplateStamp`); prefilled templates differ in their
+    figures too, so each is drawn in full.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     authorities = list(authorities)
     created = datetime.now(timezone.utc)
-    stamp = TemplateStamp.for_batch(spec, authorities, period, key, created, deadline, send_to, password)
+    prefilled = {a.la_code: prefill_for(prefill, spec, a, period) for a in authorities}
+    stamp = None if any(prefilled.values()) else TemplateStamp.for_batch(spec, authorities, period, key, created,
+                                                                         deadline, send_to, password)
     written = []
     for authority in authorities:
         path = out_dir / template_file_name(spec, authority, period)
         data = stamp.stamp(authority) if stamp else None
         if data is None:
-            data = draw_workbook(layout_template(spec, authority, period, key, created, deadline, send_to), password)
+            data = draw_workbook(layout_template(spec, authority, period, key, created, deadline, send_to,
+                                                 prefilled[authority.la_code]), password)
         write_atomically(path, data)
         written.append(path)
     return written
+
+
+def open_authority(spec: Spec) -> Authority:
+    """The one 'authority' of an open collection's template: whoever it is open to."""
+    return Authority(OPEN_CODE, spec.open_to or "Any board", "", "", "", "")
+
+
+def write_open_template(spec: Spec, period: Period, out_dir: Path, key: bytes, deadline: str | None = None,
+                        send_to: str | None = None, password: str = SHEET_PASSWORD) -> Path:
+    """The one template of an open collection, for any board to fill in and name itself."""
+    path = Path(out_dir) / f"{spec.id}_{period}_{OPEN_CODE}.xlsx"
+    write_atomically(path, render_template(spec, open_authority(spec), period, key, deadline, send_to, password))
+    return path
 
 
 NAME_MARK, CODE_MARK = "\ue000", "\ue001"
@@ -132,10 +153,11 @@ def _read_parts(xlsx: bytes) -> list[tuple[zipfile.ZipInfo, bytes]]:
 
 def render_template(spec: Spec, authority: Authority, period: Period, key: bytes,
                     deadline: str | None = None, send_to: str | None = None,
-                    password: str = SHEET_PASSWORD) -> bytes:
+                    password: str = SHEET_PASSWORD, prefilled: dict[str, PrefilledValue] | None = None) -> bytes:
     """One authority's template, as the bytes of an .xlsx file."""
     created = datetime.now(timezone.utc)
-    return draw_workbook(layout_template(spec, authority, period, key, created, deadline, send_to), password)
+    return draw_workbook(layout_template(spec, authority, period, key, created, deadline, send_to, prefilled),
+                         password)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

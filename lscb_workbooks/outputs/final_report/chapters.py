@@ -142,12 +142,12 @@ class _Drafter:
         if gp is None or gp.examples.empty:
             s.say("No good-practice returns were in the stores given.", "note")
             return
-        spec = gp.spec
-        shown = [f for sec in spec.sections if sec.kind == "table" for f in sec.fields][:3]
-        s.say(f"{len(gp.examples)} examples came from {gp.boards} boards.")
+        table = next(sec for sec in gp.spec.sections if sec.kind == "table")
+        shown = [f for f in table.fields if f.summary in ("item", "tally", "list")][:3]
+        s.say(f"{len(gp.examples)} examples came from {gp.boards} boards, in and beyond London; every one is listed.")
         s.add(Table("Examples of good practice sent in", ["Board"] + [f.label for f in shown],
-                    [[r["board"]] + [short(r.get(f.id) or "", 200) for f in shown]
-                     for r in gp.examples.to_dict("records")], [gp.source()], [1.5] + [2.5] * len(shown)))
+                    [[r["board"]] + [short(r.get(f.id) or "", 300) for f in shown]
+                     for r in gp.examples.to_dict("records")], [gp.source()], [1.6] + [2.2] * len(shown)))
 
     def _mapping_chapter(self, s: Section, chapter: str) -> None:
         survey = self.e.mapping
