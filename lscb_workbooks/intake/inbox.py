@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from lscb_workbooks.intake.mail import eml_records, mbox_records, msg_records
+from lscb_workbooks.intake.identify import is_tnef, is_workbook
+from lscb_workbooks.intake.mail import eml_records, mbox_records, msg_records, tnef_records
 from lscb_workbooks.intake.received import Envelope, Received, extension_of, received_file
 from lscb_workbooks.intake.zipped import zip_records
 
@@ -87,9 +88,11 @@ def _records_from_bytes(name: str, data: bytes, relative: str, path: Path, modif
         yield from mbox_records(path, relative, data, modified_at)
     elif extension == ".msg":
         yield from msg_records(data, relative, modified_at)
-    elif extension == ".zip":
+    elif extension == ".zip" and not is_workbook(data):
         members = Envelope(relative, relative, None, None, modified_at)
         yield from zip_records(name, data, members, zip_source="")
+    elif is_tnef(data):
+        yield from tnef_records(name, data, relative, modified_at)
     else:
         yield received_file(name, data, relative, Envelope(relative, "", None, None, modified_at))
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
+from lscb_workbooks.intake.identify import is_workbook
+
 WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 EMAIL_EXTENSIONS = frozenset({".eml", ".msg", ".mbox"})
 ZIP_EXTENSIONS = frozenset({".zip"})
@@ -79,11 +81,11 @@ class DistinctPaths:
 
 
 def received_file(name: str, data: bytes, path: str, envelope: Envelope, note: str = "") -> Received:
-    """A record for one file, a workbook or not, judged by its extension.
+    """A record for one file, a workbook or not, judged by its bytes (or, failing them, its extension).
 
     `note` overrides the usual reason for a file that is not taken in.
     """
-    kind = kind_of(name)
+    kind = kind_of(name, data)
     if note and kind == WORKBOOK:
         kind = OTHER
     if kind == OTHER and not note:
@@ -110,8 +112,10 @@ def _record(name: str, data: bytes, path: str, envelope: Envelope, kind: str, no
     )
 
 
-def kind_of(name: str) -> str:
-    return WORKBOOK if extension_of(name) in WORKBOOK_EXTENSIONS else OTHER
+def kind_of(name: str, data: bytes = b"") -> str:
+    """A workbook when its bytes are one, whatever it is called; or when it is named as one, so that a
+    renamed or damaged file is read and its problem explained."""
+    return WORKBOOK if extension_of(name) in WORKBOOK_EXTENSIONS or is_workbook(data) else OTHER
 
 
 def extension_of(name: str) -> str:
