@@ -88,7 +88,8 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         received = list(walk_inbox(inbox))
         new = [r for r in received if not store.known(r.path, r.sha256)]
         for item in new:
-            archive.keep(item.data)
+            if item.kept:
+                archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
         check_and_store(new, store, register, key or signing_key(), run_id, progress)
         notes = undecided_notes(store)
@@ -162,6 +163,7 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
         returns.append((index, submission, data))
     done.update(_validate_all(returns, store))
     store.add_all([done[index] for index in sorted(done)])
+    store.retire_incomplete_copies()
     store.settle_statuses()
 
 
