@@ -89,15 +89,16 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         received = list(walk_inbox(inbox))
         new = [r for r in received if not store.known(r.path, r.sha256)]
         for item in new:
-            archive.keep(item.data)
+            if item.kept:
+                archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
         check_and_store(new, store, register, key or signing_key(), run_id, progress)
         notes = undecided_notes(store)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
-        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline,
-                               comparators, only_listed=report_register is not None)
+        report = write_outputs(store, spec, register, out_dir, period, suppress, deadline, comparators,
+                               focus=report_register)
         report.new_files, report.already_seen = len(new), len(received) - len(new)
         report.notes = notes + report.notes
         report.run_id, report.new_statuses = run_id, new_statuses
@@ -163,6 +164,7 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
         returns.append((index, submission, data))
     done.update(_validate_all(returns, store))
     store.add_all([done[index] for index in sorted(done)])
+    store.retire_incomplete_copies()
     store.settle_statuses()
 
 
@@ -320,44 +322,50 @@ def other_periods_note(store: Store, spec: Spec, period: str | None) -> str:
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
                   suppress: bool = False, deadline: date | None = None, comparators=None,
-                  only_listed: bool = False) -> CollationReport:
+                  focus: Register | None = None) -> CollationReport:
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
     `deadline` is the round's (from a workspace), for the master workbook's returns tracker;
-    `comparators` are published figures (`opendata.published.Published`) shown beside London. With
-    `only_listed` (one hub's outputs) the ledgers, like the workbooks, cover the authorities of
-    `register` alone: no other borough's files, figures or problems, and no file nobody could place.
+    `comparators` are published figures (`opendata.published.Published`) shown beside London.
+    With `focus` (one hub's outputs) the ledgers and workbooks cover the authorities of `focus`
+    alone (no other borough's files, figures or problems, and no file nobody could place), each
+    compared with London as a whole: London's figures and every rank come from all of `register`.
     With `suppress` (the dataset only), the master, values and profiles go into a pack for
     sharing, `out_dir/shared`, under disclosure control; the officer's ledgers and feedback
     stay in `out_dir`, outside the pack, as they quote borough figures.
     """
-    from .outputs.feedback import write_feedback
     from .outputs.csv_export import write_csv
+    from .outputs.feedback import write_feedback
 
     out_dir.mkdir(parents=True, exist_ok=True)
     period = choose_period(store, spec, period)
     notes = [note] if (note := other_periods_note(store, spec, period)) else []
-    listed = _listed(register) if only_listed else _everything
+    shown = focus or register
+    listed = _listed(focus) if focus is not None else _everything
     submissions = listed(store.submissions())
     write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
     write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
-    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
-                             Counter(submissions.status), missing_authorities(store, spec, register, period),
+    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
+                             [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
-    if period and spec.kind != "dataset":
+    if not period or spec.kind != "dataset":
         write_csv(listed(store.values_in_use(spec.id, period)), out_dir / "values.csv", VALUE_COLUMNS)
-        report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
+    if period and spec.open_to:
+        from .outputs.good_practice_master import write_good_practice_master
+
+        report.master = write_good_practice_master(store, spec, period, out_dir / "master.xlsx")
+    elif period and spec.kind != "dataset":
+        report.master = write_survey_master(store, spec, shown, period, out_dir / "master.xlsx")
     elif period and suppress:
-        report.pack = write_shared_pack(store, spec, register, out_dir / SHARED_PACK, period, deadline, comparators)
+        report.pack = write_shared_pack(store, spec, register, out_dir / SHARED_PACK, period, deadline, comparators,
+                                        focus)
         report.master = report.pack / "master.xlsx"
         report.profiles = sorted((report.pack / "profiles").glob("*.xlsx"))
     elif period:
         report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline,
-                                                        comparators, listed)
-    else:
-        write_csv(listed(store.values_in_use(spec.id, period)), out_dir / "values.csv", VALUE_COLUMNS)
-    if period:
-        report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
+                                                        comparators, focus)
+    if period and not spec.open_to:
+        report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
     return report
 
 
@@ -381,7 +389,7 @@ which quote boroughs' own figures, and the store. They stay with the project off
 
 
 def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, period: str,
-                      deadline: date | None = None, comparators=None) -> Path:
+                      deadline: date | None = None, comparators=None, focus: Register | None = None) -> Path:
     """The suppressed master, values and profiles, written to a new folder that then replaces `pack` whole.
 
     Nothing from an earlier run survives in the pack, and nothing but what is listed in its README goes in.
@@ -389,38 +397,42 @@ def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, 
     from .atomic import replacing_folder
 
     with replacing_folder(pack) as building:
-        _write_figures(store, spec, register, building, period, True, deadline, comparators, _listed(register))
+        _write_figures(store, spec, register, building, period, True, deadline, comparators, focus)
         (building / "README.txt").write_text(PACK_README.format(title=spec.title, period=period), encoding="utf-8")
     return pack
 
 
 def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, period: str, suppress: bool,
-                   deadline: date | None, comparators, listed: Callable[[pd.DataFrame], pd.DataFrame]
-                   ) -> tuple[Path, list[Path]]:
-    """values.csv (the rows `listed` keeps), the master workbook and the profiles, under disclosure
-    control where `suppress`."""
+                   deadline: date | None, comparators, focus: Register | None) -> tuple[Path, list[Path]]:
+    """values.csv, the master workbook and the profiles of the authorities shown (`focus`, else all of
+    `register`), under disclosure control where `suppress`.
+
+    The comparison, and so its protection, is London's whatever is shown: every pack of a round
+    hides the same figures, so that no two of them can be set side by side to give one away.
+    """
     from .outputs.benchmarks import add_comparators
-    from .outputs.comparison import compare_period, suppressed_values
+    from .outputs.comparison import compare_period, rejected_in, suppressed_values
     from .outputs.csv_export import write_csv
     from .outputs.master import write_master
     from .outputs.parallel import start_in_fork
     from .outputs.profiles import write_profiles
     from .round_status import tracker_columns
 
-    in_use = store.values_in_use(spec.id, period)
-    comparison = compare_period(spec, register, in_use, period, suppress=suppress)
-    shown_values = listed(in_use)
+    shown = focus or register
+    in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
+    rejected = rejected_in(store.submissions(spec.id, period))
+    comparison = compare_period(spec, register, in_use, period, rejected=rejected, suppress=suppress).focused(focus)
+    shown_values = _listed(shown)(in_use)
     if suppress:
         shown_values = suppressed_values(shown_values, spec, [comparison])
     write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
-    shown = add_comparators(comparison, comparators)
-    profiles_written = start_in_fork(lambda: write_profiles(shown, out_dir / "profiles"))
-    round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
-    master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
+    with_comparators = add_comparators(comparison, comparators)
+    profiles_written = start_in_fork(lambda: write_profiles(with_comparators, out_dir / "profiles"))
+    round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
+    master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
                           round_columns=round_columns, runs=None if suppress else store.runs(), comparison=comparison,
                           comparators=comparators)
     return master, profiles_written()
-
 
 
 def _everything(frame: pd.DataFrame) -> pd.DataFrame:

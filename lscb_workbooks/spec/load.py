@@ -220,6 +220,9 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
                                     f"duplicate age group id '{group.id}'"))
     for si, section in enumerate(spec.sections):
         for fi, field in enumerate(section.fields):
+            problems += _check_compare(field, name, _line_for(("sections", si, "fields", fi, "compare"), lines)
+                                       or _line_for(("sections", si, "fields", fi, "id"), lines),
+                                       f"sections.{si}.fields.{fi} ({field.id})")
             if field.expression:
                 problems += _check_expression(spec, section, field, name, _line_for(("sections", si, "fields", fi, "expression"), lines),
                                               f"sections.{si}.fields.{fi} ({field.id})")
@@ -239,6 +242,7 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
         problems.append(Problem(name, _line_for(("not_available_rating",), lines), "not_available_rating",
                                 f"'{spec.not_available_rating}' is not one of the ratings {spec.ratings}"))
     problems += _check_tables(spec, name, lines)
+    problems += _check_open(spec, name, lines)
     problems += _check_verdicts(spec, name, lines)
     problems += _check_open_data_columns(spec, name, lines)
     return problems
@@ -270,6 +274,19 @@ def _check_age_group(field: Field, listed: list[str], name: str, line: int | Non
     if listed and field.theme and field.age_group is None:
         return [Problem(name, line, where, f"an indicator in theme '{field.theme}' needs an age_group "
                                            f"({', '.join(listed)})")]
+    return []
+
+
+def _check_open(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem]:
+    """An open collection names the required text box where each board writes its name."""
+    if spec.open_to is None and spec.name_field is None:
+        return []
+    field = spec.fields.get(spec.name_field or "")
+    if spec.open_to is None or field is None or field.unit != "text" or not field.required \
+            or spec.section_of(field.id).kind != "form":
+        return [Problem(name, _line_for(("name_field",), lines) or _line_for(("open_to",), lines), "name_field",
+                        "an open collection needs both open_to and name_field, naming a required text field of a "
+                        "form where each board writes its name")]
     return []
 
 
@@ -329,6 +346,26 @@ def _check_verdicts(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Prob
     if both:
         problems.append(Problem(name, line, "verdicts", f"{', '.join(sorted(both))} cannot count both in favour and against"))
     return problems
+
+
+def _check_compare(field, name: str, line: int | None, where: str) -> list[Problem]:
+    """Counts are volumes, never ranked; a test of significance needs an interval, so a numerator and denominator."""
+    if not field.compare:
+        return []
+    if field.is_count:
+        return [Problem(name, line, where, f"'{field.id}' is a count: counts are volumes and are not compared "
+                                           f"({', '.join(field.compare)}). Remove 'compare', and add a derived rate "
+                                           "or percentage on its natural population to compare instead")]
+    if not field.numeric or field.theme is None:
+        return [Problem(name, line, where, "only a numeric indicator with a theme can be compared")]
+    try:
+        ratio = field.parsed_expression.ratio if field.derived else None
+    except ExpressionError:
+        return []  # the expression's own problem is reported once, by _check_expression
+    if "significance" in field.compare and ratio is None:
+        return [Problem(name, line, where, "'significance' needs a rate or percentage worked out as numerator / "
+                                           "denominator, which has a 95% interval")]
+    return []
 
 
 def _check_expression(spec, section, field, name, line, where) -> list[Problem]:

@@ -255,6 +255,27 @@ class Store:
                 db.execute("UPDATE submissions SET status = ?, message = ? WHERE id = ?", (status, message, submission_id))
         return changes
 
+    def retire_incomplete_copies(self) -> int:
+        """An unreadable file replaced at the same place by other bytes is superseded by them.
+
+        A file read while it was still being copied into the inbox is unreadable; once the copy
+        finishes, the complete file is a new receipt at the same path, and the half-written one's
+        verdict must no longer count anywhere. Returns how many verdicts were replaced.
+        """
+        stale = self.db.execute(
+            "SELECT s.id, MAX(later.id) AS later_id FROM submissions s JOIN submissions later "
+            "ON later.path = s.path AND later.id > s.id WHERE s.outcome = 'unreadable' AND s.status = 'unreadable' "
+            "GROUP BY s.id"
+        ).fetchall()
+        with self.transaction() as db:
+            for row in stale:
+                later = db.execute("SELECT file, received_at FROM submissions WHERE id = ?", (row["later_id"],)).fetchone()
+                db.execute("UPDATE submissions SET status = 'superseded', message = ? WHERE id = ?",
+                           (f"An incomplete copy, replaced by the file received later at the same place "
+                            f"({later['file']}, {later['received_at'][:16].replace('T', ' ')}): nothing to do.",
+                            row["id"]))
+        return len(stale)
+
     def _settle_group(self, key: tuple, group: list[sqlite3.Row]) -> list[tuple[sqlite3.Row, tuple[str, str]]]:
         """Each return of one authority and period with the status and message it should have."""
         latest_moment = max(row["received_at"] for row in group)

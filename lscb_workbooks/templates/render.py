@@ -27,6 +27,7 @@ from ..spec.models import Spec
 from ..spec.periods import Period
 from ..spec.register import Authority
 from . import identity
+from .identity import OPEN_CODE
 from .inputs import InputRule
 from .layout import Cell, Conditional, SheetLayout, TemplateLayout, Validation, identity_rows, layout_template
 from .prefill import PrefilledValue, prefill_for
@@ -76,6 +77,19 @@ def write_templates(spec: Spec, authorities: Iterable[Authority], period: Period
         write_atomically(path, data)
         written.append(path)
     return written
+
+
+def open_authority(spec: Spec) -> Authority:
+    """The one 'authority' of an open collection's template: whoever it is open to."""
+    return Authority(OPEN_CODE, spec.open_to or "Any board", "", "", "", "")
+
+
+def write_open_template(spec: Spec, period: Period, out_dir: Path, key: bytes, deadline: str | None = None,
+                        send_to: str | None = None, password: str = SHEET_PASSWORD) -> Path:
+    """The one template of an open collection, for any board to fill in and name itself."""
+    path = Path(out_dir) / f"{spec.id}_{period}_{OPEN_CODE}.xlsx"
+    write_atomically(path, render_template(spec, open_authority(spec), period, key, deadline, send_to, password))
+    return path
 
 
 NAME_MARK, CODE_MARK = "\ue000", "\ue001"

@@ -140,6 +140,11 @@ def extract(identified: Identified, workbook: Workbook) -> ReturnData:
 def _read_input(raw: object, f: Field, where: CellRef, workbook: Workbook, issues: list[IssueRecord],
                 fixed: FixedRow | None = None, rated: bool = False) -> Parsed:
     has_cached = workbook.formulas.get(where.sheet, {}).get(where.a1)
+    if isinstance(has_cached, str):
+        issues.append(cell_issue("error", "formula_error", f, where,
+                                 f"holds a formula that shows the error {has_cached}, so there is no figure to read. "
+                                 "Type the figure itself, not a formula.", fixed))
+        return Parsed(None, problem="formula")
     if has_cached is False or (has_cached and raw is None):
         issues.append(cell_issue("error", "formula_without_result", f, where,
                                  "holds a formula but no saved result, so its value cannot be read. "

@@ -142,12 +142,12 @@ class _Drafter:
         if gp is None or gp.examples.empty:
             s.say("No good-practice returns were in the stores given.", "note")
             return
-        spec = gp.spec
-        shown = [f for sec in spec.sections if sec.kind == "table" for f in sec.fields][:3]
-        s.say(f"{len(gp.examples)} examples came from {gp.boards} boards.")
+        table = next(sec for sec in gp.spec.sections if sec.kind == "table")
+        shown = [f for f in table.fields if f.summary in ("item", "tally", "list")][:3]
+        s.say(f"{len(gp.examples)} examples came from {gp.boards} boards, in and beyond London; every one is listed.")
         s.add(Table("Examples of good practice sent in", ["Board"] + [f.label for f in shown],
-                    [[r["board"]] + [short(r.get(f.id) or "", 200) for f in shown]
-                     for r in gp.examples.to_dict("records")], [gp.source()], [1.5] + [2.5] * len(shown)))
+                    [[r["board"]] + [short(r.get(f.id) or "", 300) for f in shown]
+                     for r in gp.examples.to_dict("records")], [gp.source()], [1.6] + [2.2] * len(shown)))
 
     def _mapping_chapter(self, s: Section, chapter: str) -> None:
         survey = self.e.mapping
@@ -188,7 +188,8 @@ class _Drafter:
         s.add(Table(f"{f.label}" + (f", {split.label.lower()}" if split else ""), headers, rows, [source]))
         if rows:
             s.add(Chart(f"{f.label} ({what})",
-                        charts.bar_chart([r[0] for r in rows], [r[1] for r in rows], f.label, f"Times given ({what})"),
+                        charts.bar_chart(*zip(*sorted(((r[0], r[1]) for r in rows), key=lambda x: -x[1])), f.label,
+                                         f"Times given ({what})"),
                         [source], f"Bar chart of the answers to '{f.label}', most given first."))
 
     # --- Interface with other datasets ----------------------------------------------------------------
@@ -271,7 +272,7 @@ class _Drafter:
         sources = [x.source() for x in (self.e.pilot, self.e.consultation) if x is not None]
         s.add(Table("Recommendations and the evidence for each", ["#", "Subject", "Recommendation", "Evidence"],
                     [[i, r.subject, r.action, r.evidence] for i, r in enumerate(recs, start=1)], sources,
-                    [0.5, 3, 1.6, 4.5]))
+                    [0.5, 3, 2, 4.5]))
 
     # --- summary and appendices -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import pandas as pd
 from ...spec.models import Field, Spec
 from ...spec.register import Register
 from ...store.db import IN_USE, Store
+from ..good_practice_master import good_practice_examples
 from ..survey_master import SurveyData, gather_survey
 from .document import Source
 
@@ -157,16 +158,7 @@ def _good_practice(stores: Stores, spec: Spec | None) -> GoodPractice | None:
     if store is None:
         return None
     period = store.periods(spec.id)[-1]
-    values = store.values_in_use(spec.id, period)
-    submissions = store.submissions(spec.id, period)
-    names = dict(zip(submissions.id, submissions.la_code)) if not submissions.empty else {}
-    rows: dict[tuple, dict] = {}
-    for v in values.itertuples(index=False):
-        key = (v.submission_id, v.section_id, v.row_number)
-        row = rows.setdefault(key, {"board": names.get(v.submission_id, v.la_code), "file": v.file})
-        row[v.field_id] = v.value
-    frame = pd.DataFrame(list(rows.values()))
-    return GoodPractice(spec, period, frame)
+    return GoodPractice(spec, period, good_practice_examples(store, spec, period))
 
 
 def answered(frame: pd.DataFrame, f: Field) -> int:
