@@ -68,7 +68,7 @@ def attack(pack: Path, spec: Spec, register: Register, truth: dict[tuple[str, st
     for path in [pack / "master.xlsx", *sorted((pack / "profiles").glob("*.xlsx"))]:
         tables = list(tables_of(path))
         _read_tables(path, tables, spec, register, names, k)
-        _check_ranks(path, tables, spec, k)
+        _check_ranks(path, tables, spec, k, len(register))
     leaks = [Leak(la, f, float(v), k.routes[(la, f)]) for (la, f), v in k.known.items()
              if (la, f) in small and v == small[(la, f)]]
     leaks += [x for x in _solve(k) if (x.la_code, x.field_id) in small and x.value == small[(x.la_code, x.field_id)]]
@@ -257,10 +257,16 @@ def chart_categories(path: Path) -> list[tuple[str, list[str], list[float]]]:
     return out
 
 
-def _check_ranks(path: Path, tables: list, spec: Spec, k: Knowledge) -> None:
+def _check_ranks(path: Path, tables: list, spec: Spec, k: Knowledge, authorities: int) -> None:
+    """Where a table lists every authority, its ranks must be those of the figures it shows, among themselves.
+
+    (A hub's pack ranks its authorities within all of London, which it does not list: its ranks are
+    checked against the London pack's instead.)
+    """
     for sheet, name, headers, rows in tables:
         field_id = _field_of_table(name, spec)
-        if field_id and headers[0] == "Authority" and not ranks_consistent(headers, rows, spec.fields[field_id].polarity):
+        if (field_id and headers[0] == "Authority" and len(rows) >= authorities
+                and not ranks_consistent(headers, rows, spec.fields[field_id].polarity)):
             k.exposures.append(f"{path.name}: {sheet}: {name}: ranks leave a gap where a hidden figure was ranked")
 
 

@@ -168,3 +168,17 @@ def test_a_hub_pack_holds_the_hub_figures_only(round_, register):
     [(headers, rows)] = [(h, r) for sheet, _, h, r in tables_of(pack / "master.xlsx") if sheet == "Data"]
     assert {str(row[headers.index("Code")]) for row in rows if row[0]} <= hub
     assert {p.name.split("-")[0] for p in (pack / "profiles").glob("*.xlsx")} <= hub
+
+
+def test_a_hub_pack_ranks_its_authorities_as_the_london_pack_does(round_, spec):
+    """Ranks within all of London, over the figures shown: the same in both packs, so neither tells more."""
+    def ranks(pack):
+        out = {}
+        for _, name, headers, rows in tables_of(pack / "master.xlsx"):
+            if headers[0] == "Authority" and "Rank" in headers:
+                for row in rows:
+                    out[(name, row[0])] = (row[headers.index("Value")], row[headers.index("Rank")])
+        return out
+
+    london, hub = ranks(round_["packs"]["London"]), ranks(round_["packs"]["hub"])
+    assert hub and all(london[key] == shown for key, shown in hub.items())
