@@ -1,7 +1,7 @@
 """Returns saved by the spreadsheet programs boroughs really use come back exactly as typed.
 
 A template is filled in, then saved by LibreOffice and by Gnumeric in each format they write
-(.xlsx, .xls, .ods): every figure, rating, comment, date and table row must come back unchanged,
+(.xlsx, .xls, .ods, and LibreOffice's .xlsm): every figure, rating, comment, date and table row must come back unchanged,
 and a formula typed into an input box must be judged the same way whatever the format.
 """
 
@@ -23,6 +23,7 @@ from test_collate import by_file, rows
 
 CLIENTS = [
     pytest.param("libreoffice", "xlsx", marks=requires_libreoffice),
+    pytest.param("libreoffice", "xlsm", marks=requires_libreoffice),
     pytest.param("libreoffice", "ods", marks=requires_libreoffice),
     pytest.param("libreoffice", "xls", marks=requires_libreoffice),
     pytest.param("gnumeric", "xlsx", marks=requires_gnumeric),
