@@ -497,15 +497,15 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     if not path.exists():
         raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
     _writable(out_dir)
-    chosen = _report_register(register, hub) or register
+    chosen = _report_register(register, hub)
     period = period or (ws.period if ws else None)
     spec_ = _spec(_collection(ws, collection))
     comparators = _comparators(ws, comparator_files, spec_)
     with _audited(ws, "report", path) as run:
         store = Store(path)
         try:
-            result = write_outputs(store, spec_, chosen, out_dir, str(period) if period else None, suppress,
-                                   ws.deadline if ws else None, comparators, only_listed=chosen is not register)
+            result = write_outputs(store, spec_, register, out_dir, str(period) if period else None, suppress,
+                                   ws.deadline if ws else None, comparators, focus=chosen)
         finally:
             store.close()
         if run:
@@ -819,8 +819,9 @@ def final_report_summary(result) -> str:
 @click.option("--out", "out_dir", default="output/demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--period", default="2026-27", show_default=True, callback=_period)
 def demo(out_dir, period) -> None:
-    """Run the whole loop on synthetic returns made here, clearly marked synthetic."""
-    from .demo.run import run_demo
+    """Run the whole project life on synthetic returns made here, clearly marked synthetic: mapping,
+    consultation, revised spec, pilot over two periods, good practice, final report."""
+    from .demo.project import run_project
 
     try:
         ws = _workspace()
@@ -828,13 +829,37 @@ def demo(out_dir, period) -> None:
         ws = None  # the demo uses none of the workspace's settings
     _writable(out_dir)
     with _audited(ws, "demo") as run:
-        result = run_demo(out_dir, period)
+        result = run_project(out_dir, period)
         if run:
-            run.note(f"synthetic demo written to {_shown(out_dir)} (its own store; nothing in this round changed)")
-    click.echo(summary(result.report, load_register()))
-    click.echo(f"\nSynthetic demo returns (not real data) are in {result.inbox}")
-    click.echo(f"Templates are in {result.templates}")
-    click.echo(f"The master workbook is {result.report.master}")
+            run.note(f"synthetic demo written to {_shown(out_dir)} (its own stores; nothing in this round changed)")
+    pilot = result.pilot
+    click.echo(summary(pilot.report, load_register()))
+    click.echo(f"\nSynthetic demo returns (not real data) are in {pilot.inbox}")
+    click.echo(f"Templates are in {pilot.templates}")
+    click.echo(f"The master workbook is {pilot.report.master}")
+    click.echo("\nThe project's life, phase by phase (all synthetic):")
+    for line in project_lines(result):
+        click.echo(f"  {line}")
+
+
+def project_lines(result) -> list[str]:
+    """Where each phase's outputs are, in the order the project runs."""
+    def returns(report) -> str:
+        return f"{report.statuses.get('accepted', 0) + report.statuses.get('accepted_with_warnings', 0)} returns"
+
+    revision = result.revision
+    return [
+        f"1. Mapping survey, {result.mapping.period}: {returns(result.mapping)}, master {_shown(result.mapping.master)}",
+        f"2. Consultation, {result.consultation.period}: {returns(result.consultation)}, master "
+        f"{_shown(result.consultation.master)} (with the conceptual model in each template)",
+        f"3. Revised dataset spec {revision.new.version}: {_shown(revision.spec_path)}; sign-off workbook "
+        f"{_shown(revision.signoff_path)} (the pilot runs on the shipped spec until it is signed off and adopted)",
+        f"4. Pilot, {', '.join(result.report.collections.get('dataset', '').split(', '))}: master "
+        f"{_shown(result.pilot.report.master)}",
+        f"5. Good practice from any LSCB: {returns(result.good_practice)}, master "
+        f"{_shown(result.good_practice.master)}",
+        f"6. Final report (DRAFT): {_shown(result.report.path)}",
+    ]
 
 
 def _writable(out_dir: Path) -> None:

@@ -220,6 +220,9 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
                                     f"duplicate age group id '{group.id}'"))
     for si, section in enumerate(spec.sections):
         for fi, field in enumerate(section.fields):
+            problems += _check_compare(field, name, _line_for(("sections", si, "fields", fi, "compare"), lines)
+                                       or _line_for(("sections", si, "fields", fi, "id"), lines),
+                                       f"sections.{si}.fields.{fi} ({field.id})")
             if field.expression:
                 problems += _check_expression(spec, section, field, name, _line_for(("sections", si, "fields", fi, "expression"), lines),
                                               f"sections.{si}.fields.{fi} ({field.id})")
@@ -343,6 +346,26 @@ def _check_verdicts(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Prob
     if both:
         problems.append(Problem(name, line, "verdicts", f"{', '.join(sorted(both))} cannot count both in favour and against"))
     return problems
+
+
+def _check_compare(field, name: str, line: int | None, where: str) -> list[Problem]:
+    """Counts are volumes, never ranked; a test of significance needs an interval, so a numerator and denominator."""
+    if not field.compare:
+        return []
+    if field.is_count:
+        return [Problem(name, line, where, f"'{field.id}' is a count: counts are volumes and are not compared "
+                                           f"({', '.join(field.compare)}). Remove 'compare', and add a derived rate "
+                                           "or percentage on its natural population to compare instead")]
+    if not field.numeric or field.theme is None:
+        return [Problem(name, line, where, "only a numeric indicator with a theme can be compared")]
+    try:
+        ratio = field.parsed_expression.ratio if field.derived else None
+    except ExpressionError:
+        return []  # the expression's own problem is reported once, by _check_expression
+    if "significance" in field.compare and ratio is None:
+        return [Problem(name, line, where, "'significance' needs a rate or percentage worked out as numerator / "
+                                           "denominator, which has a 95% interval")]
+    return []
 
 
 def _check_expression(spec, section, field, name, line, where) -> list[Problem]:

@@ -136,7 +136,8 @@ def test_london_and_hub_figures_equal_those_recomputed_from_the_values(book, bui
         for (kind, group), label in labels.items():
             assert rows[label]["Value"] == pytest.approx(expected[(kind, group, f.id)], rel=1e-9), (f.id, label)
             checked += 1
-    assert checked == 21 * 10
+    ratios = [f for f in spec.indicators if f.derived and f.parsed_expression.ratio]
+    assert checked == len(ratios) * 10 and len(ratios) >= 26
     dashboard = {r["Area"]: r for r in table_rows(book, "Dashboard_headlines")}
     headline = next(f for f in spec.indicators if f.headline and f.parsed_expression and f.parsed_expression.ratio)
     header = next(h for h in dashboard["London"] if h and h.startswith(headline.label[:40]))
@@ -252,7 +253,10 @@ def test_data_quality_shows_what_is_missing_estimated_and_not_available(book, bu
         assert rows[names[la_code]][field_id] == "N"
     for la_code, field_id in facts.estimated:
         assert rows[names[la_code]][field_id] == "E"
-    assert set(rows[names[facts.missing[0]]][f.id] for f in spec.indicators) == {"M"}
+    assert set(rows[names[facts.missing[0]]][f.id] for f in spec.indicators) == {"-"}
+    assert rows[names[facts.missing[0]]]["Return"] == "No return"
+    assert set(rows[names[facts.rejected]][f.id] for f in spec.indicators) == {"R"}, "rejected is not missing"
+    assert rows[names[facts.rejected]]["Return"] == "Rejected: awaiting a corrected return"
     warnings = table_rows(book, "Warnings")
     assert len(warnings) == 6 and all(w["What was flagged"] for w in warnings)
 

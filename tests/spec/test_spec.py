@@ -139,6 +139,28 @@ def test_cli_spec_check(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_counts_are_volumes_and_the_spec_says_which_comparisons_apply(spec):
+    assert spec.fields["CSC_S47"].comparisons == ()
+    assert spec.fields["CSC_S47_RATE"].comparisons == ("rank", "quartile", "significance", "spine")
+    assert spec.fields["NI71"].unit == "score" and "significance" not in spec.fields["NI71"].comparisons
+    assert spec.small_denominator == 30
+    for f in spec.form_fields:
+        assert "x 10,000" not in f.definition, f"{f.id}: a count is a count; the rate is worked out"
+    ranked_count = GOOD.replace("{id: A, label: All, unit: count, theme: safe, agency: csc}",
+                                "{id: A, label: All, unit: count, theme: safe, agency: csc, compare: [rank]}")
+    assert any("'A' is a count: counts are volumes" in p.message for p in problems_of(ranked_count))
+    tested_share = GOOD.replace("expression: N / A * 100}", "expression: N / A * 100, compare: [rank, significance]}")
+    assert problems_of(tested_share) == []
+    untested = GOOD.replace("expression: N / A * 100}", "expression: N + A, compare: [significance]}")
+    assert any("'significance' needs a rate or percentage" in p.message for p in problems_of(untested))
+
+
+def test_a_score_has_its_bounds_and_is_never_derived():
+    score = GOOD.replace("{id: N, label: Some, unit: count, theme: safe, agency: csc}",
+                         "{id: N, label: Some, unit: score, theme: safe, agency: csc}")
+    assert any("a score is collected, with both min and max" in p.message for p in problems_of(score))
+
+
 def test_each_number_gets_its_own_open_data_column(tmp_path):
     from lscb_workbooks.spec.load import check_spec_text, spec_path
 

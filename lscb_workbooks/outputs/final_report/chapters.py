@@ -188,7 +188,8 @@ class _Drafter:
         s.add(Table(f"{f.label}" + (f", {split.label.lower()}" if split else ""), headers, rows, [source]))
         if rows:
             s.add(Chart(f"{f.label} ({what})",
-                        charts.bar_chart([r[0] for r in rows], [r[1] for r in rows], f.label, f"Times given ({what})"),
+                        charts.bar_chart(*zip(*sorted(((r[0], r[1]) for r in rows), key=lambda x: -x[1])), f.label,
+                                         f"Times given ({what})"),
                         [source], f"Bar chart of the answers to '{f.label}', most given first."))
 
     # --- Interface with other datasets ----------------------------------------------------------------
@@ -271,7 +272,7 @@ class _Drafter:
         sources = [x.source() for x in (self.e.pilot, self.e.consultation) if x is not None]
         s.add(Table("Recommendations and the evidence for each", ["#", "Subject", "Recommendation", "Evidence"],
                     [[i, r.subject, r.action, r.evidence] for i, r in enumerate(recs, start=1)], sources,
-                    [0.5, 3, 1.6, 4.5]))
+                    [0.5, 3, 2, 4.5]))
 
     # --- summary and appendices -------------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ WIDTH_IN = 6.3
 
 
 def bar_chart(labels: list[str], values: list[float], title: str, axis: str) -> bytes:
-    """Horizontal bars, the largest at the top, each labelled with its value."""
+    """Horizontal bars in the order given (the first at the top), each labelled with its value."""
+    labels, values = list(labels), list(values)
     height = max(2.2, 0.32 * len(labels) + 1.0)
     figure, axes = plt.subplots(figsize=(WIDTH_IN, height))
     try:
