@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import PERIOD
 from lscb_workbooks.collate import collate
 from lscb_workbooks.demo.coordinator import fill_template
 from lscb_workbooks.demo.synthetic import synthetic_entries
+from lscb_workbooks.spec.periods import parse_period
 from spreadsheet_program import requires_gnumeric, requires_libreoffice, saved_by
 from test_collate import by_file, rows
 
@@ -34,7 +34,7 @@ CLIENTS = [
 
 @pytest.fixture(scope="module")
 def filled(templates, spec, register, tmp_path_factory):
-    entries = synthetic_entries(spec, register.by_code("302"), PERIOD)
+    entries = synthetic_entries(spec, register.by_code("302"), parse_period("2026-27"))
     path = fill_template(templates["302"], entries, tmp_path_factory.mktemp("filled") / "camden.xlsx")
     return path, entries
 
