@@ -29,7 +29,7 @@ from ..store.db import Store, stored_time
 from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
 from . import xlsx
 from .audit import write_audit_log
-from .benchmarks import COMPARATOR_GROUPS, ENGLAND_NOTE, add_comparators, has_england
+from .benchmarks import COMPARATOR_GROUPS, ENGLAND, ENGLAND_NOTE, add_comparators, has_england
 from .comparison import (
     ESTIMATED,
     MISSING,
@@ -778,6 +778,9 @@ class MasterWorkbook:
         start = self._chart_block_header(f"{f.id}: {f.label}")
         headers = ["Authority", "Hub"] + [SERIES_NAMES[v] for v in verdicts] + [line_name, "Authority's hub",
                                                                                   "Above (to upper 95%)", "Below (to lower 95%)"]
+        england = self.group.get((ENGLAND, ENGLAND, f.id))
+        england = None if england is None or pd.isna(england.value) else float(england.value)
+        headers += ["England (published)"] if england is not None else []
         for j, h in enumerate(headers):
             cd.write_string(start, j, h, self.f.header)
         n = len(rows)
@@ -795,6 +798,8 @@ class MasterWorkbook:
             if ratio and not pd.isna(r.upper):
                 cd.write_number(i, 4 + len(verdicts), float(r.upper - r.value), fmt)
                 cd.write_number(i, 5 + len(verdicts), float(r.value - r.lower), fmt)
+            if england is not None:
+                cd.write_number(i, 6 + len(verdicts), england, fmt)
         self.chart_data_row = start + n + 3
         last = start + n
         categories = [name, start + 1, 0, last, 0]
@@ -819,6 +824,12 @@ class MasterWorkbook:
                 "name": line_name, "categories": categories,
                 "values": [name, start + 1, 2 + len(verdicts), last, 2 + len(verdicts)],
                 "line": {"color": "#000000", "width": 2, "dash_type": "dash"}, "marker": {"type": "none"},
+            })
+        if england is not None:  # a reference line: compared with only where England's counts are published
+            lines.add_series({
+                "name": "England (published)", "categories": categories,
+                "values": [name, start + 1, 6 + len(verdicts), last, 6 + len(verdicts)],
+                "line": {"color": "#7030A0", "width": 1.5, "dash_type": "round_dot"}, "marker": {"type": "none"},
             })
         lines.add_series({
             "name": "Authority's hub", "categories": categories,
