@@ -927,14 +927,14 @@ class MasterWorkbook:
         ws.write_string(row, 0, f"Each authority's direction of travel, {self.d.periods[-2]} to {self.d.periods[-1]}",
                         self.f.subtitle)
         ws.write_string(row + 1, 0, "I improving · W worsening · = no change · H higher · L lower (where neither is "
-                        "better) · blank: no comparison. Headings are indicator references (see Definitions).",
+                        "better) · blank: no comparison. Headings are the indicators' short names (see Definitions).",
                         self.f.get(italic=True, font_color="#404040"))
         first = row + 2
         areas = [("Authority", a.la_code, a.name, a.hub) for a in sorted(self.d.register, key=lambda a: (a.hub, a.name))]
         areas = [(k, g, label, "") for k, g, label in self.c.group_labels() if k not in COMPARATOR_GROUPS] + areas
-        headers = ["Area", "Hub"] + [f.id for f in fields]
+        headers = ["Area", "Hub"] + [f.short for f in fields]
         self._table(ws, first, 0, len(areas), headers, "Direction_of_travel")
-        ws.set_row(first, 6 * max(len(f.id) for f in fields) + 12 if fields else 30)
+        ws.set_row(first, 6 * max(len(f.short) for f in fields) + 12 if fields else 30)
         ws.set_column(1 + len(self.d.periods), 1 + len(fields), 4.5)
         direction = dict(zip(zip(latest.area_type, latest.area, latest.field_id), latest.direction)) if not latest.empty else {}
         for i, (kind, area, label, hub) in enumerate(areas, start=first + 1):
@@ -944,7 +944,7 @@ class MasterWorkbook:
                 words = direction.get((kind, area, f.id), "no comparison")
                 ws.write_string(i, j, DIRECTION_LETTERS.get(words, ""), self.verdict_format(words, align="center"))
         for j in range(2, 2 + len(fields)):
-            ws.write_string(first, j, fields[j - 2].id, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1,
+            ws.write_string(first, j, fields[j - 2].short, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1,
                                                                      align="center"))
 
     # --- Data quality ----------------------------------------------------------------------------
@@ -959,9 +959,9 @@ class MasterWorkbook:
         status = dict(zip(zip(a.la_code, a.field_id), a.status))
         authorities = list(self.d.register)
         headers = ["Authority", "Hub", "Return", "Provided", "Estimated", "Not available", "Missing",
-                   "% provided"] + [f.id for f in fields]
+                   "% provided"] + [f.short for f in fields]
         self._table(ws, first, 0, len(authorities), headers, "Completeness")
-        ws.set_row(first, 80)
+        ws.set_row(first, 6 * max([len(f.short) for f in fields] + [12]) + 12)
         ws.set_column(0, 0, 24)
         ws.set_column(1, 1, 12)
         ws.set_column(2, 2, 20)
@@ -987,7 +987,7 @@ class MasterWorkbook:
                 code = STATUS_CODES.get(s, "M")
                 ws.write_string(i, j, code, codes_format[code])
         for j, f in enumerate(fields, start=8):
-            ws.write_string(first, j, f.id, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center"))
+            ws.write_string(first, j, f.short, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center"))
         row = first + len(authorities) + 3
         row = self._ratings_table(ws, row)
         self._warnings_table(ws, row + 2)
@@ -1168,9 +1168,10 @@ def _shown_fields(fields: list[Field]) -> list[Field]:
 
 
 def _short_label(f: Field, limit: int = 70) -> str:
-    label = f.label if len(f.label) <= limit else f.label[:limit - 3].rsplit(" ", 1)[0] + "…"
-    unit = {"percentage": " (%)", "rate_per_10000": " (per 10,000)"}.get(f.unit, "")
-    return f"{label}{unit}"
+    """The indicator's own short words (from the spec, unique to it), with its unit where they do not say it."""
+    label = f.label if len(f.label) <= limit else f.short
+    unit = {"percentage": (" (%)", "%"), "rate_per_10000": (" (per 10,000)", "per 10,000")}.get(f.unit)
+    return f"{label}{unit[0]}" if unit and unit[1] not in label else label
 
 
 def _header_height(headers: list[str], width: float) -> float:
