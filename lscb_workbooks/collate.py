@@ -378,6 +378,9 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
                              [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
+    if comparators is not None and period and period not in comparators.periods():
+        report.notes.append(f"The published figures ({', '.join(comparators.files)}) have none for {period} "
+                            f"(they cover {', '.join(comparators.periods())}), so England is not shown.")
     if period and spec.open_to:
         from .outputs.good_practice_master import write_good_practice_master
 
