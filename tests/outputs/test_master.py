@@ -267,7 +267,7 @@ def test_trends_has_line_charts_and_directions(book, spec):
     directions = table_rows(book, "Direction_of_travel")
     assert len(directions) == 33 + 10
     values = {v for r in directions for k, v in r.items() if k not in ("Area", "Hub")}
-    assert values <= {"I", "W", "=", "H", "L", None, ""}
+    assert values <= {"I", "W", "=", "H", "L", "*", None, ""}
     assert {"I", "W"} <= values
 
 
