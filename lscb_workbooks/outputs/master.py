@@ -29,7 +29,7 @@ from ..store.db import Store, stored_time
 from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
 from . import xlsx
 from .audit import write_audit_log
-from .benchmarks import COMPARATOR_GROUPS, ENGLAND_NOTE, add_comparators, has_england
+from .benchmarks import COMPARATOR_GROUPS, ENGLAND, ENGLAND_NOTE, add_comparators, has_england
 from .comparison import (
     ESTIMATED,
     MISSING,
@@ -800,6 +800,9 @@ class MasterWorkbook:
         start = self._chart_block_header(f"{f.id}: {f.label}")
         headers = ["Authority", "Hub"] + [SERIES_NAMES[v] for v in verdicts] + [line_name, "Authority's hub",
                                                                                   "Above (to upper 95%)", "Below (to lower 95%)"]
+        england = self.group.get((ENGLAND, ENGLAND, f.id))
+        england = None if england is None or pd.isna(england.value) else float(england.value)
+        headers += ["England (published)"] if england is not None else []
         for j, h in enumerate(headers):
             cd.write_string(start, j, h, self.f.header)
         n = len(rows)
@@ -817,6 +820,8 @@ class MasterWorkbook:
             if ratio and not pd.isna(r.upper):
                 cd.write_number(i, 4 + len(verdicts), float(r.upper - r.value), fmt)
                 cd.write_number(i, 5 + len(verdicts), float(r.value - r.lower), fmt)
+            if england is not None:
+                cd.write_number(i, 6 + len(verdicts), england, fmt)
         self.chart_data_row = start + n + 3
         last = start + n
         categories = [name, start + 1, 0, last, 0]
@@ -841,6 +846,12 @@ class MasterWorkbook:
                 "name": line_name, "categories": categories,
                 "values": [name, start + 1, 2 + len(verdicts), last, 2 + len(verdicts)],
                 "line": {"color": "#000000", "width": 2, "dash_type": "dash"}, "marker": {"type": "none"},
+            })
+        if england is not None:  # a reference line: compared with only where England's counts are published
+            lines.add_series({
+                "name": "England (published)", "categories": categories,
+                "values": [name, start + 1, 6 + len(verdicts), last, 6 + len(verdicts)],
+                "line": {"color": "#7030A0", "width": 1.5, "dash_type": "round_dot"}, "marker": {"type": "none"},
             })
         lines.add_series({
             "name": "Authority's hub", "categories": categories,
@@ -980,14 +991,14 @@ class MasterWorkbook:
                         self.f.subtitle)
         ws.write_string(row + 1, 0, "I improving · W worsening (both significant at 95%) · = no significant change · "
                         "H higher · L lower (where neither is better, or a count) · * small number, not compared · "
-                        "blank: no comparison. Headings are indicator references (see Definitions).",
+                        "blank: no comparison. Headings are the indicators' short names (see Definitions).",
                         self.f.get(italic=True, font_color="#404040"))
         first = row + 2
         areas = [("Authority", a.la_code, a.name, a.hub) for a in sorted(self.d.register, key=lambda a: (a.hub, a.name))]
         areas = [(k, g, label, "") for k, g, label in self.c.group_labels() if k not in COMPARATOR_GROUPS] + areas
-        headers = ["Area", "Hub"] + [f.id for f in fields]
+        headers = ["Area", "Hub"] + [f.short for f in fields]
         self._table(ws, first, 0, len(areas), headers, "Direction_of_travel")
-        ws.set_row(first, 6 * max(len(f.id) for f in fields) + 12 if fields else 30)
+        ws.set_row(first, 6 * max(len(f.short) for f in fields) + 12 if fields else 30)
         ws.set_column(1 + len(self.d.periods), 1 + len(fields), 4.5)
         direction = dict(zip(zip(latest.area_type, latest.area, latest.field_id), latest.direction)) if not latest.empty else {}
         for i, (kind, area, label, hub) in enumerate(areas, start=first + 1):
@@ -997,7 +1008,7 @@ class MasterWorkbook:
                 words = direction.get((kind, area, f.id), "no comparison")
                 ws.write_string(i, j, DIRECTION_LETTERS.get(words, ""), self.verdict_format(words, align="center"))
         for j in range(2, 2 + len(fields)):
-            ws.write_string(first, j, fields[j - 2].id, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1,
+            ws.write_string(first, j, fields[j - 2].short, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1,
                                                                      align="center"))
 
     # --- Data quality ----------------------------------------------------------------------------
@@ -1012,9 +1023,9 @@ class MasterWorkbook:
         status = dict(zip(zip(a.la_code, a.field_id), a.status))
         authorities = list(self.d.register)
         headers = ["Authority", "Hub", "Return", "Provided", "Estimated", "Not available", "Missing",
-                   "% provided"] + [f.id for f in fields]
+                   "% provided"] + [f.short for f in fields]
         self._table(ws, first, 0, len(authorities), headers, "Completeness")
-        ws.set_row(first, 80)
+        ws.set_row(first, 6 * max([len(f.short) for f in fields] + [12]) + 12)
         ws.set_column(0, 0, 24)
         ws.set_column(1, 1, 12)
         ws.set_column(2, 2, 20)
@@ -1040,7 +1051,7 @@ class MasterWorkbook:
                 code = STATUS_CODES.get(s, "M")
                 ws.write_string(i, j, code, codes_format[code])
         for j, f in enumerate(fields, start=8):
-            ws.write_string(first, j, f.id, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center"))
+            ws.write_string(first, j, f.short, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center"))
         row = first + len(authorities) + 3
         row = self._ratings_table(ws, row)
         self._warnings_table(ws, row + 2)
@@ -1222,9 +1233,10 @@ def _shown_fields(fields: list[Field]) -> list[Field]:
 
 
 def _short_label(f: Field, limit: int = 70) -> str:
-    label = f.label if len(f.label) <= limit else f.label[:limit - 3].rsplit(" ", 1)[0] + "…"
-    unit = {"percentage": " (%)", "rate_per_10000": " (per 10,000)"}.get(f.unit, "")
-    return f"{label}{unit}"
+    """The indicator's own short words (from the spec, unique to it), with its unit where they do not say it."""
+    label = f.label if len(f.label) <= limit else f.short
+    unit = {"percentage": (" (%)", "%"), "rate_per_10000": (" (per 10,000)", "per 10,000")}.get(f.unit)
+    return f"{label}{unit[0]}" if unit and unit[1] not in label else label
 
 
 def _header_height(headers: list[str], width: float) -> float:

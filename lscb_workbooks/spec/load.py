@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from .expressions import ExpressionError
-from .models import Field, Spec
+from .models import SHORT_LABEL_MAX, Field, Spec
 
 COLLECTION_ID = r"[a-z][a-z0-9_]*"
 
@@ -136,7 +136,7 @@ def fixed_row_of(spec: Spec, field: Field) -> dict[str, str]:
     parts = spec.components.get(field.id, [])
     built_from = ("Built from: " + "; ".join(f"{p.label} ({p.id})" for p in parts) + ".") if parts else ""
     definition = " ".join(text for text in (field.definition, built_from) if text)
-    return {"id": field.id, "label": field.label, "unit": field.shown_unit,
+    return {"id": field.id, "label": field.label, "short_label": field.short, "unit": field.shown_unit,
             "group": spec.theme_titles.get(field.theme or "", field.theme or ""), "definition": definition}
 
 
@@ -187,6 +187,25 @@ def _problem_from_pydantic(err: dict[str, Any], name: str, lines: dict[tuple, in
     return Problem(name, _line_for(loc, lines), ".".join(str(p) for p in loc), message)
 
 
+def _check_short_label(field: Field, shown: dict[str, str], name: str, lines: dict[tuple, int], at: tuple,
+                       where: str) -> list[Problem]:
+    """An indicator's short label (its label where that is short enough) fits where space is short and is
+    its own: two indicators never show the same words on a chart or a narrow column."""
+    if not field.theme:
+        return []
+    key = "short_label" if field.short_label else "label"
+    line = _line_for(at + (key,), lines) or _line_for(at + ("id",), lines)
+    problems = []
+    if len(field.short) > SHORT_LABEL_MAX:
+        problems.append(Problem(name, line, where, f"the {key.replace('_', ' ')} is {len(field.short)} characters; "
+                                f"give a short_label of at most {SHORT_LABEL_MAX} for charts and narrow columns"))
+    other = shown.setdefault(field.short.casefold(), field.id)
+    if other != field.id:
+        problems.append(Problem(name, line, where, f"'{field.short}' is also the short label of {other}; each "
+                                                   "indicator needs words of its own"))
+    return problems
+
+
 def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem]:
     problems: list[Problem] = []
     seen: dict[str, tuple] = {}
@@ -194,6 +213,7 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
     age_group_ids = [a.id for a in spec.age_groups]
     agency_ids = {a.id for a in spec.agencies}
     sheets: dict[str, str] = {}
+    shown: dict[str, str] = {}
     for si, section in enumerate(spec.sections):
         here = ("sections", si)
         if section.sheet in sheets and (section.kind == "table" or spec.sections[[s.id for s in spec.sections].index(sheets[section.sheet])].kind == "table"):
@@ -211,6 +231,7 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
                 problems.append(Problem(name, _line_for(at + ("theme",), lines), where,
                                         f"unknown theme '{field.theme}' (themes: {', '.join(sorted(theme_ids))})"))
             problems += _check_age_group(field, age_group_ids, name, _line_for(at + ("age_group",), lines), where)
+            problems += _check_short_label(field, shown, name, lines, at, where)
             if field.agency and field.agency not in agency_ids:
                 problems.append(Problem(name, _line_for(at + ("agency",), lines), where,
                                         f"unknown agency '{field.agency}' (agencies: {', '.join(sorted(agency_ids))})"))

@@ -41,6 +41,7 @@ NUMERIC_UNITS = frozenset({"count", "percentage", "rate_per_10000", "number", "s
 YES_NO = ("Yes", "No")
 ROW_SEPARATOR = "."
 IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_]*$"
+SHORT_LABEL_MAX = 40
 OPEN_DATA_NAME = r"^[a-z][a-z0-9_]*$"
 
 
@@ -129,6 +130,7 @@ class Field(Strict):
 
     id: str = PydanticField(pattern=IDENTIFIER)
     label: str
+    short_label: str | None = PydanticField(default=None, min_length=1)
     definition: str = ""
     unit: Unit
     unit_label: str | None = None
@@ -180,6 +182,11 @@ class Field(Strict):
             raise ValueError(f"field {self.id}: split_by only applies to a field with summary 'tally'")
         if self.nothing_choice is not None and self.nothing_choice not in self.options:
             raise ValueError(f"field {self.id}: nothing_choice '{self.nothing_choice}' is not one of its choices")
+
+    @property
+    def short(self) -> str:
+        """What to show where space is short (charts, narrow headers): `short_label`, else the label."""
+        return self.short_label or self.label
 
     @property
     def shown_unit(self) -> str:
@@ -260,6 +267,7 @@ class FixedRow(Strict):
 
     id: str = PydanticField(pattern=IDENTIFIER)
     label: str
+    short_label: str = ""
     unit: str = ""
     group: str = ""
     definition: str = ""

@@ -249,13 +249,14 @@ def test_data_quality_shows_what_is_missing_estimated_and_not_available(book, bu
     rows = {r["Authority"]: r for r in table_rows(book, "Completeness")}
     names = {a.la_code: a.name for a in load_register()}
     facts = built["facts"]
+    short = {f.id: f.short for f in spec.form_fields}
     for la_code, field_id in facts.not_available:
-        assert rows[names[la_code]][field_id] == "N"
+        assert rows[names[la_code]][short[field_id]] == "N"
     for la_code, field_id in facts.estimated:
-        assert rows[names[la_code]][field_id] == "E"
-    assert set(rows[names[facts.missing[0]]][f.id] for f in spec.indicators) == {"-"}
+        assert rows[names[la_code]][short[field_id]] == "E"
+    assert set(rows[names[facts.missing[0]]][f.short] for f in spec.indicators) == {"-"}
     assert rows[names[facts.missing[0]]]["Return"] == "No return"
-    assert set(rows[names[facts.rejected]][f.id] for f in spec.indicators) == {"R"}, "rejected is not missing"
+    assert set(rows[names[facts.rejected]][f.short] for f in spec.indicators) == {"R"}, "rejected is not missing"
     assert rows[names[facts.rejected]]["Return"] == "Rejected: awaiting a corrected return"
     warnings = table_rows(book, "Warnings")
     assert len(warnings) == 6 and all(w["What was flagged"] for w in warnings)
@@ -265,6 +266,8 @@ def test_trends_has_line_charts_and_directions(book, spec):
     ws = book["Trends"]
     assert len(ws._charts) == sum(1 for f in spec.indicators if f.headline)
     directions = table_rows(book, "Direction_of_travel")
+    assert set(directions[0]) == {"Area", "Hub"} | {f.short for f in spec.indicators if f.derived}, \
+        "headed by the indicators' short names, never by cut-off codes"
     assert len(directions) == 33 + 10
     values = {v for r in directions for k, v in r.items() if k not in ("Area", "Hub")}
     assert values <= {"I", "W", "=", "H", "L", "*", None, ""}

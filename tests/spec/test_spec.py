@@ -171,3 +171,17 @@ def test_each_number_gets_its_own_open_data_column(tmp_path):
     bad_name = text.replace("  - id: CSC_REF\n", "  - id: CSC_REF\n    open_data_column: Referrals\n", 1)
     _, problems = check_spec_text(bad_name, "dataset.yaml")
     assert problems and "open_data_column" in str(problems[0])
+
+
+def test_an_indicator_shows_short_words_of_its_own_where_space_is_short(spec):
+    long_label = "Children becoming the subject of a child protection plan for a second time"
+    too_long = problems_of(GOOD.replace("label: Some,", f"label: {long_label},"))
+    assert len(too_long) == 1 and "give a short_label of at most 40" in too_long[0].message
+    assert too_long[0].line == 14, "the line of the field"
+    fixed = GOOD.replace("label: Some,", f"label: {long_label}, short_label: Second CP plans,")
+    assert problems_of(fixed) == []
+    clash = problems_of(GOOD.replace("label: Some,", "label: Some, short_label: all,"))
+    assert len(clash) == 1 and "also the short label of A" in clash[0].message
+    shown = [f.short for f in spec.indicators]
+    assert len(set(shown)) == len(shown) and max(map(len, shown)) <= 40
+    assert spec.fields["NI65"].short != spec.fields["CP_START_RATE"].short
