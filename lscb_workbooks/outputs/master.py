@@ -280,13 +280,16 @@ class MasterWorkbook:
             plan.append(("Trends", "London and hubs over time, and each authority's direction of travel.", self.trends))
         plan += [("Data quality", "Which figures each authority provided, estimated, or could not provide.", self.quality),
                  ("Challenges and gaps", "Every problem boroughs logged in collecting the data (filterable).", self.challenges),
-                 ("Profiles", "Each authority's indicators against London and its hub, in one table.", None)]
+                 ("Profiles", "Each authority's indicators against London and its hub, in one table (on screen only: "
+                              "not printed).", None)]
         if not self.d.runs.empty:
             plan.append(("Audit log", "Every command run in this round: when, what, and what changed.", self.audit_log))
         plan += [
                  ("Definitions", "Every field of the dataset: definition, unit, agency, polarity, source.", self.definitions),
-                 ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables).", self.data),
-                 ("Chart data", "The figures behind each chart, sorted as the chart shows them.", None)]
+                 ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables; on screen "
+                          "only: not printed).", self.data),
+                 ("Chart data", "The figures behind each chart, sorted as the chart shows them (on screen only: not "
+                                "printed).", None)]
         names = [self.sheets.add(title, about) for title, about, _ in plan]
         worksheets: dict[str, Worksheet] = {}
         for name in names:
@@ -757,7 +760,7 @@ class MasterWorkbook:
         cd.set_column(0, 0, 26)
         cd.set_column(1, 12, 14)
         self.chart_data_row = 3
-        self._print(cd)
+        xlsx.print_heading_only(cd, self.d.header, self.f, 2, 8)
 
     def _chart_block_header(self, title: str) -> int:
         self.chart_data.write_string(self.chart_data_row, 0, xlsx.cell_text(title), self.f.subtitle)
@@ -1120,7 +1123,7 @@ class MasterWorkbook:
             xlsx.write_value(ws, i, 10, r.sheet, text)
             xlsx.write_value(ws, i, 11, r.cell, text)
         ws.freeze_panes(first + 1, 2)
-        self._print(ws, (first, first))
+        xlsx.print_heading_only(ws, self.d.header, self.f, first - 1, len(headers) - 1)
 
 
 # --- small pure helpers ----------------------------------------------------------------------------

@@ -180,6 +180,18 @@ def set_print_layout(worksheet: Worksheet, header: str, repeat_rows: tuple[int, 
         worksheet.repeat_rows(*repeat_rows)
 
 
+ON_SCREEN_ONLY = ("For use on screen and in other programs: this sheet is not printed with the workbook "
+                  "(printing it gives this heading only). Filter it, or copy it into a pivot table.")
+
+
+def print_heading_only(worksheet: Worksheet, header: str, formats: "Formats", note_row: int, last_col: int) -> None:
+    """Keep a machine-readable sheet (thousands of rows) out of the printed pack: its print area is its
+    heading and a note saying so, so a printed master stays a readable size and nothing is cut."""
+    write_paragraph(worksheet, formats, note_row, ON_SCREEN_ONLY, last_col, 100, italic=True, font_color="#404040")
+    set_print_layout(worksheet, header)
+    worksheet.print_area(0, 0, note_row, last_col)
+
+
 class Formats:
     """Formats made once per workbook and shared by every sheet that needs them."""
 
