@@ -1051,6 +1051,7 @@ class MasterWorkbook:
             for j, f in enumerate(section.fields, start=4):
                 xlsx.write_value(ws, i, j, getattr(r, f.id), self.f.wrap)
             xlsx.write_value(ws, i, 4 + len(section.fields), r.file, self.f.text)
+            xlsx.fit_row(ws, i, ((getattr(r, f.id), widths[j]) for j, f in enumerate(section.fields, start=4)))
         ws.freeze_panes(first + 1, 2)
         self._print(ws, (first, first))
 
@@ -1069,8 +1070,8 @@ class MasterWorkbook:
         first = self._title(ws, f"Definitions: {self.spec.title} (spec version {self.spec.version})")
         headers = ["Reference", "Indicator", "Definition", "Unit", "Worked out as", "Agency", "Theme", "Polarity",
                    "Headline", "National indicator", "Source"]
-        self._table(ws, first, 0, len(fields), headers, "Definitions",
-                    widths=[16, 40, 60, 14, 26, 22, 30, 16, 9, 11, 60])
+        widths = [16, 34, 50, 12, 22, 18, 24, 14, 9, 11, 44]
+        self._table(ws, first, 0, len(fields), headers, "Definitions", widths=widths)
         polarity = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better", "neither": "Neither"}
         for i, f in enumerate(fields, start=first + 1):
             row = [f.id, f.label, f.definition, UNIT_LABELS.get(f.unit, f.unit), f.expression or "",
@@ -1079,6 +1080,7 @@ class MasterWorkbook:
                    "Yes" if f.headline else "", f.national_indicator or "", f.source]
             for col, value in enumerate(row):
                 ws.write_string(i, col, xlsx.cell_text(value), self.f.wrap)
+            xlsx.fit_row(ws, i, zip(row, widths))
         ws.freeze_panes(first + 1, 1)
         self._print(ws, (first, first))
 
