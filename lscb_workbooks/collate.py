@@ -6,6 +6,7 @@ ledger with a message saying what to do, never the run.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -14,6 +15,7 @@ from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
+from .atomic import replacing
 from .config import signing_key
 from .intake.archive import Archive
 from .intake.inbox import Received, containers, walk_inbox
@@ -85,7 +87,9 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         archive = Archive(store.path.parent / "archive")
         for _, data in containers(inbox):
             archive.keep(data)
-        received = list(walk_inbox(inbox))
+        large_hashes = _large_hashes(archive)
+        received = list(walk_inbox(inbox, large_hashes))
+        _keep_large_hashes(archive, large_hashes)
         new = [r for r in received if not store.known(r.path, r.sha256)]
         for item in new:
             if item.kept:
@@ -104,6 +108,25 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
         return report
     finally:
         store.close()
+
+
+LARGE_HASHES = "large-files.json"
+
+
+def _large_hashes(archive: Archive) -> dict[str, str]:
+    """The sha256 of files too large to be returns, as an earlier run found them, so they are read once."""
+    try:
+        known = json.loads((archive.root / LARGE_HASHES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in known.items()} if isinstance(known, dict) else {}
+
+
+def _keep_large_hashes(archive: Archive, large_hashes: dict[str, str]) -> None:
+    if not large_hashes:
+        return
+    with replacing(archive.root / LARGE_HASHES) as temporary:
+        temporary.write_text(json.dumps(large_hashes, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def undecided_notes(store: Store) -> list[str]:
