@@ -96,7 +96,7 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
                 archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
         check_and_store(new, store, register, key or signing_key(), run_id, progress)
-        notes = undecided_notes(store)
+        notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
@@ -129,8 +129,12 @@ def _keep_large_hashes(archive: Archive, large_hashes: dict[str, str]) -> None:
         temporary.write_text(json.dumps(large_hashes, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def undecided_notes(store: Store) -> list[str]:
-    return [f"Two versions of the return for authority {la}, {p} ({', '.join(files)}) arrived at the same moment "
+def undecided_notes(store: Store, register: Register) -> list[str]:
+    def named(la_code: str) -> str:
+        authority = register.by_code(la_code)
+        return f"{authority.name} ({la_code})" if authority else la_code
+
+    return [f"Two versions of the return for {named(la)}, {p} ({', '.join(files)}) arrived at the same moment "
             "and neither says it was saved later, so none is in use: ask the coordinator which counts, then run "
             "'lscb choose-version SHA256' with its sha256 from submissions.csv."
             for la, p, files in store.undecided_returns()]

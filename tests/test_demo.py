@@ -52,3 +52,15 @@ def test_the_pilot_master_is_for_the_latest_period_with_its_trend(demo):
     book = openpyxl.load_workbook(out / "master.xlsx", read_only=True)
     assert "Trends" in book.sheetnames, "two periods of returns give a trend"
     assert "2026-27" in str(book["Dashboard"]["A1"].value)
+
+
+def test_the_pilot_exports_as_open_data_that_meets_the_standard(demo, tmp_path):
+    from open_data_rules import standard_problems
+
+    out, _ = demo
+    result = CliRunner().invoke(main, ["export", "--format", "ees", "--store", str(out / "store.sqlite"),
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = sorted(tmp_path.glob("lscb_dataset_*.csv"))
+    assert [p.name.endswith(".meta.csv") for p in data] == [False, True]
+    assert standard_problems(data[0], data[1]) == []
