@@ -357,7 +357,13 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     alone (no other borough's files, figures or problems, and no file nobody could place), each
     compared with London as a whole: London's figures and every rank come from all of `register`.
     """
-    from .outputs.comparison import compare_period, rejected_in, suppress_comparison, suppress_small_numbers
+    from .outputs.comparison import (
+        compare_period,
+        rejected_in,
+        suppress_comparison,
+        suppress_small_numbers,
+        with_trends,
+    )
     from .outputs.csv_export import write_csv
     from .outputs.feedback import write_feedback
     from .outputs.master import write_master
@@ -392,6 +398,7 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
 
         rejected = rejected_in(store.submissions(spec.id, period))
         comparison = compare_period(spec, register, in_use, period, rejected=rejected).focused(focus)
+        comparison = with_trends(comparison, store.values_in_use(spec.id))
         shared = add_comparators(suppress_comparison(comparison) if suppress else comparison, comparators)
         profiles_written = start_in_fork(lambda: write_profiles(shared, out_dir / "profiles"))
         round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
