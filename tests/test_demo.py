@@ -51,3 +51,15 @@ def test_the_revised_spec_passes_its_check_and_the_report_draws_on_every_store(d
                    "Source: Pilot dataset returns (collection 'dataset'), 2026-27: ",
                    "Source: Good practice from LSCBs (collection 'good_practice'), 2026-27: 6 boards answering."):
         assert any(t.startswith(source) for t in texts), source
+
+
+def test_the_pilot_exports_as_open_data_that_meets_the_standard(demo, tmp_path):
+    from open_data_rules import standard_problems
+
+    out, _ = demo
+    result = CliRunner().invoke(main, ["export", "--format", "ees", "--store", str(out / "store.sqlite"),
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = sorted(tmp_path.glob("lscb_dataset_*.csv"))
+    assert [p.name.endswith(".meta.csv") for p in data] == [False, True]
+    assert standard_problems(data[0], data[1]) == []

@@ -37,7 +37,12 @@ VERDICT_WORDS = {
     "lower": "Lower",
     "not compared": "Not compared",
 }
+TREND_WORDS = {"improving": "Improving", "worsening": "Worsening", "no significant change": "No significant change",
+               "no change": "No change", "higher": "Higher", "lower": "Lower", "no comparison": "",
+               "small number": "Small number: not compared"}
 VERDICT_FILL = {
+    "improving": "#C6EFCE",
+    "worsening": "#FFC7CE",
     "better": "#C6EFCE",
     "worse": "#FFC7CE",
     "similar": "#FFEB9C",
@@ -53,7 +58,8 @@ STATUS_WORDS = {
 SUPPRESSED_MARK = "c"
 
 TABLE_COLUMNS = [
-    ("Ref", 14), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Lower 95%", 9), ("Upper 95%", 9),
+    ("Ref", 14), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Previous", 10), ("Change", 9),
+    ("Change since previous", 14), ("Lower 95%", 9), ("Upper 95%", 9),
     ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
     ("Compared with hub", 13), ("Data quality", 13),
 ]
@@ -192,6 +198,9 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
             "unit": f.unit,
             "unit_label": UNIT_LABELS.get(f.unit, f.unit),
             "value": _shown(f, a["value"], a["text"], a["suppressed"]),
+            "previous": _number(a.get("previous")),
+            "change": _number(a.get("change")),
+            "trend": str(a.get("trend") or "no comparison"),
             "lower": _number(a["lower"]),
             "upper": _number(a["upper"]),
             "london": _shown(f, *_figure_of(london.get(f.id))),
@@ -384,6 +393,9 @@ def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.
         (r.indicator, formats.wrap),
         (r.unit_label, formats.text),
         (r.value, number if isinstance(r.value, float) else text_right),
+        (r.previous, number),
+        (r.change, formats.get(num_format=xlsx.signed_format(xlsx.number_format(r.unit)), valign="top")),
+        (TREND_WORDS.get(r.trend, r.trend), _verdict_format(formats, r.trend)),
         (r.lower, number),
         (r.upper, number),
         (r.london, number if isinstance(r.london, float) else text_right),
@@ -413,8 +425,11 @@ def _how_to_read(c: Comparison) -> str:
         "How to read: 'Better' or 'Worse' than London or the hub only where the 95% confidence interval "
         "(Wilson for percentages, Byar's for rates) excludes that figure; otherwise 'Similar'. Where neither "
         "higher nor lower is better, 'Higher' or 'Lower'. London and hub rates and percentages are worked out "
-        "from summed counts; for counts they are totals, for scores medians. Rank 1 is the best in London (the highest where "
-        "neither is better); Q1 is the best quarter."
+        "from summed counts; for counts they are totals, for scores medians. Counts are volumes: never ranked or "
+        "called better or worse. Rank 1 is the best in London (the highest where neither is better; ties share "
+        "the best rank); Q1 is the best quarter (OHID's method). A rate or percentage on a denominator below "
+        f"{c.spec.small_denominator} is marked 'Small number' and neither ranked nor compared. 'Change since "
+        "previous' is 'Improving' or 'Worsening' only where the two periods' intervals do not overlap."
     ) + (" " + ENGLAND_NOTE if has_england(c) else "")
 
 

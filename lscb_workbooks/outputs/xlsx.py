@@ -77,6 +77,12 @@ def save_atomically(build: Callable[[xlsxwriter.Workbook], None], path: Path) ->
     return path
 
 
+def signed_format(num_format: str) -> str:
+    """A change between two periods, signed (+3, -1.5): the figure's own format with '+' and '-', without its unit."""
+    base = num_format.replace('"%"', "").replace('"', "")
+    return f"+{base};-{base};0"
+
+
 def number_format(unit: str) -> str:
     """The Excel number format for a spec unit; percentages are stored 0-100 and shown with a % sign."""
     return NUMBER_FORMATS.get(unit, "General")

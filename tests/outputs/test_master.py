@@ -270,7 +270,7 @@ def test_trends_has_line_charts_and_directions(book, spec):
         "headed by the indicators' short names, never by cut-off codes"
     assert len(directions) == 33 + 10
     values = {v for r in directions for k, v in r.items() if k not in ("Area", "Hub")}
-    assert values <= {"I", "W", "=", "H", "L", None, ""}
+    assert values <= {"I", "W", "=", "H", "L", "*", None, ""}
     assert {"I", "W"} <= values
 
 
