@@ -25,7 +25,7 @@ from ..spec.models import UNIT_LABELS, Field
 from ..spec.register import Authority
 from . import xlsx
 from .benchmarks import ENGLAND, ENGLAND_NOTE, has_england
-from .comparison import Comparison
+from .comparison import NO_RETURN, REJECTED, Comparison
 from .parallel import start_in_fork
 
 VERDICT_WORDS = {
@@ -50,6 +50,8 @@ VERDICT_FILL = {
     "lower": "#BDD7EE",
 }
 STATUS_WORDS = {
+    REJECTED: "Rejected: awaiting a corrected return",
+    NO_RETURN: "No return",
     "missing": "Missing",
     "not available": "Not available",
     "estimated": "Estimated",
@@ -104,8 +106,8 @@ def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime 
     """
     out_dir = Path(out_dir)
     produced = _produced_text(produced_at)
-    returned = set(comparison.returned)
-    todo = [a for a in comparison.shown if a.la_code in returned]
+    profiled = set(comparison.returned) | set(comparison.rejected)
+    todo = [a for a in comparison.shown if a.la_code in profiled]
     if len(todo) < 4:
         return _write_some(comparison, todo, out_dir, produced)
     other_half = start_in_fork(lambda: _write_some(comparison, todo[1::2], out_dir, produced))
@@ -129,9 +131,9 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
     ws = workbook.add_worksheet("Profiles")
     rows = pd.concat(
         [build_profile(comparison, a).rows.assign(authority=a.name, hub=a.hub)
-         for a in comparison.shown if a.la_code in set(comparison.returned)],
+         for a in comparison.shown if a.la_code in set(comparison.returned) | set(comparison.rejected)],
         ignore_index=True,
-    ) if comparison.returned else pd.DataFrame()
+    ) if comparison.returned or comparison.rejected else pd.DataFrame()
     ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
     columns = [("Authority", 22), ("Hub", 12), ("Theme", 30)] + [(h if h != "Hub" else "Hub figure", w)
                                                                   for h, w in table_columns(comparison)]
@@ -152,7 +154,7 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
         _write_profile_row(ws, i, 3, row, formats)
         _fit_row(ws, i, row.indicator, TABLE_COLUMNS[1][1])
     ws.freeze_panes(first + 1, 1)
-    xlsx.set_print_layout(ws, f"Borough profiles · {comparison.period}", repeat_rows=(first, first))
+    xlsx.print_heading_only(ws, f"Borough profiles · {comparison.period}", formats, first - 1, len(columns) - 1)
 
 
 # The rows of one profile ---------------------------------------------------------------------
@@ -197,7 +199,7 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
             "indicator": f.label,
             "unit": f.unit,
             "unit_label": UNIT_LABELS.get(f.unit, f.unit),
-            "value": _shown(f, a["value"], a["text"], a["suppressed"]),
+            "value": REJECTED if a["status"] == REJECTED else _shown(f, a["value"], a["text"], a["suppressed"]),
             "previous": _number(a.get("previous")),
             "change": _number(a.get("change")),
             "trend": str(a.get("trend") or "no comparison"),
@@ -353,6 +355,8 @@ def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produ
     ws.write_string(1, 0, (
         f"{a.name} compared with London ({len(c.returned)} of {len(c.register)} authorities returned) and the "
         f"{profile.hub_label} ({', '.join(m.name for m in c.register.in_hub(a.hub))}). Produced {produced}."
+        + (f" {a.name}'s return for {c.period} was rejected: its figures are awaiting a corrected return, so "
+           "London's and the hub's are shown without them." if a.la_code in set(c.rejected) else "")
     ), formats.wrap)
     ws.write_string(2, 0, _how_to_read(c), formats.note)
     ws.merge_range(1, 0, 1, len(widths) - 1, None)
