@@ -95,7 +95,7 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
             if item.kept:
                 archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
-        check_and_store(new, store, register, key or signing_key(), run_id, progress)
+        check_and_store(new, store, register, key or signing_key(), run_id, progress, SpecLibrary([spec]))
         notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
@@ -154,9 +154,12 @@ def received_at(item: Received) -> str:
 
 
 def check_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
-                    progress: Progress = no_progress) -> None:
-    """Check each new file and store them all, in the order they were received."""
-    specs = SpecLibrary()
+                    progress: Progress = no_progress, specs: SpecLibrary | None = None) -> None:
+    """Check each new file and store them all, in the order they were received.
+
+    `specs` holds the spec of the collection being collated (which may be a revised draft given by its
+    path); any other collection's returns are judged by the shipped specs."""
+    specs = specs or SpecLibrary()
     done: dict[int, Checked] = {}
     to_read: dict[int, Received] = {}
     seen: dict[str, Received] = {}
