@@ -96,7 +96,7 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
             if item.kept:
                 archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
-        check_and_store(new, store, register, key or signing_key(), run_id, progress)
+        check_and_store(new, store, register, key or signing_key(), run_id, progress, SpecLibrary([spec]))
         notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
@@ -155,9 +155,12 @@ def received_at(item: Received) -> str:
 
 
 def check_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
-                    progress: Progress = no_progress) -> None:
-    """Check each new file and store them all, in the order they were received."""
-    specs = SpecLibrary()
+                    progress: Progress = no_progress, specs: SpecLibrary | None = None) -> None:
+    """Check each new file and store them all, in the order they were received.
+
+    `specs` holds the spec of the collection being collated (which may be a revised draft given by its
+    path); any other collection's returns are judged by the shipped specs."""
+    specs = specs or SpecLibrary()
     done: dict[int, Checked] = {}
     to_read: dict[int, Received] = {}
     seen: dict[str, Received] = {}
@@ -377,6 +380,9 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
                              notes=notes)
     if not period or spec.kind != "dataset":
         write_csv(listed(store.values_in_use(spec.id, period)), out_dir / "values.csv", VALUE_COLUMNS)
+    if comparators is not None and period and period not in comparators.periods():
+        report.notes.append(f"The published figures ({', '.join(comparators.files)}) have none for {period} "
+                            f"(they cover {', '.join(comparators.periods())}), so England is not shown.")
     if period and spec.open_to:
         from .outputs.good_practice_master import write_good_practice_master
 
@@ -438,7 +444,7 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     hides the same figures, so that no two of them can be set side by side to give one away.
     """
     from .outputs.benchmarks import add_comparators
-    from .outputs.comparison import compare_period, rejected_in, suppressed_values
+    from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
     from .outputs.csv_export import write_csv
     from .outputs.master import write_master
     from .outputs.parallel import start_in_fork
@@ -449,6 +455,7 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
     rejected = rejected_in(store.submissions(spec.id, period))
     comparison = compare_period(spec, register, in_use, period, rejected=rejected, suppress=suppress).focused(focus)
+    comparison = with_trends(comparison, store.values_in_use(spec.id))
     shown_values = _listed(shown)(in_use)
     if suppress:
         shown_values = suppressed_values(shown_values, spec, [comparison])
