@@ -614,7 +614,10 @@ class MasterWorkbook:
         first = self._title(ws, theme.title, (
             "Rows are grouped by hub. Each figure is compared with London by its 95% confidence interval, in colour "
             "and in words: better or worse only where the interval excludes London's figure; higher or lower where "
-            "neither is better. Rank 1 is the best (the highest where neither is better); Q1 is the best quarter."
+            "neither is better. Rank 1 is the best (the highest where neither is better; ties share the best "
+            "rank); Q1 is the best quarter. Counts are volumes: shown, never ranked or compared. A rate or "
+            f"percentage on a denominator below {self.spec.small_denominator} is marked 'small number' and "
+            "not ranked. See Contents for how every figure is worked out."
             + (" " + ENGLAND_NOTE if has_england(self.c) else "")),
             (11, sum(BLOCK_WIDTHS[:12])))
         for col, width in enumerate(BLOCK_WIDTHS + GROUP_WIDTHS):
@@ -639,7 +642,9 @@ class MasterWorkbook:
         """Authorities by indicators, figures only, each marked against London; then London, hubs and the spread."""
         ws.write_string(row, 0, "All authorities side by side" + (" (continued)" if part else ""), self.f.subtitle)
         self._paragraph(ws, row + 1, "Letters after each figure: B better than London, S similar, W worse; H higher, "
-                        "L lower where neither is better. Counts are not compared.", 11, sum(BLOCK_WIDTHS[:12]))
+                        "L lower where neither is better; * small number (denominator below "
+                        f"{self.spec.small_denominator}), not compared. Counts are not compared.", 11,
+                        sum(BLOCK_WIDTHS[:12]))
         authorities = sorted(self.d.register, key=lambda a: (a.hub, a.name))
         headers = ["Authority", "Hub"] + [_short_label(f, 60) for f in fields]
         first = row + 2
@@ -1255,7 +1260,12 @@ def _describe(f: Field, spec: Spec) -> str:
         parts.append(f"Worked out from the counts: {spec.fields[r.numerator].label} / {spec.fields[r.denominator].label}"
                      f"; 95% interval by {method}.")
     elif is_score(f):
-        parts.append("A score, not a count: London and groups show the median.")
+        parts.append("A score, not a count: London and groups show the median; ranked, never tested for "
+                     "significance.")
+    elif f.is_count:
+        rates = [g.id for g in spec.form_fields if g.derived and f.id in g.parsed_expression.names]
+        parts.append("A count: a volume, shown with London's total but never ranked or compared"
+                     + (f"; compare its rate ({', '.join(rates)})." if rates else "."))
     parts.append(f.definition)
     return " ".join(p for p in parts if p)
 

@@ -218,7 +218,7 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
         })
         if n > 0:
             spine.append(_spine_row(f, spec.theme_titles.get(f.theme, ""), spread,
-                                    None if small else _number(a["value"]), _number(a["london"])))
+                                    None if small else _number(a["value"]), _number(a["london"]), small))
     return Profile(comparison, authority, pd.DataFrame(rows),
                    pd.DataFrame(spine, columns=CHART_DATA_COLUMNS + ["theme_id", "has_value"]))
 
@@ -275,7 +275,8 @@ def _missing(value: Any) -> bool:
 # The spine chart's figures -------------------------------------------------------------------
 
 
-def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None, london: float | None) -> dict[str, Any]:
+def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None, london: float | None,
+               small: bool = False) -> dict[str, Any]:
     """One indicator's bar, centred on London as Fingertips centres on England, and turned so right is better.
 
     Where London's figure is a total (a count), it lies outside the range of
@@ -298,7 +299,7 @@ def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None
     marks = _mark_segments(authority_mark, london_mark)
     label = f.label if len(f.label) <= CHART_LABEL_LIMIT else f.label[: CHART_LABEL_LIMIT - 1].rstrip() + "…"
     return {
-        "Theme": theme, "Ref": f.id, "Chart label": label if value is not None else f"{label} (no figure)",
+        "Theme": theme, "Ref": f.id, "Chart label": label if value is not None else f"{label} ({'small number: not marked' if small else 'no figure'})",
         "Lowest": lowest, "25th percentile": q1, "Median": median, "75th percentile": q3, "Highest": highest,
         "London": london, "Authority": value, "Centre": centre, "Half-width": half,
         "Higher is": {"higher_is_better": "better", "lower_is_better": "worse"}.get(f.polarity, "neither"),
