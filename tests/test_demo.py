@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import docx
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -43,6 +44,14 @@ def test_the_revised_spec_passes_its_check_and_the_report_draws_on_every_store(d
                    "Source: Pilot dataset returns (collection 'dataset'), 2026-27: ",
                    "Source: Good practice from LSCBs (collection 'good_practice'), 2026-27: 6 boards answering."):
         assert any(t.startswith(source) for t in texts), source
+
+
+def test_the_pilot_master_is_for_the_latest_period_with_its_trend(demo):
+    out, output = demo
+    assert "Collection dataset, period 2026-27" in output
+    book = openpyxl.load_workbook(out / "master.xlsx", read_only=True)
+    assert "Trends" in book.sheetnames, "two periods of returns give a trend"
+    assert "2026-27" in str(book["Dashboard"]["A1"].value)
 
 
 def test_the_pilot_exports_as_open_data_that_meets_the_standard(demo, tmp_path):

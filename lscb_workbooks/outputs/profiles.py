@@ -154,7 +154,7 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
         _write_profile_row(ws, i, 3, row, formats)
         _fit_row(ws, i, row.indicator, TABLE_COLUMNS[1][1])
     ws.freeze_panes(first + 1, 1)
-    xlsx.set_print_layout(ws, f"Borough profiles · {comparison.period}", repeat_rows=(first, first))
+    xlsx.print_heading_only(ws, f"Borough profiles · {comparison.period}", formats, first - 1, len(columns) - 1)
 
 
 # The rows of one profile ---------------------------------------------------------------------
