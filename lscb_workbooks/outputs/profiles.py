@@ -51,8 +51,8 @@ STATUS_WORDS = {
 SUPPRESSED_MARK = "c"
 
 TABLE_COLUMNS = [
-    ("Ref", 14), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Previous", 10), ("Change", 9),
-    ("Change since previous", 14), ("Lower 95%", 9), ("Upper 95%", 9),
+    ("Ref", 17), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Previous", 10), ("Change", 9),
+    ("Change since previous", 21), ("Lower 95%", 9), ("Upper 95%", 9),
     ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
     ("Compared with hub", 13), ("Data quality", 13),
 ]
