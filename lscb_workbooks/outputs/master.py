@@ -27,7 +27,7 @@ from ..spec.periods import parse_period
 from ..spec.register import Register
 from ..store.db import Store, stored_time
 from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
-from . import xlsx
+from . import palette, xlsx
 from .audit import write_audit_log
 from .benchmarks import COMPARATOR_GROUPS, ENGLAND, ENGLAND_NOTE, add_comparators, has_england
 from .comparison import (
@@ -62,30 +62,15 @@ STATUS_WORDS = {
 }
 STATUS_CODES = {PROVIDED: "P", ESTIMATED: "E", NOT_AVAILABLE: "N", MISSING: "M", "suppressed": "P",
                 REJECTED: "R", NO_RETURN: "-"}
-VERDICT_STYLE = {  # fill, font: dark text on light fills, contrast above 4.5:1
-    "better": ("#C6EFCE", "#006100"),
-    "similar": ("#FFEB9C", "#5C4A00"),
-    "worse": ("#FFC7CE", "#9C0006"),
-    "higher": ("#DDEBF7", "#1F3864"),
-    "lower": ("#E2EFDA", "#1F3864"),
-    "improving": ("#C6EFCE", "#006100"),
-    "worsening": ("#FFC7CE", "#9C0006"),
-    SMALL_NUMBER: ("#EDEDED", "#404040"),
-}
-SERIES_COLOURS = {
-    "better": "#2E8540", "similar": "#F0B400", "worse": "#C00000",
-    "higher": "#4472C4", "lower": "#A9C4EB", "not compared": "#7F7F7F", SMALL_NUMBER: "#D9D9D9",
-}
+VERDICT_STYLE = {verdict: (c.fill, c.text) for verdict, c in palette.VERDICT.items() if verdict != "not compared"} | {
+    SMALL_NUMBER: (palette.NOT_COMPARED.fill, palette.NOT_COMPARED.text)}
+SERIES_COLOURS = {verdict: c.fill for verdict, c in palette.VERDICT.items()} | {SMALL_NUMBER: palette.NOT_COMPARED.fill}
 SERIES_NAMES = {
     "better": "Better than London", "similar": "Similar to London", "worse": "Worse than London",
     "higher": "Higher than London", "lower": "Lower than London", "not compared": "Authority",
     SMALL_NUMBER: "Small number (not compared)",
 }
-STATUS_STYLE = {
-    "Rejected": ("#FFC7CE", "#9C0006"), "Not received": ("#FFC7CE", "#9C0006"),
-    "Accepted with warnings": ("#FFEB9C", "#5C4A00"), "Accepted": ("#C6EFCE", "#006100"),
-    "Could not be read": ("#FFC7CE", "#9C0006"),
-}
+STATUS_STYLE = {status: (c.fill, c.text) for status, c in palette.RETURN_STATE.items()}
 COUNT_OF_THINGS = "0"  # counts of returns, issues or authorities: not counts of children, never suppressed
 CHART_WIDTH, CHART_HEIGHT = 640, 480
 # Authority, Hub, Value, Lower, Upper, Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap
