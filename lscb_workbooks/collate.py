@@ -95,7 +95,7 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
             if item.kept:
                 archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
-        check_and_store(new, store, register, key or signing_key(), run_id, progress)
+        check_and_store(new, store, register, key or signing_key(), run_id, progress, SpecLibrary([spec]))
         notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
@@ -154,9 +154,12 @@ def received_at(item: Received) -> str:
 
 
 def check_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
-                    progress: Progress = no_progress) -> None:
-    """Check each new file and store them all, in the order they were received."""
-    specs = SpecLibrary()
+                    progress: Progress = no_progress, specs: SpecLibrary | None = None) -> None:
+    """Check each new file and store them all, in the order they were received.
+
+    `specs` holds the spec of the collection being collated (which may be a revised draft given by its
+    path); any other collection's returns are judged by the shipped specs."""
+    specs = specs or SpecLibrary()
     done: dict[int, Checked] = {}
     to_read: dict[int, Received] = {}
     seen: dict[str, Received] = {}
@@ -384,6 +387,9 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
                              [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
+    if comparators is not None and period and period not in comparators.periods():
+        report.notes.append(f"The published figures ({', '.join(comparators.files)}) have none for {period} "
+                            f"(they cover {', '.join(comparators.periods())}), so England is not shown.")
     if period and spec.open_to:
         from .outputs.good_practice_master import write_good_practice_master
 

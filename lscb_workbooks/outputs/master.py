@@ -27,7 +27,7 @@ from ..spec.periods import parse_period
 from ..spec.register import Register
 from ..store.db import Store, stored_time
 from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
-from . import xlsx
+from . import palette, xlsx
 from .audit import write_audit_log
 from .benchmarks import COMPARATOR_GROUPS, ENGLAND, ENGLAND_NOTE, add_comparators, has_england
 from .comparison import (
@@ -62,30 +62,15 @@ STATUS_WORDS = {
 }
 STATUS_CODES = {PROVIDED: "P", ESTIMATED: "E", NOT_AVAILABLE: "N", MISSING: "M", "suppressed": "P",
                 REJECTED: "R", NO_RETURN: "-"}
-VERDICT_STYLE = {  # fill, font: dark text on light fills, contrast above 4.5:1
-    "better": ("#C6EFCE", "#006100"),
-    "similar": ("#FFEB9C", "#5C4A00"),
-    "worse": ("#FFC7CE", "#9C0006"),
-    "higher": ("#DDEBF7", "#1F3864"),
-    "lower": ("#E2EFDA", "#1F3864"),
-    "improving": ("#C6EFCE", "#006100"),
-    "worsening": ("#FFC7CE", "#9C0006"),
-    SMALL_NUMBER: ("#EDEDED", "#404040"),
-}
-SERIES_COLOURS = {
-    "better": "#2E8540", "similar": "#F0B400", "worse": "#C00000",
-    "higher": "#4472C4", "lower": "#A9C4EB", "not compared": "#7F7F7F", SMALL_NUMBER: "#D9D9D9",
-}
+VERDICT_STYLE = {verdict: (c.fill, c.text) for verdict, c in palette.VERDICT.items() if verdict != "not compared"} | {
+    SMALL_NUMBER: (palette.NOT_COMPARED.fill, palette.NOT_COMPARED.text)}
+SERIES_COLOURS = {verdict: c.fill for verdict, c in palette.VERDICT.items()} | {SMALL_NUMBER: palette.NOT_COMPARED.fill}
 SERIES_NAMES = {
     "better": "Better than London", "similar": "Similar to London", "worse": "Worse than London",
     "higher": "Higher than London", "lower": "Lower than London", "not compared": "Authority",
     SMALL_NUMBER: "Small number (not compared)",
 }
-STATUS_STYLE = {
-    "Rejected": ("#FFC7CE", "#9C0006"), "Not received": ("#FFC7CE", "#9C0006"),
-    "Accepted with warnings": ("#FFEB9C", "#5C4A00"), "Accepted": ("#C6EFCE", "#006100"),
-    "Could not be read": ("#FFC7CE", "#9C0006"),
-}
+STATUS_STYLE = {status: (c.fill, c.text) for status, c in palette.RETURN_STATE.items()}
 COUNT_OF_THINGS = "0"  # counts of returns, issues or authorities: not counts of children, never suppressed
 CHART_WIDTH, CHART_HEIGHT = 640, 480
 # Authority, Hub, Value, Lower, Upper, Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap
@@ -282,13 +267,16 @@ class MasterWorkbook:
             plan.append(("Trends", "London and hubs over time, and each authority's direction of travel.", self.trends))
         plan += [("Data quality", "Which figures each authority provided, estimated, or could not provide.", self.quality),
                  ("Challenges and gaps", "Every problem boroughs logged in collecting the data (filterable).", self.challenges),
-                 ("Profiles", "Each authority's indicators against London and its hub, in one table.", None)]
+                 ("Profiles", "Each authority's indicators against London and its hub, in one table (on screen only: "
+                              "not printed).", None)]
         if not self.d.runs.empty:
             plan.append(("Audit log", "Every command run in this round: when, what, and what changed.", self.audit_log))
         plan += [
                  ("Definitions", "Every field of the dataset: definition, unit, agency, polarity, source.", self.definitions),
-                 ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables).", self.data),
-                 ("Chart data", "The figures behind each chart, sorted as the chart shows them.", None)]
+                 ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables; on screen "
+                          "only: not printed).", self.data),
+                 ("Chart data", "The figures behind each chart, sorted as the chart shows them (on screen only: not "
+                                "printed).", None)]
         names = [self.sheets.add(title, about) for title, about, _ in plan]
         worksheets: dict[str, Worksheet] = {}
         for name in names:
@@ -779,7 +767,7 @@ class MasterWorkbook:
         cd.set_column(0, 0, 26)
         cd.set_column(1, 12, 14)
         self.chart_data_row = 3
-        self._print(cd)
+        xlsx.print_heading_only(cd, self.d.header, self.f, 2, 8)
 
     def _chart_block_header(self, title: str) -> int:
         self.chart_data.write_string(self.chart_data_row, 0, xlsx.cell_text(title), self.f.subtitle)
@@ -1112,6 +1100,7 @@ class MasterWorkbook:
             for j, f in enumerate(section.fields, start=4):
                 xlsx.write_value(ws, i, j, getattr(r, f.id), self.f.wrap)
             xlsx.write_value(ws, i, 4 + len(section.fields), r.file, self.f.text)
+            xlsx.fit_row(ws, i, ((getattr(r, f.id), widths[j]) for j, f in enumerate(section.fields, start=4)))
         ws.freeze_panes(first + 1, 2)
         self._print(ws, (first, first))
 
@@ -1130,8 +1119,8 @@ class MasterWorkbook:
         first = self._title(ws, f"Definitions: {self.spec.title} (spec version {self.spec.version})")
         headers = ["Reference", "Indicator", "Definition", "Unit", "Worked out as", "Agency", "Theme", "Polarity",
                    "Headline", "National indicator", "Source"]
-        self._table(ws, first, 0, len(fields), headers, "Definitions",
-                    widths=[16, 40, 60, 14, 26, 22, 30, 16, 9, 11, 60])
+        widths = [16, 34, 50, 12, 22, 18, 24, 14, 9, 11, 44]
+        self._table(ws, first, 0, len(fields), headers, "Definitions", widths=widths)
         polarity = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better", "neither": "Neither"}
         for i, f in enumerate(fields, start=first + 1):
             row = [f.id, f.label, f.definition, UNIT_LABELS.get(f.unit, f.unit), f.expression or "",
@@ -1140,6 +1129,7 @@ class MasterWorkbook:
                    "Yes" if f.headline else "", f.national_indicator or "", f.source]
             for col, value in enumerate(row):
                 ws.write_string(i, col, xlsx.cell_text(value), self.f.wrap)
+            xlsx.fit_row(ws, i, zip(row, widths))
         ws.freeze_panes(first + 1, 1)
         self._print(ws, (first, first))
 
@@ -1184,7 +1174,7 @@ class MasterWorkbook:
             xlsx.write_value(ws, i, 10, r.sheet, text)
             xlsx.write_value(ws, i, 11, r.cell, text)
         ws.freeze_panes(first + 1, 2)
-        self._print(ws, (first, first))
+        xlsx.print_heading_only(ws, self.d.header, self.f, first - 1, len(headers) - 1)
 
 
 # --- small pure helpers ----------------------------------------------------------------------------

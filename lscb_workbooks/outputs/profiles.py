@@ -23,9 +23,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..spec.models import UNIT_LABELS, Field
 from ..spec.register import Authority
-from . import xlsx
+from . import palette, xlsx
 from .benchmarks import ENGLAND, ENGLAND_NOTE, has_england
-from .comparison import Comparison
+from .comparison import NO_RETURN, REJECTED, Comparison
 from .parallel import start_in_fork
 
 VERDICT_WORDS = {
@@ -40,16 +40,9 @@ VERDICT_WORDS = {
 TREND_WORDS = {"improving": "Improving", "worsening": "Worsening", "no significant change": "No significant change",
                "no change": "No change", "higher": "Higher", "lower": "Lower", "no comparison": "",
                "small number": "Small number: not compared"}
-VERDICT_FILL = {
-    "improving": "#C6EFCE",
-    "worsening": "#FFC7CE",
-    "better": "#C6EFCE",
-    "worse": "#FFC7CE",
-    "similar": "#FFEB9C",
-    "higher": "#BDD7EE",
-    "lower": "#BDD7EE",
-}
 STATUS_WORDS = {
+    REJECTED: "Rejected: awaiting a corrected return",
+    NO_RETURN: "No return",
     "missing": "Missing",
     "not available": "Not available",
     "estimated": "Estimated",
@@ -58,8 +51,8 @@ STATUS_WORDS = {
 SUPPRESSED_MARK = "c"
 
 TABLE_COLUMNS = [
-    ("Ref", 14), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Previous", 10), ("Change", 9),
-    ("Change since previous", 14), ("Lower 95%", 9), ("Upper 95%", 9),
+    ("Ref", 17), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Previous", 10), ("Change", 9),
+    ("Change since previous", 21), ("Lower 95%", 9), ("Upper 95%", 9),
     ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
     ("Compared with hub", 13), ("Data quality", 13),
 ]
@@ -87,11 +80,10 @@ CHART_WIDTH = 1000
 SPINE_COLUMN_WIDTH = 142  # characters: about as wide as a chart
 CHART_ROW_PX = 26
 ROW_PX = 20
-CHART_LABEL_LIMIT = 60
 REAL_FIGURES = ["Lowest", "25th percentile", "Median", "75th percentile", "Highest", "London", "Authority",
                 "Centre", "Half-width"]
 CHART_DATA_COLUMNS = [
-    "Theme", "Ref", "Chart label", *REAL_FIGURES, "Higher is", "Lead (hidden)", *[b for b, _ in SPINE_BANDS],
+    "Theme", "Ref", "Chart label", *REAL_FIGURES, "Higher is", "Compared with London", "Lead (hidden)", *[b for b, _ in SPINE_BANDS],
     "Mark lead (hidden)", "Authority mark (first)", "London mark (first)", "Mark gap (hidden)",
     "Authority mark (second)", "London mark (second)",
 ]
@@ -104,8 +96,8 @@ def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime 
     """
     out_dir = Path(out_dir)
     produced = _produced_text(produced_at)
-    returned = set(comparison.returned)
-    todo = [a for a in comparison.shown if a.la_code in returned]
+    profiled = set(comparison.returned) | set(comparison.rejected)
+    todo = [a for a in comparison.shown if a.la_code in profiled]
     if len(todo) < 4:
         return _write_some(comparison, todo, out_dir, produced)
     other_half = start_in_fork(lambda: _write_some(comparison, todo[1::2], out_dir, produced))
@@ -129,9 +121,9 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
     ws = workbook.add_worksheet("Profiles")
     rows = pd.concat(
         [build_profile(comparison, a).rows.assign(authority=a.name, hub=a.hub)
-         for a in comparison.shown if a.la_code in set(comparison.returned)],
+         for a in comparison.shown if a.la_code in set(comparison.returned) | set(comparison.rejected)],
         ignore_index=True,
-    ) if comparison.returned else pd.DataFrame()
+    ) if comparison.returned or comparison.rejected else pd.DataFrame()
     ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
     columns = [("Authority", 22), ("Hub", 12), ("Theme", 30)] + [(h if h != "Hub" else "Hub figure", w)
                                                                   for h, w in table_columns(comparison)]
@@ -152,7 +144,7 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
         _write_profile_row(ws, i, 3, row, formats)
         _fit_row(ws, i, row.indicator, TABLE_COLUMNS[1][1])
     ws.freeze_panes(first + 1, 1)
-    xlsx.set_print_layout(ws, f"Borough profiles · {comparison.period}", repeat_rows=(first, first))
+    xlsx.print_heading_only(ws, f"Borough profiles · {comparison.period}", formats, first - 1, len(columns) - 1)
 
 
 # The rows of one profile ---------------------------------------------------------------------
@@ -197,7 +189,7 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
             "indicator": f.label,
             "unit": f.unit,
             "unit_label": UNIT_LABELS.get(f.unit, f.unit),
-            "value": _shown(f, a["value"], a["text"], a["suppressed"]),
+            "value": REJECTED if a["status"] == REJECTED else _shown(f, a["value"], a["text"], a["suppressed"]),
             "previous": _number(a.get("previous")),
             "change": _number(a.get("change")),
             "trend": str(a.get("trend") or "no comparison"),
@@ -216,7 +208,8 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
         })
         if n > 0:
             spine.append(_spine_row(f, spec.theme_titles.get(f.theme, ""), spread,
-                                    None if small else _number(a["value"]), _number(a["london"])))
+                                    None if small else _number(a["value"]), _number(a["london"]),
+                                    "small number" if small else str(a["vs_london"])))
     return Profile(comparison, authority, pd.DataFrame(rows),
                    pd.DataFrame(spine, columns=CHART_DATA_COLUMNS + ["theme_id", "has_value"]))
 
@@ -273,7 +266,8 @@ def _missing(value: Any) -> bool:
 # The spine chart's figures -------------------------------------------------------------------
 
 
-def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None, london: float | None) -> dict[str, Any]:
+def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None, london: float | None,
+               verdict: str = "not compared") -> dict[str, Any]:
     """One indicator's bar, centred on London as Fingertips centres on England, and turned so right is better.
 
     Where London's figure is a total (a count), it lies outside the range of
@@ -294,13 +288,13 @@ def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None
     authority_mark = place(value) if value is not None else None
     london_mark = place(london) if on_scale else None
     marks = _mark_segments(authority_mark, london_mark)
-    label = f.label if len(f.label) <= CHART_LABEL_LIMIT else f.label[: CHART_LABEL_LIMIT - 1].rstrip() + "…"
+    label = f.short
     return {
         "Theme": theme, "Ref": f.id, "Chart label": label if value is not None else f"{label} (no figure)",
         "Lowest": lowest, "25th percentile": q1, "Median": median, "75th percentile": q3, "Highest": highest,
         "London": london, "Authority": value, "Centre": centre, "Half-width": half,
         "Higher is": {"higher_is_better": "better", "lower_is_better": "worse"}.get(f.polarity, "neither"),
-        "Lead (hidden)": ends[0],
+        "Compared with London": verdict, "Lead (hidden)": ends[0],
         **{band: ends[i + 1] - ends[i] for i, (band, _) in enumerate(SPINE_BANDS)},
         **marks, "theme_id": f.theme, "has_value": value is not None,
     }
@@ -353,6 +347,8 @@ def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produ
     ws.write_string(1, 0, (
         f"{a.name} compared with London ({len(c.returned)} of {len(c.register)} authorities returned) and the "
         f"{profile.hub_label} ({', '.join(m.name for m in c.register.in_hub(a.hub))}). Produced {produced}."
+        + (f" {a.name}'s return for {c.period} was rejected: its figures are awaiting a corrected return, so "
+           "London's and the hub's are shown without them." if a.la_code in set(c.rejected) else "")
     ), formats.wrap)
     ws.write_string(2, 0, _how_to_read(c), formats.note)
     ws.merge_range(1, 0, 1, len(widths) - 1, None)
@@ -414,9 +410,9 @@ def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.
 
 
 def _verdict_format(formats: xlsx.Formats, verdict: str):
-    fill = VERDICT_FILL.get(verdict)
-    if fill:
-        return formats.get(valign="top", bg_color=fill)
+    colour = palette.VERDICT.get(verdict)
+    if colour is not None and verdict != "not compared":
+        return formats.get(valign="top", **colour.cell())
     return formats.get(valign="top", font_color="#595959")
 
 
@@ -483,6 +479,7 @@ def _spine_sheet(workbook: xlsxwriter.Workbook, ws: Worksheet, profile: Profile,
             if row > 3:
                 breaks.append(row)
             ws.insert_chart(row, 0, chart, {"description": _alt_text(profile, part, title), "object_position": 1})
+            _spine_figures(ws, row, part, profile, formats)
             row += -(-height // ROW_PX) + 2
     ws.write_string(row - 1, 0, "The figures behind these charts are on the hidden sheet 'Chart data'.", formats.note)
     ws.set_h_pagebreaks(breaks)
@@ -498,13 +495,16 @@ def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataF
     categories = [sheet, first, col["Chart label"], last, col["Chart label"]]
     chart = workbook.add_chart({"type": "bar", "subtype": "stacked"})
 
-    def series(name: str, fill: str | None, secondary: bool = False, gap: int = 70) -> None:
+    def series(name: str, fill: str | None, secondary: bool = False, gap: int = 70,
+               points: list[str] | None = None) -> None:
         options = {
             "name": name, "categories": categories, "values": [sheet, first, col[name], last, col[name]],
             "fill": {"color": fill} if fill else {"none": True},
             "border": {"color": "#FFFFFF", "width": 0.75} if fill and not secondary else {"none": True},
             "gap": gap,
         }
+        if points:
+            options["points"] = [{"fill": {"color": p}, "border": {"color": "#000000", "width": 0.75}} for p in points]
         if secondary:
             options["y2_axis"] = True
         chart.add_series(options)
@@ -513,10 +513,11 @@ def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataF
     for band, colour in SPINE_BANDS:
         series(band, colour)
     series("Mark lead (hidden)", None, secondary=True, gap=20)
-    series("Authority mark (first)", AUTHORITY_COLOUR, secondary=True, gap=20)
+    marks = [palette.VERDICT.get(v, palette.NOT_COMPARED).fill for v in part["Compared with London"]]
+    series("Authority mark (first)", AUTHORITY_COLOUR, secondary=True, gap=20, points=marks)
     series("London mark (first)", LONDON_COLOUR, secondary=True, gap=20)
     series("Mark gap (hidden)", None, secondary=True, gap=20)
-    series("Authority mark (second)", AUTHORITY_COLOUR, secondary=True, gap=20)
+    series("Authority mark (second)", AUTHORITY_COLOUR, secondary=True, gap=20, points=marks)
     series("London mark (second)", LONDON_COLOUR, secondary=True, gap=20)
     hidden_axis = {"label_position": "none", "line": {"none": True}, "major_tick_mark": "none"}
     # In a bar chart the value axis runs across: x is the primary value axis, y2 the secondary one.
@@ -537,13 +538,41 @@ def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataF
     return chart, height
 
 
+SPINE_FIGURES = (("Authority", "Value"), ("London", "London"), ("Lowest", "Lowest"),
+                 ("25th percentile", "25th percentile"), ("75th percentile", "75th percentile"), ("Highest", "Highest"))
+SPINE_TITLE_PX = 44  # the chart's title, above its first bar
+
+
+def _spine_figures(ws: Worksheet, row: int, part: pd.DataFrame, profile: Profile, formats: xlsx.Formats) -> None:
+    """The figures beside each spine, as Fingertips shows them: the authority's value (coloured by how it
+    compares with London), London, and London's lowest, quartiles and highest, one row per bar."""
+    spec = profile.comparison.spec
+    header = formats.get(bold=True, text_wrap=True, valign="bottom", align="center", font_size=9, border=1,
+                         bg_color="#D9E1F2")
+    ws.set_row(row, SPINE_TITLE_PX * 0.75)
+    for j, (_, heading) in enumerate(SPINE_FIGURES, start=1):
+        ws.set_column(j, j, 10)
+        ws.write_string(row, j, heading, header)
+    for i, r in enumerate(part.to_dict("records"), start=row + 1):
+        f = spec.fields[r["Ref"]]
+        ws.set_row(i, CHART_ROW_PX * 0.75)
+        for j, (column, _) in enumerate(SPINE_FIGURES, start=1):
+            value = r.get(column)
+            colour = palette.VERDICT.get(r["Compared with London"]) if column == "Authority" else None
+            style = {"num_format": xlsx.number_format(f.unit), "font_size": 9, "valign": "vcenter", "border": 1,
+                     **(colour.cell() if colour is not None and r["Compared with London"] != "not compared" else {})}
+            xlsx.write_value(ws, i, j, None if _missing(value) else float(value), formats.get(**style))
+
+
 def _chart_key(name: str) -> str:
     return (
         f"Key: each grey bar is London's range for one indicator, from the lowest authority to the highest; the "
         f"two darker middle shades are the middle half of London (25th to 75th percentile), meeting at the median. "
-        f"The red mark is {name}; the black mark is London. Bars are centred on London (on London's median for "
+        f"The coloured mark is {name}, coloured as it compares with London (green better, amber similar, red worse; "
+        f"dark blue lower and light blue higher where neither is better; grey not compared); the black mark is "
+        f"London. The figures are beside each bar. Bars are centred on London (on London's median for "
         "counts, where London's figure is a total and has no mark) and turned so that right is better; where "
-        "neither higher nor lower is better, right is higher. The figures themselves are on the Profile sheet."
+        "neither higher nor lower is better, right is higher."
     )
 
 
@@ -556,7 +585,7 @@ def _alt_text(profile: Profile, part: pd.DataFrame, title: str) -> str:
     said = ", ".join(f"{VERDICT_WORDS.get(v, v).lower()} for {n}" for v, n in counts.items())
     return (
         f"Spine chart, {title}: {len(part)} indicators. Each bar is London's range from lowest to highest with "
-        f"the middle half shaded darker; a red mark shows {name} and a black mark London; right is better. "
+        f"the middle half shaded darker; a mark coloured by how it compares with London shows {name} and a black mark London; right is better. "
         f"{name} compared with London: {said}."
     )
 

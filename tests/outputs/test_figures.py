@@ -199,3 +199,29 @@ def test_the_trends_sheet_says_which_authorities_the_group_changes_leave_out(wri
     assert changes[0]["Authorities"] <= 31
     assert all(names[m] in changes[0]["Left out (returned in one period only)"] for m in facts.missing)
     assert changes[0]["Direction"] in {"improving", "worsening", "no significant change"}
+
+
+def test_a_rejected_authority_gets_a_profile_that_says_so(written):
+    facts, register = written["facts"], written["register"]
+    rejected = register.by_code(facts.rejected)
+    missing = next(m for m in facts.missing if m != facts.rejected)
+    stems = {p.stem.split("-")[0]: p for p in written["london"].profiles}
+    assert missing not in stems, "no return, no profile"
+    rows = profile_rows(stems[rejected.la_code])
+    values = {r["Value"] for r in rows.values()}
+    assert values == {"rejected: awaiting a corrected return"}
+    assert {r["Data quality"] for r in rows.values()} == {"Rejected: awaiting a corrected return"}
+    intro = openpyxl.load_workbook(stems[rejected.la_code])["Profile"]["A2"].value
+    assert "was rejected" in intro and "awaiting a corrected return" in intro
+
+
+def test_a_score_is_summarised_by_its_median_with_no_rate_arithmetic(written):
+    spec, book = written["spec"], written["book"]
+    f = spec.fields["NI71"]
+    assert f.unit == "score" and "significance" not in f.comparisons
+    rows = table_rows(book, f"{f.theme}_{f.id}")
+    assert "Lower 95%" not in rows[0] and "Compared with London" not in rows[0]
+    scores = sorted(r["Value"] for r in rows if isinstance(r["Value"], (int, float)))
+    groups = {r["London and groups"]: r for r in table_rows(book, f"{f.theme}_{f.id}_groups")}
+    import statistics
+    assert groups["London"]["Value"] == statistics.median(scores)
