@@ -27,7 +27,7 @@ from ..spec.periods import parse_period
 from ..spec.register import Register
 from ..store.db import Store, stored_time
 from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
-from . import xlsx
+from . import palette, xlsx
 from .audit import write_audit_log
 from .disclosure import METHOD as DISCLOSURE_METHOD, RANKED_AMONG_SHOWN
 from .benchmarks import COMPARATOR_GROUPS, ENGLAND, ENGLAND_NOTE, add_comparators, has_england
@@ -62,30 +62,15 @@ STATUS_WORDS = {
 }
 STATUS_CODES = {PROVIDED: "P", ESTIMATED: "E", NOT_AVAILABLE: "N", MISSING: "M", "suppressed": "P",
                 REJECTED: "R", NO_RETURN: "-"}
-VERDICT_STYLE = {  # fill, font: dark text on light fills, contrast above 4.5:1
-    "better": ("#C6EFCE", "#006100"),
-    "similar": ("#FFEB9C", "#5C4A00"),
-    "worse": ("#FFC7CE", "#9C0006"),
-    "higher": ("#DDEBF7", "#1F3864"),
-    "lower": ("#E2EFDA", "#1F3864"),
-    "improving": ("#C6EFCE", "#006100"),
-    "worsening": ("#FFC7CE", "#9C0006"),
-    SMALL_NUMBER: ("#EDEDED", "#404040"),
-}
-SERIES_COLOURS = {
-    "better": "#2E8540", "similar": "#F0B400", "worse": "#C00000",
-    "higher": "#4472C4", "lower": "#A9C4EB", "not compared": "#7F7F7F", SMALL_NUMBER: "#D9D9D9",
-}
+VERDICT_STYLE = {verdict: (c.fill, c.text) for verdict, c in palette.VERDICT.items() if verdict != "not compared"} | {
+    SMALL_NUMBER: (palette.NOT_COMPARED.fill, palette.NOT_COMPARED.text)}
+SERIES_COLOURS = {verdict: c.fill for verdict, c in palette.VERDICT.items()} | {SMALL_NUMBER: palette.NOT_COMPARED.fill}
 SERIES_NAMES = {
     "better": "Better than London", "similar": "Similar to London", "worse": "Worse than London",
     "higher": "Higher than London", "lower": "Lower than London", "not compared": "Authority",
     SMALL_NUMBER: "Small number (not compared)",
 }
-STATUS_STYLE = {
-    "Rejected": ("#FFC7CE", "#9C0006"), "Not received": ("#FFC7CE", "#9C0006"),
-    "Accepted with warnings": ("#FFEB9C", "#5C4A00"), "Accepted": ("#C6EFCE", "#006100"),
-    "Could not be read": ("#FFC7CE", "#9C0006"),
-}
+STATUS_STYLE = {status: (c.fill, c.text) for status, c in palette.RETURN_STATE.items()}
 COUNT_OF_THINGS = "0"  # counts of returns, issues or authorities: not counts of children, never suppressed
 CHART_WIDTH, CHART_HEIGHT = 640, 480
 # Authority, Hub, Value, Lower, Upper, Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap
@@ -604,7 +589,10 @@ class MasterWorkbook:
         first = self._title(ws, theme.title, (
             "Rows are grouped by hub. Each figure is compared with London by its 95% confidence interval, in colour "
             "and in words: better or worse only where the interval excludes London's figure; higher or lower where "
-            "neither is better. Rank 1 is the best (the highest where neither is better); Q1 is the best quarter."
+            "neither is better. Rank 1 is the best (the highest where neither is better; ties share the best "
+            "rank); Q1 is the best quarter. Counts are volumes: shown, never ranked or compared. A rate or "
+            f"percentage on a denominator below {self.spec.small_denominator} is marked 'small number' and "
+            "not ranked. See Contents for how every figure is worked out."
             + (" " + RANKED_AMONG_SHOWN if self.d.suppress else "")
             + (" " + ENGLAND_NOTE if has_england(self.c) else "")),
             (11, sum(BLOCK_WIDTHS[:12])))
@@ -630,7 +618,9 @@ class MasterWorkbook:
         """Authorities by indicators, figures only, each marked against London; then London, hubs and the spread."""
         ws.write_string(row, 0, "All authorities side by side" + (" (continued)" if part else ""), self.f.subtitle)
         self._paragraph(ws, row + 1, "Letters after each figure: B better than London, S similar, W worse; H higher, "
-                        "L lower where neither is better. Counts are not compared.", 11, sum(BLOCK_WIDTHS[:12]))
+                        "L lower where neither is better; * small number (denominator below "
+                        f"{self.spec.small_denominator}), not compared. Counts are not compared.", 11,
+                        sum(BLOCK_WIDTHS[:12]))
         authorities = sorted(self.d.register, key=lambda a: (a.hub, a.name))
         headers = ["Authority", "Hub"] + [_short_label(f, 60) for f in fields]
         first = row + 2
@@ -1249,7 +1239,12 @@ def _describe(f: Field, spec: Spec) -> str:
         parts.append(f"Worked out from the counts: {spec.fields[r.numerator].label} / {spec.fields[r.denominator].label}"
                      f"; 95% interval by {method}.")
     elif is_score(f):
-        parts.append("A score, not a count: London and groups show the median.")
+        parts.append("A score, not a count: London and groups show the median; ranked, never tested for "
+                     "significance.")
+    elif f.is_count:
+        rates = [g.id for g in spec.form_fields if g.derived and f.id in g.parsed_expression.names]
+        parts.append("A count: a volume, shown with London's total but never ranked or compared"
+                     + (f"; compare its rate ({', '.join(rates)})." if rates else "."))
     parts.append(f.definition)
     return " ".join(p for p in parts if p)
 
