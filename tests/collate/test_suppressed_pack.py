@@ -191,3 +191,15 @@ def test_a_hub_pack_ranks_its_authorities_as_the_london_pack_does(round_, spec):
 
     london, hub = ranks(round_["packs"]["London"]), ranks(round_["packs"]["hub"])
     assert hub and all(london[key] == shown for key, shown in hub.items())
+
+
+def test_london_and_hub_packs_hide_the_same_figures(round_):
+    """One protection for the round, so two packs set side by side give nothing more than either."""
+    import csv
+
+    def hidden(pack):
+        with (pack / "values.csv").open(encoding="utf-8", newline="") as handle:
+            return {(r["la_code"], r["field_id"]): r["value"] == "c" for r in csv.DictReader(handle)}
+
+    london, hub = hidden(round_["packs"]["London"]), hidden(round_["packs"]["hub"])
+    assert any(hub.values()) and all(london[key] == is_hidden for key, is_hidden in hub.items())
