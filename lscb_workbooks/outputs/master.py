@@ -255,15 +255,20 @@ class MasterWorkbook:
             plan.append((_theme_sheet_title(t.id), f"{t.title}: every authority side by side, with charts.",
                          lambda ws, t=t: self.theme(ws, t)))
         if len(self.d.periods) > 1:
-            plan.append(("Trends", "London and hubs over time, and each authority's direction of travel.", self.trends))
+            plan.append(("Trends", "London and hubs over time, London's change on each indicator with each group's "
+                                   "direction, and each authority's direction of travel.", self.trends))
         plan += [("Data quality", "Which figures each authority provided, estimated, or could not provide.", self.quality),
                  ("Challenges and gaps", "Every problem boroughs logged in collecting the data (filterable).", self.challenges),
                  ("Profiles", "Each authority's indicators against London and its hub, in one table (on screen only: "
                               "not printed).", None)]
         if not self.d.runs.empty:
             plan.append(("Audit log", "Every command run in this round: when, what, and what changed.", self.audit_log))
+        plan.append(("Definitions", "Every field of the dataset: definition, unit, agency, polarity, source.",
+                     self.definitions))
+        if len(self.d.periods) > 1:
+            plan.append(("Trend figures", "Every group's change on every indicator, like for like, with the "
+                                          "authorities left out (on screen only: not printed).", self.trend_figures))
         plan += [
-                 ("Definitions", "Every field of the dataset: definition, unit, agency, polarity, source.", self.definitions),
                  ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables; on screen "
                           "only: not printed).", self.data),
                  ("Chart data", "The figures behind each chart, sorted as the chart shows them (on screen only: not "
@@ -885,8 +890,8 @@ class MasterWorkbook:
         row = first + 1
         values = dict(zip(zip(t.area_type, t.area, t.field_id, t.period), t.value)) if not t.empty else {}
         col_chart = len(periods) + 2
-        ws.set_column(0, 0, 26)
-        ws.set_column(1, len(periods), 11)
+        ws.set_column(0, 0, 44)
+        ws.set_column(1, max(len(periods), 2), 11)
         breaks: list[int] = []
         for f in headline:
             self._paragraph(ws, row, f.label, len(periods), 26 + 11 * len(periods), italic=False, bold=True,
@@ -922,12 +927,55 @@ class MasterWorkbook:
             if headline.index(f) % 2 == 1:
                 breaks.append(row)
         breaks.append(row + 1)
-        row = self._like_for_like_table(ws, row + 1, t)
+        row = self._london_changes(ws, row + 1, t)
         breaks.append(row)
         ws.set_h_pagebreaks(sorted(set(breaks)))
         self._direction_table(ws, row, t)
         ws.freeze_panes(1, 1)
         self._print(ws)
+
+    def trend_figures(self, ws: Worksheet) -> None:
+        first = self._title(ws, f"Trend figures: {self.d.periods[-2]} to {self.d.periods[-1]}",
+                            "Every group's figures in both periods over the same authorities, its change and direction. "
+                            "The Trends sheet shows London's and each group's direction on one page.", (7, 118))
+        self._like_for_like_table(ws, first + 1, self.d.trends)
+        xlsx.print_heading_only(ws, self.d.header, self.f, first, 7)
+
+    def _london_changes(self, ws: Worksheet, row: int, t: pd.DataFrame) -> int:
+        """One row per indicator: London's change like for like, then each group's direction as a letter."""
+        before, now = self.d.periods[-2], self.d.periods[-1]
+        latest = t[(t.period == now) & (t.area_type != "Authority")] if not t.empty else t
+        rows = {(r["area_type"], r["area"], r["field_id"]): r for r in latest.to_dict("records")}
+        fields = [f for f in self.spec.indicators if f.numeric]
+        groups = [(k, g, label) for k, g, label in self.c.group_labels() if k != "London" and k not in COMPARATOR_GROUPS]
+        ws.write_string(row, 0, f"London's change from {before} to {now}, like for like, and each group's direction",
+                        self.f.subtitle)
+        london = rows.get(("London", "London", fields[0].id), {}) if fields else {}
+        self._paragraph(ws, row + 1, (
+            f"London's change compares the same authorities in both periods; left out because they returned in one "
+            f"period only: {london.get('left_out') or 'none'}. Each group's letter is its own like-for-like direction: "
+            "I improving · W worsening (significant at 95%) · = no significant change · H higher · L lower · "
+            "* small number. Every group's figures are on the sheet 'Trend figures'."), 7, 118)
+        first = row + 2
+        headers = ["Indicator", f"London {before}", f"London {now}", "London"] + [label for _, _, label in groups]
+        self._table(ws, first, 0, len(fields), headers, "London_changes")
+        ws.set_row(first, 6 * max(len(h) for h in headers[3:]) + 12)
+        rotated = self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center", valign="bottom")
+        for j, label in enumerate(headers[3:], start=3):
+            ws.write_string(first, j, label, rotated)
+        for i, f in enumerate(fields, start=first + 1):
+            r = rows.get(("London", "London", f.id), {})
+            ws.write_string(i, 0, xlsx.cell_text(_short_label(f, 0)), self.f.text)
+            hidden = self.hides(f, r.get("previous")) or self.hides(f, r.get("current_like"))
+            for col, key in ((1, "previous"), (2, "current_like")):
+                if hidden:
+                    ws.write_string(i, col, SUPPRESSED, self.gap_format)
+                else:
+                    xlsx.write_value(ws, i, col, _number_or_none(r.get(key)), self.value_format(f))
+            for j, (kind, group) in enumerate([("London", "London")] + [(k, g) for k, g, _ in groups], start=3):
+                words = rows.get((kind, group, f.id), {}).get("direction", "no comparison")
+                ws.write_string(i, j, DIRECTION_LETTERS.get(words, ""), self.verdict_format(words, align="center"))
+        return first + len(fields) + 3
 
     def _like_for_like_table(self, ws: Worksheet, row: int, t: pd.DataFrame) -> int:
         """London's, each hub's, inner and outer London's change since the period before, like for like."""

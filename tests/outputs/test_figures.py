@@ -237,3 +237,13 @@ def test_a_small_number_has_no_mark_on_the_spine_chart_and_says_why(written):
     marked = [label for label in labels if label and label.endswith("(small number: not marked)")]
     assert len(marked) == len([ref for ref in small if "spine" in spec.fields[ref].comparisons])
     assert all(rows[ref]["Rank in London"] is None for ref in small)
+
+
+def test_the_printed_trends_page_shows_london_and_every_groups_direction_per_indicator(written):
+    book = written["book"]
+    rows = table_rows(book, "London_changes")
+    groups = [h for h in rows[0] if h not in ("Indicator",) and not str(h).startswith("London")]
+    assert rows and "Inner London" in groups and "Outer London" in groups
+    for r in rows:
+        assert {r[g] for g in groups + ["London"]} <= {"I", "W", "=", "H", "L", "*", "", None}
+    assert book["Trend figures"].print_area, "every group's figures are on screen only"

@@ -64,7 +64,7 @@ def theme_sheets(spec) -> list[str]:
 def test_the_sheets_of_issue_4_are_there_in_order(book, spec):
     names = book.sheetnames
     expected = ["Contents", "Returns tracker", "Dashboard", "Conceptual model", *theme_sheets(spec), "Trends", "Data quality",
-                "Challenges and gaps", "Profiles", "Definitions", "Data", "Chart data"]
+                "Challenges and gaps", "Profiles", "Definitions", "Trend figures", "Data", "Chart data"]
     assert names == expected
     assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == len(names)
 
