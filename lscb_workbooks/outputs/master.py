@@ -955,7 +955,7 @@ class MasterWorkbook:
             f"London's change compares the same authorities in both periods; left out because they returned in one "
             f"period only: {london.get('left_out') or 'none'}. Each group's letter is its own like-for-like direction: "
             "I improving · W worsening (significant at 95%) · = no significant change · H higher · L lower · "
-            "* small number. Every group's figures are on the sheet 'Trend figures'."), 7, 118)
+            "* small number. Every group's figures are on the sheet 'Trend figures'."), 7, 80)
         first = row + 2
         headers = ["Indicator", f"London {before}", f"London {now}", "London"] + [label for _, _, label in groups]
         self._table(ws, first, 0, len(fields), headers, "London_changes")
