@@ -31,6 +31,7 @@ from . import palette, xlsx
 from .audit import write_audit_log
 from .disclosure import METHOD as DISCLOSURE_METHOD, RANKED_AMONG_SHOWN
 from .benchmarks import COMPARATOR_GROUPS, ENGLAND, ENGLAND_NOTE, add_comparators, has_england
+from .stats import significance
 from .comparison import (
     ESTIMATED,
     MISSING,
@@ -547,44 +548,59 @@ class MasterWorkbook:
         self._print(ws)
 
     def _headline_charts(self, ws: Worksheet, row: int, headline: list[Field], groups, table) -> None:
-        by_unit: dict[str, list[Field]] = {}
-        for f in headline:
-            by_unit.setdefault(f.unit, []).append(f)
-        x = 0
-        for unit, fields in list(by_unit.items())[:2]:
-            areas = [(k, g, label) for k, g, label in groups if k in ("London", "Hub")]
-            start = self._chart_block_header(f"Dashboard: headline {UNIT_LABELS[unit].lower()} by area")
+        """One small chart per headline indicator: London in black, each hub coloured by how its interval
+        compares with London's figure, on the indicator's own axis."""
+        ws.write_string(row, 0, "Headline indicators: London and each hub", self.f.subtitle)
+        self._paragraph(ws, row + 1, "One chart per indicator, each on its own scale. London's bar is black; each "
+                        "hub's bar is coloured by its 95% confidence interval against London: green better, amber "
+                        "similar, red worse; dark blue lower and light blue higher where neither is better; grey "
+                        "not compared (counts, small numbers).", 6, 134)
+        areas = [(k, g, label) for k, g, label in groups if k in ("London", "Hub")]
+        top = row + 3
+        for n, f in enumerate(headline):
+            start = self._chart_block_header(f"Dashboard: {_short_label(f)}")
             cd = self.chart_data
             cd.write_string(start, 0, "Area", self.f.header)
-            for j, f in enumerate(fields, start=1):
-                cd.write_string(start, j, xlsx.cell_text(_short_label(f)), self.f.header)
+            cd.write_string(start, 1, xlsx.cell_text(_short_label(f)), self.f.header)
+            cd.write_string(start, 2, "Compared with London", self.f.header)
+            london = table[("London", "London", f.id)]
+            colours = []
             for i, (kind, group, label) in enumerate(areas, start=start + 1):
+                g = table[(kind, group, f.id)]
+                verdict = "London" if kind == "London" else self._group_verdict(f, g, london)
                 cd.write_string(i, 0, label)
-                for j, f in enumerate(fields, start=1):
-                    g = table[(kind, group, f.id)]
-                    xlsx.write_value(cd, i, j, None if g.suppressed else g.value, self.value_format(f))
+                xlsx.write_value(cd, i, 1, None if g.suppressed else g.value, self.value_format(f))
+                cd.write_string(i, 2, verdict)
+                colours.append("#000000" if kind == "London" else palette.VERDICT.get(verdict, palette.NOT_COMPARED).fill)
             self.chart_data_row = start + len(areas) + 2
             chart = self.wb.add_chart({"type": "column"})
-            for j, f in enumerate(fields, start=1):
-                chart.add_series({
-                    "name": [self.chart_data_name, start, j],
-                    "categories": [self.chart_data_name, start + 1, 0, start + len(areas), 0],
-                    "values": [self.chart_data_name, start + 1, j, start + len(areas), j],
-                })
-            unit_words = {"percentage": "Percentage", "rate_per_10000": "Rate per 10,000 children aged 0-17"}.get(
-                unit, UNIT_LABELS[unit])
-            title = f"Headline {UNIT_LABELS[unit].lower()} indicators: London and each hub, {self.d.period}"
-            chart.set_title({"name": title, "name_font": {"size": 11}})
-            chart.set_x_axis({"name": "Area (London, then each hub)", "num_font": {"size": 8}})
-            chart.set_y_axis({"name": unit_words, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-            chart.set_legend({"position": "bottom", "font": {"size": 8}})
-            chart.set_size({"width": 620, "height": 360})
-            description = (f"Column chart. {title}. For each area, one column per indicator: "
-                           + "; ".join(f"{_short_label(f)} London {_fmt(table[('London', 'London', f.id)].value, f)}"
-                                       for f in fields) + ".")
-            ws.insert_chart(row, 0, chart, {"description": description[:2000], "object_position": 3, "x_offset": x})
+            chart.add_series({
+                "name": [self.chart_data_name, start, 1],
+                "categories": [self.chart_data_name, start + 1, 0, start + len(areas), 0],
+                "values": [self.chart_data_name, start + 1, 1, start + len(areas), 1],
+                "points": [{"fill": {"color": c}, "border": {"color": "#404040", "width": 0.5}} for c in colours],
+                "gap": 40,
+            })
+            chart.set_title({"name": _wrap_title(_short_label(f)), "name_font": {"size": 10}})
+            chart.set_x_axis({"name": "London, then each hub", "name_font": {"size": 8},
+                              "num_font": {"size": 7, "rotation": -45}, "interval_unit": 1})
+            chart.set_y_axis({"name": _axis_unit(f), "name_font": {"size": 8}, "num_font": {"size": 8},
+                              "num_format": xlsx.number_format(f.unit),
+                              "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+            chart.set_legend({"none": True})
+            chart.set_size({"width": 420, "height": 280})
+            description = (f"Column chart of {f.label}, {self.d.period}: London "
+                           f"{_fmt(london.value, f) if not london.suppressed else 'suppressed'}, then each hub, coloured "
+                           "by its 95% interval against London.")
+            ws.insert_chart(top + (n // 3) * 15, 0, chart, {"description": description[:2000], "object_position": 3,
+                                                             "x_offset": (n % 3) * 430})
             self.charts += 1
-            x += 640
+
+    def _group_verdict(self, f: Field, g, london) -> str:
+        """How a hub's interval compares with London's figure, where the spec compares the indicator so."""
+        if "significance" not in f.comparisons or g.suppressed or london.suppressed or getattr(g, "small", False):
+            return "not compared"
+        return significance(g.lower, g.upper, london.value, f.polarity)
 
     # --- Theme sheets ----------------------------------------------------------------------------
 
