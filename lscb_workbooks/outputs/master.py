@@ -272,8 +272,8 @@ class MasterWorkbook:
         plan += [
                  ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables; on screen "
                           "only: not printed).", self.data),
-                 ("Chart data", "The figures behind each chart, sorted as the chart shows them (on screen only: not "
-                                "printed).", None)]
+                 ("Chart data", "The figures behind each chart, sorted as the chart shows them (a hidden sheet: "
+                                "unhide it to see them).", None)]
         names = [self.sheets.add(title, about) for title, about, _ in plan]
         worksheets: dict[str, Worksheet] = {}
         for name in names:
@@ -283,6 +283,7 @@ class MasterWorkbook:
                 worksheets[name] = self.wb.add_worksheet(name)
         self.chart_data_name = names[-1]
         self.chart_data = worksheets[self.chart_data_name]
+        self.chart_data.hide()  # the charts' own figures: every one is shown beside its chart or on a sheet
         self._start_chart_data()
         for name, (_, _, render) in zip(names, plan):
             if render is not None and name in worksheets:
@@ -535,7 +536,7 @@ class MasterWorkbook:
         headers = ["Indicator", "Better", "Similar", "Worse", "Higher (no better or worse)", "Lower (no better or worse)",
                    "Small number (not compared)", "Not compared"]
         self._table(ws, row + 1, 0, len(headline), headers, "Dashboard_verdicts")
-        ws.set_row(row + 1, 32)
+        ws.set_row(row + 1, _header_height(headers[1:], 11))
         for i, f in enumerate(headline, start=row + 2):
             mine = self.by_field[f.id]
             counts = mine[mine.la_code.isin({a.la_code for a in self.d.register})].vs_london.value_counts()
@@ -551,6 +552,7 @@ class MasterWorkbook:
         """One small chart per headline indicator: London in black, each hub coloured by how its interval
         compares with London's figure, on the indicator's own axis."""
         ws.write_string(row, 0, "Headline indicators: London and each hub", self.f.subtitle)
+        ws.set_h_pagebreaks([row])
         self._paragraph(ws, row + 1, "One chart per indicator, each on its own scale. London's bar is black; each "
                         "hub's bar is coloured by its 95% confidence interval against London: green better, amber "
                         "similar, red worse; dark blue lower and light blue higher where neither is better; grey "
@@ -940,7 +942,7 @@ class MasterWorkbook:
             ws.insert_chart(row, col_chart, chart, {"description": description[:2000], "object_position": 3})
             self.charts += 1
             row = max(last + 2, row + 300 // ROW_PX + 1)
-            if headline.index(f) % 2 == 1:
+            if headline.index(f) % 3 == 2:  # three charts to a printed page at the scale the sheet prints
                 breaks.append(row)
         breaks.append(row + 1)
         row = self._london_changes(ws, row + 1, t)
