@@ -13,6 +13,7 @@ from lscb_workbooks.collate import write_outputs
 from lscb_workbooks.spec.load import load_spec
 from lscb_workbooks.spec.register import load_register
 from lscb_workbooks.store.db import Store
+from test_master import table_rows
 
 HUB = "Lewisham"
 
@@ -33,15 +34,6 @@ def written(synthetic_store_file, tmp_path_factory):
         store.close()
     return {"facts": facts, "london": london, "hub": hub, "spec": spec, "register": register,
             "book": openpyxl.load_workbook(london.master), "hub_book": openpyxl.load_workbook(hub.master)}
-
-
-def table_rows(book, name: str) -> list[dict]:
-    for ws in book.worksheets:
-        if name in ws.tables:
-            cells = ws[ws.tables[name].ref]
-            headers = [c.value for c in cells[0]]
-            return [dict(zip(headers, (c.value for c in row))) for row in cells[1:]]
-    raise KeyError(name)
 
 
 def profile_rows(path) -> dict[str, dict]:
