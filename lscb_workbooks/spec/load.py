@@ -200,9 +200,14 @@ def _check_short_label(field: Field, shown: dict[str, str], name: str, lines: di
         problems.append(Problem(name, line, where, f"the {key.replace('_', ' ')} is {len(field.short)} characters; "
                                 f"give a short_label of at most {SHORT_LABEL_MAX} for charts and narrow columns"))
     other = shown.setdefault(field.short.casefold(), field.id)
-    if other != field.id:
+    if other != field.id and (field.short_label or field.short.casefold() != field.label.casefold()):
         problems.append(Problem(name, line, where, f"'{field.short}' is also the short label of {other}; each "
                                                    "indicator needs words of its own"))
+    other = shown.setdefault("label:" + field.label.casefold(), field.id)
+    if other != field.id:
+        problems.append(Problem(name, _line_for(at + ("label",), lines), where,
+                                f"'{field.label}' is also the label of {other}; say what sets them apart (a count "
+                                "and its percentage, say)"))
     return problems
 
 

@@ -145,14 +145,14 @@ def test_problems_on_fixed_and_numbered_rows_name_the_row_question_and_cell(roun
     assert set(issues) == {("CSC_REREF.decision", "required"), ("CSC_REREF.priority", "above_maximum"),
                            ("CSC_REREF.feasibility", "not_a_number"), ("NI65.decision", "not_a_choice")}
     required = issues[("CSC_REREF.decision", "required")]
-    assert required["message"].startswith("'Re-referrals within 12 months of a previous referral' (CSC_REREF), Keep, change or drop? (D")
+    assert required["message"].startswith("'Re-referrals within 12 months of a previous referral, as a percentage of referrals' (CSC_REREF), Keep, change or drop? (D")
     assert required["sheet"] == "Proposed indicators" and required["cell"].startswith("D")
     assert "Type a number from 1 to 5" in issues[("CSC_REREF.feasibility", "not_a_number")]["message"]
     assert "Data quality" not in issues[("CSC_REREF.feasibility", "not_a_number")]["message"]
     feedback = load_workbook(tmp_path / "c" / "out" / "feedback" / "302-Barnet.xlsx")
     problems = list(feedback["Problems"].iter_rows(min_row=2, values_only=True))
     assert ("Error", "Proposed indicators", required["cell"], "CSC_REREF.decision",
-            "Re-referrals within 12 months of a previous referral: Keep, change or drop?") == problems[0][:5]
+            "Re-referrals within 12 months of a previous referral, as a percentage of referrals: Keep, change or drop?") == problems[0][:5]
 
     mapping = Entries(values=dict(rounds["mapping"].typed["302"].values),
                       tables={"items": [{"item": "Referrals", "agency": "Police", "collection_method": "Survey",

@@ -185,3 +185,7 @@ def test_an_indicator_shows_short_words_of_its_own_where_space_is_short(spec):
     shown = [f.short for f in spec.indicators]
     assert len(set(shown)) == len(shown) and max(map(len, shown)) <= 40
     assert spec.fields["NI65"].short != spec.fields["CP_START_RATE"].short
+    same = problems_of(GOOD.replace("label: Some,", "label: All,"))
+    assert len(same) == 1 and "also the label of A" in same[0].message
+    labels = [f.label.casefold() for f in spec.indicators]
+    assert len(set(labels)) == len(labels), "no two indicators are called the same"
