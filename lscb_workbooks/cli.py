@@ -8,8 +8,11 @@ audit log. Outside a workspace nothing is assumed beyond what the flags say.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
+import tempfile
+import traceback
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -17,6 +20,7 @@ from typing import Iterator
 
 import click
 
+from .errors import LscbError
 from .spec.load import SpecError, load_spec
 from .spec.periods import PeriodError, parse_period
 from .spec.register import Register, load_register
@@ -33,6 +37,36 @@ class _Lscb(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[ARGV] = list(args)
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        """The one place the tool's exceptions become a message: what went wrong and what to do."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except LscbError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(_file_problem(exc)) from None
+        except Exception:
+            if os.environ.get("LSCB_DEBUG"):
+                raise
+            raise click.ClickException(_tool_fault(traceback.format_exc())) from None
+
+
+def _file_problem(exc: OSError) -> str:
+    where = f" {exc.filename}" if exc.filename else ""
+    return (f"cannot use{where}: {exc.strerror or exc}. Check the file or folder exists and can be written "
+            "(close it if it is open in Excel), then run the command again")
+
+
+def _tool_fault(details: str) -> str:
+    """An error in the tool itself: kept in a log file, never blamed on the user."""
+    handle, name = tempfile.mkstemp(prefix="lscb-error-", suffix=".log", text=True)
+    with os.fdopen(handle, "w", encoding="utf-8") as log:
+        log.write(f"lscb {' '.join(click.get_current_context().meta.get(ARGV, []))}\n{details}")
+    return (f"lscb stopped on an error of its own, not anything you did. The details are in {name}: "
+            "please send that file to whoever looks after lscb-workbooks")
 
 
 def _period(ctx, param, value):
@@ -124,11 +158,12 @@ def _hub(ws: Workspace | None, hub: str | None, register: Register | None = None
     return hub
 
 
-def _key(ws: Workspace | None, key_file: Path | None) -> bytes:
-    from .config import signing_key
+def _key(ws: Workspace | None, key_file: Path | None, make: bool = False) -> bytes:
+    """The signing key; only `templates` (`make`) creates one, checking returns needs the one they were signed with."""
+    from .config import existing_signing_key, signing_key
 
     if key_file or ws is None:
-        return signing_key(key_file)
+        return signing_key(key_file) if make else existing_signing_key(key_file)
     return ws.signing_key
 
 
@@ -254,6 +289,8 @@ def spec_check(path: Path | None, register_path: Path | None) -> None:
     except click.ClickException as exc:
         ws, ws_problems = None, [exc.message]
     problems, checked = check_all(path, register_path or (ws.register_path if ws else None))
+    if not problems:
+        problems = _drawing_problems(path, register_path or (ws.register_path if ws else None))
     if ws is not None:
         ws_problems, texts = _check_email_texts(ws)
         checked += [ws.config_path.name, *texts]
@@ -265,6 +302,19 @@ def spec_check(path: Path | None, register_path: Path | None) -> None:
     if problems or ws_problems:
         raise SystemExit(1)
     click.echo(f"OK: {', '.join(checked)}")
+
+
+def _drawing_problems(path: Path | None, register_path: Path | None) -> list[str]:
+    """Each spec laid out and drawn as a template, so that Excel's limits surface here, not in 'lscb templates'."""
+    from .spec.load import default_schemas_dir
+    from .templates.render import drawing_problems
+
+    authority = next(iter(load_register(register_path)))
+    problems = []
+    for spec_file in [path] if path else sorted(default_schemas_dir().glob("*.yaml")):
+        problems += [f"{spec_file}: its template cannot be drawn: {p}"
+                     for p in drawing_problems(load_spec(spec_file), authority)]
+    return problems
 
 
 def _check_email_texts(ws: Workspace) -> tuple[list[str], list[str]]:
@@ -310,7 +360,7 @@ def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, reg
         send_to = send_to or ws.sender_address
     chosen = _chosen(_register_for(ws, register_path), la_codes, _hub(ws, hub))
     with _audited(ws, "templates") as run:
-        paths = write_templates(_spec(_collection(ws, collection)), chosen, period, out_dir, _key(ws, key_file),
+        paths = write_templates(_spec(_collection(ws, collection)), chosen, period, out_dir, _key(ws, key_file, make=True),
                                 deadline=deadline, send_to=send_to,
                                 password=ws.template_password if ws else SHEET_PASSWORD)
         if run:
@@ -639,6 +689,10 @@ def summary(report, register: Register) -> str:
         lines.append(f"Missing ({len(names)}): {shown}")
     else:
         lines.append("Missing: none, every authority has returned")
+    if counts.get("tool_error"):
+        lines.append(f"The tool could not check {counts['tool_error']} file(s), through no fault of the sender: "
+                     f"the details are in {Path(report.store_path).parent / 'lscb-tool-errors.log'}; "
+                     "they are checked again by 'lscb recheck'")
     lines += [f"Note: {n}" for n in report.notes]
     lines.append(f"Outputs in {report.out_dir}: submissions.csv, values.csv, issues.csv"
                  + (", master.xlsx" if report.master else ""))

@@ -20,15 +20,16 @@ import pandas as pd
 from .spec.register import Register
 from .store.db import IN_USE, Store, stored_time
 
-STATES = ("accepted", "accepted_with_warnings", "to_resubmit", "missing")
+STATES = ("accepted", "accepted_with_warnings", "to_resubmit", "not_checked", "missing")
 STATE_WORDS = {
     "accepted": "Accepted",
     "accepted_with_warnings": "Accepted with warnings",
     "to_resubmit": "Rejected: to resubmit",
+    "not_checked": "Received, not checked: the tool's fault (see the store's error log; 'lscb recheck')",
     "missing": "Missing",
 }
 UNREADABLE_WORDS = "Could not be read: to resubmit"
-ACTION_ORDER = ("to_resubmit", "missing", "accepted_with_warnings", "accepted")
+ACTION_ORDER = ("not_checked", "to_resubmit", "missing", "accepted_with_warnings", "accepted")
 NOT_A_RETURN = ("superseded", "duplicate", "ignored")
 TRACKER_COLUMNS = ("la_code", "round_status", "timing", "days_past_deadline", "coordinator", "last_email")
 
@@ -99,6 +100,8 @@ def _authority_row(authority, received: pd.DataFrame, deadline: date | None, tod
         state = "missing"
     elif latest["status"] in IN_USE:
         state = str(latest["status"])
+    elif latest["status"] == "tool_error":
+        state = "not_checked"  # never the coordinator's to resubmit
     else:
         state = "to_resubmit"
     received_at = stored_time(latest.get("received_at"))

@@ -50,6 +50,7 @@ STATUS_WORDS = {
     "rejected": "Rejected",
     "unreadable": "Could not be read",
     "ignored": "Not a return",
+    "tool_error": "Received, not yet checked (the tool's fault)",
     None: "Not received",
 }
 STATUS_CODES = {PROVIDED: "P", ESTIMATED: "E", NOT_AVAILABLE: "N", MISSING: "M", "suppressed": "P"}

@@ -7,10 +7,12 @@ import pickle
 import traceback
 from typing import Callable, TypeVar
 
+from ..errors import LscbError
+
 T = TypeVar("T")
 
 
-class ChildFailed(RuntimeError):
+class ChildFailed(LscbError, RuntimeError):
     """The forked process failed; the message carries its traceback."""
 
 

@@ -3,6 +3,10 @@
 One file, standard library only, readable by any analyst's tool. Files are
 recorded once per (place in the inbox, bytes), so re-running collation over the
 same inbox adds nothing, and a resubmission adds one row.
+
+A round's store lives for months while the tool is upgraded: its schema
+version is kept in `PRAGMA user_version` and each newer version's changes are
+applied, in one transaction, when the store is opened.
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ from typing import Iterator
 
 import pandas as pd
 
+from ..errors import LscbError
+
+BUSY_TIMEOUT_S = 30.0
+
+# The schema as first released (user_version 0 or 1); later versions are MIGRATIONS.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -86,6 +95,31 @@ CREATE TABLE IF NOT EXISTS drafts (
 );
 """
 
+# Each entry takes the store from the version before it to its own (1-based) version.
+MIGRATIONS: tuple[str, ...] = (
+    SCHEMA,
+    """
+ALTER TABLE submissions ADD COLUMN tool_version TEXT;
+CREATE TABLE verdict_changes (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    changed_at TEXT NOT NULL,
+    old_status TEXT NOT NULL,
+    new_status TEXT NOT NULL,
+    old_message TEXT NOT NULL,
+    new_message TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+""",
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(LscbError):
+    """The store cannot be opened or used; the message says which file and what to do."""
+
+
 IN_USE = ("accepted", "accepted_with_warnings")
 VALIDATED = ("accepted", "accepted_with_warnings", "rejected")
 
@@ -115,6 +149,7 @@ class Submission:
     status: str = ""
     outcome_message: str = ""
     run_id: int | None = None
+    tool_version: str | None = None
     id: int | None = None
 
 
@@ -160,13 +195,21 @@ class Checked:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot make the folder for the store {self.path}: {exc.strerror}") from None
+        # A reader (`lscb status`) waits for a writer's commit rather than failing.
+        self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
         self.db.row_factory = sqlite3.Row
-        # Write-ahead logging: one small file per commit instead of a full sync of the database.
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        try:
+            # Write-ahead logging: readers never block the writer, one small file per commit.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            migrate(self.db, self.path)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StoreError(_unusable(self.path, exc)) from None
 
     def close(self) -> None:
         self.db.close()
@@ -309,6 +352,46 @@ class Store:
         if period:
             return self.frame("SELECT * FROM drafts WHERE period = ? ORDER BY rowid", (period,))
         return self.frame("SELECT * FROM drafts ORDER BY rowid")
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the store to this version's schema, all in one transaction, or leave it as it was."""
+    if schema_version(db) == SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")  # one migrating process at a time; the others wait, then see it done
+    try:
+        version = schema_version(db)
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"the store {path} was made by a newer version of lscb (store version {version}, "
+                             f"this tool knows up to {SCHEMA_VERSION}): upgrade lscb-workbooks "
+                             "('pip install --upgrade lscb-workbooks') and run the command again")
+        # A store from before versioning says 0 and already has the first schema: it is made IF NOT EXISTS.
+        for sql in MIGRATIONS[version:]:
+            for statement in _statements(sql):
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> str:
+    reason = str(exc)
+    if "not a database" in reason or "malformed" in reason:
+        return (f"{path} is not an lscb store (not a SQLite database): give --store the store.sqlite that "
+                "'lscb collate' made, or the name of a new file")
+    if "locked" in reason or "busy" in reason:
+        return f"the store {path} is busy with another lscb run: wait for it to finish, then run this command again"
+    return f"cannot use the store {path} ({reason}): check the file and its folder can be written"
 
 
 def stored_time(text: object) -> datetime | None:
