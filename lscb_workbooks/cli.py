@@ -497,6 +497,48 @@ def _outputs_note(report) -> str:
     return f"written to {report.out_dir}: " + ", ".join(written)
 
 
+# ---------------------------------------------------------------------------------------- export
+
+
+@main.command()
+@click.option("--format", "format_", type=click.Choice(["ees"]), default="ees", show_default=True,
+              help="ees: the Department for Education's open data standard (data file and metadata file).")
+@click.option("--period", callback=_period, help="One period (default: every period of the latest one's kind).")
+@click.option("--suppress", is_flag=True, help="Hide small numbers as in the shared pack, for publishing.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the two files (default: export in the workspace's output folder, else output/export).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--collection", help="Default: the workspace's, else dataset.")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def export(format_, period, suppress, out_dir, store_path, collection, register_path) -> None:
+    """Write the collated dataset as open data: London, inner and outer London and each authority."""
+    from .outputs.ees import ExportError, export_ees
+    from .opendata.standard import STANDARD_URL
+
+    ws = _workspace()
+    spec_ = _spec(_collection(ws, collection))
+    register = _register_for(ws, register_path)
+    out_dir = out_dir or (_near(ws.output) if ws else Path("output")) / "export"
+    _writable(out_dir)
+    store, path = _store_for_reading(ws, store_path)
+    try:
+        with _audited(ws, "export", path) as run:
+            try:
+                result = export_ees(store, spec_, register, out_dir, str(period) if period else None, suppress)
+            except ExportError as exc:
+                raise click.ClickException(str(exc)) from None
+            if run:
+                run.note(f"open data for {', '.join(result.periods)} written to {_shown(result.data)}")
+    finally:
+        store.close()
+    click.echo(f"Wrote {result.rows} rows x {result.indicators} indicators for {', '.join(result.periods)}"
+               + (" (small numbers suppressed)" if suppress else "") + ":")
+    click.echo(f"  data:     {_shown(result.data)}")
+    click.echo(f"  metadata: {_shown(result.metadata)}")
+    click.echo(f"Both meet the open data standard ({STANDARD_URL}).")
+
+
 # -------------------------------------------------------------------------------- status, emails
 
 

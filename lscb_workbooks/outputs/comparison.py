@@ -311,18 +311,19 @@ def _nan(value) -> bool:
 # --- one period -----------------------------------------------------------------------------------
 
 def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period: str,
-                   with_intervals: bool = True) -> Comparison:
+                   with_intervals: bool = True, fields: list[Field] | None = None) -> Comparison:
     """Every authority in the register against London, its hub and inner/outer London for one period.
 
     `values` is `Store.values_in_use(collection, period)` (other periods in it are ignored).
     Without intervals (for trends, which show values only) nothing is called better or worse.
+    `fields` are the spec's indicators unless given (an export also wants the population).
     """
     form = _form_values(values, spec, period) if not values.empty else values
     if not form.empty:
         form = form.assign(number=pd.to_numeric(form["number"], errors="coerce").astype(float))
     returns = {la: rows for (la, _), rows in
                _by_return(_records(form, ("la_code", "period", "field_id", "value", "number", "rating", "comment"))).items()}
-    indicators = spec.indicators
+    indicators = fields or spec.indicators
     records, inputs_by_la = [], {}
     for authority in register:
         rows_by_field = returns.get(authority.la_code)
@@ -337,7 +338,7 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
         inputs_by_la[authority.la_code] = inputs
         for f in indicators:
             records.append({**base, **_authority_row(f, inputs, rows_by_field, spec, with_intervals)})
-    groups = _compare_groups(spec, register, records, inputs_by_la, with_intervals)
+    groups = _compare_groups(indicators, register, records, inputs_by_la, with_intervals)
     authorities = pd.DataFrame.from_records(records).reindex(columns=AUTHORITY_COLUMNS)
     authorities["text"] = authorities["text"].astype(object)
     for column in ("value", "numerator", "denominator", "lower", "upper"):
@@ -359,7 +360,7 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
                       groups=groups, spread=spreads, returned=sorted(returns))
 
 
-def _compare_groups(spec: Spec, register: Register, records: list[dict],
+def _compare_groups(indicators: list[Field], register: Register, records: list[dict],
                     inputs_by_la: dict[str, dict[str, float]], with_intervals: bool = True) -> pd.DataFrame:
     by_field: dict[str, list[dict]] = {}
     for record in records:
@@ -367,7 +368,7 @@ def _compare_groups(spec: Spec, register: Register, records: list[dict],
     out = []
     for group_type, group, label, members in _groups_of(register):
         members = set(members)
-        for f in spec.indicators:
+        for f in indicators:
             rows = [r for r in by_field.get(f.id, []) if r["la_code"] in members]
             out.append({"group_type": group_type, "group": group, "label": label, "field_id": f.id,
                         **_pooled(f, rows, inputs_by_la, with_intervals), "suppressed": False})
@@ -384,7 +385,7 @@ def _rank_and_benchmark(spec: Spec, authorities: pd.DataFrame, groups: pd.DataFr
     authorities["london"] = authorities.field_id.map(london).astype(float)
     authorities["hub_value"] = [hubs.get((h, f), math.nan) for h, f in zip(authorities.hub, authorities.field_id)]
     authorities["hub_value"] = authorities["hub_value"].astype(float)
-    polarity = {f.id: f.polarity for f in spec.indicators}
+    polarity = {f.id: f.polarity for f in spec.fields.values()}
     authorities["vs_london"] = [significance(lo, up, b, polarity[f]) for lo, up, b, f in
                                 zip(authorities.lower, authorities.upper, authorities.london, authorities.field_id)]
     authorities["vs_hub"] = [significance(lo, up, b, polarity[f]) for lo, up, b, f in

@@ -226,6 +226,24 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
                                 f"'{spec.not_available_rating}' is not one of the ratings {spec.ratings}"))
     problems += _check_tables(spec, name, lines)
     problems += _check_verdicts(spec, name, lines)
+    problems += _check_open_data_columns(spec, name, lines)
+    return problems
+
+
+def _check_open_data_columns(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem]:
+    """Each number of the form gets a column of its own in the open-data export."""
+    problems, seen = [], {}
+    for si, section in enumerate(spec.sections):
+        for fi, field in enumerate(section.fields):
+            if section.kind != "form" or not field.numeric:
+                continue
+            column = field.export_column
+            if column in seen:
+                problems.append(Problem(name, _line_for(("sections", si, "fields", fi), lines),
+                                        f"sections.{si}.fields.{fi} ({field.id})",
+                                        f"open-data column '{column}' is also {seen[column]}'s: give one of them "
+                                        "open_data_column"))
+            seen.setdefault(column, field.id)
     return problems
 
 

@@ -35,6 +35,7 @@ NUMERIC_UNITS = frozenset({"count", "percentage", "rate_per_10000", "number"})
 YES_NO = ("Yes", "No")
 ROW_SEPARATOR = "."
 IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_]*$"
+OPEN_DATA_NAME = r"^[a-z][a-z0-9_]*$"
 
 
 def row_value_id(row_id: str, field_id: str) -> str:
@@ -65,6 +66,19 @@ class Agency(Strict):
     title: str
 
 
+class Published(Strict):
+    """Where a field's figure is published in the DfE open data standard.
+
+    `column` is the indicator column of the published file, `where` picks its
+    rows when the file has filter columns (for example `category: Children in
+    Need`), and `source` names the publication, for the sheets that show it.
+    """
+
+    column: str = PydanticField(min_length=1)
+    source: str = PydanticField(min_length=1)
+    where: dict[str, str] = {}
+
+
 class Field(Strict):
     """One box on a form, or one column of a table section."""
 
@@ -88,6 +102,8 @@ class Field(Strict):
     max_length: int = 1000
     summary: Summary | None = None
     split_by: str | None = None
+    open_data_column: str | None = PydanticField(default=None, pattern=OPEN_DATA_NAME, max_length=50)
+    published: Published | None = None
 
     @model_validator(mode="after")
     def _choices_match_unit(self) -> "Field":
@@ -121,6 +137,11 @@ class Field(Strict):
     @property
     def derived(self) -> bool:
         return self.expression is not None
+
+    @property
+    def export_column(self) -> str:
+        """The field's column in the open-data export: `open_data_column`, else its id in lower case."""
+        return self.open_data_column or self.id.lower()
 
     @property
     def numeric(self) -> bool:

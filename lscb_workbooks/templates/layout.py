@@ -28,7 +28,6 @@ from .styles import Highlight, Style
 COVER_SHEET = "Cover"
 LISTS_SHEET = "_lists"
 CONTEXT_HEADING = "Context"
-UNRATED_HEADERS = ("Ref", "Indicator", "Unit", "Value", "Definition")
 REQUIRED_LABEL = "Required boxes still empty:"
 RULES_LABEL = "Rules broken:"
 STATUS_LABEL = "Status:"
@@ -349,8 +348,7 @@ def _draw_form_sheet(spec: Spec, plan: _FormPlan, places: dict[str, FieldPlace],
         elif line.kind == "gap":
             sheet.heights[r] = 8
         elif line.kind == "header":
-            headers = identity.FORM_HEADERS if section.rated else UNRATED_HEADERS
-            for col, text in enumerate(headers):
+            for col, text in enumerate(identity.form_headers(section.rated)):
                 sheet.add(r, col, styles.HEADER, text)
             sheet.heights[r] = 20
         elif line.kind in {"theme", "agency"}:
@@ -560,7 +558,8 @@ def table_sheet(spec: Spec, section: Section, authority: Authority, period: Peri
     sheet.add(UNIT_ROW, 0, styles.UNIT, identity.TABLE_UNIT_HEADER)
     sheet.heights[LABEL_ROW] = _header_height(sheet, section.fields, list(range(1, last_col + 1)))
     columns = {}
-    for col, fld in enumerate(section.fields, start=1):
+    for fld in section.fields:
+        col = identity.table_input_columns(section)[fld.id] - 1
         sheet.add(REF_ROW, col, styles.SMALL_REF, fld.id)
         sheet.add(LABEL_ROW, col, styles.HEADER, fld.label)
         sheet.add(UNIT_ROW, col, styles.UNIT, fld.shown_unit)
@@ -574,7 +573,7 @@ def table_sheet(spec: Spec, section: Section, authority: Authority, period: Peri
     return sheet, columns
 
 
-FIXED_LABEL_COL, FIXED_UNIT_COL, FIXED_FIRST_INPUT_COL = 1, 2, 3
+FIXED_LABEL_COL, FIXED_UNIT_COL = 1, 2
 FIXED_LABEL_WIDTH, FIXED_DEFINITION_WIDTH = 46.0, 50.0
 
 
@@ -585,8 +584,8 @@ def fixed_table_sheet(spec: Spec, section: Section, authority: Authority, period
     Rows sit under a heading for each group (for indicators, their theme); a
     heading leaves column A empty, so only the fixed rows carry an id there.
     """
-    inputs = {fld.id: col for col, fld in enumerate(section.fields, start=FIXED_FIRST_INPUT_COL)}
-    definition_col = FIXED_FIRST_INPUT_COL + len(section.fields)
+    inputs = {field_id: col - 1 for field_id, col in identity.table_input_columns(section).items()}
+    definition_col = identity.FIXED_TABLE_FIRST_INPUT_COLUMN - 1 + len(section.fields)
     widths = {REF_COL: round(max([len(r.id) for r in section.rows] + [6]) * 0.9 + 2, 1),
               FIXED_LABEL_COL: FIXED_LABEL_WIDTH, FIXED_UNIT_COL: 10.0,
               **{col: _table_width(fld) for fld, col in zip(section.fields, inputs.values())},

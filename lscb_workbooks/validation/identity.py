@@ -12,12 +12,13 @@ from typing import Callable
 
 from ..intake.reader import Workbook
 from ..spec.load import SpecError, load_spec
-from ..spec.models import Spec
+from ..spec.models import Section, Spec
 from ..spec.periods import PeriodError, parse_period
 from ..spec.register import Register
 from ..store.db import IssueRecord
-from ..templates.identity import IDENTITY_SHEET, SIGNATURE_KEY, signature_matches
-from .locate import Located, locate, value_at
+from ..templates.identity import IDENTITY_SHEET, SIGNATURE_KEY, signature_matches, table_input_columns
+from .cells import column_letter
+from .locate import Located, TableBlock, locate, value_at
 
 FRESH_TEMPLATE = "Please copy your figures into a fresh copy of the template you were sent, and send that."
 
@@ -138,17 +139,43 @@ def check_structure(located: Located, spec: Spec | None) -> IssueRecord | None:
     if located.duplicates:
         field_id, first, second = located.duplicates[0]
         return _fatal("duplicate_row",
-                      f"The row for '{_label(spec, field_id)}' ({field_id}) appears twice (cells {first} and "
+                      f"The reference for '{_label(spec, field_id)}' ({field_id}) appears twice (cells {first} and "
                       f"{second}), so it is not clear which figure is meant. {FRESH_TEMPLATE}")
+    if located.layout_problems:
+        return _fatal("altered_layout", f"{located.layout_problems[0]} {FRESH_TEMPLATE}")
     missing = [f for s in spec.sections if s.kind == "form" for f in s.fields if f.id not in located.form]
     if missing:
         names = "; ".join(f"{f.label} ({f.id})" for f in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         return _fatal("missing_rows", f"Rows are missing from the return: {names}{more}. {FRESH_TEMPLATE}")
     for section in spec.sections:
-        if section.kind == "table" and tuple(sorted(f.id for f in section.fields)) not in located.tables:
+        if section.kind != "table":
+            continue
+        block = located.tables.get(tuple(sorted(f.id for f in section.fields)))
+        if block is None:
             return _fatal("missing_table", f"The '{section.title}' sheet is missing or has been changed. {FRESH_TEMPLATE}")
+        if problem := _moved_columns(section, block):
+            return _fatal("altered_layout", f"{problem} {FRESH_TEMPLATE}")
+    unrated = [s.title for s in spec.sections if s.kind == "form" and s.rated
+               and any(located.form[f.id].rating is None for f in s.fields)]
+    if unrated:
+        return _fatal("altered_layout", f"The Data quality and Comment columns of '{unrated[0]}' are missing. "
+                      f"{FRESH_TEMPLATE}")
     return None
+
+
+def _moved_columns(section: Section, block: TableBlock) -> str | None:
+    """Whether each of a table's columns is where the template put it, and no other column claims a reference."""
+    expected = {col: field_id for field_id, col in table_input_columns(section).items()}
+    if block.ref_cells == expected:
+        return None
+    moved = [f"{field_id} should be in column {column_letter(col)}" for col, field_id in expected.items()
+             if block.ref_cells.get(col) != field_id]
+    extra = [f"column {column_letter(col)} is headed {text}" for col, text in block.ref_cells.items()
+             if col not in expected]
+    return (f"On sheet '{block.sheet}', the columns are not where the template put them ("
+            f"{'; '.join((moved + extra)[:3])}). A column has been inserted, deleted or moved, so it is not "
+            "certain which figures are meant.")
 
 
 def _label(spec: Spec, field_id: str) -> str:

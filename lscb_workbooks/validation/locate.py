@@ -12,8 +12,8 @@ from functools import cached_property
 
 from ..intake.reader import Sheet, Workbook
 from ..templates.identity import (
-    COMMENT_HEADER, FIXED_LABEL_HEADER, FIXED_UNIT_HEADER, IDENTITY_SHEET, RATING_HEADER, REF_HEADER,
-    TABLE_ROW_HEADER, VALUE_HEADER, Row,
+    COMMENT_HEADER, FIXED_TABLE_FIRST_INPUT_COLUMN, FORM_HEADERS, IDENTITY_SHEET, RATING_HEADER, REF_HEADER,
+    TABLE_ROW_HEADER, VALUE_HEADER, Row, form_headers,
 )
 from .cells import a1
 
@@ -39,22 +39,33 @@ class FormRow:
 
 @dataclass
 class TableBlock:
-    """A table's columns by id, its numbered rows, and its fixed rows by the id in column A."""
+    """A table's columns by id, its numbered rows, and its fixed rows by the id in column A.
+
+    `ref_cells` is every reference in the table's `Ref` row by column, duplicates and all, so that
+    the columns can be checked against where the template put them.
+    """
 
     sheet: str
     columns: dict[str, int]
     data_rows: list[int]
     fixed_rows: dict[str, int] = field(default_factory=dict)
+    ref_row: int = 0
+    ref_cells: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
 class Located:
-    """Where each field's cells are, and the locked content the template's signature covers."""
+    """Where each field's cells are, and the locked content the template's signature covers.
+
+    `layout_problems` says, in plain words, where the layout no longer matches the template's
+    (a heading changed, a column inserted, an entry with no reference): such a return is never read.
+    """
 
     form: dict[str, FormRow] = field(default_factory=dict)
     tables: dict[tuple[str, ...], TableBlock] = field(default_factory=dict)
     signed_rows: list[Row] = field(default_factory=list)
     duplicates: list[tuple[str, str, str]] = field(default_factory=list)
+    layout_problems: list[str] = field(default_factory=list)
 
 
 def value_at(sheet: Sheet, row: int, col: int) -> object:
@@ -80,69 +91,123 @@ def locate(workbook: Workbook) -> Located:
         ref_rows = [r for r in range(1, len(sheet.rows) + 1) if _text(value_at(sheet, r, 1)) == REF_HEADER]
         for index, header_row in enumerate(ref_rows):
             end = ref_rows[index + 1] if index + 1 < len(ref_rows) else len(sheet.rows) + 1
-            headers = _headers(sheet, header_row)
-            if VALUE_HEADER in headers:
-                _locate_form(sheet, header_row, end, headers, located)
+            cells = _marker_cells(sheet, header_row)
+            if VALUE_HEADER.casefold() in {text.casefold() for text in cells.values()}:
+                _locate_form(sheet, header_row, end, cells, located)
             else:
-                _locate_table(sheet, header_row, end, located)
+                _locate_table(sheet, header_row, end, cells, located)
     return located
 
 
-def _headers(sheet: Sheet, row: int) -> dict[str, int]:
+def _marker_cells(sheet: Sheet, row: int) -> dict[int, str]:
+    """{column: text} of the non-empty cells of a heading or reference row."""
     width = len(sheet.rows[row - 1])
-    return {_text(value_at(sheet, row, c)): c for c in range(width, 0, -1) if _text(value_at(sheet, row, c))}
+    cells = {c: _text(value_at(sheet, row, c)) for c in range(1, width + 1)}
+    return {c: text for c, text in cells.items() if text}
 
 
-def _locate_form(sheet: Sheet, header_row: int, end: int, headers: dict[str, int], located: Located) -> None:
-    label_col = headers.get("Indicator", 2)
-    unit_col = headers.get("Unit", 3)
+def _form_heading_problem(sheet: Sheet, header_row: int, cells: dict[int, str]) -> tuple[tuple[str, ...], str | None]:
+    """The headings this form row should have, and what is wrong with them, if anything.
+
+    The template's headings fill the row from column A with no gap; beyond them no heading may
+    repeat one of them. So a column inserted, deleted, moved or renamed among them is noticed, and
+    a second "Value" column can never be read in place of the first.
+    """
+    rated = RATING_HEADER.casefold() in {text.casefold() for text in cells.values()}
+    expected = form_headers(rated)
+    found = tuple(cells.get(c, "") for c in range(1, len(expected) + 1))
+    known = {h.casefold() for h in FORM_HEADERS}
+    repeated = [(c, t) for c, t in cells.items() if c > len(expected) and t.casefold() in known]
+    if found == expected and not repeated:
+        return expected, None
+    shown = ", ".join(f"{a1(header_row, c)} '{t}'" for c, t in sorted(cells.items())[:12])
+    return expected, (f"On sheet '{sheet.title}', the column headings in row {header_row} are not the template's: "
+                      f"they should read {', '.join(expected)} from column A, with nothing between them, but read "
+                      f"{shown}. A column has been inserted, deleted, moved or renamed, so it is not certain "
+                      "which figures are meant.")
+
+
+def _locate_form(sheet: Sheet, header_row: int, end: int, cells: dict[int, str], located: Located) -> None:
+    headers, problem = _form_heading_problem(sheet, header_row, cells)
+    if problem:
+        located.layout_problems.append(problem)
+    column = {text: col for col, text in enumerate(headers, start=1)}
+    label_col, unit_col, value_col = column["Indicator"], column["Unit"], column[VALUE_HEADER]
+    rating_col, comment_col = column.get(RATING_HEADER), column.get(COMMENT_HEADER)
+    field_rows = []
     for row in range(header_row + 1, end):
         field_id = _text(value_at(sheet, row, 1))
         if not field_id:
             continue
-        located.signed_rows.append(
-            (field_id, _text(value_at(sheet, row, label_col)), _text(value_at(sheet, row, unit_col)))
-        )
+        field_rows.append(row)
         here = FormRow(
             field_id,
-            CellRef(sheet.title, row, headers[VALUE_HEADER]),
-            CellRef(sheet.title, row, headers[RATING_HEADER]) if RATING_HEADER in headers else None,
-            CellRef(sheet.title, row, headers[COMMENT_HEADER]) if COMMENT_HEADER in headers else None,
+            CellRef(sheet.title, row, value_col),
+            CellRef(sheet.title, row, rating_col) if rating_col else None,
+            CellRef(sheet.title, row, comment_col) if comment_col else None,
         )
         if field_id in located.form:
             located.duplicates.append((field_id, located.form[field_id].value.a1, here.value.a1))
             continue
         located.form[field_id] = here
+        located.signed_rows.append(
+            (field_id, _text(value_at(sheet, row, label_col)), _text(value_at(sheet, row, unit_col)))
+        )
+    entry_cols = [c for c in (value_col, rating_col, comment_col) if c]
+    if field_rows:
+        _note_unreferenced_entries(sheet, range(field_rows[0], field_rows[-1] + 1), entry_cols, located)
 
 
-def _locate_table(sheet: Sheet, ref_row: int, end: int, located: Located) -> None:
-    width = len(sheet.rows[ref_row - 1])
-    ids = {c: _text(value_at(sheet, ref_row, c)) for c in range(2, width + 1)}
-    ids = {c: i for c, i in ids.items() if i}
+def _note_unreferenced_entries(sheet: Sheet, rows: range, cols: list[int], located: Located) -> None:
+    """An entry in an input column on a row with no reference in column A is never read: say so.
+
+    Such a row is where a reference was moved away from, or a row added by hand; either way the
+    figure in it is not where the template put it.
+    """
+    for row in rows:
+        marker = value_at(sheet, row, 1)
+        if marker is not None and _text(marker):
+            continue
+        filled = [a1(row, c) for c in cols if _text(value_at(sheet, row, c))]
+        if filled:
+            located.layout_problems.append(
+                f"On sheet '{sheet.title}', row {row} has an entry ({', '.join(filled)}) but no reference in "
+                "column A, so it is not one of the template's rows and cannot be read. A row has been added, "
+                "or a reference moved or deleted.")
+            return
+
+
+def _locate_table(sheet: Sheet, ref_row: int, end: int, cells: dict[int, str], located: Located) -> None:
     label_row, unit_row = ref_row + 1, ref_row + 2
     if _text(value_at(sheet, label_row, 1)) != TABLE_ROW_HEADER:
         return
+    ids = {c: i for c, i in cells.items() if c >= 2}
+    columns: dict[str, int] = {}
     for col, field_id in ids.items():
+        if field_id in columns:
+            located.duplicates.append((field_id, a1(ref_row, columns[field_id]), a1(ref_row, col)))
+            continue
+        columns[field_id] = col
         located.signed_rows.append(
             (field_id, _text(value_at(sheet, label_row, col)), _text(value_at(sheet, unit_row, col)))
         )
-    headers = {_text(value_at(sheet, label_row, c)): c for c in range(width, 1, -1) if c not in ids}
-    label_col, unit_col = headers.get(FIXED_LABEL_HEADER, 2), headers.get(FIXED_UNIT_HEADER, 3)
-    block = TableBlock(sheet.title, {field_id: col for col, field_id in ids.items()}, [])
+    block = TableBlock(sheet.title, columns, [], ref_row=ref_row, ref_cells=ids)
+    label_col, unit_col = FIXED_TABLE_FIRST_INPUT_COLUMN - 2, FIXED_TABLE_FIRST_INPUT_COLUMN - 1
     for row in range(unit_row + 1, end):
         marker = value_at(sheet, row, 1)
         if isinstance(marker, (int, float)) and not isinstance(marker, bool):
             block.data_rows.append(row)
         elif row_id := _text(marker):
             _locate_fixed_row(sheet, row, row_id, label_col, unit_col, block, located)
+    _note_unreferenced_entries(sheet, range(unit_row + 1, end), sorted(columns.values()), located)
     located.tables[tuple(sorted(block.columns))] = block
 
 
 def _locate_fixed_row(sheet: Sheet, row: int, row_id: str, label_col: int, unit_col: int, block: TableBlock,
                       located: Located) -> None:
     """A pre-labelled row, found by its id: its label and unit are signed like a form row's."""
-    located.signed_rows.append((row_id, _text(value_at(sheet, row, label_col)), _text(value_at(sheet, row, unit_col))))
     if row_id in block.fixed_rows:
         located.duplicates.append((row_id, a1(block.fixed_rows[row_id], 1), a1(row, 1)))
         return
     block.fixed_rows[row_id] = row
+    located.signed_rows.append((row_id, _text(value_at(sheet, row, label_col)), _text(value_at(sheet, row, unit_col))))

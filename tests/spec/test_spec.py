@@ -137,3 +137,15 @@ def test_cli_spec_check(tmp_path):
     assert result.exit_code == 1
     assert "rule names field 'GONE'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_each_number_gets_its_own_open_data_column(tmp_path):
+    from lscb_workbooks.spec.load import check_spec_text, spec_path
+
+    text = spec_path("dataset").read_text(encoding="utf-8")
+    clashing = text.replace("  - id: CSC_REF\n", "  - id: CSC_REF\n    open_data_column: pop_0_17\n", 1)
+    _, problems = check_spec_text(clashing, "dataset.yaml")
+    assert any("open-data column 'pop_0_17' is also POP_0_17's" in str(p) for p in problems)
+    bad_name = text.replace("  - id: CSC_REF\n", "  - id: CSC_REF\n    open_data_column: Referrals\n", 1)
+    _, problems = check_spec_text(bad_name, "dataset.yaml")
+    assert problems and "open_data_column" in str(problems[0])

@@ -12,9 +12,9 @@ from openpyxl.utils.datetime import from_excel
 from lscb_workbooks.spec.models import UNIT_LABELS
 from lscb_workbooks import atomic
 from lscb_workbooks.templates import identity, render
-from lscb_workbooks.templates.identity import FORM_HEADERS, IDENTITY_KEYS, IDENTITY_SHEET, locked_rows
+from lscb_workbooks.templates.identity import FORM_HEADERS, IDENTITY_KEYS, IDENTITY_SHEET, UNRATED_HEADERS, locked_rows
 from lscb_workbooks.templates.layout import (LISTS_SHEET, REQUIRED_LABEL, RULES_LABEL, STATUS_INCOMPLETE,
-                                             STATUS_LABEL, UNRATED_HEADERS, Cell, SheetLayout, TemplateLayout,
+                                             STATUS_LABEL, Cell, SheetLayout, TemplateLayout,
                                              template_rules)
 from lscb_workbooks.templates.render import TemplateError, draw_workbook, template_file_name, write_templates
 from lscb_workbooks.templates.styles import PLAIN
