@@ -11,7 +11,7 @@ from typing import Iterator
 from .errors import LscbError
 
 
-class OutputError(LscbError):
+class OutputError(LscbError, OSError):
     """An output file could not be written or replaced."""
 
 

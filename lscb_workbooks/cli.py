@@ -467,6 +467,56 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     click.echo(summary(result, register))
 
 
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the outputs (default: the workspace's output folder, else output).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite store (default: the workspace's, else store.sqlite in the output folder).")
+@click.option("--collection", help="Default: the workspace's, else dataset.")
+@click.option("--period", callback=_period, help="Period for the master workbook (default: the workspace's, else the latest).")
+@click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
+@click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path))
+@workspace_option
+def recheck(out_dir, store_path, collection, period, hub, suppress, register_path, key_file) -> None:
+    """Check every file received again, from the archive, against today's key, register, spec and tool."""
+    from .collate import default_store_path
+    from .recheck import changes_note, recheck as run_recheck
+
+    ws = _workspace()
+    collection = _collection(ws, collection)
+    register = _register_for(ws, register_path)
+    hub = _hub(ws, hub, register)
+    out_dir = _out_dir(ws, out_dir, hub)
+    path = store_path or (_near(ws.store) if ws else None) or default_store_path(out_dir)
+    if not path.exists():
+        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    period = period or (ws.period if ws else None)
+    _spec(collection)
+    _writable(out_dir)
+    key = _key(ws, key_file)
+    with _audited(ws, "recheck", path) as run:
+        result = run_recheck(path, out_dir, collection, str(period) if period else None, suppress, key, register,
+                             _progress, run_id=run.id if run else None,
+                             report_register=_report_register(register, hub), deadline=ws.deadline if ws else None)
+        if run:
+            run.note(changes_note(result.changes, result.rechecked))
+            run.note(_outputs_note(result.outputs))
+    click.echo(recheck_summary(result))
+    click.echo(summary(result.outputs, register))
+
+
+def recheck_summary(result) -> str:
+    lines = [f"Rechecked {result.rechecked} file(s) from the archive: "
+             + (f"{len(result.changes)} verdict(s) changed" if result.changes else "no verdict changed")]
+    lines += [f"  {change}" for change in result.changes]
+    if result.not_in_archive:
+        lines.append(f"Not in the archive, so not rechecked ({len(result.not_in_archive)}): "
+                     + ", ".join(result.not_in_archive))
+    return "\n".join(lines)
+
+
 def _round_status(ws, store_path, collection, register, period):
     from .round_status import round_status
     from .store.db import Store

@@ -92,7 +92,7 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
     try:
         logged_here = run_id is None
         if run_id is None:
-            run_id = store.start_run(_now(), "collate", str(inbox))
+            run_id = store.start_run(now(), "collate", str(inbox))
         archive = Archive(store.path.parent / "archive")
         for _, data in containers(inbox):
             archive.keep(data)
@@ -197,7 +197,7 @@ def _identify_and_read(workbook: Workbook, specs: SpecLibrary, register: Registe
 def _tool_error(submission: Submission, fault: ToolFault, store: Store) -> Checked:
     """Record the tool's own failure, with its traceback in a log beside the store for the project officer."""
     with (store.path.parent / TOOL_ERROR_LOG).open("a", encoding="utf-8") as handle:
-        handle.write(f"--- {_now()} lscb {tool_version()}: {submission.file} ({submission.path}, "
+        handle.write(f"--- {now()} lscb {tool_version()}: {submission.file} ({submission.path}, "
                      f"sha256 {submission.sha256})\n{fault.details}\n")
     return Checked(_with(submission, TOOL_ERROR, TOOL_ERROR_MESSAGE))
 
@@ -314,7 +314,7 @@ def _duplicate_message(earlier) -> str:
     return (f"Identical to {name} already received ({where}); this copy was not counted again. Nothing to do.")
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -351,12 +351,12 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
     elif period:
-        from .outputs.parallel import start_in_fork
+        from .outputs.parallel import start_in_process
         from .round_status import tracker_columns
 
         comparison = compare_period(spec, register, in_use, period)
         shared = suppress_comparison(comparison) if suppress else comparison
-        profiles_written = start_in_fork(lambda: write_profiles(shared, out_dir / "profiles"))
+        profiles_written = start_in_process(write_profiles, shared, out_dir / "profiles")
         round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
         report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
                                      round_columns=round_columns, runs=store.runs(), comparison=comparison)

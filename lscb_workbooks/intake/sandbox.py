@@ -2,22 +2,21 @@
 
 python-calamine can abort the process it runs in (a Rust allocation failure
 is not an exception) and any reader can spin on a hostile file. Here each file
-is read in a forked worker with a memory ceiling; a worker that dies or
+is read in a worker process, with a memory ceiling where the platform allows one; a worker that dies or
 overruns costs only the file it was reading. A file whose worker died is read
 once more, alone, in a fresh process, so that a file read alongside it is not
 blamed; if it kills that worker too, it is reported as crashing the reader.
 
-Workers are forked so that they start with the caller's modules already
-imported, and they report after each file, so that when one dies the parent
-knows which file it was reading.
+Workers start as `processes.start_method` says (fork on Linux, spawn on
+Windows and macOS), so the task is a module-level function; they report after
+each file, so that when one dies the parent knows which file it was reading.
+The POSIX limits (`resource`, `/proc`) are hardening used where they exist.
 """
 
 from __future__ import annotations
 
 import faulthandler
-import multiprocessing
 import os
-import resource
 import signal
 import time
 from collections import deque
@@ -25,6 +24,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+
+from lscb_workbooks.processes import worker_context
+
+try:
+    import resource
+except ImportError:  # Windows: no POSIX limits; a runaway read is still ended by the timeout
+    resource = None
 
 CRASHED = "crashed"
 TIMED_OUT = "timed_out"
@@ -95,7 +101,7 @@ class _Run:
         return [self.queue.popleft() for _ in range(min(self.chunk, len(self.queue)))]
 
     def _start_worker(self, alone: bool, keys: list[str]) -> None:
-        context = multiprocessing.get_context("fork")
+        context = worker_context()
         parent_end, child_end = context.Pipe(duplex=True)
         process = context.Process(target=_serve, args=(child_end, parent_end, self.task), daemon=True)
         process.start()
@@ -219,8 +225,12 @@ def _prepare_worker() -> None:
     # backtrace or a Python fault dump to the officer's terminal.
     os.environ["RUST_BACKTRACE"] = "0"
     faulthandler.disable()
+    if resource is None:
+        return
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    _limit_address_space(_address_space_in_use() + MEMORY_HEADROOM_BYTES)
+    in_use = _address_space_in_use()
+    if in_use:
+        _limit_address_space(in_use + MEMORY_HEADROOM_BYTES)
 
 
 def _limit_address_space(limit: int) -> None:
@@ -231,7 +241,7 @@ def _limit_address_space(limit: int) -> None:
 
 
 def _address_space_in_use() -> int:
-    """The worker's virtual memory size, inherited from the parent at fork."""
+    """The worker's virtual memory size (Linux only; 0, so no ceiling, where /proc does not say)."""
     try:
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[0]) * resource.getpagesize()

@@ -279,6 +279,31 @@ class Store:
                 db.execute("UPDATE submissions SET status = ?, message = ? WHERE id = ?", (status, message, submission_id))
         return changes
 
+    def replace_verdicts(self, verdicts: list[tuple[int, Checked]]) -> None:
+        """A new verdict for files already stored, with their values and issues; where and when they came stays."""
+        judged = ("collection", "la_code", "period", "spec_version", "template_version", "outcome", "message",
+                  "errors", "warnings", "tool_version")
+        with self.transaction() as db:
+            for submission_id, checked in verdicts:
+                s = checked.submission
+                s.id = submission_id
+                db.execute(f"UPDATE submissions SET {', '.join(f'{c} = ?' for c in judged)}, status = ?, "
+                           "outcome_message = ? WHERE id = ?",
+                           (*(getattr(s, c) for c in judged), s.outcome, s.message, submission_id))
+                db.execute('DELETE FROM "values" WHERE submission_id = ?', (submission_id,))
+                db.execute("DELETE FROM issues WHERE submission_id = ?", (submission_id,))
+                _insert_findings(db, checked)
+
+    def record_verdict_changes(self, rows: list[tuple]) -> None:
+        """(run id, submission id, when, old status, new status, old message, new message, reason) for each change."""
+        with self.transaction() as db:
+            db.executemany("INSERT INTO verdict_changes (run_id, submission_id, changed_at, old_status, new_status, "
+                           "old_message, new_message, reason) VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def verdict_changes(self) -> pd.DataFrame:
+        return self.frame("SELECT c.*, s.file, s.la_code, s.period FROM verdict_changes c "
+                          "JOIN submissions s ON s.id = c.submission_id ORDER BY c.id")
+
     def tied_returns(self) -> list[tuple[str, str, str]]:
         """Authority, period and time of returns received at exactly the same moment."""
         rows = self.db.execute(
@@ -414,6 +439,12 @@ def _insert(db: sqlite3.Connection, checked: Checked) -> int:
     s.id = db.execute(
         f"INSERT INTO submissions ({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
     ).lastrowid
+    _insert_findings(db, checked)
+    return s.id
+
+
+def _insert_findings(db: sqlite3.Connection, checked: Checked) -> None:
+    s = checked.submission
     db.executemany(
         'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
         "number, rating, comment, sheet, cell, derived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -426,7 +457,6 @@ def _insert(db: sqlite3.Connection, checked: Checked) -> int:
         [(s.id, i.la_code or s.la_code, i.period or s.period, i.severity, i.field_id, i.sheet, i.cell,
           i.rule, i.message) for i in checked.issues],
     )
-    return s.id
 
 
 def _where(collection: str | None, period: str | None, alias: str) -> tuple[str, tuple]:
