@@ -25,6 +25,7 @@ from ..spec.models import UNIT_LABELS, Field, Spec
 from ..spec.periods import parse_period
 from ..spec.register import Register
 from ..store.db import Store, stored_time
+from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
 from . import xlsx
 from .audit import write_audit_log
 from .comparison import (
@@ -256,6 +257,9 @@ class MasterWorkbook:
         plan = [("Contents", "This page: what the workbook holds and how many returns it rests on.", self.contents),
                 ("Returns tracker", "Every authority: whether its return arrived, when, and what was wrong with it.", self.tracker),
                 ("Dashboard", "Headline indicators for London, each hub, inner and outer London.", self.dashboard)]
+        if self.spec.conceptual_model is not None:
+            plan.append(("Conceptual model", "Themes by age groups, the indicators in each cell, and the gaps.",
+                         self.conceptual_model))
         for t in themes:
             plan.append((_theme_sheet_title(t.id), f"{t.title}: every authority side by side, with charts.",
                          lambda ws, t=t: self.theme(ws, t)))
@@ -412,6 +416,31 @@ class MasterWorkbook:
             ws.write_string(i, 1, xlsx.cell_text(about), self.f.text)
         self._print(ws)
         ws.fit_to_pages(1, 1)  # the contents page is one page, even with the suppression note
+
+    # --- Conceptual model ------------------------------------------------------------------------
+
+    def conceptual_model(self, ws: Worksheet) -> None:
+        model = self.spec.conceptual_model
+        last = len(model.age_groups)
+        first = self._title(ws, "Conceptual model: themes by age groups", model_note(model), (last, 34 + 30 * last))
+        ws.set_column(0, 0, THEME_WIDTH)
+        ws.set_column(1, last, CELL_WIDTH)
+        gap = self.f.get(italic=True, text_wrap=True, align="center", valign="vcenter", border=1,
+                         bg_color=VERDICT_STYLE["similar"][0], font_color=VERDICT_STYLE["similar"][1])
+        for cell in grid_cells(model):
+            fmt = (self.f.header if cell.row == 0 or cell.col == 0 else gap if cell.gap
+                   else self.f.get(text_wrap=True, valign="top", border=1))
+            ws.write_string(first + cell.row, cell.col, xlsx.cell_text(cell.text), fmt)
+            lines = cell.text.count("\n") + 1 + len(cell.text) // int(CELL_WIDTH)
+            ws.set_row(first + cell.row, min(MAX_ROW_HEIGHT, max(30, 15 * lines)))
+        row = first + len(model.themes) + 2
+        ws.write_string(row, 0, "The indicators in the grid", self.f.subtitle)
+        rows = key_rows(model)
+        self._table(ws, row + 1, 0, len(rows), list(KEY_HEADERS), "Conceptual_model_key")
+        for i, values in enumerate(rows, start=row + 2):
+            for col, text in enumerate(values):
+                ws.write_string(i, col, xlsx.cell_text(text), self.f.wrap)
+        self._print(ws, (first, first))
 
     # --- Returns tracker -------------------------------------------------------------------------
 

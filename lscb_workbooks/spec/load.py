@@ -115,6 +115,8 @@ def _fill_rows_from(data: dict[str, Any], name: str, lines: dict[tuple, int],
                                                        f"cannot be listed (run `lscb spec check {path}`): {found[0]}"))
             continue
         section["rows"] = [fixed_row_of(spec, f) for f in spec.indicators]
+        if spec.conceptual_model is not None:
+            data["model_of"] = spec.conceptual_model.model_dump()
     return problems
 
 
@@ -183,6 +185,7 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
     problems: list[Problem] = []
     seen: dict[str, tuple] = {}
     theme_ids = {t.id for t in spec.themes}
+    age_group_ids = [a.id for a in spec.age_groups]
     agency_ids = {a.id for a in spec.agencies}
     sheets: dict[str, str] = {}
     for si, section in enumerate(spec.sections):
@@ -201,9 +204,14 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
             if field.theme and field.theme not in theme_ids:
                 problems.append(Problem(name, _line_for(at + ("theme",), lines), where,
                                         f"unknown theme '{field.theme}' (themes: {', '.join(sorted(theme_ids))})"))
+            problems += _check_age_group(field, age_group_ids, name, _line_for(at + ("age_group",), lines), where)
             if field.agency and field.agency not in agency_ids:
                 problems.append(Problem(name, _line_for(at + ("agency",), lines), where,
                                         f"unknown agency '{field.agency}' (agencies: {', '.join(sorted(agency_ids))})"))
+    for gi, group in enumerate(spec.age_groups):
+        if age_group_ids.index(group.id) != gi:
+            problems.append(Problem(name, _line_for(("age_groups", gi, "id"), lines), f"age_groups.{gi}",
+                                    f"duplicate age group id '{group.id}'"))
     for si, section in enumerate(spec.sections):
         for fi, field in enumerate(section.fields):
             if field.expression:
@@ -245,6 +253,18 @@ def _check_open_data_columns(spec: Spec, name: str, lines: dict[tuple, int]) -> 
                                         "open_data_column"))
             seen.setdefault(column, field.id)
     return problems
+
+
+def _check_age_group(field: Field, listed: list[str], name: str, line: int | None, where: str) -> list[Problem]:
+    """Each field sits in one of the age groups the spec lists; an indicator in a theme needs one."""
+    if field.age_group is not None and str(field.age_group) not in listed:
+        known = f"the spec's age_groups: {', '.join(listed)}" if listed else "the spec lists no age_groups"
+        return [Problem(name, line, where, f"age group '{field.age_group}' is not in the conceptual model ({known}); "
+                                           "use one of those, or add it to age_groups")]
+    if listed and field.theme and field.age_group is None:
+        return [Problem(name, line, where, f"an indicator in theme '{field.theme}' needs an age_group "
+                                           f"({', '.join(listed)})")]
+    return []
 
 
 def _check_tables(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem]:

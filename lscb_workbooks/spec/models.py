@@ -61,6 +61,45 @@ class Theme(Strict):
     description: str = ""
 
 
+class AgeGroup(Strict):
+    """One column of the conceptual model: the children an indicator counts."""
+
+    id: str
+    title: str
+    description: str = ""
+
+
+class ModelEntry(Strict):
+    """One indicator in its cell of the conceptual model."""
+
+    id: str
+    label: str
+    theme: str
+    age_group: str
+
+
+class ConceptualModel(Strict):
+    """Safeguarding as themes by age groups, and the indicators in each cell; an empty cell is a gap."""
+
+    collection: str
+    version: str
+    themes: list[Theme]
+    age_groups: list[AgeGroup]
+    entries: list[ModelEntry] = []
+
+    def cell(self, theme_id: str, age_group_id: str) -> list[ModelEntry]:
+        return [e for e in self.entries if e.theme == theme_id and e.age_group == age_group_id]
+
+    @property
+    def gaps(self) -> list[tuple[Theme, AgeGroup]]:
+        """Every (theme, age group) with no indicator, themes in order, then age groups."""
+        return [(t, a) for t in self.themes for a in self.age_groups if not self.cell(t.id, a.id)]
+
+    @property
+    def cells(self) -> int:
+        return len(self.themes) * len(self.age_groups)
+
+
 class Agency(Strict):
     id: str
     title: str
@@ -275,12 +314,14 @@ class Spec(Strict):
     ratings: list[str] = ["Robust", "Estimated", "Not available"]
     not_available_rating: str = "Not available"
     themes: list[Theme] = []
+    age_groups: list[AgeGroup] = []
     agencies: list[Agency] = []
     sections: list[Section]
     rules: list[Rule] = []
     plausibility: Plausibility = Plausibility()
     verdicts: Verdicts = Verdicts()
     generated_from: str | None = None
+    model_of: ConceptualModel | None = None  # filled in by the loader from the collection named by rows_from
 
     @cached_property
     def fields(self) -> dict[str, Field]:
@@ -294,6 +335,22 @@ class Spec(Strict):
     def indicators(self) -> list[Field]:
         """Fields that belong to a theme of the conceptual model, in spec order."""
         return [f for f in self.form_fields if f.theme]
+
+    @cached_property
+    def measures(self) -> list[Field]:
+        """Indicators the board compares: those not collected only to work out another indicator."""
+        inputs = {name for f in self.form_fields if f.parsed_expression for name in f.parsed_expression.names}
+        return [f for f in self.indicators if f.id not in inputs]
+
+    @cached_property
+    def conceptual_model(self) -> ConceptualModel | None:
+        """This spec's own model (themes by its age groups), else the one of the collection its rows come from."""
+        if not self.age_groups:
+            return self.model_of
+        entries = [ModelEntry(id=f.id, label=f.label, theme=f.theme, age_group=f.age_group)
+                   for f in self.measures if f.theme and f.age_group]
+        return ConceptualModel(collection=self.id, version=self.version, themes=self.themes,
+                               age_groups=self.age_groups, entries=entries)
 
     @cached_property
     def theme_titles(self) -> dict[str, str]:

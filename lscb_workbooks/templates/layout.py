@@ -41,7 +41,7 @@ RATING_COL, COMMENT_COL, RATED_DEFINITION_COL = 4, 5, 6
 UNRATED_DEFINITION_COL = 4
 
 Visibility = Literal["visible", "hidden", "very_hidden"]
-SheetKind = Literal["cover", "form", "table", "lists", "identity"]
+SheetKind = Literal["cover", "model", "form", "table", "lists", "identity"]
 
 
 class LayoutError(LscbError, ValueError):
@@ -196,6 +196,7 @@ def layout_template(spec: Spec, authority: Authority, period: Period, key: bytes
                     deadline: str | None = None, send_to: str | None = None) -> TemplateLayout:
     """Every sheet of one authority's template, in workbook order."""
     from .cover import cover_sheet
+    from .model_sheet import model_sheet
 
     lists, list_ranges = lists_sheet(spec)
     plans = {name: _plan_form_sheet(spec, name, first=(i == 0))
@@ -215,8 +216,10 @@ def layout_template(spec: Spec, authority: Authority, period: Period, key: bytes
     _add_rule_highlights(spec, places, {s.name: s for s in drawn})
     rows = identity_rows(spec, authority, period, created, key)
     cover = cover_sheet(spec, authority, period, created, deadline, send_to)
+    model = spec.conceptual_model
+    shown = [model_sheet(model)] if model is not None and spec.kind == "consultation" else []
     return TemplateLayout(spec.id, spec.title, authority.name, str(period),
-                          [cover, *drawn, lists, identity_sheet(rows)], places, columns, rows)
+                          [cover, *shown, *drawn, lists, identity_sheet(rows)], places, columns, rows)
 
 
 def spec_sheet_names(spec: Spec) -> list[str]:

@@ -13,6 +13,7 @@ from lscb_workbooks.spec.models import Field
 from lscb_workbooks.templates import identity
 from lscb_workbooks.templates.identity import IDENTITY_KEYS, IDENTITY_SHEET, locked_rows
 from lscb_workbooks.templates.layout import LISTS_SHEET
+from lscb_workbooks.templates.model_sheet import MODEL_SHEET
 
 from survey_rounds import COLLECTIONS
 from template_readback import (Box, assert_only_inputs_unlocked, identity_values, input_boxes, list_source_values, signed_rows,
@@ -58,10 +59,25 @@ def survey(collection, surveys):
 
 def test_sheets_cover_first_then_the_spec_then_hidden_lists_and_very_hidden_identity(book, survey):
     sheets = list(dict.fromkeys(s.sheet for s in survey.sections))
+    sheets = [MODEL_SHEET, *sheets] if survey.kind == "consultation" else sheets
     assert book.sheetnames == ["Cover", *sheets, LISTS_SHEET, IDENTITY_SHEET]
     states = {ws.title: ws.sheet_state for ws in book.worksheets}
     assert states == {"Cover": "visible", **{s: "visible" for s in sheets}, LISTS_SHEET: "hidden",
                       IDENTITY_SHEET: "veryHidden"}
+
+
+def test_the_consultation_shows_the_draft_dataset_as_a_grid_with_its_gaps(survey_templates, spec):
+    ws = load_workbook(survey_templates["consultation"]["302"])[MODEL_SHEET]
+    model = spec.conceptual_model
+    cells = {(r, c): ws.cell(r, c).value for r in range(1, 20) for c in range(1, len(model.age_groups) + 2)}
+    header = next(r for (r, c), v in cells.items() if c == 1 and v == "Theme \\ age group")
+    for r, theme in enumerate(model.themes, start=header + 1):
+        assert cells[(r, 1)] == theme.title
+        for c, group in enumerate(model.age_groups, start=2):
+            ids = [e.id for e in model.cell(theme.id, group.id)]
+            assert cells[(r, c)] == (f"{len(ids)} indicator{'s' if len(ids) > 1 else ''}:\n" + ", ".join(ids)
+                                     if ids else "Gap: no indicator yet")
+    assert not any(c.protection.locked is False for row in ws.iter_rows() for c in row)
 
 
 def test_every_sheet_protected_and_the_structure_locked(book, collection, survey_templates):

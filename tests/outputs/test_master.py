@@ -63,10 +63,32 @@ def theme_sheets(spec) -> list[str]:
 
 def test_the_sheets_of_issue_4_are_there_in_order(book, spec):
     names = book.sheetnames
-    expected = ["Contents", "Returns tracker", "Dashboard", *theme_sheets(spec), "Trends", "Data quality",
+    expected = ["Contents", "Returns tracker", "Dashboard", "Conceptual model", *theme_sheets(spec), "Trends", "Data quality",
                 "Challenges and gaps", "Profiles", "Definitions", "Data", "Chart data"]
     assert names == expected
     assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == len(names)
+
+
+def test_the_conceptual_model_shows_every_theme_by_age_group_with_its_indicators_and_gaps(book, spec):
+    ws = book["Conceptual model"]
+    model = spec.conceptual_model
+    header = next(r for r in range(1, 20) if ws.cell(r, 1).value == "Theme \\ age group")
+    assert [ws.cell(header, c).value for c in range(2, len(model.age_groups) + 2)] == [a.title for a in model.age_groups]
+    gaps = 0
+    for r, theme in enumerate(model.themes, start=header + 1):
+        assert ws.cell(r, 1).value == theme.title
+        for c, group in enumerate(model.age_groups, start=2):
+            text = ws.cell(r, c).value
+            ids = [f.id for f in spec.measures if f.theme == theme.id and f.age_group == group.id]
+            if ids:
+                assert text.endswith(", ".join(ids))
+            else:
+                assert text == "Gap: no indicator yet"
+                gaps += 1
+    assert gaps == len(model.gaps) > 0
+    assert f"the {gaps} marked" in " ".join(str(c.value) for row in ws.iter_rows(max_row=header) for c in row)
+    key = table_rows(book, "Conceptual_model_key")
+    assert sorted(r["Ref"] for r in key) == sorted(f.id for f in spec.measures)
 
 
 def test_contents_counts_returns_and_links_every_sheet(book, built):
