@@ -443,6 +443,7 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     """Rebuild the master, feedback and profile workbooks from the store, without new files."""
     from .collate import default_store_path, write_outputs
     from .store.db import Store
+    from .store.lock import one_run_at_a_time
 
     ws = _workspace()
     register = _register_for(ws, register_path)
@@ -455,7 +456,7 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     chosen = _report_register(register, hub) or register
     period = period or (ws.period if ws else None)
     spec_ = _spec(_collection(ws, collection))
-    with _audited(ws, "report", path) as run:
+    with _audited(ws, "report", path) as run, one_run_at_a_time(path):
         store = Store(path)
         try:
             result = write_outputs(store, spec_, chosen, out_dir, str(period) if period else None, suppress,

@@ -22,9 +22,11 @@ from .intake.safety import Unreadable
 from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
-from .store.db import Checked, IssueRecord, Store, Submission
+from .store.db import Checked, Store, Submission
 from .store.lock import one_run_at_a_time
+from .store.returns import returns_for_round
 from .validation.extract import ReturnData, extract
+from .validation.records import IssueRecord
 from .validation.identity import Identified, SpecLibrary, identify
 from .validation.schema import ReturnSchema, validate_tables
 
@@ -377,8 +379,7 @@ def write_survey_master(store: Store, spec: Spec, register: Register, period: st
 def missing_authorities(store: Store, spec: Spec, register: Register, period: str | None) -> list[str]:
     if not period:
         return [a.la_code for a in register]
-    frame = store.submissions(spec.id, period)
-    returned = set(frame.la_code.dropna())
+    returned = set(returns_for_round(store, spec.id, period).la_code)
     return [a.la_code for a in register if a.la_code not in returned]
 
 

@@ -21,6 +21,7 @@ from typing import Iterator
 import pandas as pd
 
 from ..errors import LscbError
+from ..validation.records import IssueRecord, ValueRecord
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -151,36 +152,6 @@ class Submission:
     run_id: int | None = None
     tool_version: str | None = None
     id: int | None = None
-
-
-@dataclass
-class ValueRecord:
-    la_code: str
-    period: str
-    section_id: str
-    field_id: str
-    value: str | None
-    number: float | None
-    sheet: str
-    cell: str
-    rating: str = ""
-    comment: str = ""
-    row_number: int | None = None
-    derived: bool = False
-
-
-@dataclass
-class IssueRecord:
-    """A problem in what a borough sent: where it is and what to do about it."""
-
-    severity: str
-    rule: str
-    message: str
-    field_id: str = ""
-    sheet: str = ""
-    cell: str = ""
-    la_code: str | None = None
-    period: str | None = None
 
 
 @dataclass
