@@ -158,6 +158,25 @@ def _hub(ws: Workspace | None, hub: str | None, register: Register | None = None
     return hub
 
 
+comparators_option = click.option(
+    "--comparators", "comparator_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Published figures to show beside London, such as England's: a CSV in the DfE open data standard "
+         "(repeat for several files; default: the workspace's).")
+
+
+def _comparators(ws: Workspace | None, files: tuple[Path, ...], spec_):
+    """The published figures named on the command line, else in the workspace; None when there are none."""
+    from .opendata.published import PublishedError, load_published
+
+    paths = list(files) or list(ws.comparators if ws else ())
+    if not paths:
+        return None
+    try:
+        return load_published(paths, spec_)
+    except PublishedError as exc:
+        raise click.ClickException(f"the comparators file cannot be used: {exc}") from None
+
+
 def _key(ws: Workspace | None, key_file: Path | None, make: bool = False) -> bytes:
     """The signing key; only `templates` (`make`) creates one, checking returns needs the one they were signed with."""
     from .config import existing_signing_key, signing_key
@@ -399,8 +418,10 @@ def _report_register(register: Register, hub: str | None) -> Register | None:
 @click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path))
+@comparators_option
 @workspace_option
-def collate(inbox, out_dir, store_path, collection, period, hub, suppress, register_path, key_file) -> None:
+def collate(inbox, out_dir, store_path, collection, period, hub, suppress, register_path, key_file,
+            comparator_files) -> None:
     """Take in every return under INBOX (default: the workspace's inbox), check and store it, and write the outputs."""
     from .collate import collate as run_collation
 
@@ -413,14 +434,15 @@ def collate(inbox, out_dir, store_path, collection, period, hub, suppress, regis
     out_dir = _out_dir(ws, out_dir, hub)
     store_path = store_path or (_near(ws.store) if ws else None)
     period = period or (ws.period if ws else None)
-    _spec(collection)
+    comparators = _comparators(ws, comparator_files, _spec(collection))
     _writable(out_dir)
     key = _key(ws, key_file)
     with _audited(ws, "collate", store_path) as run:
         before = _round_status(ws, store_path, collection, report_register or register, period) if run else None
         report = run_collation(inbox, out_dir, store_path, collection, str(period) if period else None, suppress,
                                key, register, _progress, run_id=run.id if run else None,
-                               report_register=report_register, deadline=ws.deadline if ws else None)
+                               report_register=report_register, deadline=ws.deadline if ws else None,
+                               comparators=comparators)
         if run:
             run.note(_new_files_note(report))
             after = _round_status(ws, store_path, collection, report_register or register, period)
@@ -438,8 +460,9 @@ def collate(inbox, out_dir, store_path, collection, period, hub, suppress, regis
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
 @click.option("--suppress", is_flag=True)
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@comparators_option
 @workspace_option
-def report(out_dir, store_path, collection, period, hub, suppress, register_path) -> None:
+def report(out_dir, store_path, collection, period, hub, suppress, register_path, comparator_files) -> None:
     """Rebuild the master, feedback and profile workbooks from the store, without new files."""
     from .collate import default_store_path, write_outputs
     from .store.db import Store
@@ -456,11 +479,12 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     chosen = _report_register(register, hub) or register
     period = period or (ws.period if ws else None)
     spec_ = _spec(_collection(ws, collection))
+    comparators = _comparators(ws, comparator_files, spec_)
     with _audited(ws, "report", path) as run, one_run_at_a_time(path):
         store = Store(path)
         try:
             result = write_outputs(store, spec_, chosen, out_dir, str(period) if period else None, suppress,
-                                   ws.deadline if ws else None)
+                                   ws.deadline if ws else None, comparators)
         finally:
             store.close()
         if run:

@@ -70,7 +70,8 @@ def default_store_path(out_dir: Path) -> Path:
 def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collection: str = "dataset",
             period: str | None = None, suppress: bool = False, key: bytes | None = None,
             register: Register | None = None, progress: Progress = no_progress, run_id: int | None = None,
-            report_register: Register | None = None, deadline: date | None = None) -> CollationReport:
+            report_register: Register | None = None, deadline: date | None = None,
+            comparators=None) -> CollationReport:
     """Take in every file under `inbox`, check and store the new ones, and write the outputs into `out_dir`.
 
     Returns are identified against the whole `register`; the outputs cover
@@ -85,12 +86,12 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
     store_path = store_path or default_store_path(out_dir)
     with one_run_at_a_time(store_path):
         return _collate(inbox, out_dir, Store(store_path), spec, suppress, key, register, progress, run_id,
-                        report_register, period, deadline)
+                        report_register, period, deadline, comparators)
 
 
 def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: bool, key: bytes, register: Register,
              progress: Progress, run_id: int | None, report_register: Register | None, period: str | None,
-             deadline: date | None) -> CollationReport:
+             deadline: date | None, comparators=None) -> CollationReport:
     try:
         logged_here = run_id is None
         if run_id is None:
@@ -109,7 +110,8 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
-        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline)
+        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline,
+                               comparators)
         report.new_files, report.already_seen, report.notes = len(new), len(received) - len(new), notes
         report.run_id, report.new_statuses = run_id, new_statuses
         return report
@@ -328,10 +330,11 @@ def choose_period(store: Store, spec: Spec, period: str | None) -> str | None:
 
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
-                  suppress: bool = False, deadline: date | None = None) -> CollationReport:
+                  suppress: bool = False, deadline: date | None = None, comparators=None) -> CollationReport:
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
-    `deadline` is the round's (from a workspace), for the master workbook's returns tracker.
+    `deadline` is the round's (from a workspace), for the master workbook's returns tracker;
+    `comparators` are published figures (`opendata.published.Published`) shown beside London.
     """
     from .outputs.comparison import compare_period, suppress_comparison, suppress_small_numbers
     from .outputs.csv_export import write_csv
@@ -356,12 +359,15 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         from .outputs.parallel import start_in_process
         from .round_status import tracker_columns
 
+        from .outputs.benchmarks import add_comparators
+
         comparison = compare_period(spec, register, in_use, period)
-        shared = suppress_comparison(comparison) if suppress else comparison
+        shared = add_comparators(suppress_comparison(comparison) if suppress else comparison, comparators)
         profiles_written = start_in_process(write_profiles, shared, out_dir / "profiles")
         round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
         report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
-                                     round_columns=round_columns, runs=store.runs(), comparison=comparison)
+                                     round_columns=round_columns, runs=store.runs(), comparison=comparison,
+                                     comparators=comparators)
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
         report.profiles = profiles_written()
     return report

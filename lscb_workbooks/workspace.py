@@ -47,6 +47,8 @@ SETTINGS: dict[str, str] = {
     "output": "the folder for the master workbook, feedback, profiles, CSVs and email drafts",
     "store": "the SQLite store; the archive of every file received sits beside it",
     "email_templates": "the folder of email texts (invite.txt, chase.txt, feedback.txt) you may edit",
+    "comparators": ("published figures to show beside London, such as England's: a CSV file in the DfE open data "
+                    "standard, or a list of them; empty for none"),
 }
 REQUIRED = ("collection", "period", "key_file")
 DEFAULT_PATHS = {
@@ -90,6 +92,7 @@ class Workspace:
     store: Path
     email_templates: Path
     register: Register = field(repr=False, default_factory=Register)
+    comparators: tuple[Path, ...] = ()
 
     @property
     def config_path(self) -> Path:
@@ -205,6 +208,18 @@ def _check_hub(value: Any, root: Path, raw: dict) -> str | None:
     return None
 
 
+def comparator_paths(value: Any, root: Path) -> tuple[Path, ...]:
+    values = value if isinstance(value, list) else [] if _blank(value) else [value]
+    return tuple(root / str(v) for v in values)
+
+
+def _check_comparators(value: Any, root: Path, raw: dict) -> str | None:
+    if not isinstance(value, (str, list)):
+        return "should be a file name, or a list of them"
+    missing = [str(p) for p in comparator_paths(value, root) if not p.is_file()]
+    return f"{', '.join(missing)} does not exist: save the published file there, or fix the name" if missing else None
+
+
 def _check_key_file(value: Any, root: Path, raw: dict) -> str | None:
     path = root / str(value)
     if not path.is_file():
@@ -244,6 +259,7 @@ _CHECKS = {
     "output": _check_folder,
     "store": _check_store,
     "email_templates": _check_folder,
+    "comparators": _check_comparators,
 }
 
 
@@ -323,6 +339,7 @@ def _workspace(root: Path, raw: dict[str, Any]) -> Workspace:
         store=path("store"),
         email_templates=path("email_templates"),
         register=register,
+        comparators=comparator_paths(raw.get("comparators"), root),
     )
 
 

@@ -20,14 +20,14 @@ from xlsxwriter.worksheet import Worksheet
 from ..spec.models import Field, Section, Spec, Verdicts
 from ..spec.register import Register
 from ..store.db import Store
-from . import xlsx
+from . import palette, xlsx
 from .survey_master import (SCORE, SHARE, SurveyData, SurveyWorkbook, commonest, gather_survey, same_words, short,
                             table_answers)
 
 KEEP, CONTESTED, DROP, NO_VOTES = "Consensus to keep", "Contested", "Drop", "No votes yet"
 VERDICTS = (KEEP, CONTESTED, DROP, NO_VOTES)
-VERDICT_STYLE = {KEEP: ("#C6EFCE", "#006100"), CONTESTED: ("#FFEB9C", "#5C4A00"), DROP: ("#FFC7CE", "#9C0006"),
-                 NO_VOTES: ("#EDEDED", "#404040")}
+VERDICT_COLOURS = {KEEP: palette.KEEP_AS_IT_IS, CONTESTED: palette.CONTESTED, DROP: palette.DROP,
+                   NO_VOTES: palette.NO_VOTES}
 ROW_PX = 20
 PAGE_PX = 860  # the height of one printed page of the Votes sheet, in pixels at the scale it prints
 LABEL_WIDTH = 60
@@ -168,8 +168,23 @@ class ConsultationWorkbook(SurveyWorkbook):
                 lambda ws, s=section: self.rows_sheet(ws, s, table_answers(self.d, s), []))
 
     def verdict_format(self, words: str, **extra):
-        fill, font = VERDICT_STYLE[words]
-        return self.f.get(bg_color=fill, font_color=font, bold=True, valign="top", **extra)
+        return self.f.get(**VERDICT_COLOURS[words].cell(), bold=True, valign="top", **extra)
+
+    def vote_colour(self, option: str) -> palette.Colour:
+        """A vote's colour: the first choice in favour reads as keep, any other in favour as keep with
+        changes, a choice against as drop; the same in the table headers and the charts."""
+        v = self.spec.verdicts
+        if option in v.against:
+            return palette.DROP
+        if option in v.in_favour:
+            return palette.KEEP_AS_IT_IS if option == v.in_favour[0] else palette.KEEP_WITH_CHANGES
+        return palette.NOT_COMPARED
+
+    def colour_vote_headers(self, ws: Worksheet, row: int, first_col: int, options: list[str]) -> None:
+        """Each vote's header in its colour, the legend for the charts that use the same colours."""
+        for j, option in enumerate(options, start=first_col):
+            ws.write_string(row, j, option, self.f.get(**self.vote_colour(option).cell(), bold=True, text_wrap=True,
+                                                        valign="top", border=1))
 
     # --- Verdicts ------------------------------------------------------------------------------
 
@@ -183,18 +198,20 @@ class ConsultationWorkbook(SurveyWorkbook):
         s = self.summary
         first = self.heading(ws, "Proposed indicators: votes and suggested verdicts", self.about, (9, 160))
         options = list(self.vote.options)
-        headers = (["Ref", "Indicator", "Theme", "Unit", "Boards answering", "Votes"] + options
+        headers = (["Ref", "Indicator", "Theme", "Unit", "No view given", "Votes"] + options
                    + ["Share in favour", "Share against"] + [f"Median {f.label.split(' (')[0].lower()}" for f in self.score_fields()]
                    + [f"Commonest: {f.label.lower()}" for f in self.tally_fields()] + ["Comments", "Suggested verdict"])
         widths = ([13, 50, 34, 9, 10, 8] + [10] * len(options) + [10, 10] + [11] * len(self.score_fields())
                   + [26] * len(self.tally_fields()) + [10, 20])
         self.table(ws, first, len(s), headers, "Verdicts", widths=widths)
+        self.colour_vote_headers(ws, first, 6, options)
+        returned = len(self.d.returned)
         for i, r in enumerate(s.to_dict("records"), start=first + 1):
             col = 0
             for value in (r["id"], r["label"], r["group"], r["unit"]):
                 self.text(ws, i, col, value, wrap=col in (1, 2))
                 col += 1
-            for value in [r["answered"], r["votes"]] + [r[f"vote:{o}"] for o in options]:
+            for value in [returned - r["votes"], r["votes"]] + [r[f"vote:{o}"] for o in options]:
                 self.number(ws, i, col, value)
                 col += 1
             for key in ("in_favour", "against"):
@@ -231,7 +248,8 @@ class ConsultationWorkbook(SurveyWorkbook):
                        [("Indicators", 1)], "Proposed indicators by suggested verdict", "Suggested verdict",
                        "Number of indicators",
                        "Bar chart of how many proposed indicators each suggested verdict applies to: "
-                       + "; ".join(f"{w} {int(counts.get(w, 0))}" for w in VERDICTS) + ".", size=(520, 240))
+                       + "; ".join(f"{w} {int(counts.get(w, 0))}" for w in VERDICTS) + ".", size=(520, 240),
+                       point_colours=[VERDICT_COLOURS[w].fill for w in VERDICTS])
         row = first + max(len(VERDICTS) + 2, 14)
         breaks = []
         for group, rows in s.groupby("group", sort=False):
@@ -244,6 +262,7 @@ class ConsultationWorkbook(SurveyWorkbook):
         ws.write_string(row, 0, xlsx.cell_text(group), self.f.subtitle)
         first = row + 1
         self.table(ws, first, len(rows), ["Indicator"] + options + ["Suggested verdict"], f"Votes_{group[:20]}")
+        self.colour_vote_headers(ws, first, 1, options)
         for i, r in enumerate(rows.to_dict("records"), start=first + 1):
             self.text(ws, i, 0, short(r["label"], 90), wrap=True)
             for j, o in enumerate(options, start=1):
@@ -251,7 +270,7 @@ class ConsultationWorkbook(SurveyWorkbook):
             ws.write_string(i, len(options) + 1, r["verdict"], self.verdict_format(r["verdict"]))
             ws.set_row(i, 15 * _lines(short(r["label"], 90), LABEL_WIDTH) + 3)
         last = first + len(rows)
-        height = min(100 + 24 * len(rows), PAGE_PX)
+        height = min(100 + 34 * len(rows), PAGE_PX)
         most = rows.sort_values("votes", ascending=False).head(3)
         self.bar_chart(ws, ws.name, (first, len(options) + 3), (first + 1, last, 0),
                        [(o, j) for j, o in enumerate(options, start=1)], short(f"Votes: {group}", 80),
@@ -259,7 +278,7 @@ class ConsultationWorkbook(SurveyWorkbook):
                        f"Stacked bar chart of the votes ({', '.join(options)}) on each of the {len(rows)} indicators of "
                        f"the theme '{group}'. Most votes: " + "; ".join(
                            f"{short(r['label'], 50)} ({r['verdict'].lower()})" for r in most.to_dict("records")) + ".",
-                       stacked=True, size=(680, height))
+                       stacked=True, size=(680, height), colours=[self.vote_colour(o).fill for o in options])
         table_px = sum(round((15 * _lines(short(label, 90), LABEL_WIDTH) + 3) * 4 / 3) for label in rows.label) + 2 * ROW_PX
         return first + len(rows) + max(0, math.ceil((height - table_px) / ROW_PX)) + 3
 

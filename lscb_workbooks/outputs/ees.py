@@ -101,7 +101,8 @@ def data_rows(comparison: Comparison) -> list[list[str]]:
         rows.append(time + geography + [_group_cell(f, figures.get(f.id)) for f in fields])
     for authority in comparison.register:
         figures = comparison.rows_by_authority.get(authority.la_code, {})
-        geography = [LOCAL_AUTHORITY, *ENGLAND, *LONDON, authority.la_code, authority.ons_code, authority.name]
+        region = INNER_OUTER_REGIONS.get(authority.inner_outer, LONDON)  # as the Department's own files place them
+        geography = [LOCAL_AUTHORITY, *ENGLAND, *region, authority.la_code, authority.ons_code, authority.name]
         rows.append(time + geography + [_authority_cell(f, figures.get(f.id)) for f in fields])
     return rows
 

@@ -21,6 +21,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from ..opendata.published import Published
 from ..spec.models import UNIT_LABELS, Field, Spec
 from ..spec.periods import parse_period
 from ..spec.register import Register
@@ -29,6 +30,7 @@ from ..store.returns import is_a_return, return_standing
 from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
 from . import xlsx
 from .audit import write_audit_log
+from .benchmarks import COMPARATOR_GROUPS, ENGLAND_NOTE, add_comparators, has_england
 from .comparison import (
     ESTIMATED,
     MISSING,
@@ -134,14 +136,16 @@ class Sheets:
 def write_master(store: Store, spec: Spec, register: Register, period: str, out_path: Path,
                  suppress: bool = False, produced_at: datetime | None = None,
                  round_columns: pd.DataFrame | None = None, runs: pd.DataFrame | None = None,
-                 comparison: Comparison | None = None) -> Path:
+                 comparison: Comparison | None = None, comparators: Published | None = None) -> Path:
     """Write the master comparison workbook for `period`, replacing `out_path` only when it is complete.
 
     In a workspace, `round_columns` (from `round_status.tracker_columns`) add timing against the
     deadline, the coordinator and the last email to the returns tracker, and `runs` (the store's
     audit log) becomes an Audit log sheet. `comparison` is the period's, if the caller has made it already.
+    `comparators` are published figures (England) to show beside London.
     """
     data = gather(store, spec, register, str(period), suppress, produced_at or datetime.now(), comparison)
+    data.comparison = add_comparators(data.comparison, comparators)
     if round_columns is not None and not round_columns.empty:
         data.tracker = data.tracker.merge(round_columns, on="la_code", how="left")
     if runs is not None:
@@ -489,7 +493,8 @@ class MasterWorkbook:
         headline = [f for f in self.spec.indicators if f.headline and f.numeric]
         first = self._title(ws, f"Dashboard: headline indicators, {self.d.period}",
                             "London, hub, inner and outer figures are summed numerators over summed denominators "
-                            "of the authorities that returned. 'Authorities' counts those included.", (6, 134))
+                            "of the authorities that returned. 'Authorities' counts those included."
+                            + (" " + ENGLAND_NOTE if has_england(self.c) else ""), (6, 134))
         groups = self.c.group_labels()
         headers = ["Area"] + [_short_label(f) for f in headline] + ["Authorities"]
         self._table(ws, first, 0, len(groups), headers, "Dashboard_headlines",
@@ -501,10 +506,9 @@ class MasterWorkbook:
             ws.write_string(i, 0, label, self.f.get(bold=bold))
             for col, f in enumerate(headline, start=1):
                 g = table[(kind, group, f.id)]
-                self.write_figure(ws, i, col, f, g.value, PROVIDED if g.authorities else MISSING, bool(g.suppressed),
+                self.write_figure(ws, i, col, f, g.value, _group_status(g), bool(g.suppressed),
                                   self.value_format(f, bold=bold))
-            ws.write_number(i, len(headline) + 1, int(table[(kind, group, headline[0].id)].authorities)
-                            if headline else 0, self.f.get(num_format=COUNT_OF_THINGS))
+            self._authorities_cell(ws, i, len(headline) + 1, table[(kind, group, headline[0].id)] if headline else None)
         row = first + len(groups) + 3
         ws.write_string(row, 0, "How many authorities differ from London (by their 95% confidence interval)", self.f.subtitle)
         verdicts = ["better", "similar", "worse", "higher", "lower", "not compared"]
@@ -570,10 +574,13 @@ class MasterWorkbook:
         first = self._title(ws, theme.title, (
             "Rows are grouped by hub. Each figure is compared with London by its 95% confidence interval, in colour "
             "and in words: better or worse only where the interval excludes London's figure; higher or lower where "
-            "neither is better. Rank 1 is the best (the highest where neither is better); Q1 is the best quarter."),
+            "neither is better. Rank 1 is the best (the highest where neither is better); Q1 is the best quarter."
+            + (" " + ENGLAND_NOTE if has_england(self.c) else "")),
             (11, sum(BLOCK_WIDTHS[:12])))
         for col, width in enumerate(BLOCK_WIDTHS + GROUP_WIDTHS):
             ws.set_column(col, col, width)
+        if has_england(self.c):
+            ws.set_column(len(BLOCK_WIDTHS) - 1, len(BLOCK_WIDTHS) - 1, 13)  # the gap before the chart holds England
         breaks = []
         row = first
         comparable = [f for f in shown if f.numeric]
@@ -617,7 +624,7 @@ class MasterWorkbook:
             ws.write_string(row, 1, kind if kind != "Inner/Outer" else "Inner or outer", self.f.get(italic=True, font_color="#595959"))
             for j, f in enumerate(fields):
                 g = self.group[(kind, group, f.id)]
-                self.write_figure(ws, row, col + j, f, g.value, PROVIDED if g.authorities else MISSING,
+                self.write_figure(ws, row, col + j, f, g.value, _group_status(g),
                                   bool(g.suppressed), self.value_format(f, bold=bold), text=g.text)
             row += 1
         for key, label in SPREAD_LABELS:
@@ -642,6 +649,7 @@ class MasterWorkbook:
         elif ratio:
             headers += ["Value", "Lower 95%", "Upper 95%", "Numerator", "Denominator", "Rank", "Quartile",
                         "Compared with London", "Compared with hub"]
+            headers += ["Compared with England"] if has_england(self.c) else []
         else:
             headers += ["Value", "Rank", "Quartile"]
         headers += ["Data quality"]
@@ -681,8 +689,17 @@ class MasterWorkbook:
             ws.write_string(i, col, r.vs_london, self.verdict_format(r.vs_london))
         elif header == "Compared with hub":
             ws.write_string(i, col, r.vs_hub, self.verdict_format(r.vs_hub))
+        elif header == "Compared with England":
+            ws.write_string(i, col, r.vs_england, self.verdict_format(r.vs_england))
         elif header == "Data quality":
             ws.write_string(i, col, _quality_words(status), self.f.text)
+
+    def _authorities_cell(self, ws: Worksheet, row: int, col: int, g) -> None:
+        """How many authorities a group figure rests on; 'published' for a published comparator such as England."""
+        if g is not None and g.group_type in COMPARATOR_GROUPS:
+            ws.write_string(row, col, "published", self.f.get(italic=True, align="right"))
+        else:
+            ws.write_number(row, col, int(g.authorities) if g is not None else 0, self.f.get(num_format=COUNT_OF_THINGS))
 
     def _block_groups(self, ws: Worksheet, row: int, col: int, theme, f: Field, ratio: bool) -> int:
         """London, the hubs, inner and outer London, and the spread, as a table beside the authorities."""
@@ -700,12 +717,12 @@ class MasterWorkbook:
             g = self.group[(kind, group, f.id)]
             bold = kind == "London"
             ws.write_string(i, col, label, self.f.get(bold=bold))
-            self.write_figure(ws, i, col + 1, f, g.value, PROVIDED if g.authorities else MISSING, bool(g.suppressed),
+            self.write_figure(ws, i, col + 1, f, g.value, _group_status(g), bool(g.suppressed),
                               self.value_format(f, bold=bold), text=g.text)
             for j, key in enumerate(["lower", "upper", "numerator", "denominator"] if ratio else [], start=col + 2):
                 fmt = self.f.unit("count") if key in ("numerator", "denominator") else self.value_format(f)
                 xlsx.write_value(ws, i, j, SUPPRESSED if g.suppressed else getattr(g, key), self.gap_format if g.suppressed else fmt)
-            ws.write_number(i, col + len(headers) - 1, int(g.authorities), self.f.get(num_format=COUNT_OF_THINGS))
+            self._authorities_cell(ws, i, col + len(headers) - 1, g)
         if spread:
             for key, label in (("median", "Median authority"), ("q1", "25th percentile"), ("q3", "75th percentile")):
                 i += 1
@@ -876,7 +893,7 @@ class MasterWorkbook:
                         self.f.get(italic=True, font_color="#404040"))
         first = row + 2
         areas = [("Authority", a.la_code, a.name, a.hub) for a in sorted(self.d.register, key=lambda a: (a.hub, a.name))]
-        areas = [(k, g, label, "") for k, g, label in self.c.group_labels()] + areas
+        areas = [(k, g, label, "") for k, g, label in self.c.group_labels() if k not in COMPARATOR_GROUPS] + areas
         headers = ["Area", "Hub"] + [f.id for f in fields]
         self._table(ws, first, 0, len(areas), headers, "Direction_of_travel")
         ws.set_row(first, 6 * max(len(f.id) for f in fields) + 12 if fields else 30)
@@ -1187,6 +1204,11 @@ def _alt_text(f: Field, rows: list, london: float, hidden_london: bool, verdicts
         text += ("Bars are coloured by comparison with London using 95% confidence intervals (shown as error bars): "
                  + ", ".join(f"{counts[v]} {v}" for v in verdicts) + ".")
     return text[:2000]
+
+
+def _group_status(g) -> str:
+    """A group figure is there when authorities gave it, or when it is a published comparator's."""
+    return PROVIDED if g.authorities or (g.group_type in COMPARATOR_GROUPS and not pd.isna(g.value)) else MISSING
 
 
 def _blank(value: Any) -> bool:

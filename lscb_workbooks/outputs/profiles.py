@@ -24,6 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..spec.models import UNIT_LABELS, Field
 from ..spec.register import Authority
 from . import xlsx
+from .benchmarks import ENGLAND, ENGLAND_NOTE, has_england
 from .comparison import Comparison
 from .parallel import start_in_process
 
@@ -55,7 +56,13 @@ TABLE_COLUMNS = [
     ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
     ("Compared with hub", 13), ("Data quality", 13),
 ]
+ENGLAND_COLUMNS = [("England", 11), ("Compared with England", 13)]
 LINE_HEIGHT = 15
+
+
+def table_columns(comparison: Comparison) -> list[tuple[str, int]]:
+    """The profile table's columns; England's two when published figures for England were given."""
+    return TABLE_COLUMNS + (ENGLAND_COLUMNS if has_england(comparison) else [])
 
 # The spine chart: London's range as a stacked bar, the authority and London as narrow marks over it.
 # The bar is turned so that right is better, so its quarters are named by place, left to right.
@@ -119,7 +126,8 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
         ignore_index=True,
     ) if comparison.returned else pd.DataFrame()
     ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
-    columns = [("Authority", 22), ("Hub", 12), ("Theme", 30)] + [(h if h != "Hub" else "Hub figure", w) for h, w in TABLE_COLUMNS]
+    columns = [("Authority", 22), ("Hub", 12), ("Theme", 30)] + [(h if h != "Hub" else "Hub figure", w)
+                                                                  for h, w in table_columns(comparison)]
     for col, (_, width) in enumerate(columns):
         ws.set_column(col, col, width)
     ws.merge_range(1, 0, 1, len(columns) - 1, _how_to_read(comparison), formats.note)
@@ -168,6 +176,7 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
     spreads = comparison.spread_by_field
     london = comparison.rows_by_group.get(("London", "London"), {})
     hub = comparison.rows_by_group.get(("Hub", authority.hub), {})
+    england = comparison.rows_by_group.get((ENGLAND, ENGLAND))
     rows, spine = [], []
     for f in spec.indicators:
         a, spread = own[f.id], spreads.get(f.id)
@@ -189,6 +198,8 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
             "vs_london": str(a["vs_london"]),
             "vs_hub": str(a["vs_hub"]),
             "quality": _quality(a["status"], a["rating"]),
+            **({"england": _shown(f, *_figure_of(england.get(f.id))), "vs_england": str(a["vs_england"])}
+               if england is not None else {}),
         })
         if n > 0:
             spine.append(_spine_row(f, spec.theme_titles.get(f.theme, ""), spread,
@@ -322,7 +333,7 @@ def render_profile(workbook: xlsxwriter.Workbook, profile: Profile, produced: st
 
 def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produced: str, header: str) -> None:
     c, a = profile.comparison, profile.authority
-    widths = [w for _, w in TABLE_COLUMNS]
+    widths = [w for _, w in table_columns(c)]
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     ws.write_string(0, 0, f"{a.name}: safeguarding profile, {c.period}", formats.title)
@@ -336,7 +347,7 @@ def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produ
     ws.set_row(1, LINE_HEIGHT * 2)
     ws.set_row(2, LINE_HEIGHT * 3)
     row = 4
-    headers = [h if h != "Hub" else profile.hub_label for h, _ in TABLE_COLUMNS]
+    headers = [h if h != "Hub" else profile.hub_label for h, _ in table_columns(c)]
     first_header = None
     for theme_id, rows in profile.rows.groupby("theme_id", sort=False):
         ws.merge_range(row, 0, row, len(widths) - 1, rows.theme.iloc[0], formats.get(bold=True, font_size=12, bg_color="#F2F2F2", valign="vcenter"))
@@ -379,6 +390,9 @@ def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.
         (VERDICT_WORDS.get(r.vs_hub, r.vs_hub), _verdict_format(formats, r.vs_hub)),
         (r.quality, formats.text),
     ]
+    if hasattr(r, "england"):
+        cells += [(r.england, number if isinstance(r.england, float) else text_right),
+                  (VERDICT_WORDS.get(r.vs_england, r.vs_england), _verdict_format(formats, r.vs_england))]
     for offset, (value, cell_format) in enumerate(cells):
         xlsx.write_value(ws, row, col + offset, value, cell_format)
 
@@ -397,7 +411,7 @@ def _how_to_read(c: Comparison) -> str:
         "higher nor lower is better, 'Higher' or 'Lower'. London and hub rates and percentages are worked out "
         "from summed counts; for counts they are totals, for scores medians. Rank 1 is the best in London (the highest where "
         "neither is better); Q1 is the best quarter."
-    )
+    ) + (" " + ENGLAND_NOTE if has_england(c) else "")
 
 
 def _fit_row(ws: Worksheet, row: int, text: str, width: float) -> None:

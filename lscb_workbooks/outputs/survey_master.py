@@ -24,20 +24,16 @@ from ..spec.models import Field, Section, Spec, split_value_id
 from ..spec.register import Register
 from ..store.db import Store
 from ..store.returns import is_a_return, return_standing
-from . import xlsx
+from . import palette, xlsx
 
 IN_USE = ("accepted", "accepted_with_warnings")
 STATUS_WORDS = {"accepted": "Accepted", "accepted_with_warnings": "Accepted with warnings",
                 "rejected": "Rejected", "unreadable": "Could not be read"}
 NOT_RECEIVED = "Not received"
-STATUS_STYLE = {"Accepted": ("#C6EFCE", "#006100"), "Accepted with warnings": ("#FFEB9C", "#5C4A00"),
-                "Rejected": ("#FFC7CE", "#9C0006"), "Could not be read": ("#FFC7CE", "#9C0006"),
-                NOT_RECEIVED: ("#FFC7CE", "#9C0006")}
 WHOLE = "0"
 SHARE = '0%'
 SCORE = "0.0"
 LONDON = "London"
-CHART_COLOURS = ("#1F4E79", "#F0B400", "#2E8540", "#C00000", "#7F7F7F", "#A9C4EB")
 
 
 @dataclass
@@ -139,10 +135,14 @@ def form_answers(data: SurveyData, f: Field) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["la_code", "name", "hub", "value", "sheet", "cell"])
 
 
+NOT_SAID = "Not said"
+
+
 def tally(frame: pd.DataFrame, f: Field, split: Field | None = None) -> pd.DataFrame:
     """How often each answer was given, and by how many authorities, most often first (choices in spec
-    order on a tie); with a split, how many of each were given each answer of the other column."""
-    columns = ["answer", "times", "authorities"] + (list(split.options) if split else [])
+    order on a tie); with a split, how many of each were given each answer of the other column, and how
+    many did not say, so that the split adds up to the times given."""
+    columns = ["answer", "times", "authorities"] + (list(split.options) + [NOT_SAID] if split else [])
     given = frame[frame[f.id].notna()] if f.id in frame else frame.iloc[0:0]
     if given.empty:
         return pd.DataFrame(columns=columns)
@@ -152,12 +152,23 @@ def tally(frame: pd.DataFrame, f: Field, split: Field | None = None) -> pd.DataF
         row = {"answer": commonest(members[f.id]), "times": len(members), "authorities": members.la_code.nunique()}
         if split is not None:
             row.update({o: int((members[split.id] == o).sum()) for o in split.options})
+            row[NOT_SAID] = len(members) - sum(row[o] for o in split.options)
         rows.append(row)
     result = pd.DataFrame(rows, columns=columns)
     rank = {same_words(o): i for i, o in enumerate(f.options)}
     result["_rank"] = result.answer.map(lambda a: rank.get(same_words(a), len(rank)))
     result = result.sort_values(["authorities", "times", "_rank", "answer"], ascending=[False, False, True, True])
     return result.drop(columns="_rank").reset_index(drop=True)
+
+
+def apart_from_nothing(counts: pd.DataFrame, f: Field) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The answers that name something, and the row of the answer that says there is nothing (such as
+    'None' for a block), which is shown apart and never ranked among them."""
+    if f.nothing_choice is None or counts.empty:
+        return counts, None
+    nothing = counts.answer.map(same_words) == same_words(f.nothing_choice)
+    rest = counts[~nothing].reset_index(drop=True)
+    return rest, (counts[nothing].iloc[0] if nothing.any() else None)
 
 
 def commonest(texts: pd.Series) -> str:
@@ -303,11 +314,16 @@ class SurveyWorkbook:
     def bar_chart(self, ws: Worksheet, sheet: str, anchor: tuple[int, int], categories: tuple[int, int, int],
                   series: list[tuple[str, int]], title: str, x_title: str, y_title: str, description: str,
                   horizontal: bool = True, stacked: bool = False, size: tuple[int, int] | None = None,
-                  y_range: tuple[float, float] | None = None) -> None:
+                  y_range: tuple[float, float] | None = None, colours: list[str] | None = None,
+                  point_colours: list[str] | None = None) -> None:
         """A native bar or column chart over a table already on a sheet, with titles and alt text.
 
         `categories` is (first row, last row, column); each series is (name, column) over the same rows.
+        `colours` gives each series the colour of its category (from the palette), so that a chart and
+        the table beside it agree; without them, neutral colours in turn. `point_colours` colours each
+        bar of a single series by its own category. Every category is labelled.
         """
+        colours = colours or [palette.NEUTRAL_SERIES[i % len(palette.NEUTRAL_SERIES)] for i in range(len(series))]
         first, last, col = categories
         kind = "bar" if horizontal else "column"
         chart = self.wb.add_chart({"type": kind, **({"subtype": "stacked"} if stacked else {})})
@@ -315,11 +331,12 @@ class SurveyWorkbook:
             chart.add_series({
                 "name": name, "categories": [sheet, first, col, last, col],
                 "values": [sheet, first, value_col, last, value_col],
-                "fill": {"color": CHART_COLOURS[i % len(CHART_COLOURS)]}, "gap": 60,
+                "fill": {"color": colours[i]}, "border": {"color": "#404040", "width": 0.5}, "gap": 60,
                 **({"overlap": 100} if stacked else {}),
+                **({"points": [{"fill": {"color": c}} for c in point_colours]} if point_colours else {}),
             })
         chart.set_title({"name": title, "name_font": {"size": 11}, "overlay": False})
-        category_axis = {"name": x_title, "name_font": {"size": 9}, "num_font": {"size": 8}}
+        category_axis = {"name": x_title, "name_font": {"size": 9}, "num_font": {"size": 8}, "interval_unit": 1}
         value_axis = {"name": y_title, "name_font": {"size": 9}, "num_font": {"size": 8},
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
         value_axis.update(min=y_range[0] if y_range else 0)
@@ -394,9 +411,8 @@ class SurveyWorkbook:
         for i, r in enumerate(t.itertuples(index=False), start=first + 1):
             for col, value in enumerate((r.la_code, r.name, r.hub)):
                 self.text(ws, i, col, value)
-            fill, font = STATUS_STYLE.get(r.status, (None, None))
-            ws.write_string(i, 3, r.status, self.f.get(bg_color=fill, font_color=font, bold=r.status != "Accepted",
-                                                       valign="top"))
+            state = palette.RETURN_STATE.get(r.status, palette.NOT_COMPARED)
+            ws.write_string(i, 3, r.status, self.f.get(**state.cell(), bold=r.status != "Accepted", valign="top"))
             self.text(ws, i, 4, str(r.received_at)[:16].replace("T", " "))
             self.text(ws, i, 5, r.file)
             for col, n in ((6, r.errors), (7, r.warnings)):
@@ -443,31 +459,39 @@ class SurveyWorkbook:
     def tally_sheet(self, ws: Worksheet, f: Field, frame: pd.DataFrame, sheet: str, what: str) -> None:
         """How often each answer was given, with a bar chart beside the table."""
         split = self.spec.fields.get(f.split_by) if f.split_by else None
-        counts = tally(frame, f, split)
+        counts, nothing = apart_from_nothing(tally(frame, f, split), f)
         given = int(frame[f.id].notna().sum()) if f.id in frame else 0
+        parts = list(split.options) + [NOT_SAID] if split else []
         note = (f"{given} {what} answered '{f.label}' across London. 'Authorities' counts the authorities giving "
-                "each answer at least once." + (f" Split by '{split.label}'." if split else ""))
+                "each answer at least once." + (f" Split by '{split.label}'; '{NOT_SAID}' where that was left "
+                                                "blank, so the split adds up to the times given." if split else ""))
+        if f.nothing_choice is not None:
+            times = int(nothing.times) if nothing is not None else 0
+            authorities = int(nothing.authorities) if nothing is not None else 0
+            note += (f" '{f.nothing_choice}' was given {times} time{'' if times == 1 else 's'} by {authorities} "
+                     f"authorit{'y' if authorities == 1 else 'ies'}: it says there is nothing to count, so it is not "
+                     "listed or charted among the answers.")
         first = self.heading(ws, f.label, note, (3, 74))
-        headers = ["Answer", "Times given", "Authorities", "Share of authorities"] + (list(split.options) if split else [])
-        self.table(ws, first, len(counts), headers, f"Tally_{f.id}",
-                   widths=[40, 11, 11, 12] + [11] * (len(split.options) if split else 0))
+        headers = ["Answer", "Times given", "Authorities", "Share of authorities"] + parts
+        self.table(ws, first, len(counts), headers, f"Tally_{f.id}", widths=[40, 11, 11, 12] + [11] * len(parts))
         returned = max(len(self.d.returned), 1)
-        for i, r in enumerate(counts.itertuples(index=False), start=first + 1):
-            self.text(ws, i, 0, r.answer, wrap=True)
-            self.number(ws, i, 1, r.times)
-            self.number(ws, i, 2, r.authorities)
-            self.number(ws, i, 3, r.authorities / returned, SHARE)
-            for j, option in enumerate(split.options if split else (), start=4):
-                self.number(ws, i, j, counts.at[i - first - 1, option])
+        for i, r in enumerate(counts.to_dict("records"), start=first + 1):
+            self.text(ws, i, 0, r["answer"], wrap=True)
+            self.number(ws, i, 1, r["times"])
+            self.number(ws, i, 2, r["authorities"])
+            self.number(ws, i, 3, r["authorities"] / returned, SHARE)
+            for j, part in enumerate(parts, start=4):
+                self.number(ws, i, j, r[part])
         if not counts.empty:
             last = first + len(counts)
-            chart_col = 5 + (len(split.options) if split else 0)
-            series = ([(o, 4 + j) for j, o in enumerate(split.options)] if split else [("Authorities", 2)])
+            chart_col = 5 + len(parts)
+            series = [(o, 4 + j) for j, o in enumerate(parts)] if split else [("Authorities", 2)]
             top = "; ".join(f"{r.answer} ({r.authorities})" for r in counts.head(5).itertuples())
             self.bar_chart(ws, sheet, (first, chart_col), (first + 1, last, 0), series, short(f.label, 70),
                            "Answer", "Times given" if split else "Authorities giving this answer",
                            f"Bar chart of the answers to '{f.label}', most often first. Top answers with the number "
-                           f"of authorities: {top}.", stacked=bool(split))
+                           f"of authorities: {top}.", stacked=bool(split),
+                           size=(720, max(300, 110 + 26 * len(counts))))
         ws.freeze_panes(first + 1, 0)
         self.print_setup(ws, (first, first))
 

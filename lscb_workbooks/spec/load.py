@@ -114,7 +114,7 @@ def _fill_rows_from(data: dict[str, Any], name: str, lines: dict[tuple, int],
             problems.append(Problem(name, line, where, f"the collection '{source}' has problems, so its indicators "
                                                        f"cannot be listed (run `lscb spec check {path}`): {found[0]}"))
             continue
-        section["rows"] = [fixed_row_of(spec, f) for f in spec.indicators]
+        section["rows"] = [fixed_row_of(spec, f) for f in spec.measures]
         if spec.conceptual_model is not None:
             data["model_of"] = spec.conceptual_model.model_dump()
     return problems
@@ -129,9 +129,16 @@ def _collection_beside(collection: str, name: str) -> Path | None:
 
 
 def fixed_row_of(spec: Spec, field: Field) -> dict[str, str]:
-    """One indicator of another collection as a fixed row: its id, label and unit, under its theme."""
+    """One indicator of another collection as a fixed row: its id, label and unit, under its theme.
+
+    A derived indicator's row names the counts it is built from, so that a board
+    votes once on the indicator, knowing what supplying it takes.
+    """
+    parts = spec.components.get(field.id, [])
+    built_from = ("Built from: " + "; ".join(f"{p.label} ({p.id})" for p in parts) + ".") if parts else ""
+    definition = " ".join(text for text in (field.definition, built_from) if text)
     return {"id": field.id, "label": field.label, "unit": field.shown_unit,
-            "group": spec.theme_titles.get(field.theme or "", field.theme or ""), "definition": field.definition}
+            "group": spec.theme_titles.get(field.theme or "", field.theme or ""), "definition": definition}
 
 
 def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:

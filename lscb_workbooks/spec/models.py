@@ -141,6 +141,7 @@ class Field(Strict):
     max_length: int = 1000
     summary: Summary | None = None
     split_by: str | None = None
+    nothing_choice: str | None = None
     open_data_column: str | None = PydanticField(default=None, pattern=OPEN_DATA_NAME, max_length=50)
     published: Published | None = None
 
@@ -167,6 +168,8 @@ class Field(Strict):
             raise ValueError(f"field {self.id}: summary '{self.summary}' needs a text, choice or yes/no field")
         if self.split_by is not None and self.summary != "tally":
             raise ValueError(f"field {self.id}: split_by only applies to a field with summary 'tally'")
+        if self.nothing_choice is not None and self.nothing_choice not in self.options:
+            raise ValueError(f"field {self.id}: nothing_choice '{self.nothing_choice}' is not one of its choices")
 
     @property
     def shown_unit(self) -> str:
@@ -335,6 +338,12 @@ class Spec(Strict):
     def indicators(self) -> list[Field]:
         """Fields that belong to a theme of the conceptual model, in spec order."""
         return [f for f in self.form_fields if f.theme]
+
+    @cached_property
+    def components(self) -> dict[str, list[Field]]:
+        """For each derived indicator, the collected fields its expression is built from, in order."""
+        return {f.id: [self.fields[n] for n in f.parsed_expression.names if n in self.fields]
+                for f in self.form_fields if f.derived}
 
     @cached_property
     def measures(self) -> list[Field]:

@@ -376,7 +376,7 @@ def _form_widths(spec: Spec, plan: _FormPlan) -> dict[int, float]:
     value_width = 36 if has_text else 13
     widths = {REF_COL: round(ref_width, 1), LABEL_COL: 50, UNIT_COL: 10, VALUE_COL: value_width}
     if plan.rated:
-        widths.update({RATING_COL: 14, COMMENT_COL: 26, RATED_DEFINITION_COL: 60})
+        widths.update({RATING_COL: 14, COMMENT_COL: 34, RATED_DEFINITION_COL: 56})
     else:
         widths[UNRATED_DEFINITION_COL] = 60
     return widths
@@ -391,6 +391,10 @@ def _draw_field_row(sheet: SheetLayout, spec: Spec, fld: Field, place: FieldPlac
                            text_height(fld.definition, sheet.widths[definition_col], styles.DEFINITION.size),
                            text_height(fld.shown_unit, sheet.widths[UNIT_COL], styles.UNIT.size),
                            text_height("", 1))
+    if fld.unit == "text" and not fld.derived:
+        sheet.heights[r] = max(sheet.heights[r], text_box_height(fld.max_length, sheet.widths[VALUE_COL]))
+    elif section.rated and not fld.derived:
+        sheet.heights[r] = max(sheet.heights[r], lines_height(COMMENT_LINES_SHOWN))
     sheet.add(r, REF_COL, styles.REF, fld.id)
     sheet.add(r, LABEL_COL, styles.LABEL, fld.label)
     sheet.add(r, UNIT_COL, styles.UNIT, fld.shown_unit)
@@ -573,7 +577,19 @@ def table_sheet(spec: Spec, section: Section, authority: Authority, period: Peri
         columns[fld.id] = ColumnPlace(fld.id, section.sheet, col, TABLE_FIRST_ROW, last_row)
     for number, row in enumerate(range(TABLE_FIRST_ROW, last_row + 1), start=1):
         sheet.add(row, 0, styles.ROW_NUMBER, number)
+        sheet.heights[row] = _table_row_height(section, {f.id: c for c, f in enumerate(section.fields, start=1)},
+                                               sheet.widths)
     return sheet, columns
+
+
+TABLE_TEXT_LINES_SHOWN = 3
+
+
+def _table_row_height(section: Section, columns: dict[str, int], widths: dict[int, float]) -> float:
+    """A table row tall enough to show a few lines of its longest text box (it may be made taller)."""
+    heights = [min(text_box_height(f.max_length, widths[columns[f.id]]), lines_height(TABLE_TEXT_LINES_SHOWN))
+               for f in section.fields if f.unit == "text"]
+    return max(heights + [lines_height(1)])
 
 
 FIXED_LABEL_COL, FIXED_UNIT_COL = 1, 2
@@ -659,7 +675,8 @@ def _fixed_row(sheet: SheetLayout, section: Section, fixed, row: int, inputs: di
     sheet.add(row, definition_col, styles.DEFINITION, fixed.definition or None)
     sheet.heights[row] = max(text_height(fixed.label, sheet.widths[FIXED_LABEL_COL]),
                              text_height(fixed.definition, sheet.widths[definition_col], styles.DEFINITION.size),
-                             text_height(fixed.unit, sheet.widths[FIXED_UNIT_COL], styles.UNIT.size))
+                             text_height(fixed.unit, sheet.widths[FIXED_UNIT_COL], styles.UNIT.size),
+                             _table_row_height(section, inputs, sheet.widths))
 
 
 def _table_width(fld: Field) -> float:
@@ -724,6 +741,16 @@ def identity_sheet(rows: list[tuple[str, str]]) -> SheetLayout:
 # ---------------------------------------------------------------- sizes
 
 
+TEXT_BOX_CHARACTERS_SHOWN = 400
+COMMENT_LINES_SHOWN = 3
+
+
+def text_box_height(max_length: int, width: float) -> float:
+    """Points for an input box to show what may be typed in it: all of a short limit, and the first
+    few hundred characters of a long one (rows may be made taller on the protected sheet)."""
+    return text_height("x" * min(max_length, TEXT_BOX_CHARACTERS_SHOWN), width)
+
+
 def text_height(text: str, width: float, size: float = 11) -> float:
     """Points needed for wrapped text in a column so many characters wide.
 
@@ -731,7 +758,12 @@ def text_height(text: str, width: float, size: float = 11) -> float:
     file, so every row with wrapped text gets its height from here, erring on
     the generous side for fonts wider than Calibri.
     """
-    return round(wrapped_lines(text, width, size) * size * 1.35 + 4, 1)
+    return lines_height(wrapped_lines(text, width, size), size)
+
+
+def lines_height(lines: int, size: float = 11) -> float:
+    """Points for so many lines of text in a font of `size` points, with a little room to spare."""
+    return round(lines * size * 1.35 + 4, 1)
 
 
 def wrapped_lines(text: str, width: float, size: float = 11) -> int:

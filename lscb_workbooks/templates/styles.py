@@ -86,6 +86,7 @@ NOT_APPLICABLE = Style("not_applicable", fill=GREY, border=True)
 INPUT = Style("input", fill=YELLOW, border=True, unlocked=True)
 INPUT_TEXT = INPUT.but(name="input_text", wrap=True)
 INPUT_DATE = INPUT.but(name="input_date", num_format=DATE_FORMAT, align="left")
+INPUT_COUNT = INPUT.but(name="input_count", num_format="#,##0")
 CHECK_LABEL = Style("check_label", bold=True, align="right", valign="vcenter")
 CHECK_VALUE = Style("check_value", bold=True, align="center", border=True, valign="vcenter")
 CHECK_HINT = Style("check_hint", size=10, italic=True, color=TEXT_GREY, valign="vcenter")
@@ -120,4 +121,6 @@ def input_style(unit: str) -> Style:
         return INPUT_DATE
     if unit == "text":
         return INPUT_TEXT
+    if unit == "count":
+        return INPUT_COUNT
     return INPUT

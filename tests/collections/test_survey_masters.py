@@ -131,19 +131,37 @@ def test_scores_across_london_and_by_hub_are_the_median_and_mean_of_every_item_r
     assert by_area[f"{hub} hub"]["Usefulness (1-5): mean"] == pytest.approx(statistics.fmean(hub_numbers))
 
 
-def test_blocks_are_counted_and_split_into_perceived_and_actual(masters, rounds):
+def test_blocks_are_counted_and_split_into_perceived_actual_and_not_said(masters, rounds):
     values = rows(rounds["mapping"].out / "values.csv")
     answers = {(v["la_code"], v["row_number"]): {} for v in values if v["row_number"]}
     for v in values:
         if v["row_number"]:
             answers[(v["la_code"], v["row_number"])][v["field_id"]] = v["value"]
-    tally = {r["Answer"]: r for r in table_rows(masters["mapping"]["Main block to getting it"], "Tally_block")}
+    ws = masters["mapping"]["Main block to getting it"]
+    tally = {r["Answer"]: r for r in table_rows(ws, "Tally_block")}
     expected = Counter(a["block"] for a in answers.values() if a.get("block"))
-    assert {k: r["Times given"] for k, r in tally.items()} == dict(expected)
+    assert "None" not in tally, "saying there is no block is not a block, so it is never ranked among them"
+    assert {k: r["Times given"] for k, r in tally.items()} == {k: n for k, n in expected.items() if k != "None"}
     for block, r in tally.items():
         assert r["Actual"] == sum(1 for a in answers.values() if a.get("block") == block and a.get("block_kind") == "Actual")
+        assert r["Perceived"] + r["Actual"] + r["Not said"] == r["Times given"]
     counts = [r["Authorities"] for r in tally.values()]
     assert counts == sorted(counts, reverse=True), "most cited first"
+    note = " ".join(str(c.value) for row in ws.iter_rows(max_row=4) for c in row if c.value)
+    assert f"'None' was given {expected['None']} time" in note
+
+
+def test_a_chart_labels_every_category_in_its_table_colours(rounds):
+    with zipfile.ZipFile(rounds["mapping"].report.master) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert charts and all("<c:tickLblSkip val=\"1\"/>" in c for c in charts if "<c:catAx>" in c)
+    with zipfile.ZipFile(rounds["consultation"].report.master) as z:
+        votes = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    stacked = [c for c in votes if "Keep as it is" in c]
+    assert stacked
+    for chart in stacked:
+        fills = re.findall(r'<c:ser>.*?<a:srgbClr val="([0-9A-F]{6})"', chart, flags=re.S)
+        assert fills[:3] == ["92D050", "C5E0B4", "C00000"], "keep green, keep with changes pale green, drop red"
 
 
 def test_it_systems_named_in_different_cases_count_as_one(rounds, survey_templates, survey_key, register, tmp_path):
@@ -211,6 +229,7 @@ def test_every_proposed_indicator_has_its_votes_shares_medians_and_verdict(maste
         priorities = [float(p) for p in mine.get("priority", [])]
         assert r["Median priority"] == (statistics.median(priorities) if priorities else "–")
         assert r["Comments"] == len(mine.get("comment", []))
+        assert r["No view given"] + r["Votes"] == len(rounds["consultation"].returns)
         seen[r["Suggested verdict"]] += 1
     assert seen[KEEP] and seen[CONTESTED] and seen[DROP], "the synthetic round has every kind of verdict"
     summary = {r["Suggested verdict"]: r["Indicators"] for r in table_rows(masters["consultation"]["Votes"], "Verdict_counts")}

@@ -105,27 +105,27 @@ def test_a_sorted_table_still_reads_each_answer_under_its_indicator(survey_templ
     spec = surveys["consultation"]
     section = next(s for s in spec.sections if s.fixed)
     entries = Entries(values={"RESPONDENT_NAME": "A. Coordinator", "RESPONDENT_ROLE": "Board manager"},
-                      fixed_rows={"CSC_REF": {"decision": "Drop", "priority": 1},
+                      fixed_rows={"CSC_REREF": {"decision": "Drop", "priority": 1},
                                   "NI65": {"decision": "Keep as it is", "priority": 5, "comment": "=1+1 essential"}})
     path = fill_template(survey_templates["consultation"]["302"], entries, tmp_path / "inbox" / "sorted.xlsx")
-    _swap_rows(path, section.sheet, "CSC_REF", "NI65")
+    _swap_rows(path, section.sheet, "CSC_REREF", "NI65")
     report = collate(tmp_path / "inbox", tmp_path / "out", collection="consultation", key=survey_key,
                      register=register)
     assert report.statuses["accepted"] == 1, rows(tmp_path / "out" / "issues.csv")
     got = {v["field_id"]: v for v in rows(tmp_path / "out" / "values.csv")}
-    assert got["CSC_REF.decision"]["value"] == "Drop" and got["NI65.decision"]["value"] == "Keep as it is"
+    assert got["CSC_REREF.decision"]["value"] == "Drop" and got["NI65.decision"]["value"] == "Keep as it is"
     assert got["NI65.comment"]["value"] == "'=1+1 essential", "text that looks like a formula is kept as text"
     book = load_workbook(path)
-    assert book[section.sheet][got["CSC_REF.decision"]["cell"]].value == "Drop"
-    assert int(got["CSC_REF.decision"]["cell"][1:]) > int(got["NI65.decision"]["cell"][1:]), "it moved"
+    assert book[section.sheet][got["CSC_REREF.decision"]["cell"]].value == "Drop"
+    assert int(got["CSC_REREF.decision"]["cell"][1:]) > int(got["NI65.decision"]["cell"][1:]), "it moved"
 
 
 def test_an_edited_indicator_label_is_rejected_as_altered(survey_templates, survey_key, register, tmp_path):
     path = fill_template(survey_templates["consultation"]["302"],
-                         Entries(fixed_rows={"CSC_REF": {"decision": "Drop"}}), tmp_path / "inbox" / "edited.xlsx")
+                         Entries(fixed_rows={"CSC_REREF": {"decision": "Drop"}}), tmp_path / "inbox" / "edited.xlsx")
     book = load_workbook(path)
     ws = book["Proposed indicators"]
-    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "CP_START")
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "CP_START_RATE")
     ws.cell(row, 2).value = "Children on a plan (our local count)"
     book.save(path)
     collate(tmp_path / "inbox", tmp_path / "out", collection="consultation", key=survey_key, register=register)
@@ -136,23 +136,23 @@ def test_an_edited_indicator_label_is_rejected_as_altered(survey_templates, surv
 def test_problems_on_fixed_and_numbered_rows_name_the_row_question_and_cell(rounds, survey_templates, survey_key,
                                                                            register, tmp_path):
     consultation = Entries(values={"RESPONDENT_NAME": "A. Coordinator", "RESPONDENT_ROLE": "Board manager"},
-                           fixed_rows={"CSC_REF": {"priority": 7, "feasibility": "n/a"},
+                           fixed_rows={"CSC_REREF": {"priority": 7, "feasibility": "n/a"},
                                        "NI65": {"decision": "Perhaps"}})
     fill_template(survey_templates["consultation"]["302"], consultation, tmp_path / "c" / "inbox" / "c.xlsx")
     collate(tmp_path / "c" / "inbox", tmp_path / "c" / "out", collection="consultation", key=survey_key,
             register=register)
     issues = {(i["field_id"], i["rule"]): i for i in rows(tmp_path / "c" / "out" / "issues.csv")}
-    assert set(issues) == {("CSC_REF.decision", "required"), ("CSC_REF.priority", "above_maximum"),
-                           ("CSC_REF.feasibility", "not_a_number"), ("NI65.decision", "not_a_choice")}
-    required = issues[("CSC_REF.decision", "required")]
-    assert required["message"].startswith("'Referrals to children's social care' (CSC_REF), Keep, change or drop? (D")
+    assert set(issues) == {("CSC_REREF.decision", "required"), ("CSC_REREF.priority", "above_maximum"),
+                           ("CSC_REREF.feasibility", "not_a_number"), ("NI65.decision", "not_a_choice")}
+    required = issues[("CSC_REREF.decision", "required")]
+    assert required["message"].startswith("'Re-referrals within 12 months of a previous referral' (CSC_REREF), Keep, change or drop? (D")
     assert required["sheet"] == "Proposed indicators" and required["cell"].startswith("D")
-    assert "Type a number from 1 to 5" in issues[("CSC_REF.feasibility", "not_a_number")]["message"]
-    assert "Data quality" not in issues[("CSC_REF.feasibility", "not_a_number")]["message"]
+    assert "Type a number from 1 to 5" in issues[("CSC_REREF.feasibility", "not_a_number")]["message"]
+    assert "Data quality" not in issues[("CSC_REREF.feasibility", "not_a_number")]["message"]
     feedback = load_workbook(tmp_path / "c" / "out" / "feedback" / "302-Barnet.xlsx")
     problems = list(feedback["Problems"].iter_rows(min_row=2, values_only=True))
-    assert ("Error", "Proposed indicators", required["cell"], "CSC_REF.decision",
-            "Referrals to children's social care: Keep, change or drop?") == problems[0][:5]
+    assert ("Error", "Proposed indicators", required["cell"], "CSC_REREF.decision",
+            "Re-referrals within 12 months of a previous referral: Keep, change or drop?") == problems[0][:5]
 
     mapping = Entries(values=dict(rounds["mapping"].typed["302"].values),
                       tables={"items": [{"item": "Referrals", "agency": "Police", "collection_method": "Survey",
@@ -180,7 +180,7 @@ def test_a_return_made_from_an_older_list_of_indicators_is_told_which_rows_are_m
     older = load_spec(folder / "consultation.yaml")
     path = write_templates(older, [register.by_code("302")], PERIOD, tmp_path / "templates", survey_key)[0]
     fill_template(path, Entries(values={"RESPONDENT_NAME": "A", "RESPONDENT_ROLE": "B"},
-                                fixed_rows={"CSC_REF": {"decision": "Drop"}}), tmp_path / "inbox" / path.name)
+                                fixed_rows={"CSC_REREF": {"decision": "Drop"}}), tmp_path / "inbox" / path.name)
     collate(tmp_path / "inbox", tmp_path / "out", collection="consultation", key=survey_key, register=register)
     submission = rows(tmp_path / "out" / "submissions.csv")[0]
     assert submission["status"] == "rejected"

@@ -34,13 +34,22 @@ def test_every_shipped_spec_passes_the_check():
     assert {"dataset.yaml", "mapping.yaml", "consultation.yaml"} <= set(names)
 
 
-def test_the_consultation_lists_every_dataset_indicator_under_its_theme(spec, surveys):
+def test_the_consultation_asks_once_per_indicator_and_shows_what_it_is_built_from(spec, surveys):
     proposed = next(s for s in surveys["consultation"].sections if s.fixed)
     assert proposed.rows_from == "dataset"
-    assert [r.id for r in proposed.rows] == [f.id for f in spec.indicators]
-    for row, f in zip(proposed.rows, spec.indicators):
-        assert (row.label, row.unit, row.group, row.definition) == (
-            f.label, f.shown_unit, spec.theme_titles[f.theme], f.definition)
+    ids = [r.id for r in proposed.rows]
+    assert ids == [f.id for f in spec.measures]
+    assert "CSC_REREF" in ids and "CSC_REF" not in ids and "CSC_REREF_N" not in ids, \
+        "a board votes on the re-referral rate, not separately on its numerator and denominator"
+    parts = {p for f in spec.indicators if f.derived for p in f.parsed_expression.names}
+    assert not parts & set(ids)
+    for row, f in zip(proposed.rows, spec.measures):
+        assert (row.label, row.unit, row.group) == (f.label, f.shown_unit, spec.theme_titles[f.theme])
+        assert row.definition.startswith(f.definition)
+        for name in (f.parsed_expression.names if f.derived else []):
+            assert f"{spec.fields[name].label} ({name})" in row.definition
+    covered = set(ids) | parts
+    assert {f.id for f in spec.indicators} <= covered, "every indicator is voted on, itself or through its rate"
 
 
 def test_kinds_and_verdict_thresholds(surveys, spec):

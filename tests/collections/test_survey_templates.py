@@ -172,3 +172,27 @@ def test_a_survey_without_rules_has_no_rules_line_in_its_self_check(book, survey
     column_b = [c.value for row in book[form.sheet].iter_rows(max_col=2) for c in row if c.value]
     assert "Required boxes still empty:" in column_b and "Status:" in column_b
     assert "Rules broken:" not in column_b
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_text_boxes_are_sized_for_what_may_be_typed_and_rows_can_grow(collection, surveys, survey_templates):
+    """A box that accepts hundreds of characters shows a few hundred of them, not one line; the protected
+    sheets still let the coordinator make a row taller for more."""
+    spec = surveys[collection]
+    wb = load_workbook(next(iter(survey_templates[collection].values())))
+    checked = 0
+    for box in all_boxes(wb):
+        f = spec.value_field(box.field_id)
+        if f is None or f.unit != "text" or box.role != "value":
+            continue
+        ws = wb[box.sheet]
+        cell = ws[box.coordinate]
+        height = ws.row_dimensions[cell.row].height or 15
+        width = ws.column_dimensions[cell.column_letter].width or 8.43
+        lines = height / (11 * 1.35)
+        shown = lines * width * 1.15
+        assert shown >= min(f.max_length, 90) * 0.9, (box, f.max_length, height, width)
+        checked += 1
+    assert checked
+    for ws in spec_sheets(wb):
+        assert ws.protection.sheet and not ws.protection.formatRows, "rows may be made taller"

@@ -69,7 +69,7 @@ def standard_problems(data: Path, meta: Path) -> list[str]:
                 problems.append(f"regional row {r['region_name']}")
         elif r["geographic_level"] == "Local authority":
             if not (re.fullmatch(r"\d{3}", r["old_la_code"]) and re.fullmatch(r"E09\d{6}", r["new_la_code"])
-                    and r["la_name"] and (r["region_code"], r["region_name"]) == ("E12000007", "London")):
+                    and r["la_name"] and (r["region_code"], r["region_name"]) in LONDON_REGIONS):
                 problems.append(f"authority row {r['la_name']}")
         else:
             problems.append(f"level {r['geographic_level']}")
@@ -101,9 +101,10 @@ def test_export_has_london_inner_outer_and_every_authority_for_each_period(expor
         these = [r for r in rows if r["time_period"] == time_period]
         assert {(r["region_code"], r["region_name"]) for r in these if r["geographic_level"] == "Regional"} \
             == LONDON_REGIONS
-        authorities = [(r["old_la_code"], r["new_la_code"], r["la_name"]) for r in these
+        authorities = [(r["old_la_code"], r["new_la_code"], r["la_name"], r["region_name"]) for r in these
                        if r["geographic_level"] == "Local authority"]
-        assert authorities == [(a.la_code, a.ons_code, a.name) for a in register]
+        # London's authorities sit in inner or outer London, as in the Department's own files
+        assert authorities == [(a.la_code, a.ons_code, a.name, f"{a.inner_outer} London") for a in register]
 
 
 def test_every_number_of_the_return_is_an_indicator_named_from_the_spec(exported, spec):

@@ -413,3 +413,17 @@ def test_templates_are_replaced_whole_or_not_at_all(spec, register, period, key,
         write_templates(spec, [second], period, tmp_path, key)
     assert before[1].read_bytes() == old_bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in before)
+
+
+def test_count_boxes_show_thousands_separators_and_comments_have_room(barnet_book, spec):
+    ws = barnet_book["Return"]
+    rows = {r.field_id: r for r in form_rows(ws)}
+    counts = [f for f in spec.form_fields if f.unit == "count" and not f.derived and f.id in rows]
+    assert counts
+    for f in counts:
+        r = rows[f.id]
+        assert ws.cell(r.row, r.headers["Value"]).number_format == "#,##0", f.id
+    comment_col = rows[counts[0].id].headers["Comment"]
+    for f in counts:
+        assert (ws.row_dimensions[rows[f.id].row].height or 15) >= 3 * 11 * 1.35, "three lines of comment show"
+    assert ws.column_dimensions[ws.cell(1, comment_col).column_letter].width >= 30

@@ -141,3 +141,13 @@ def test_outside_a_workspace_nothing_is_assumed(lscb, tmp_path):
     result = lscb("emails", "--kind", "invite", "--out", tmp_path / "drafts", ok=False)
     assert result.exit_code == 2 and "give --sender" in result.output
     assert not (tmp_path / "output").exists()
+
+
+def test_comparators_setting_names_published_files_and_a_missing_one_is_named(workspace):
+    config = workspace / "lscb.yaml"
+    published = Path(__file__).parents[1] / "data" / "published"
+    edit(config, r"^comparators:.*$", f"comparators: [{published / 'la_cla_placement_stability_2025_london_extract.csv'}]")
+    assert [p.name for p in load_workspace(workspace).comparators] == ["la_cla_placement_stability_2025_london_extract.csv"]
+    edit(config, r"^comparators:.*$", "comparators: england.csv")
+    with pytest.raises(Exception, match=r"comparators: .*england.csv does not exist"):
+        load_workspace(workspace)
