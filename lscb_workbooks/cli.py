@@ -503,8 +503,9 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
 @click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path))
+@comparators_option
 @workspace_option
-def recheck(out_dir, store_path, collection, period, hub, suppress, register_path, key_file) -> None:
+def recheck(out_dir, store_path, collection, period, hub, suppress, register_path, key_file, comparator_files) -> None:
     """Check every file received again, from the archive, against today's key, register, spec and tool."""
     from .collate import default_store_path
     from .recheck import changes_note, recheck as run_recheck
@@ -518,13 +519,14 @@ def recheck(out_dir, store_path, collection, period, hub, suppress, register_pat
     if not path.exists():
         raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
     period = period or (ws.period if ws else None)
-    _spec(collection)
+    comparators = _comparators(ws, comparator_files, _spec(collection))
     _writable(out_dir)
     key = _key(ws, key_file)
     with _audited(ws, "recheck", path) as run:
         result = run_recheck(path, out_dir, collection, str(period) if period else None, suppress, key, register,
                              _progress, run_id=run.id if run else None,
-                             report_register=_report_register(register, hub), deadline=ws.deadline if ws else None)
+                             report_register=_report_register(register, hub), deadline=ws.deadline if ws else None,
+                             comparators=comparators)
         if run:
             run.note(changes_note(result.changes, result.rechecked))
             run.note(_outputs_note(result.outputs))

@@ -167,6 +167,8 @@ def judge(items: list[Received], store: Store, register: Register, key: bytes, r
             continue
         outcome = _identify_and_read(result, specs, register, key)
         if isinstance(outcome, ToolFault):
+            if outcome.identified is not None:
+                _stamp(submission, outcome.identified)
             done[index] = _tool_error(submission, outcome, store)
             continue
         if isinstance(outcome, IssueRecord):
@@ -185,17 +187,19 @@ class ToolFault:
     """An error in the tool itself while checking a file: the tool's fault, never the coordinator's."""
 
     details: str
+    identified: Identified | None = None
 
 
 def _identify_and_read(workbook: Workbook, specs: SpecLibrary, register: Register,
                        key: bytes) -> IssueRecord | ToolFault | tuple[Identified, ReturnData]:
+    identified = None
     try:
         identified = identify(workbook, specs, register, key)
         if isinstance(identified, IssueRecord):
             return identified
         return identified, extract(identified, workbook)
     except Exception:  # a bug of the tool's, whatever the file holds: reported as such and checked again later
-        return ToolFault(traceback.format_exc())
+        return ToolFault(traceback.format_exc(), identified)
 
 
 def _tool_error(submission: Submission, fault: ToolFault, store: Store) -> Checked:

@@ -49,7 +49,7 @@ class RecheckReport:
 def recheck(store_path: Path, out_dir: Path, collection: str = "dataset", period: str | None = None,
             suppress: bool = False, key: bytes | None = None, register: Register | None = None,
             progress: Progress = no_progress, run_id: int | None = None, report_register: Register | None = None,
-            deadline: date | None = None) -> RecheckReport:
+            deadline: date | None = None, comparators=None) -> RecheckReport:
     """Judge every archived return again, record each changed verdict, and rewrite the outputs in `out_dir`."""
     spec = load_spec(collection)
     register = register or load_register()
@@ -64,7 +64,8 @@ def recheck(store_path: Path, out_dir: Path, collection: str = "dataset", period
             changes = _record_changes(store, before, run_id)
             if logged_here:
                 store.finish_run(run_id, changes_note(changes, rechecked))
-            outputs = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline)
+            outputs = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline,
+                                    comparators)
             outputs.run_id = run_id
             return RecheckReport(rechecked, changes, outputs, missing)
         finally:

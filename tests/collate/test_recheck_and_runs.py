@@ -87,3 +87,40 @@ def test_three_collations_at_once_on_one_store(make_return, key, tmp_path):
     assert final.returncode == 0, final.stderr
     ledger = rows(tmp_path / "final" / "submissions.csv")
     assert sorted(r["file"] for r in ledger) == [f"return-{c}.xlsx" for c in ("302", "303", "304", "305")]
+
+
+def test_the_tools_own_failure_is_never_blamed_on_the_coordinator_and_is_judged_again(make_return, key, register,
+                                                                                     tmp_path, monkeypatch):
+    from lscb_workbooks import collate as collation
+    from lscb_workbooks.recheck import recheck
+    from lscb_workbooks.round_status import round_status
+    from lscb_workbooks.store.returns import STATES
+
+    make_return("302")
+    out = tmp_path / "out"
+
+    def a_bug(identified, workbook):  # stands for any mistake in the tool's own code
+        raise KeyError("a bug in the tool")
+
+    monkeypatch.setattr(collation, "extract", a_bug)
+    report = collation.collate(tmp_path / "inbox", out, key=key)
+    monkeypatch.undo()
+    ledger = rows(out / "submissions.csv")
+    assert [r["status"] for r in ledger] == ["tool_error"]
+    assert ledger[0]["message"].startswith("The tool could not check this file: nothing for you to do; "
+                                           "the project officer has been told")
+    assert "fresh" not in ledger[0]["message"] and not rows(out / "issues.csv")
+    log = (out / "lscb-tool-errors.log").read_text(encoding="utf-8")
+    assert "return-302.xlsx" in log and "KeyError: 'a bug in the tool'" in log and "Traceback" in log
+    assert not (out / "feedback").exists() or not list((out / "feedback").iterdir())
+    store = Store(report.store_path)
+    try:
+        state = round_status(store, "dataset", register, "2026-27")
+    finally:
+        store.close()
+    assert state.state_of("302") == "not_checked" and "not_checked" in STATES
+    assert "302" not in state.in_state("missing", "to_resubmit"), "no chase email for the tool's fault"
+
+    again = recheck(report.store_path, out, key=key)
+    assert [str(c) for c in again.changes][0].startswith("return-302.xlsx (302): tool error -> accepted")
+    assert {r["status"] for r in rows(out / "submissions.csv")} <= {"accepted", "accepted_with_warnings"}
