@@ -38,6 +38,8 @@ TIMED_OUT = "timed_out"
 GB = 1024**3
 MEMORY_HEADROOM_BYTES = 2 * GB
 MAX_CHUNK = 16
+READY = "ready"
+STARTUP_ALLOWANCE_S = 120.0  # a spawned worker imports the reader first; that time is not the file's
 
 Task = Callable[[bytes], object]
 
@@ -49,6 +51,7 @@ class _Worker:
     alone: bool
     pending: deque[str] = field(default_factory=deque)
     started_at: float = 0.0
+    ready: bool = False
 
 
 def run_in_workers(
@@ -131,19 +134,27 @@ class _Run:
                 self._collect(worker)
             elif worker.process.sentinel in ready:
                 self._worker_died(worker)
-            elif time.monotonic() - worker.started_at > self.timeout_s:
+            elif time.monotonic() - worker.started_at > self._allowance(worker):
                 self._worker_overran(worker)
 
+    def _allowance(self, worker: _Worker) -> float:
+        """A file's time starts when its worker is ready, not while a spawned worker is still starting."""
+        return self.timeout_s if worker.ready else max(self.timeout_s, STARTUP_ALLOWANCE_S)
+
     def _seconds_to_first_deadline(self, busy: list[_Worker]) -> float:
-        first = min(worker.started_at for worker in busy) + self.timeout_s
+        first = min(worker.started_at + self._allowance(worker) for worker in busy)
         return max(0.0, first - time.monotonic()) + 0.01
 
     def _collect(self, worker: _Worker) -> None:
         try:
-            key, result = worker.connection.recv()
+            message = worker.connection.recv()
         except (EOFError, OSError):
             self._worker_died(worker)
             return
+        if message == READY:
+            worker.ready, worker.started_at = True, time.monotonic()
+            return
+        key, result = message
         self.results[key] = result
         worker.pending.remove(key)
         worker.started_at = time.monotonic()
@@ -159,6 +170,10 @@ class _Run:
         self._give_back(worker)
 
     def _worker_overran(self, worker: _Worker) -> None:
+        if not worker.ready:  # it never started: not the file's fault until it fails alone
+            worker.process.kill()
+            self._worker_died(worker)
+            return
         worker.process.kill()
         self.results[worker.pending.popleft()] = TIMED_OUT
         self._give_back(worker)
@@ -167,7 +182,10 @@ class _Run:
         """Collect results the worker sent before it died."""
         try:
             while worker.pending and worker.connection.poll():
-                key, result = worker.connection.recv()
+                message = worker.connection.recv()
+                if message == READY:
+                    continue
+                key, result = message
                 self.results[key] = result
                 worker.pending.remove(key)
         except (EOFError, OSError):
@@ -207,6 +225,7 @@ def _serve(connection: Connection, parents_end: Connection, task: Task) -> None:
     """A worker's life: take a chunk of files, answer after each one, until told to stop."""
     parents_end.close()
     _prepare_worker()
+    connection.send(READY)
     while True:
         try:
             chunk = connection.recv()
