@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-templates clean
 
 demo: $(VENV)/.installed
 	$(BIN)/lscb demo --out output/demo
@@ -13,6 +13,10 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/collate_benchmark.py
+
+bench-templates: $(VENV)/.installed
+	$(BIN)/python benchmarks/templates_benchmark.py
+	$(BIN)/python benchmarks/templates_benchmark.py --collection consultation
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -336,6 +336,55 @@ def _drawing_problems(path: Path | None, register_path: Path | None) -> list[str
     return problems
 
 
+@spec.command("revise")
+@click.option("--from-consultation", "store_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The consultation round's store.sqlite.")
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The draft dataset spec consulted on (default: the one shipped with the tool).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="revised",
+              show_default=True, help="Folder for the revised dataset.yaml and sign-off.xlsx.")
+@click.option("--version", "version", help="Version of the revised spec (default: the next, e.g. 2026.1 -> 2026.2).")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def spec_revise(store_path, spec_path, out_dir, version, register_path) -> None:
+    """Write a revised draft of the dataset spec from the consultation's verdicts, and a sign-off workbook."""
+    from .outputs.revision import RevisionError, revise_spec
+
+    ws = _workspace()
+    source = spec_path or load_spec_path("dataset")
+    draft = _spec(str(source))
+    _writable(out_dir)
+    with _audited(ws, "spec revise") as run:
+        try:
+            revision = revise_spec(draft, Path(source).read_text(encoding="utf-8"), _spec("consultation"), store_path,
+                                   _register_for(ws, register_path), out_dir, version)
+        except RevisionError as exc:
+            raise click.ClickException(str(exc)) from None
+        if run:
+            run.note(f"revised spec {revision.new.version} written to {_shown(revision.spec_path)}")
+    click.echo(revision_summary(revision))
+
+
+def load_spec_path(collection: str) -> Path:
+    from .spec.load import spec_path
+
+    return spec_path(collection)
+
+
+def revision_summary(revision) -> str:
+    from collections import Counter
+
+    counts = Counter(c.change for c in revision.changes)
+    lines = [f"Revised the dataset spec {revision.old.version} -> {revision.new.version} from the consultation "
+             f"{revision.period} ({revision.boards} boards):"]
+    lines += [f"  {change}: {n}" for change, n in counts.items()]
+    lines.append(f"  gaps proposed (as comments): {len(revision.proposals)}")
+    lines.append(f"  indicators: {len(revision.old.indicators)} before, {len(revision.new.indicators)} after")
+    lines.append(f"Revised spec (passes 'lscb spec check'): {_shown(revision.spec_path)}")
+    lines.append(f"Sign-off workbook for the steering group: {_shown(revision.signoff_path)}")
+    return "\n".join(lines)
+
+
 def _check_email_texts(ws: Workspace) -> tuple[list[str], list[str]]:
     from .emails.drafts import KINDS, EmailTemplateError, load_email_text
 
@@ -363,11 +412,15 @@ def _check_email_texts(ws: Workspace) -> tuple[list[str], list[str]]:
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Template signing key (default: the workspace's, else made on first use in your configuration folder).")
+@click.option("--prefill", "prefill_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Published figures (DfE open data standard CSV) to put in each authority's boxes, marked as "
+                   "prefilled for the coordinator to check (repeat for several files).")
 @workspace_option
-def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, register_path, key_file) -> None:
+def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, register_path, key_file,
+              prefill_files) -> None:
     """Write one locked return template per authority."""
     from .templates.protect import SHEET_PASSWORD
-    from .templates.render import write_templates
+    from .templates.render import write_open_template, write_templates
     from .workspace import describe_deadline
 
     ws = _workspace()
@@ -378,14 +431,32 @@ def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, reg
         deadline = deadline or describe_deadline(ws.deadline) or None
         send_to = send_to or ws.sender_address
     chosen = _chosen(_register_for(ws, register_path), la_codes, _hub(ws, hub))
+    spec_ = _spec(_collection(ws, collection))
+    password = ws.template_password if ws else SHEET_PASSWORD
+    prefill = _comparators(None, prefill_files, spec_) if prefill_files else None
     with _audited(ws, "templates") as run:
-        paths = write_templates(_spec(_collection(ws, collection)), chosen, period, out_dir, _key(ws, key_file, make=True),
-                                deadline=deadline, send_to=send_to,
-                                password=ws.template_password if ws else SHEET_PASSWORD)
+        if spec_.open_to:  # one template, for any board to fill in and name itself
+            paths = [write_open_template(spec_, period, out_dir, _key(ws, key_file, make=True), deadline, send_to, password)]
+        else:
+            paths = write_templates(spec_, chosen, period, out_dir, _key(ws, key_file, make=True), deadline=deadline,
+                                    send_to=send_to, password=password, prefill=prefill)
         if run:
             run.note(f"{len(paths)} template(s) for {period} written to {_shown(out_dir)}: "
                      + ", ".join(p.name for p in paths))
     click.echo(f"Wrote {len(paths)} template(s) for {period} to {_shown(out_dir)}")
+    if prefill is not None:
+        click.echo(_prefill_note(prefill, spec_, chosen, period))
+
+
+def _prefill_note(prefill, spec_, chosen: Register, period) -> str:
+    from .templates.prefill import prefill_for
+
+    counts = [len(prefill_for(prefill, spec_, a, period)) for a in chosen]
+    filled = sum(1 for n in counts if n)
+    if not filled:
+        return (f"Nothing was prefilled: the published file has no figures for {period} for these authorities "
+                f"(it holds {', '.join(prefill.periods()) or 'no periods'}).")
+    return f"Prefilled {sum(counts)} figure(s) in {filled} template(s), each marked for the coordinator to check."
 
 
 # ------------------------------------------------------------------------------ collate, report
@@ -413,7 +484,8 @@ def _report_register(register: Register, hub: str | None) -> Register | None:
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite store (default: the workspace's, else store.sqlite in the output folder); the archive sits beside it.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
-@click.option("--period", callback=_period, help="Period for the master workbook (default: the workspace's, else the latest).")
+@click.option("--period", callback=_period,
+              help="Period for the outputs (default: the workspace's, else the period most returns in use are for).")
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
 @click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -484,7 +556,7 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
         store = Store(path)
         try:
             result = write_outputs(store, spec_, chosen, out_dir, str(period) if period else None, suppress,
-                                   ws.deadline if ws else None, comparators)
+                                   ws.deadline if ws else None, comparators, only_listed=chosen is not register)
         finally:
             store.close()
         if run:
@@ -542,6 +614,43 @@ def recheck_summary(result) -> str:
         lines.append(f"Not in the archive, so not rechecked ({len(result.not_in_archive)}): "
                      + ", ".join(result.not_in_archive))
     return "\n".join(lines)
+
+
+@main.command("choose-version")
+@click.argument("sha256")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite store (default: the workspace's, else store.sqlite in the output folder).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder whose store to use when there is no workspace (default: output).")
+@workspace_option
+def choose_version(sha256, store_path, out_dir) -> None:
+    """Record which of two versions sent at the same moment counts (SHA256 from submissions.csv).
+
+    The choice goes into the store's audit log; run 'lscb report' (or collate) afterwards to rebuild the outputs.
+    """
+    from .collate import default_store_path
+    from .store.db import Store
+    from .workspace import now_text
+
+    ws = _workspace()
+    path = store_path or (_near(ws.store) if ws else None) or default_store_path(_out_dir(ws, out_dir, None))
+    if not path.exists():
+        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    store = Store(path)
+    try:
+        run_id = store.start_run(now_text(), "choose-version", _command_line())
+        try:
+            row = store.choose_version(sha256, run_id, now_text())
+        except LookupError as exc:
+            store.finish_run(run_id, f"failed: {exc}")
+            raise click.ClickException(str(exc)) from None
+        note = (f"chose {row['file']} ({row['sha256'][:12]}) as the version in use for authority "
+                f"{row['la_code']}, {row['period']}")
+        store.finish_run(run_id, note)
+        status = store.db.execute("SELECT status FROM submissions WHERE id = ?", (row["id"],)).fetchone()[0]
+    finally:
+        store.close()
+    click.echo(f"Recorded: {note} (now {status.replace('_', ' ')}). Run 'lscb report' to rebuild the outputs.")
 
 
 def _round_status(ws, store_path, collection, register, period):
@@ -637,15 +746,18 @@ def _round_period(ws: Workspace | None, period, store, collection: str) -> str:
         return str(period)
     if ws:
         return str(ws.period)
-    periods = store.periods(collection)
-    if not periods:
+    from .collate import choose_period
+
+    chosen = choose_period(store, _spec(collection), None)
+    if not chosen:
         raise click.UsageError("give --period, or run inside a workspace ('lscb init') whose lscb.yaml sets 'period'")
-    return periods[-1]
+    return chosen
 
 
 @main.command()
 @click.option("--hub", help="Only the authorities of this hub.")
-@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--period", callback=_period,
+              help="Default: the workspace's, else the period most returns in use are for.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -686,7 +798,8 @@ def status(hub, period, collection, deadline, store_path, register_path, today) 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the drafts (default: output/emails/KIND in the workspace).")
 @click.option("--sender", help="From address (default: the workspace's sender).")
-@click.option("--period", callback=_period, help="Default: the workspace's, else the latest in the store.")
+@click.option("--period", callback=_period,
+              help="Default: the workspace's, else the period most returns in use are for.")
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--deadline", callback=_date, help="YYYY-MM-DD (default: the workspace's).")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -758,6 +871,50 @@ def drafts_summary(result) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------- final report
+
+
+@main.command("final-report")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for final-report.docx (default: the workspace's output folder, else output).")
+@click.option("--store", "store_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A store to draw on (repeat for the mapping, consultation, pilot and good-practice rounds; "
+                   "default: the workspace's).")
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The signed-off dataset spec (default: the dataset spec shipped with the tool).")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def final_report(out_dir, store_paths, spec_path, register_path) -> None:
+    """Draft the project's final report (Word) from the stores: eight chapters, a summary, an appendix per hub."""
+    from .outputs.final_report.build import write_final_report
+    from .outputs.final_report.evidence import ReportError
+
+    ws = _workspace()
+    stores = list(store_paths) or ([_near(ws.store)] if ws else [])
+    if not stores:
+        raise click.UsageError("give --store (once for each round's store.sqlite), or run inside a workspace")
+    out_dir = out_dir or (_near(ws.output) if ws else Path("output"))
+    _writable(out_dir)
+    spec_ = _spec(str(spec_path) if spec_path else "dataset")
+    with _audited(ws, "final-report") as run:
+        try:
+            result = write_final_report(stores, out_dir, _register_for(ws, register_path), spec_)
+        except ReportError as exc:
+            raise click.ClickException(str(exc)) from None
+        if run:
+            run.note(f"final report written to {_shown(result.path)}")
+    click.echo(final_report_summary(result))
+
+
+def final_report_summary(result) -> str:
+    lines = [f"Wrote the DRAFT final report: {_shown(result.path)}"]
+    lines += [f"  drew on {collection}: {periods}" for collection, periods in result.collections.items()]
+    lines.append("  chapters: " + ", ".join(c.title for c in result.report.chapters))
+    lines.append(f"  appendices: {len(result.report.appendices)} (one per hub); charts also as PNGs in "
+                 f"{_shown(result.figures)}")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------------------ demo
 
 
@@ -765,8 +922,9 @@ def drafts_summary(result) -> str:
 @click.option("--out", "out_dir", default="output/demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--period", default="2026-27", show_default=True, callback=_period)
 def demo(out_dir, period) -> None:
-    """Run the whole loop on synthetic returns made here, clearly marked synthetic."""
-    from .demo.run import run_demo
+    """Run the whole project life on synthetic returns made here, clearly marked synthetic: mapping,
+    consultation, revised spec, pilot over two periods, good practice, final report."""
+    from .demo.project import run_project
 
     try:
         ws = _workspace()
@@ -774,13 +932,37 @@ def demo(out_dir, period) -> None:
         ws = None  # the demo uses none of the workspace's settings
     _writable(out_dir)
     with _audited(ws, "demo") as run:
-        result = run_demo(out_dir, period)
+        result = run_project(out_dir, period)
         if run:
-            run.note(f"synthetic demo written to {_shown(out_dir)} (its own store; nothing in this round changed)")
-    click.echo(summary(result.report, load_register()))
-    click.echo(f"\nSynthetic demo returns (not real data) are in {result.inbox}")
-    click.echo(f"Templates are in {result.templates}")
-    click.echo(f"The master workbook is {result.report.master}")
+            run.note(f"synthetic demo written to {_shown(out_dir)} (its own stores; nothing in this round changed)")
+    pilot = result.pilot
+    click.echo(summary(pilot.report, load_register()))
+    click.echo(f"\nSynthetic demo returns (not real data) are in {pilot.inbox}")
+    click.echo(f"Templates are in {pilot.templates}")
+    click.echo(f"The master workbook is {pilot.report.master}")
+    click.echo("\nThe project's life, phase by phase (all synthetic):")
+    for line in project_lines(result):
+        click.echo(f"  {line}")
+
+
+def project_lines(result) -> list[str]:
+    """Where each phase's outputs are, in the order the project runs."""
+    def returns(report) -> str:
+        return f"{report.statuses.get('accepted', 0) + report.statuses.get('accepted_with_warnings', 0)} returns"
+
+    revision = result.revision
+    return [
+        f"1. Mapping survey, {result.mapping.period}: {returns(result.mapping)}, master {_shown(result.mapping.master)}",
+        f"2. Consultation, {result.consultation.period}: {returns(result.consultation)}, master "
+        f"{_shown(result.consultation.master)} (with the conceptual model in each template)",
+        f"3. Revised dataset spec {revision.new.version}: {_shown(revision.spec_path)}; sign-off workbook "
+        f"{_shown(revision.signoff_path)} (the pilot runs on the shipped spec until it is signed off and adopted)",
+        f"4. Pilot, {', '.join(result.report.collections.get('dataset', '').split(', '))}: master "
+        f"{_shown(result.pilot.report.master)}",
+        f"5. Good practice from any LSCB: {returns(result.good_practice)}, master "
+        f"{_shown(result.good_practice.master)}",
+        f"6. Final report (DRAFT): {_shown(result.report.path)}",
+    ]
 
 
 def _writable(out_dir: Path) -> None:
@@ -800,7 +982,8 @@ def summary(report, register: Register) -> str:
         f"Collection {report.collection}, period {report.period or '(none yet)'}",
         f"Files: {report.new_files} new, {report.already_seen} already seen",
         "Received: " + ", ".join(f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in (
-            "accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate", "unreadable", "ignored")),
+            "accepted", "accepted_with_warnings", "rejected", "superseded", "undecided", "duplicate", "unreadable",
+            "ignored") if s != "undecided" or counts.get(s)),
     ]
     if report.missing:
         names = [register.by_code(c).name for c in report.missing if register.by_code(c)]

@@ -14,6 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+import pandas as pd
+
 from .config import existing_signing_key
 from .intake.archive import Archive
 from .intake.inbox import Received, containers, walk_inbox
@@ -22,16 +24,17 @@ from .intake.safety import Unreadable
 from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
-from .store.db import Checked, Store, Submission
+from .spec.periods import PeriodError, parse_period
+from .store.db import IN_USE, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
-from .store.returns import returns_for_round
+from .store.returns import NOT_A_RETURN, returns_for_round
 from .validation.extract import ReturnData, extract
 from .validation.records import IssueRecord
 from .validation.identity import Identified, SpecLibrary, identify
 from .validation.schema import ReturnSchema, validate_tables
 
-STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate", "unreadable", "ignored",
-            "tool_error")
+STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "undecided", "duplicate", "unreadable",
+            "ignored", "tool_error")
 TOOL_ERROR = "tool_error"
 TOOL_ERROR_MESSAGE = ("The tool could not check this file: nothing for you to do; the project officer has been told. "
                       "It will be checked again after the tool is fixed ('lscb recheck').")
@@ -102,21 +105,29 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         received = list(walk_inbox(inbox))
         new = [r for r in received if not store.known(r.path, r.sha256)]
         for item in new:
-            archive.keep(item.data)
+            if item.kept:
+                archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
         check_and_store(new, store, register, key, run_id, progress)
-        notes = [f"Returns for authority {la} and period {p} were received at the same moment ({t}); "
-                 "the one later in file order was used." for la, p, t in store.tied_returns()]
+        notes = undecided_notes(store)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
         report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline,
-                               comparators)
-        report.new_files, report.already_seen, report.notes = len(new), len(received) - len(new), notes
+                               comparators, only_listed=report_register is not None)
+        report.new_files, report.already_seen = len(new), len(received) - len(new)
+        report.notes = notes + report.notes
         report.run_id, report.new_statuses = run_id, new_statuses
         return report
     finally:
         store.close()
+
+
+def undecided_notes(store: Store) -> list[str]:
+    return [f"Two versions of the return for authority {la}, {p} ({', '.join(files)}) arrived at the same moment "
+            "and neither says it was saved later, so none is in use: ask the coordinator which counts, then run "
+            "'lscb choose-version SHA256' with its sha256 from submissions.csv."
+            for la, p, files in store.undecided_returns()]
 
 
 def _statuses_of(store: Store, run_id: int) -> Counter:
@@ -136,6 +147,7 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
                     progress: Progress = no_progress) -> None:
     """Check each new file and store them all, in the order they were received."""
     store.add_all(judge(items, store, register, key, run_id, progress))
+    store.retire_incomplete_copies()
     store.settle_statuses()
 
 
@@ -165,6 +177,7 @@ def judge(items: list[Received], store: Store, register: Register, key: bytes, r
         if isinstance(result, Unreadable):
             done[index] = Checked(_with(submission, "unreadable", result.message))
             continue
+        submission.saved_at = result.saved_at
         outcome = _identify_and_read(result, specs, register, key)
         if isinstance(outcome, ToolFault):
             if outcome.identified is not None:
@@ -327,18 +340,59 @@ def now() -> str:
 
 
 def choose_period(store: Store, spec: Spec, period: str | None) -> str | None:
+    """The period the outputs are for: the one asked for (the workspace's, or --period), else the period
+    most returns in use are for (the later on a tie).
+
+    A rejected or unreadable return never chooses, so one stray file for another year cannot switch
+    the round; only when no return at all is in use do the returns received say which period it is.
+    """
     if period:
         return period
-    periods = store.periods(spec.id)
-    return periods[-1] if periods else None
+    counts = _returns_by_period(store, spec, IN_USE) or _returns_by_period(store, spec, None)
+    if not counts:
+        return None
+    return max(counts, key=lambda p: (counts[p], _period_order(p)))
+
+
+def _returns_by_period(store: Store, spec: Spec, statuses: tuple[str, ...] | None) -> Counter:
+    frame = store.submissions(spec.id)
+    frame = frame[frame.period.notna() & frame.la_code.notna()]
+    if statuses is not None:
+        frame = frame[frame.status.isin(statuses)]
+    return Counter(frame.drop_duplicates(["la_code", "period"]).period)
+
+
+def _period_order(period: str) -> tuple:
+    try:
+        return parse_period(period).sort_key()
+    except PeriodError:
+        return (0, 0)
+
+
+def other_periods_note(store: Store, spec: Spec, period: str | None) -> str:
+    """The periods returns were received for besides the one the outputs are for, so none goes unnoticed."""
+    frame = store.submissions(spec.id)
+    frame = frame[frame.period.notna() & (frame.period != period) & ~frame.status.isin(NOT_A_RETURN)]
+    if frame.empty:
+        return ""
+    parts = []
+    for other in sorted(frame.period.unique(), key=_period_order):
+        statuses = Counter(frame[frame.period == other].status)
+        words = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(statuses.items()))
+        parts.append(f"{other} ({words})")
+    return (f"The outputs are for {period}; returns were also received for {'; '.join(parts)}. "
+            "Give --period to produce the outputs for another period.")
 
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
-                  suppress: bool = False, deadline: date | None = None, comparators=None) -> CollationReport:
+                  suppress: bool = False, deadline: date | None = None, comparators=None,
+                  only_listed: bool = False) -> CollationReport:
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
     `deadline` is the round's (from a workspace), for the master workbook's returns tracker;
-    `comparators` are published figures (`opendata.published.Published`) shown beside London.
+    `comparators` are published figures (`opendata.published.Published`) shown beside London. With
+    `only_listed` (one hub's outputs) the ledgers, like the workbooks, cover the authorities of
+    `register` alone: no other borough's files, figures or problems, and no file nobody could place.
     """
     from .outputs.comparison import compare_period, suppress_comparison, suppress_small_numbers
     from .outputs.csv_export import write_csv
@@ -348,15 +402,22 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
 
     out_dir.mkdir(parents=True, exist_ok=True)
     period = choose_period(store, spec, period)
-    submissions = store.submissions()
+    notes = [note] if (note := other_periods_note(store, spec, period)) else []
+    listed = _listed(register) if only_listed else _everything
+    submissions = listed(store.submissions())
     write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
-    in_use = store.values_in_use(spec.id, period)
+    in_use = listed(store.values_in_use(spec.id, period))
     suppressing = suppress and spec.kind == "dataset"
     write_csv(suppress_small_numbers(in_use, spec) if suppressing else in_use, out_dir / "values.csv", VALUE_COLUMNS)
-    write_csv(store.issues(), out_dir / "issues.csv", ISSUE_COLUMNS)
-    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0,
-                             Counter(submissions.status), missing_authorities(store, spec, register, period))
-    if period and spec.kind != "dataset":
+    write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
+    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
+                             [] if spec.open_to else missing_authorities(store, spec, register, period),
+                             notes=notes)
+    if period and spec.open_to:
+        from .outputs.good_practice_master import write_good_practice_master
+
+        report.master = write_good_practice_master(store, spec, period, out_dir / "master.xlsx")
+    elif period and spec.kind != "dataset":
         report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
     elif period:
@@ -375,6 +436,15 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
         report.profiles = profiles_written()
     return report
+
+
+def _everything(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
+
+
+def _listed(register: Register) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    codes = {a.la_code for a in register}
+    return lambda frame: frame[frame.la_code.isin(codes)].reset_index(drop=True)
 
 
 def write_survey_master(store: Store, spec: Spec, register: Register, period: str, path: Path) -> Path:
@@ -396,6 +466,6 @@ def missing_authorities(store: Store, spec: Spec, register: Register, period: st
 SUBMISSION_COLUMNS = ("file", "sha256", "source", "la_code", "period", "status", "message", "path", "sender",
                       "received_at", "received_basis", "collection", "template_version", "errors", "warnings")
 VALUE_COLUMNS = ("la_code", "period", "field_id", "value", "rating", "comment", "sheet", "cell", "sha256",
-                 "section_id", "row_number", "derived", "file")
+                 "section_id", "row_number", "derived", "prefilled", "file")
 ISSUE_COLUMNS = ("sha256", "la_code", "severity", "field_id", "sheet", "cell", "rule", "message", "period",
                  "file", "status")

@@ -29,6 +29,7 @@ STATE_WORDS = {
     "missing": "Missing",
 }
 UNREADABLE_WORDS = "Could not be read: to resubmit"
+UNDECIDED_WORDS = "Two versions arrived together: ask which counts"
 ACTION_ORDER = ("not_checked", "to_resubmit", "missing", "accepted_with_warnings", "accepted")
 TRACKER_COLUMNS = ("la_code", "round_status", "timing", "days_past_deadline", "coordinator", "last_email")
 
@@ -88,7 +89,8 @@ def _authority_row(authority, received: pd.DataFrame, deadline: date | None, tod
         "la_code": authority.la_code, "name": authority.name, "hub": authority.hub,
         "coordinator_name": authority.coordinator_name, "coordinator_email": authority.coordinator_email,
         "state": state,
-        "status_words": UNREADABLE_WORDS if latest.get("status") == "unreadable" else STATE_WORDS[state],
+        "status_words": {"unreadable": UNREADABLE_WORDS, "undecided": UNDECIDED_WORDS}.get(
+            str(latest.get("status")), STATE_WORDS[state]),
         "received_at": received_at, "file": latest.get("file", ""),
         "errors": int(latest.get("errors") or 0), "warnings": int(latest.get("warnings") or 0),
         "message": latest.get("message", ""), "files_received": len(own),

@@ -156,3 +156,22 @@ def _filetime(moment: datetime) -> bytes:
 
 def _utf16(text: str) -> bytes:
     return text.encode("utf-16-le")
+
+
+# Outlook's winmail.dat (TNEF), written as MS-OXTNEF lays it out: a signature, then attributes, each
+# a level, an id, a type, a length, the data and a checksum.
+
+
+def winmail_dat(attachments: Iterable[tuple[str, bytes]]) -> bytes:
+    out = struct.pack("<IH", 0x223E9F78, 0x0001)
+    out += _tnef_attribute(1, 0x9006, 0x0008, struct.pack("<I", 0x00010000))  # TNEF version
+    out += _tnef_attribute(1, 0x9007, 0x0006, struct.pack("<II", 1252, 0))  # OEM code page
+    for name, data in attachments:
+        out += _tnef_attribute(2, 0x9002, 0x0006, bytes(14))  # rendering data: starts an attachment
+        out += _tnef_attribute(2, 0x8010, 0x0001, name.encode("cp1252") + b"\0")  # title (file name)
+        out += _tnef_attribute(2, 0x800F, 0x0006, data)  # the file itself
+    return out
+
+
+def _tnef_attribute(level: int, ident: int, kind: int, data: bytes) -> bytes:
+    return struct.pack("<BHHI", level, ident, kind, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)

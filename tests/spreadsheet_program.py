@@ -43,3 +43,36 @@ def convert(sources: Path | list[Path], target: str, out_dir: Path, profile: Pat
     missing = [r for r in results if not r.exists()]
     assert not missing, f"LibreOffice did not write {missing}: {done.stdout} {done.stderr}"
     return results
+
+
+def ssconvert_path() -> str | None:
+    return shutil.which("ssconvert")
+
+
+requires_gnumeric = pytest.mark.skipif(
+    ssconvert_path() is None and not os.environ.get("CI"),
+    reason="Gnumeric is not installed (.ci/run installs it)",
+)
+
+GNUMERIC_EXPORTERS = {"xlsx": "Gnumeric_Excel:xlsx2", "xls": "Gnumeric_Excel:excel_biff8", "ods": "Gnumeric_OpenCalc:odf"}
+LIBREOFFICE_FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
+
+
+def gnumeric_convert(source: Path, extension: str, out_dir: Path, timeout: float = 300) -> Path:
+    """Save `source` in Gnumeric's own writer for .xlsx, .xls or .ods (`ssconvert`)."""
+    ssconvert = ssconvert_path()
+    assert ssconvert, "Gnumeric is needed for this test"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{source.stem}.{extension}"
+    done = subprocess.run([ssconvert, "-T", GNUMERIC_EXPORTERS[extension], str(source), str(target)],
+                          capture_output=True, text=True, timeout=timeout)
+    assert target.exists(), f"Gnumeric did not write {target}: {done.stdout} {done.stderr}"
+    return target
+
+
+def saved_by(program: str, source: Path, extension: str, out_dir: Path) -> Path:
+    """`source` saved by a real spreadsheet program ("libreoffice" or "gnumeric") in a format."""
+    if program == "gnumeric":
+        return gnumeric_convert(source, extension, out_dir)
+    [converted] = convert(source, LIBREOFFICE_FILTERS[extension], out_dir)
+    return converted

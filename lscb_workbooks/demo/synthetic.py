@@ -140,6 +140,12 @@ GAP_ITEMS = (
     "Female genital mutilation cases", "Children's own views of feeling safe", "Bullying reported in schools",
     "Children in households with substance misuse",
 )
+GOOD_PRACTICE_ITEMS = (
+    "Monthly multi-agency data meeting", "Single information-sharing protocol signed by every partner",
+    "Young people's panel reviews the dashboard", "Shared definitions agreed with the police",
+    "Data quality audit before each board meeting", "Quarterly performance report to the board",
+    "Health and social care data matched by NHS number", "Children's views survey in schools",
+)
 IT_SYSTEMS = ("CareFirst", "ICS", "Frameworki", "CRIS", "Merlin", "SIMS", "RiO", "Spreadsheet", "Protocol", "Liquidlogic")
 
 
@@ -153,7 +159,7 @@ def survey_entries(spec: Spec, authority: Authority, period: Period, seed: int =
     rng = random.Random(f"{spec.id}-{authority.la_code}-{period}-{seed}")
     entries = Entries(values={f.id: value for f in spec.form_fields
                               if (value := _survey_value(f, rng, authority)) is not None})
-    items = GAP_ITEMS if spec.kind == "consultation" else DATA_ITEMS
+    items = {"consultation": GAP_ITEMS, "good_practice": GOOD_PRACTICE_ITEMS}.get(spec.kind, DATA_ITEMS)
     for section in (s for s in spec.sections if s.kind == "table"):
         if section.fixed:
             entries.fixed_rows.update(_fixed_answers(spec, section, rng))

@@ -8,14 +8,18 @@ that two runs over the same folder agree.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from lscb_workbooks.intake.mail import eml_records, mbox_records, msg_records
-from lscb_workbooks.intake.received import Envelope, Received, extension_of, received_file
+from lscb_workbooks.intake.identify import is_tnef, is_workbook
+from lscb_workbooks.intake.mail import eml_records, mbox_records, msg_records, tnef_records
+from lscb_workbooks.intake.received import (
+    MAX_RECEIVED_BYTES, Envelope, Received, extension_of, far_too_large, received_file,
+)
 from lscb_workbooks.intake.zipped import zip_records
 
 __all__ = ["Received", "walk_inbox", "containers"]
@@ -32,7 +36,7 @@ def walk_inbox(inbox: Path) -> Iterator[Received]:
 def containers(inbox: Path) -> Iterator[tuple[str, bytes]]:
     """(relative path, bytes) of every email, mailbox and zip file, so they can be archived too."""
     for relative, path in inbox_files(Path(inbox)):
-        if extension_of(relative) in CONTAINER_EXTENSIONS:
+        if extension_of(relative) in CONTAINER_EXTENSIONS and _size(path) <= MAX_RECEIVED_BYTES:
             try:
                 yield relative, path.read_bytes()
             except OSError:
@@ -68,6 +72,10 @@ def _records_for(relative: str, path: Path) -> Iterator[Received]:
     name = PurePosixPath(relative).name
     modified_at = _modified_at(path)
     try:
+        if (size := _size(path)) > MAX_RECEIVED_BYTES:
+            envelope = Envelope(relative, "", None, None, modified_at)
+            yield far_too_large(name, size, _streamed_sha256(path), relative, envelope)
+            return
         data = path.read_bytes()
     except OSError as error:
         yield _unreadable_from_disk(name, relative, modified_at, error)
@@ -87,9 +95,11 @@ def _records_from_bytes(name: str, data: bytes, relative: str, path: Path, modif
         yield from mbox_records(path, relative, data, modified_at)
     elif extension == ".msg":
         yield from msg_records(data, relative, modified_at)
-    elif extension == ".zip":
+    elif extension == ".zip" and not is_workbook(data):
         members = Envelope(relative, relative, None, None, modified_at)
         yield from zip_records(name, data, members, zip_source="")
+    elif is_tnef(data):
+        yield from tnef_records(name, data, relative, modified_at)
     else:
         yield received_file(name, data, relative, Envelope(relative, "", None, None, modified_at))
 
@@ -99,6 +109,22 @@ def _unopenable_note(name: str) -> str:
         f"{name} could not be opened to find the files in it. Ask the sender to send the return again "
         "as an ordinary attachment."
     )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _streamed_sha256(path: Path) -> str:
+    """The sha256 of a large file, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _modified_at(path: Path) -> datetime:

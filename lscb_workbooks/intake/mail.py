@@ -20,7 +20,10 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 
 import extract_msg
+import tnefparse
 from extract_msg.enums import ErrorBehavior
+
+from lscb_workbooks.intake.identify import is_tnef, is_workbook
 
 from lscb_workbooks.intake.received import (
     DistinctPaths,
@@ -82,6 +85,24 @@ def msg_records(data: bytes, path: str, modified_at: datetime) -> Iterator[Recei
     yield from _records_or_bare_email(attachments, data, name, envelope)
 
 
+def tnef_records(name: str, data: bytes, path: str, modified_at: datetime) -> Iterator[Received]:
+    """Records for Outlook's winmail.dat wrapper saved into the inbox: the files it carries."""
+    try:
+        attachments = list(_expanded(tnef_attachments(data), depth=1))
+    except Exception:
+        attachments = []
+    envelope = Envelope(path, path, None, None, modified_at)
+    if not attachments:
+        yield received_file(name, data, path, _inbox_envelope(path, modified_at), note=_bad_tnef_note(name))
+        return
+    yield from _attachment_records(attachments, envelope)
+
+
+def _bad_tnef_note(name: str) -> str:
+    return (f"{name} is an Outlook wrapper (winmail.dat) with no file in it that could be unpacked. Ask the "
+            "sender to attach the workbook again with the email set to HTML or plain text.")
+
+
 # Emails in MIME form (.eml and .mbox)
 
 
@@ -108,7 +129,7 @@ def _attachment_records(attachments: list[Attachment], envelope: Envelope) -> It
     paths = DistinctPaths()
     for attachment in attachments:
         path = paths.distinct(f"{envelope.path}/{attachment.name}")
-        if extension_of(attachment.name) == ".zip":
+        if extension_of(attachment.name) == ".zip" and not is_workbook(attachment.data):
             members = replace(envelope, path=path)
             yield from zip_records(attachment.name, attachment.data, members, envelope.source)
         else:
@@ -142,7 +163,13 @@ def _expanded(attachments: Iterable[Attachment], depth: int) -> Iterator[Attachm
 
 
 def _nested_email(attachment: Attachment, depth: int) -> list[Attachment] | None:
-    """The attachments of an email attached as a file, or None if it is not one."""
+    """The attachments of an email attached as a file, or of Outlook's winmail.dat wrapper; None if it
+    is neither (or cannot be opened, when it is kept whole with a note)."""
+    if is_tnef(attachment.data) and depth < MAX_NESTING:
+        try:
+            return list(_expanded(tnef_attachments(attachment.data), depth + 1))
+        except Exception:
+            return None
     extension = extension_of(attachment.name)
     if depth >= MAX_NESTING or extension not in (".eml", ".msg"):
         return None
@@ -154,6 +181,18 @@ def _nested_email(attachment: Attachment, depth: int) -> list[Attachment] | None
         return list(_expanded(inner, depth + 1))
     except Exception:
         return None
+
+
+def tnef_attachments(data: bytes) -> list[Attachment]:
+    """The files inside Outlook's winmail.dat (TNEF) wrapper, by their long names where Outlook kept them."""
+    wrapper = tnefparse.TNEF(data, do_checksum=False)
+    attachments = []
+    for number, attachment in enumerate(wrapper.attachments, start=1):
+        raw = _safely(attachment.long_filename) or _safely(lambda: attachment.name)
+        name = clean_file_name(raw) if isinstance(raw, str) else ""
+        if isinstance(attachment.data, bytes) and attachment.data:
+            attachments.append(Attachment(name or f"attachment-{number}.bin", attachment.data))
+    return attachments
 
 
 def _is_attachment(part: Message) -> bool:

@@ -9,6 +9,8 @@ grid of billions of cells.
 
 from __future__ import annotations
 
+import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
@@ -20,6 +22,7 @@ from lscb_workbooks.intake.xml_scan import column_letters
 
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
 CELL_TAGS = frozenset({f"{TABLE}table-cell", f"{TABLE}covered-table-cell"})
 
 
@@ -98,3 +101,82 @@ def _repeat(element: Element, attribute: str) -> int:
         return max(1, int(element.get(f"{TABLE}{attribute}", "1")))
     except ValueError:
         return 1
+
+
+# Formulas ------------------------------------------------------------------------------------
+
+ERROR_TEXTS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "Err:502", "Err:504",
+                         "Err:511", "Err:522", "Err:532"})
+
+
+def formula_cells_in_content(package: Package, content: zipfile.ZipInfo) -> dict[str, dict[str, bool | str]]:
+    """{sheet: {cell: result}} of every formula in content.xml, judged as in an .xlsx.
+
+    The result is True when the formula's value was saved, False when it was not, or the error
+    the cell shows ("#DIV/0!") when that is what it holds.
+    """
+    found: dict[str, dict[str, bool | str]] = {}
+    position = _Position()
+    with package.zip.open(content) as stream:
+        for event, element in SafeElementTree.iterparse(stream, events=("start", "end")):
+            if event == "start":
+                _enter(element, position)
+                continue
+            if element.tag in CELL_TAGS and element.get(f"{TABLE}formula") is not None:
+                found.setdefault(position.sheet, {})[f"{column_letters(position.column)}{position.row}"] = (
+                    _formula_result(element))
+            _leave(element, position, max_rows=10**9, max_columns=10**9)
+    return found
+
+
+def _formula_result(cell: Element) -> bool | str:
+    shown = "".join(cell.itertext()).strip()
+    if cell.get(f"{CALCEXT}value-type") == "error" or (
+            cell.get(f"{OFFICE}value-type") == "string" and shown in ERROR_TEXTS):
+        return shown or "#N/A"
+    return cell.get(f"{OFFICE}value-type") is not None
+
+
+# Layout whitespace ---------------------------------------------------------------------------
+
+TOKEN = re.compile(rb"<[^>]*>|[^<]+")
+PARAGRAPH_OPEN = re.compile(rb"<text:(?:p|h)\b[^>]*[^/]>|<text:(?:p|h)>")
+PARAGRAPH_CLOSE = re.compile(rb"</text:(?:p|h)>")
+
+
+def without_layout_whitespace(data: bytes) -> bytes:
+    """The .ods with the indentation between its cells removed, as LibreOffice writes it.
+
+    Gnumeric pretty-prints content.xml; that whitespace means nothing (text in a cell sits inside
+    its paragraphs, which are left alone), but python-calamine refuses it. Any other file is
+    returned unchanged.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        infos = package.infolist()
+        names = {info.filename for info in infos}
+        if "content.xml" not in names:
+            return data
+        content = package.read("content.xml")
+        if not re.search(rb">\s+<table:", content):
+            return data
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in infos:
+                part = _tightened(content) if info.filename == "content.xml" else package.read(info)
+                target.writestr(info.filename, part, zipfile.ZIP_STORED if info.filename == "mimetype"
+                                else zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def _tightened(xml: bytes) -> bytes:
+    parts, depth = [], 0
+    for token in TOKEN.findall(xml):
+        if token.startswith(b"<"):
+            if PARAGRAPH_OPEN.fullmatch(token):
+                depth += 1
+            elif PARAGRAPH_CLOSE.fullmatch(token):
+                depth = max(0, depth - 1)
+        elif depth == 0 and not token.strip():
+            continue
+        parts.append(token)
+    return b"".join(parts)

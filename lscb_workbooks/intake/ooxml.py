@@ -29,7 +29,8 @@ ROW_OR_CELL = re.compile(
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 CELL_OPENING_TAG = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*")
 CELL_END = re.compile(rb"</(?:\w+:)?c>")
-CACHED_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]")
+CACHED_VALUE_TEXT = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]+)")
+ERROR_TYPE = re.compile(rb"\bt\s*=\s*[\"']e[\"']")
 CELL_REFERENCE = re.compile(rb"\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?(\d{1,9})[\"']")
 ROW_NUMBER = re.compile(rb"\br\s*=\s*[\"'](\d{1,9})[\"']")
 
@@ -69,17 +70,27 @@ def is_worksheet_member(name: str) -> bool:
     return bool(WORKSHEET_MEMBER.search(name))
 
 
-def formula_cells_in_sheet(xml: bytes) -> dict[str, bool]:
-    """{cell reference: whether the formula has a cached value} for one worksheet's XML."""
-    found: dict[str, bool] = {}
+def formula_cells_in_sheet(xml: bytes) -> dict[str, bool | str]:
+    """{cell reference: result} for one worksheet's XML: whether the formula has a cached value, or the
+    error it shows ("#DIV/0!") when that is its cached value."""
+    found: dict[str, bool | str] = {}
     for formula in FORMULA.finditer(xml):
         reference = _reference_of_cell_holding(xml, formula.start())
         if reference is None:
             return _formula_cells_by_position(xml)
         end = CELL_END.search(xml, formula.start())
         content = xml[formula.start() : end.start() if end else len(xml)]
-        found[reference] = bool(CACHED_VALUE.search(content))
+        found[reference] = _cached_result(xml[xml.rfind(b"<", 0, formula.start()):formula.start()], content)
     return found
+
+
+def _cached_result(opening_tag: bytes, content: bytes) -> bool | str:
+    cached = CACHED_VALUE_TEXT.search(content)
+    if cached is None:
+        return False
+    if ERROR_TYPE.search(opening_tag):
+        return cached.group(1).decode("utf-8", "replace").strip() or "#VALUE!"
+    return True
 
 
 def _reference_of_cell_holding(xml: bytes, formula_start: int) -> str | None:
@@ -97,9 +108,9 @@ def _reference_of_cell_holding(xml: bytes, formula_start: int) -> str | None:
     return f"{reference.group(1).decode().upper()}{int(reference.group(2))}"
 
 
-def _formula_cells_by_position(xml: bytes) -> dict[str, bool]:
+def _formula_cells_by_position(xml: bytes) -> dict[str, bool | str]:
     """The slow way, for sheets whose cells omit their reference and are placed by position."""
-    found: dict[str, bool] = {}
+    found: dict[str, bool | str] = {}
     row, column = 0, 0
     for match in ROW_OR_CELL.finditer(xml):
         row_attributes, cell_attributes, content = match.groups()
@@ -112,7 +123,7 @@ def _formula_cells_by_position(xml: bytes) -> dict[str, bool]:
         else:
             column += 1
         if content and FORMULA.search(content):
-            found[f"{column_letters(column)}{row}"] = bool(CACHED_VALUE.search(content))
+            found[f"{column_letters(column)}{row}"] = _cached_result(b"<c" + cell_attributes + b">", content)
     return found
 
 

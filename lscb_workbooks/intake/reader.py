@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from python_calamine import CalamineWorkbook, PasswordError, SheetMetadata, SheetTypeEnum, SheetVisibleEnum
 
 from lscb_workbooks.intake import unreadable
-from lscb_workbooks.intake.safety import check_workbook_bytes, formula_cells
+from lscb_workbooks.intake.biff import xls_formulas
+from lscb_workbooks.intake.ods import without_layout_whitespace
+from lscb_workbooks.intake.safety import OLE_MAGIC, ZIP_MAGIC, check_workbook_bytes, formula_cells
+from lscb_workbooks.intake.saved_time import last_saved
 from lscb_workbooks.intake.sandbox import CRASHED, TIMED_OUT, run_in_workers
 from lscb_workbooks.intake.unreadable import Unreadable
 
@@ -44,8 +47,11 @@ class Sheet:
 
 @dataclass
 class Workbook:
+    """A workbook's sheets, which input cells hold formulas, and when the workbook says it was last saved."""
+
     sheets: list[Sheet]
     formulas: dict[str, dict[str, bool]]
+    saved_at: str | None = None
 
     def sheet(self, title: str) -> Sheet | None:
         """The sheet with this title; like Excel, a title matches whatever its case."""
@@ -84,7 +90,7 @@ def check_and_read_workbook(data: bytes) -> Workbook | Unreadable:
 def read_workbook(data: bytes) -> Workbook | Unreadable:
     """One workbook's sheets and formulas, in this process. Prefer `read_workbooks`."""
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(_readable_by_calamine(data)))
     except PasswordError:
         return unreadable.encrypted()
     except Exception as error:  # calamine reports every kind of bad file as an exception of its own
@@ -95,7 +101,32 @@ def read_workbook(data: bytes) -> Workbook | Unreadable:
         return unreadable.corrupt(_plain_error(error))
     finally:
         book.close()
-    return Workbook(sheets=sheets, formulas=formula_cells(data))
+    if data.startswith(OLE_MAGIC):
+        _use_saved_formula_text(sheets, data)
+    return Workbook(sheets=sheets, formulas=formula_cells(data), saved_at=last_saved(data))
+
+
+def _readable_by_calamine(data: bytes) -> bytes:
+    """An .ods as calamine can read it (see `without_layout_whitespace`); any other file as it is."""
+    if data.startswith(ZIP_MAGIC) and b"opendocument" in data[:200]:
+        try:
+            return without_layout_whitespace(data)
+        except Exception:  # a damaged package: calamine says what is wrong with it
+            return data
+    return data
+
+
+def _use_saved_formula_text(sheets: list[Sheet], data: bytes) -> None:
+    """Put the text a formula saved in an .xls where calamine read it as a number (LibreOffice's files)."""
+    try:
+        formulas = xls_formulas(data)
+    except Exception:  # records calamine could read but these could not: keep calamine's values
+        return
+    for sheet in sheets:
+        for (row, col), result in formulas.get(sheet.title, {}).items():
+            if isinstance(result.value, str) and result.value and row <= len(sheet.rows) \
+                    and col <= len(sheet.rows[row - 1]):
+                sheet.rows[row - 1][col - 1] = result.value
 
 
 def _read_sheet(book: CalamineWorkbook, metadata: SheetMetadata) -> Sheet:

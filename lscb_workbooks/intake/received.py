@@ -13,9 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
+from lscb_workbooks.intake.identify import is_workbook
+
 WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 EMAIL_EXTENSIONS = frozenset({".eml", ".msg", ".mbox"})
 ZIP_EXTENSIONS = frozenset({".zip"})
+MB = 1024 * 1024
+# A return is tens of kilobytes; anything over this is judged by its size and never read into memory.
+MAX_RECEIVED_BYTES = 100 * MB
 
 WORKBOOK = "workbook"
 OTHER = "other"
@@ -31,7 +36,9 @@ class Received:
     the third message of an mbox "box.mbox/3/<name>"); `source` is the email,
     mbox message ("box.mbox#3") or zip it came in, "" for a file lying in the
     inbox. `kind` is "workbook", "other" or "email_without_attachment"; for the
-    last two, `note` says in plain English why it was not taken in.
+    last two, `note` says in plain English why it was not taken in. `kept` is
+    False only for a file far too large to be a return: it was judged by its
+    size and first bytes, never read whole, and its `data` is empty.
     """
 
     name: str
@@ -44,6 +51,7 @@ class Received:
     modified_at: datetime
     kind: str
     note: str = ""
+    kept: bool = True
 
 
 @dataclass(frozen=True)
@@ -79,16 +87,25 @@ class DistinctPaths:
 
 
 def received_file(name: str, data: bytes, path: str, envelope: Envelope, note: str = "") -> Received:
-    """A record for one file, a workbook or not, judged by its extension.
+    """A record for one file, a workbook or not, judged by its bytes (or, failing them, its extension).
 
     `note` overrides the usual reason for a file that is not taken in.
     """
-    kind = kind_of(name)
+    kind = kind_of(name, data)
     if note and kind == WORKBOOK:
         kind = OTHER
     if kind == OTHER and not note:
         note = reason_not_taken_in(name)
     return _record(name, data, path, envelope, kind, note)
+
+
+def far_too_large(name: str, size: int, sha256: str, path: str, envelope: Envelope) -> Received:
+    """A record for a file far too large to be a return: judged by its size, its sha256 taken in a stream."""
+    note = (f"{name} is {size / MB:,.0f} MB, far too large to be a return (a return is well under 1 MB), so it "
+            "was not opened and not copied into the archive; it stays where it is in the inbox. If it was meant "
+            "to be the return, ask the borough to send the workbook itself.")
+    return Received(name=name, data=b"", sha256=sha256, path=path, source=envelope.source, sender=envelope.sender,
+                    sent_at=envelope.sent_at, modified_at=envelope.modified_at, kind=OTHER, note=note, kept=False)
 
 
 def email_without_attachment(name: str, data: bytes, envelope: Envelope, note: str) -> Received:
@@ -110,8 +127,10 @@ def _record(name: str, data: bytes, path: str, envelope: Envelope, kind: str, no
     )
 
 
-def kind_of(name: str) -> str:
-    return WORKBOOK if extension_of(name) in WORKBOOK_EXTENSIONS else OTHER
+def kind_of(name: str, data: bytes = b"") -> str:
+    """A workbook when its bytes are one, whatever it is called; or when it is named as one, so that a
+    renamed or damaged file is read and its problem explained."""
+    return WORKBOOK if extension_of(name) in WORKBOOK_EXTENSIONS or is_workbook(data) else OTHER
 
 
 def extension_of(name: str) -> str:

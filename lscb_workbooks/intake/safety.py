@@ -14,7 +14,8 @@ from __future__ import annotations
 import zipfile
 
 from lscb_workbooks.intake import ooxml, unreadable
-from lscb_workbooks.intake.ods import value_beyond
+from lscb_workbooks.intake.biff import xls_formulas
+from lscb_workbooks.intake.ods import formula_cells_in_content, value_beyond
 from lscb_workbooks.intake.ole import ole_problem
 from lscb_workbooks.intake.package import Package
 from lscb_workbooks.intake.sniff import what_loose_bytes_are
@@ -22,6 +23,7 @@ from lscb_workbooks.intake.unreadable import Unreadable
 from lscb_workbooks.intake.xml_scan import (
     BLOCK_BYTES,
     ENTITY_DECLARATION,
+    column_letters,
     cell_beyond,
     dimension_beyond,
     has_entity_declaration,
@@ -64,23 +66,29 @@ def check_workbook_bytes(name: str, data: bytes) -> Unreadable | None:
     return what_loose_bytes_are(data)
 
 
-def formula_cells(data: bytes) -> dict[str, dict[str, bool]]:
-    """{sheet title: {cell reference: has a cached value}} for the formulas of an Excel package.
+def formula_cells(data: bytes) -> dict[str, dict[str, bool | str]]:
+    """{sheet title: {cell reference: result}} for the formulas of a workbook, whatever its format.
 
-    Collation uses it to spot a formula typed into an input cell, and to know
-    whether a formula's value was saved with the file or would read as empty.
-    Anything but an .xlsx/.xlsm package gives {}.
+    The result is True when the formula's value was saved with the file, False when it was not
+    (it would read as empty), or the error the cell shows ("#DIV/0!"). Collation uses it to judge a
+    formula typed into an input cell the same way in an .xlsx, .xlsm, .ods or .xls.
     """
-    if not data.startswith(ZIP_MAGIC):
-        return {}
     try:
-        with Package(data) as package:
-            return _formula_cells_of_package(package)
-    except Exception:  # a package the reader could not use either; no formulas to report
+        if data.startswith(ZIP_MAGIC):
+            with Package(data) as package:
+                return _formula_cells_of_package(package)
+        if data.startswith(OLE_MAGIC):
+            return {sheet: {f"{column_letters(col)}{row}": result.error or True
+                            for (row, col), result in cells.items()}
+                    for sheet, cells in xls_formulas(data).items()}
+    except Exception:  # a file the reader could not use either; no formulas to report
         return {}
+    return {}
 
 
-def _formula_cells_of_package(package: Package) -> dict[str, dict[str, bool]]:
+def _formula_cells_of_package(package: Package) -> dict[str, dict[str, bool | str]]:
+    if (content := package.info("content.xml")) and package.info("mimetype"):
+        return formula_cells_in_content(package, content)
     workbook = ooxml.workbook_member(package)
     if workbook is None:
         return {}

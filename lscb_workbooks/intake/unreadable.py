@@ -25,11 +25,15 @@ class Unreadable:
     message: str
 
 
+STILL_COPYING = ("If so, run collate again once the copy has finished: the complete file replaces this "
+                 "verdict.")
+
+
 def empty() -> Unreadable:
     return Unreadable(
         "empty",
-        "The file is empty (0 bytes): it was probably attached before Excel had finished saving it. "
-        "Send the workbook again.",
+        "The file is empty (0 bytes): it was probably attached before Excel had finished saving it, or it "
+        f"was still being copied into the inbox. {STILL_COPYING} Otherwise send the workbook again.",
     )
 
 
@@ -49,7 +53,8 @@ def csv_renamed() -> Unreadable:
 def truncated() -> Unreadable:
     return Unreadable(
         "truncated",
-        "The file is incomplete: it was cut short while being saved, copied or sent. Open the original in "
+        "The file is incomplete: it was cut short while being saved, copied or sent. It may still have been "
+        f"copying into the inbox: {STILL_COPYING[0].lower()}{STILL_COPYING[1:]} Otherwise open the original in "
         "Excel to check it is all there, save it again and send it again.",
     )
 

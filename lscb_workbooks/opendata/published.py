@@ -146,7 +146,7 @@ def _read_field(published: Published, path: Path, rows: list[dict[str, str]], he
     """The field's published column (with its filters) if the file has it, else its own export column."""
     column, where, source = None, {}, path.name
     if f.published and f.published.column in header and all(c in header for c in f.published.where):
-        column, where, source = f.published.column, f.published.where, f"{f.published.source} ({path.name})"
+        column, where, source = f.published.column, f.published.where, f.published.source
     elif f.export_column in header:
         column = f.export_column
     if column is None:

@@ -180,7 +180,8 @@ def recompute_derived(values: pd.DataFrame, spec: Spec) -> pd.DataFrame:
                 template = template or frame.iloc[next(iter(present.values()))].to_dict()
                 added.append({**template, "field_id": f.id, "number": math.nan if number is None else number,
                               "value": None if number is None else repr(float(number)), "rating": "", "comment": "",
-                              "sheet": "", "cell": "", "derived": 1, "section_id": spec.section_of(f.id).id})
+                              "sheet": "", "cell": "", "derived": 1, "prefilled": "",
+                              "section_id": spec.section_of(f.id).id})
     frame = frame.assign(number=numbers, value=pd.Series(texts, index=frame.index, dtype=object))
     if added:
         frame = pd.concat([frame, pd.DataFrame(added)], ignore_index=True)

@@ -25,8 +25,8 @@ from ..spec.register import Authority, Register
 from ..store.db import Store
 from . import xlsx
 
-VALIDATED = ("accepted", "accepted_with_warnings", "rejected")
-NEEDS_FEEDBACK = ("accepted_with_warnings", "rejected", "unreadable")
+VALIDATED = ("accepted", "accepted_with_warnings", "rejected", "undecided")
+NEEDS_FEEDBACK = ("accepted_with_warnings", "rejected", "unreadable", "undecided")
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
     "rejected": (
@@ -38,6 +38,10 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
         "Please check these figures and reply or resend if any is wrong",
     ),
     "accepted": ("Accepted", "Nothing to do"),
+    "undecided": (
+        "Two versions of your return arrived together: neither is in use yet",
+        "Please reply to say which version counts: its file name and when you last saved it",
+    ),
     "unreadable": (
         "Could not be read",
         "Please send the return again: the completed template, saved in Excel as .xlsx, without a password",

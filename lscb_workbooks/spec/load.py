@@ -240,6 +240,7 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
         problems.append(Problem(name, _line_for(("not_available_rating",), lines), "not_available_rating",
                                 f"'{spec.not_available_rating}' is not one of the ratings {spec.ratings}"))
     problems += _check_tables(spec, name, lines)
+    problems += _check_open(spec, name, lines)
     problems += _check_verdicts(spec, name, lines)
     problems += _check_open_data_columns(spec, name, lines)
     return problems
@@ -271,6 +272,19 @@ def _check_age_group(field: Field, listed: list[str], name: str, line: int | Non
     if listed and field.theme and field.age_group is None:
         return [Problem(name, line, where, f"an indicator in theme '{field.theme}' needs an age_group "
                                            f"({', '.join(listed)})")]
+    return []
+
+
+def _check_open(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem]:
+    """An open collection names the required text box where each board writes its name."""
+    if spec.open_to is None and spec.name_field is None:
+        return []
+    field = spec.fields.get(spec.name_field or "")
+    if spec.open_to is None or field is None or field.unit != "text" or not field.required \
+            or spec.section_of(field.id).kind != "form":
+        return [Problem(name, _line_for(("name_field",), lines) or _line_for(("open_to",), lines), "name_field",
+                        "an open collection needs both open_to and name_field, naming a required text field of a "
+                        "form where each board writes its name")]
     return []
 
 

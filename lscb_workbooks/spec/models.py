@@ -19,7 +19,10 @@ Unit = Literal[
 Polarity = Literal["higher_is_better", "lower_is_better", "neither"]
 Severity = Literal["error", "warning"]
 Summary = Literal["item", "group", "score", "tally", "list"]
-CollectionKind = Literal["dataset", "mapping", "consultation"]
+CollectionKind = Literal["dataset", "mapping", "consultation", "good_practice"]
+# The final report's chapters, in the order the project plan names them; a survey field may name the one it informs.
+Chapter = Literal["datasets", "it_infrastructure", "information_sharing", "good_practice", "childrens_involvement",
+                  "interface", "gaps_challenges", "recommendations"]
 
 UNIT_LABELS: dict[str, str] = {
     "count": "Count",
@@ -141,6 +144,7 @@ class Field(Strict):
     max_length: int = 1000
     summary: Summary | None = None
     split_by: str | None = None
+    chapter: Chapter | None = None
     nothing_choice: str | None = None
     open_data_column: str | None = PydanticField(default=None, pattern=OPEN_DATA_NAME, max_length=50)
     published: Published | None = None
@@ -324,6 +328,8 @@ class Spec(Strict):
     plausibility: Plausibility = Plausibility()
     verdicts: Verdicts = Verdicts()
     generated_from: str | None = None
+    open_to: str | None = None  # an open collection: anyone it names may return it, not only the register
+    name_field: str | None = None  # in an open collection, the form field where a board writes its name
     model_of: ConceptualModel | None = None  # filled in by the loader from the collection named by rows_from
 
     @cached_property

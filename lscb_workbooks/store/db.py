@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     sent_at TEXT,
     modified_at TEXT,
     received_at TEXT NOT NULL,
+    saved_at TEXT,
     received_basis TEXT NOT NULL,
     collection TEXT,
     la_code TEXT,
@@ -86,6 +87,14 @@ CREATE TABLE IF NOT EXISTS issues (
     rule TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS version_choices (
+    run_id INTEGER REFERENCES runs(id),
+    collection TEXT NOT NULL,
+    la_code TEXT NOT NULL,
+    period TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    chosen_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS drafts (
     run_id INTEGER REFERENCES runs(id),
     kind TEXT NOT NULL,
@@ -96,12 +105,27 @@ CREATE TABLE IF NOT EXISTS drafts (
 );
 """
 
-# Each entry takes the store from the version before it to its own (1-based) version.
-MIGRATIONS: tuple[str, ...] = (
-    SCHEMA,
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: statements to run, and columns to add where they are missing.
+
+    Each step is safe to run on a store that already has some of it, so a store
+    made before versioning (user_version 0), whatever it already holds, is
+    brought to the same schema as a new one.
     """
-ALTER TABLE submissions ADD COLUMN tool_version TEXT;
-CREATE TABLE verdict_changes (
+
+    statements: str
+    columns: tuple[tuple[str, str, str], ...] = ()
+
+
+# Each entry takes the store from the version before it to its own (1-based) version.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(SCHEMA),
+    Migration(
+        """
+CREATE TABLE IF NOT EXISTS verdict_changes (
     id INTEGER PRIMARY KEY,
     run_id INTEGER REFERENCES runs(id),
     submission_id INTEGER NOT NULL REFERENCES submissions(id),
@@ -113,6 +137,9 @@ CREATE TABLE verdict_changes (
     reason TEXT NOT NULL DEFAULT ''
 );
 """,
+        columns=(("submissions", "saved_at", "TEXT"), ("values", "prefilled", "TEXT NOT NULL DEFAULT ''"),
+                 ("submissions", "tool_version", "TEXT")),
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -140,6 +167,7 @@ class Submission:
     received_basis: str
     outcome: str
     message: str
+    saved_at: str | None = None
     collection: str | None = None
     la_code: str | None = None
     period: str | None = None
@@ -221,28 +249,24 @@ class Store:
     def settle_statuses(self) -> list[tuple[int, str, str]]:
         """Mark all but the latest received return of each authority and period as superseded.
 
-        The later received wins: the email's sent date where there is one, else the
-        file's modification time; a tie goes to the later path in sorted order.
+        The later received wins: the email's sent date where there is one, else the file's
+        modification time. Where those tie, the workbook's own last-saved time decides; where that
+        ties too (or a workbook has none), the officer's recorded choice decides, and without one
+        the tied versions are `undecided` and none of them is in use. A file name never decides.
         Returns (submission id, new status, message) for each row that changed.
         """
         rows = self.db.execute(
-            f"SELECT id, path, file, la_code, period, collection, outcome, status, message, outcome_message, received_at "
-            f"FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
-            "AND la_code IS NOT NULL AND period IS NOT NULL "
-            "ORDER BY collection, la_code, period, received_at, path",
+            f"SELECT id, path, file, sha256, la_code, period, collection, outcome, status, message, outcome_message, "
+            f"received_at, saved_at FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
+            "AND la_code IS NOT NULL AND period IS NOT NULL ORDER BY id",
             VALIDATED,
         ).fetchall()
-        changes = []
         groups: dict[tuple, list[sqlite3.Row]] = {}
         for row in rows:
             groups.setdefault((row["collection"], row["la_code"], row["period"]), []).append(row)
-        for group in groups.values():
-            latest = group[-1]
-            for row in group:
-                if row is latest:
-                    status, message = row["outcome"], row["outcome_message"]
-                else:
-                    status, message = "superseded", _superseded_message(latest)
+        changes = []
+        for key, group in groups.items():
+            for row, (status, message) in self._settle_group(key, group):
                 if (status, message) != (row["status"], row["message"]):
                     changes.append((row["id"], status, message))
         with self.transaction() as db:
@@ -253,7 +277,7 @@ class Store:
     def replace_verdicts(self, verdicts: list[tuple[int, Checked]]) -> None:
         """A new verdict for files already stored, with their values and issues; where and when they came stays."""
         judged = ("collection", "la_code", "period", "spec_version", "template_version", "outcome", "message",
-                  "errors", "warnings", "tool_version")
+                  "errors", "warnings", "saved_at", "tool_version")
         with self.transaction() as db:
             for submission_id, checked in verdicts:
                 s = checked.submission
@@ -275,14 +299,87 @@ class Store:
         return self.frame("SELECT c.*, s.file, s.la_code, s.period FROM verdict_changes c "
                           "JOIN submissions s ON s.id = c.submission_id ORDER BY c.id")
 
-    def tied_returns(self) -> list[tuple[str, str, str]]:
-        """Authority, period and time of returns received at exactly the same moment."""
-        rows = self.db.execute(
-            f"SELECT la_code, period, received_at, COUNT(*) AS n FROM submissions "
-            f"WHERE outcome IN ({','.join('?' * len(VALIDATED))}) GROUP BY collection, la_code, period, received_at HAVING n > 1",
-            VALIDATED,
+    def retire_incomplete_copies(self) -> int:
+        """An unreadable file replaced at the same place by other bytes is superseded by them.
+
+        A file read while it was still being copied into the inbox is unreadable; once the copy
+        finishes, the complete file is a new receipt at the same path, and the half-written one's
+        verdict must no longer count anywhere. Returns how many verdicts were replaced.
+        """
+        stale = self.db.execute(
+            "SELECT s.id, MAX(later.id) AS later_id FROM submissions s JOIN submissions later "
+            "ON later.path = s.path AND later.id > s.id WHERE s.outcome = 'unreadable' AND s.status = 'unreadable' "
+            "GROUP BY s.id"
         ).fetchall()
-        return [(r["la_code"], r["period"], r["received_at"]) for r in rows]
+        with self.transaction() as db:
+            for row in stale:
+                later = db.execute("SELECT file, received_at FROM submissions WHERE id = ?", (row["later_id"],)).fetchone()
+                db.execute("UPDATE submissions SET status = 'superseded', message = ? WHERE id = ?",
+                           (f"An incomplete copy, replaced by the file received later at the same place "
+                            f"({later['file']}, {later['received_at'][:16].replace('T', ' ')}): nothing to do.",
+                            row["id"]))
+        return len(stale)
+
+    def _settle_group(self, key: tuple, group: list[sqlite3.Row]) -> list[tuple[sqlite3.Row, tuple[str, str]]]:
+        """Each return of one authority and period with the status and message it should have."""
+        latest_moment = max(row["received_at"] for row in group)
+        last = [row for row in group if row["received_at"] == latest_moment]
+        saved = [row["saved_at"] for row in last]
+        if len(last) > 1 and all(saved):
+            last = [row for row in last if row["saved_at"] == max(saved)]
+        if len(last) > 1:
+            chosen = self._chosen_version(key, {row["sha256"] for row in last})
+            last = [row for row in last if row["sha256"] == chosen] if chosen else last
+        if len(last) > 1:
+            return [(row, ("undecided", _undecided_message(row, last)) if row in last
+                     else ("superseded", _superseded_message(last[0]))) for row in group]
+        [winner] = last
+        return [(row, (row["outcome"], row["outcome_message"]) if row is winner
+                 else ("superseded", _superseded_message(winner))) for row in group]
+
+    def _chosen_version(self, key: tuple, candidates: set[str]) -> str | None:
+        """The officer's latest recorded choice among tied versions, if there is one."""
+        collection, la_code, period = key
+        found = self.db.execute(
+            "SELECT sha256 FROM version_choices WHERE collection IS ? AND la_code = ? AND period = ? "
+            f"AND sha256 IN ({','.join('?' * len(candidates))}) ORDER BY rowid DESC LIMIT 1",
+            (collection, la_code, period, *sorted(candidates)),
+        ).fetchone()
+        return found["sha256"] if found else None
+
+    def choose_version(self, sha256: str, run_id: int | None, chosen_at: str) -> sqlite3.Row:
+        """Record the officer's choice of which of two tied versions counts, and settle statuses again.
+
+        `sha256` may be the start of one (eight characters or more). Raises `LookupError` with a
+        message for the officer when it names no return, or more than one.
+        """
+        found = self.db.execute(
+            f"SELECT * FROM submissions WHERE sha256 LIKE ? AND outcome IN ({','.join('?' * len(VALIDATED))}) "
+            "AND la_code IS NOT NULL AND period IS NOT NULL ORDER BY id",
+            (sha256.lower().strip() + "%", *VALIDATED),
+        ).fetchall()
+        if len(sha256.strip()) < 8 or not found:
+            raise LookupError(f"no return in the store has a sha256 starting '{sha256}': copy it from the sha256 "
+                              "column of submissions.csv (eight characters or more)")
+        if len({row["sha256"] for row in found}) > 1:
+            raise LookupError(f"more than one return has a sha256 starting '{sha256}': give more of it")
+        row = found[0]
+        with self.transaction() as db:
+            db.execute("INSERT INTO version_choices (run_id, collection, la_code, period, sha256, chosen_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       (run_id, row["collection"], row["la_code"], row["period"], row["sha256"], chosen_at))
+        self.settle_statuses()
+        return row
+
+    def undecided_returns(self) -> list[tuple[str, str, list[str]]]:
+        """(authority, period, files) of each return whose versions tie and wait for the officer's choice."""
+        rows = self.db.execute(
+            "SELECT la_code, period, file FROM submissions WHERE status = 'undecided' ORDER BY la_code, period, id"
+        ).fetchall()
+        found: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            found.setdefault((row["la_code"], row["period"]), []).append(row["file"])
+        return [(la, period, files) for (la, period), files in found.items()]
 
     def frame(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         return pd.read_sql_query(sql, self.db, params=params)
@@ -298,7 +395,7 @@ class Store:
         where = f"{where} AND {status}" if where else f"WHERE {status}"
         return self.frame(
             'SELECT v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number, v.rating, '
-            "v.comment, v.sheet, v.cell, v.derived, s.sha256, s.file, s.id AS submission_id "
+            "v.comment, v.sheet, v.cell, v.derived, v.prefilled, s.sha256, s.file, s.id AS submission_id "
             f'FROM "values" v JOIN submissions s ON s.id = v.submission_id {where} '
             "ORDER BY v.period, v.la_code, v.section_id, v.row_number, v.rowid",
             params + IN_USE,
@@ -366,9 +463,12 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
                              f"this tool knows up to {SCHEMA_VERSION}): upgrade lscb-workbooks "
                              "('pip install --upgrade lscb-workbooks') and run the command again")
         # A store from before versioning says 0 and already has the first schema: it is made IF NOT EXISTS.
-        for sql in MIGRATIONS[version:]:
-            for statement in _statements(sql):
+        for migration in MIGRATIONS[version:]:
+            for statement in _statements(migration.statements):
                 db.execute(statement)
+            for table, column, kind in migration.columns:
+                if column not in {row[1] for row in db.execute(f'PRAGMA table_info("{table}")')}:
+                    db.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {kind}')
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.commit()
     except BaseException:
@@ -418,9 +518,9 @@ def _insert_findings(db: sqlite3.Connection, checked: Checked) -> None:
     s = checked.submission
     db.executemany(
         'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
-        "number, rating, comment, sheet, cell, derived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "number, rating, comment, sheet, cell, derived, prefilled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [(s.id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
-          v.rating, v.comment, v.sheet, v.cell, int(v.derived)) for v in checked.values],
+          v.rating, v.comment, v.sheet, v.cell, int(v.derived), v.prefilled) for v in checked.values],
     )
     db.executemany(
         "INSERT INTO issues (submission_id, la_code, period, severity, field_id, sheet, cell, rule, message) "
@@ -439,6 +539,16 @@ def _where(collection: str | None, period: str | None, alias: str) -> tuple[str,
         clauses.append(f"{alias}period = ?")
         params.append(period)
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def _undecided_message(row: sqlite3.Row, tied: list[sqlite3.Row]) -> str:
+    others = ", ".join(f"{r['file']} ({r['sha256'][:12]})" for r in tied if r is not row)
+    return (
+        f"Two versions of this return arrived at the same moment ({row['received_at'][:16].replace('T', ' ')}): "
+        f"this one ({row['sha256'][:12]}) and {others}, and the workbooks do not say which was saved later, so "
+        "neither is in use. Ask the coordinator which one counts, then run "
+        f"'lscb choose-version {row['sha256'][:12]}' (or the other's sha256) to record it."
+    )
 
 
 def _superseded_message(latest: sqlite3.Row) -> str:

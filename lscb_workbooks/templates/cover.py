@@ -30,7 +30,12 @@ def cover_sheet(spec: Spec, authority: Authority, period: Period, created: datet
     rows.append(("gap", "", ""))
     if spec.description:
         rows.append(("fact", "What this is", spec.description))
-    rows.append(("fact", "Authority", f"{authority.name} (DfE code {authority.la_code})"))
+    if spec.open_to:
+        label = spec.fields[spec.name_field].label if spec.name_field in spec.fields else "your board's name"
+        rows.append(("fact", "Who can fill it in", f"{spec.open_to}. Write your board's name under '{label}'; "
+                                                   "copy this file for each board that sends examples."))
+    else:
+        rows.append(("fact", "Authority", f"{authority.name} (DfE code {authority.la_code})"))
     rows.append(("fact", "Period", f"{period}: {_long_date(period.start)} to {_long_date(period.end)}"))
     rows.append(("fact", "Send it back by", deadline or AS_AGREED))
     rows.append(("fact", "Send it to", send_to or AS_AGREED))

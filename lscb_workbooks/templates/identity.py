@@ -15,6 +15,7 @@ from typing import Iterable
 from ..spec.models import Section, Spec
 
 IDENTITY_SHEET = "_identity"
+OPEN_CODE = "open"  # the la_code of an open collection's one template; each return is named by the board
 IDENTITY_KEYS = ("collection", "spec_version", "template_version", "la_code", "period")
 SIGNATURE_KEY = "signature"
 REF_HEADER = "Ref"

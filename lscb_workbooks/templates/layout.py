@@ -23,6 +23,7 @@ from ..spec.periods import Period
 from ..spec.register import Authority
 from . import identity, styles
 from .inputs import InputRule, comment_rule, rating_rule, value_rule
+from .prefill import PREFILL_KEY, PrefilledValue, encode
 from .styles import Highlight, Style
 
 COVER_SHEET = "Cover"
@@ -193,8 +194,9 @@ def excel_text(text: str) -> str:
 
 
 def layout_template(spec: Spec, authority: Authority, period: Period, key: bytes, created: datetime,
-                    deadline: str | None = None, send_to: str | None = None) -> TemplateLayout:
-    """Every sheet of one authority's template, in workbook order."""
+                    deadline: str | None = None, send_to: str | None = None,
+                    prefilled: dict[str, PrefilledValue] | None = None) -> TemplateLayout:
+    """Every sheet of one authority's template, in workbook order; `prefilled` figures already in their boxes."""
     from .cover import cover_sheet
     from .model_sheet import model_sheet
 
@@ -211,10 +213,12 @@ def layout_template(spec: Spec, authority: Authority, period: Period, key: bytes
             sheet, table_columns = draw(spec, sections[0], authority, period, list_ranges)
             columns.update(table_columns)
         else:
-            sheet = _draw_form_sheet(spec, plans[name], places, authority, period, list_ranges)
+            sheet = _draw_form_sheet(spec, plans[name], places, authority, period, list_ranges, prefilled or {})
         drawn.append(sheet)
     _add_rule_highlights(spec, places, {s.name: s for s in drawn})
     rows = identity_rows(spec, authority, period, created, key)
+    if prefilled:
+        rows.insert(-1, (PREFILL_KEY, encode(prefilled)))
     cover = cover_sheet(spec, authority, period, created, deadline, send_to)
     model = spec.conceptual_model
     shown = [model_sheet(model)] if model is not None and spec.kind == "consultation" else []
@@ -331,7 +335,8 @@ def _reference(places: dict[str, FieldPlace], home: str) -> Callable[[str], str]
 
 
 def _draw_form_sheet(spec: Spec, plan: _FormPlan, places: dict[str, FieldPlace], authority: Authority,
-                     period: Period, list_ranges: dict[tuple[str, ...], str]) -> SheetLayout:
+                     period: Period, list_ranges: dict[tuple[str, ...], str],
+                     prefilled: dict[str, PrefilledValue]) -> SheetLayout:
     last_col = RATED_DEFINITION_COL if plan.rated else UNRATED_DEFINITION_COL
     sheet = SheetLayout(plan.name, "form", widths=_form_widths(spec, plan), freeze_row=plan.header_rows[0] + 1,
                         repeat_rows=(plan.header_rows[0], plan.header_rows[0]))
@@ -363,7 +368,8 @@ def _draw_form_sheet(spec: Spec, plan: _FormPlan, places: dict[str, FieldPlace],
             if line.kind == "theme":
                 sheet.heights[r] = 20
         elif line.kind == "field":
-            _draw_field_row(sheet, spec, line.field, places[line.field.id], section, period, list_ranges, cell_of)
+            _draw_field_row(sheet, spec, line.field, places[line.field.id], section, period, list_ranges, cell_of,
+                            prefilled.get(line.field.id))
     if plan.checks:
         _draw_self_check(sheet, spec, plan, places, last_col)
     return sheet
@@ -384,11 +390,12 @@ def _form_widths(spec: Spec, plan: _FormPlan) -> dict[int, float]:
 
 def _draw_field_row(sheet: SheetLayout, spec: Spec, fld: Field, place: FieldPlace, section: Section,
                     period: Period, list_ranges: dict[tuple[str, ...], str],
-                    cell_of: Callable[[str], str]) -> None:
+                    cell_of: Callable[[str], str], prefilled: PrefilledValue | None = None) -> None:
     r = place.row
     definition_col = RATED_DEFINITION_COL if section.rated else UNRATED_DEFINITION_COL
+    definition = "\n".join(t for t in (prefilled.note if prefilled else "", fld.definition) if t)
     sheet.heights[r] = max(text_height(fld.label, sheet.widths[LABEL_COL]),
-                           text_height(fld.definition, sheet.widths[definition_col], styles.DEFINITION.size),
+                           text_height(definition, sheet.widths[definition_col], styles.DEFINITION.size),
                            text_height(fld.shown_unit, sheet.widths[UNIT_COL], styles.UNIT.size),
                            text_height("", 1))
     if fld.unit == "text" and not fld.derived:
@@ -398,7 +405,7 @@ def _draw_field_row(sheet: SheetLayout, spec: Spec, fld: Field, place: FieldPlac
     sheet.add(r, REF_COL, styles.REF, fld.id)
     sheet.add(r, LABEL_COL, styles.LABEL, fld.label)
     sheet.add(r, UNIT_COL, styles.UNIT, fld.shown_unit)
-    sheet.add(r, definition_col, styles.DEFINITION, fld.definition or None)
+    sheet.add(r, definition_col, styles.DEFINITION, definition or None)
     if fld.derived:
         formula = fld.parsed_expression.to_excel(cell_of)
         _check_formula_length(formula, f"the formula for {fld.id}")
@@ -408,13 +415,19 @@ def _draw_field_row(sheet: SheetLayout, spec: Spec, fld: Field, place: FieldPlac
             sheet.add(r, COMMENT_COL, styles.NOT_APPLICABLE)
         return
     context = "rated" if section.rated else "unrated"
-    sheet.add(r, VALUE_COL, styles.input_style(fld.unit))
+    sheet.add(r, VALUE_COL, styles.input_style(fld.unit), _prefilled_number(prefilled))
     sheet.validations.append(Validation(Area.at(r, VALUE_COL), value_rule(fld, period, list_ranges, context)))
     if section.rated:
         sheet.add(r, RATING_COL, styles.INPUT)
         sheet.add(r, COMMENT_COL, styles.INPUT_TEXT)
         sheet.validations.append(Validation(Area.at(r, RATING_COL), rating_rule(spec, list_ranges)))
         sheet.validations.append(Validation(Area.at(r, COMMENT_COL), comment_rule()))
+
+
+def _prefilled_number(prefilled: PrefilledValue | None) -> int | float | None:
+    if prefilled is None:
+        return None
+    return int(prefilled.value) if float(prefilled.value).is_integer() else prefilled.value
 
 
 # ---------------------------------------------------------------- the live self-check

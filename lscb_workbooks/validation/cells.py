@@ -13,7 +13,11 @@ from datetime import date, datetime, time
 
 from ..spec.models import Field
 
-NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
+# Thousands may be grouped with commas or spaces (ordinary, no-break or narrow), the same all through:
+# "1,234" and "1 234 567" are numbers, "12 15" (two figures in one box) is not.
+NUMBER = re.compile(r"^[+-]?(\d{1,3}(?P<sep>[, \u00a0\u202f])\d{3}((?P=sep)\d{3})*|\d+)(\.\d+)?$|^[+-]?\.\d+$")
+# What a program leaves of a whole number after floating-point arithmetic (0.1 * 3 * 270).
+WHOLE_NUMBER_NOISE = 1e-9
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y")
 
 
@@ -51,17 +55,25 @@ def _parse_number(raw: object, field: Field) -> Parsed:
     if isinstance(raw, bool):
         return Parsed(str(raw), problem=f"{_quote(raw)} is not a number")
     if isinstance(raw, (int, float)):
-        return Parsed(_number_text(float(raw)), float(raw))
+        number = _without_noise(float(raw))
+        return Parsed(_number_text(number), number)
     if isinstance(raw, (datetime, date, time)):
         return Parsed(_as_text(raw), problem=f"{_quote(raw)} is a date, not a number")
     text = str(raw).strip()
-    candidate = text.replace("\u00a0", "").replace(" ", "")
+    candidate = text
     if field.unit == "percentage" and candidate.endswith("%"):
-        candidate = candidate[:-1]
+        candidate = candidate[:-1].rstrip()
     if NUMBER.match(candidate):
-        number = float(candidate.replace(",", ""))
+        number = _without_noise(float(re.sub(r"[, \u00a0\u202f]", "", candidate)))
         return Parsed(_number_text(number), number)
     return Parsed(text, problem=f"{_quote(text)} is not a number")
+
+
+def _without_noise(number: float) -> float:
+    """A number within 1e-9 of a whole number is that whole number: 81.00000000000001 is 81."""
+    if math.isfinite(number) and abs(number - round(number)) <= WHOLE_NUMBER_NOISE:
+        return float(round(number))
+    return number
 
 
 def _parse_choice(raw: object, field: Field) -> Parsed:

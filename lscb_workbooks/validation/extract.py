@@ -8,6 +8,7 @@ from ..intake.reader import Workbook
 from ..spec.models import Field, FixedRow, Section, Spec, row_value_id
 from ..spec.periods import Period, parse_period
 from .records import IssueRecord, ValueRecord
+from ..templates.prefill import PREFILL_KEY, decode
 from .cells import BLANK, Parsed, parse_cell
 from .identity import Identified
 from .locate import CellRef, TableBlock, value_at
@@ -47,6 +48,7 @@ class ReturnData:
     tables: dict[str, list[TableRow]] = field(default_factory=dict)
     issues: list[IssueRecord] = field(default_factory=list)
     previous: dict[str, float] = field(default_factory=dict)
+    prefilled: dict[str, float] = field(default_factory=dict)  # published figures the template put in boxes
 
     def number(self, field_id: str) -> float | None:
         cells = self.form.get(field_id)
@@ -73,10 +75,13 @@ class ReturnData:
         for field_id, cells in self.form.items():
             f = self.spec.fields[field_id]
             parsed = Parsed(*_derived_text(self.derived_value(f))) if f.derived else cells.parsed
+            prefilled = self._prefill_outcome(field_id, parsed)
             records.append(ValueRecord(
                 la_code=self.la_code, period=str(self.period), section_id=self.spec.section_of(field_id).id,
-                field_id=field_id, value=parsed.text, number=parsed.number, rating=cells.rating,
+                field_id=field_id, value=parsed.text, number=parsed.number,
+                rating=cells.rating or (PREFILLED_RATING if prefilled == UNCHANGED else ""),
                 comment=cells.comment, sheet=cells.where.sheet, cell=cells.where.a1, derived=f.derived,
+                prefilled=prefilled,
             ))
         for section_id, rows in self.tables.items():
             for row in rows:
@@ -90,6 +95,17 @@ class ReturnData:
         return records
 
 
+    def _prefill_outcome(self, field_id: str, parsed: Parsed) -> str:
+        """'unchanged' where the box still holds the published figure the template put there, 'changed' where not."""
+        if field_id not in self.prefilled:
+            return ""
+        return UNCHANGED if parsed.number == self.prefilled[field_id] else CHANGED
+
+
+UNCHANGED, CHANGED = "unchanged", "changed"
+PREFILLED_RATING = "Published figure, left unchanged"
+
+
 def _derived_text(number: float | None) -> tuple[str | None, float | None]:
     if number is None:
         return None, None
@@ -99,7 +115,8 @@ def _derived_text(number: float | None) -> tuple[str | None, float | None]:
 
 def extract(identified: Identified, workbook: Workbook) -> ReturnData:
     spec = identified.spec
-    data = ReturnData(spec, identified.identity["la_code"], parse_period(identified.identity["period"]))
+    data = ReturnData(spec, identified.identity["la_code"], parse_period(identified.identity["period"]),
+                      prefilled=decode(identified.identity.get(PREFILL_KEY)))
     sheets = {s.title: s for s in workbook.sheets}
     for f in spec.form_fields:
         row = identified.located.form[f.id]
@@ -123,6 +140,11 @@ def extract(identified: Identified, workbook: Workbook) -> ReturnData:
 def _read_input(raw: object, f: Field, where: CellRef, workbook: Workbook, issues: list[IssueRecord],
                 fixed: FixedRow | None = None, rated: bool = False) -> Parsed:
     has_cached = workbook.formulas.get(where.sheet, {}).get(where.a1)
+    if isinstance(has_cached, str):
+        issues.append(cell_issue("error", "formula_error", f, where,
+                                 f"holds a formula that shows the error {has_cached}, so there is no figure to read. "
+                                 "Type the figure itself, not a formula.", fixed))
+        return Parsed(None, problem="formula")
     if has_cached is False or (has_cached and raw is None):
         issues.append(cell_issue("error", "formula_without_result", f, where,
                                  "holds a formula but no saved result, so its value cannot be read. "

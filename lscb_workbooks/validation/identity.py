@@ -16,7 +16,7 @@ from ..spec.models import Section, Spec
 from ..spec.periods import PeriodError, parse_period
 from ..spec.register import Register
 from .records import IssueRecord
-from ..templates.identity import IDENTITY_SHEET, SIGNATURE_KEY, signature_matches, table_input_columns
+from ..templates.identity import IDENTITY_SHEET, OPEN_CODE, SIGNATURE_KEY, signature_matches, table_input_columns
 from .cells import column_letter
 from .locate import Located, TableBlock, locate, value_at
 
@@ -72,7 +72,7 @@ def identify(workbook: Workbook, specs: SpecLibrary, register: Register, key: by
         lambda: check_signature(identity, located, key),
         lambda: check_collection(identity, specs),
         lambda: check_template_version(identity, specs.get(identity.get("collection", ""))),
-        lambda: check_authority(identity, register),
+        lambda: check_authority(identity, register, specs.get(identity.get("collection", ""))),
         lambda: check_period(identity, specs.get(identity.get("collection", ""))),
         lambda: check_structure(located, specs.get(identity.get("collection", ""))),
     ]
@@ -83,7 +83,25 @@ def identify(workbook: Workbook, specs: SpecLibrary, register: Register, key: by
                 problem.la_code = identity.get("la_code") or None
                 problem.period = identity.get("period") or None
             return problem
-    return Identified(identity, specs.get(identity["collection"]), located)
+    spec = specs.get(identity["collection"])
+    if spec.open_to:
+        named = name_open_return(identity, workbook, located, spec)
+        if isinstance(named, IssueRecord):
+            return named
+    return Identified(identity, spec, located)
+
+
+def name_open_return(identity: dict[str, str], workbook: Workbook, located: Located, spec: Spec) -> IssueRecord | None:
+    """An open collection's return is known by the name the board wrote, in place of an authority code."""
+    field, row = spec.fields[spec.name_field], located.form[spec.name_field]
+    sheet = workbook.sheet(row.value.sheet)
+    name = " ".join(str(value_at(sheet, row.value.row, row.value.col) or "").split()) if sheet else ""
+    if not name:
+        return IssueRecord("error", "no_board_name", f"The return does not say which board sent it. Please write "
+                           f"your board's name in '{field.label}' (sheet '{row.value.sheet}', cell {row.value.a1}) "
+                           "and send it again.", field_id=field.id, sheet=row.value.sheet, cell=row.value.a1)
+    identity["la_code"] = name[: field.max_length]
+    return None
 
 
 def check_signature(identity: dict[str, str], located: Located, key: bytes) -> IssueRecord | None:
@@ -114,9 +132,9 @@ def check_template_version(identity: dict[str, str], spec: Spec | None) -> Issue
                   "across, then send it again.")
 
 
-def check_authority(identity: dict[str, str], register: Register) -> IssueRecord | None:
+def check_authority(identity: dict[str, str], register: Register, spec: Spec | None = None) -> IssueRecord | None:
     code = identity.get("la_code", "")
-    if register.by_code(code):
+    if register.by_code(code) or (spec is not None and spec.open_to and code == OPEN_CODE):
         return None
     return _fatal("unknown_authority",
                   f"This return names authority code '{code}', which is not in the register of authorities. "

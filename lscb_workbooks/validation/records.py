@@ -19,6 +19,7 @@ class ValueRecord:
     comment: str = ""
     row_number: int | None = None
     derived: bool = False
+    prefilled: str = ""  # 'unchanged' or 'changed' where the template put a published figure in the box
 
 
 @dataclass

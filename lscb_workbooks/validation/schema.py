@@ -294,4 +294,5 @@ def _number(value: object) -> str:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}".rstrip("0").rstrip(".")
+    # Every figure as typed, to 15 significant digits: 1.903 stays 1.903, 1234 becomes 1,234.
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.15g}"

@@ -392,18 +392,18 @@ def test_templates_are_replaced_whole_or_not_at_all(spec, register, period, key,
     first, second = register.by_code("302"), register.by_code("303")
     before = write_templates(spec, [first, second], period, tmp_path, key)
     old_bytes = before[1].read_bytes()
-    real = render.render_template
+    real = render.TemplateStamp.stamp
 
-    def fails_for_second(spec_, authority, *args, **kwargs):
+    def fails_for_second(stamp, authority):
         if authority == second:
             raise RuntimeError("interrupted")
-        return real(spec_, authority, *args, **kwargs)
+        return real(stamp, authority)
 
-    monkeypatch.setattr(render, "render_template", fails_for_second)
+    monkeypatch.setattr(render.TemplateStamp, "stamp", fails_for_second)
     with pytest.raises(RuntimeError):
         write_templates(spec, [first, second], period, tmp_path, key)
     assert before[1].read_bytes() == old_bytes
-    monkeypatch.setattr(render, "render_template", real)
+    monkeypatch.setattr(render.TemplateStamp, "stamp", real)
 
     def broken_replace(src, dst):
         raise OSError("disk full")
@@ -427,3 +427,33 @@ def test_count_boxes_show_thousands_separators_and_comments_have_room(barnet_boo
     for f in counts:
         assert (ws.row_dimensions[rows[f.id].row].height or 15) >= 3 * 11 * 1.35, "three lines of comment show"
     assert ws.column_dimensions[ws.cell(1, comment_col).column_letter].width >= 30
+
+
+def test_a_stamped_copy_reads_exactly_as_one_drawn_in_full(spec, register, period, key, tmp_path):
+    """Templates are drawn once per collection and period and stamped per authority; what a coordinator
+    and the collator see is the same as in a template drawn for that authority alone."""
+    chosen = [register.by_code(c) for c in ("201", "302", "205")]
+    stamped = write_templates(spec, chosen, period, tmp_path / "batch", key, deadline="Friday 28 May 2027")
+    for authority, path in zip(chosen, stamped):
+        alone = write_templates(spec, [authority], period, tmp_path / authority.la_code, key,
+                                deadline="Friday 28 May 2027")[0]
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                assert "\ue000".encode() not in z.read(name) and "\ue001".encode() not in z.read(name), name
+        a, b = load_workbook(path), load_workbook(alone)
+        assert a.sheetnames == b.sheetnames
+        for ws in a.worksheets:
+            theirs = b[ws.title]
+            cells = lambda sheet: {c.coordinate: c.value for row in sheet.iter_rows() for c in row
+                                   if c.value is not None and sheet.title != IDENTITY_SHEET}
+            assert cells(ws) == cells(theirs), ws.title
+            if ws.sheet_state == "visible":
+                assert ws.oddHeader.left.text == theirs.oddHeader.left.text and authority.name in ws.oddHeader.left.text
+            assert [(v.sqref, v.formula1) for v in ws.data_validations.dataValidation] == \
+                   [(v.sqref, v.formula1) for v in theirs.data_validations.dataValidation]
+            assert ws.protection.sheet and ws.sheet_state == theirs.sheet_state
+        ident = identity_values(a)
+        assert ident["la_code"] == authority.la_code and ident["la_name"] == authority.name
+        assert identity.signature_matches({k: ident[k] for k in IDENTITY_KEYS}, locked_rows(spec), key,
+                                          ident[identity.SIGNATURE_KEY])
+        assert a.properties.title == b.properties.title

@@ -43,3 +43,28 @@ def test_choices_and_dates():
 
 def test_cell_addresses():
     assert [a1(14, 4), a1(1, 27), a1(3, 52)] == ["D14", "AA1", "AZ3"]
+
+
+@pytest.mark.parametrize("raw", ["12 15", "1 23", "12,15", "1,234 567", "1 2 3"])
+def test_two_figures_in_one_box_are_never_joined(raw):
+    parsed = parse_cell(raw, COUNT)
+    assert parsed.number is None and parsed.problem == f"'{raw}' is not a number"
+
+
+@pytest.mark.parametrize("raw", ["1 234 567", "1\u00a0234", "1\u202f234", "1,234,567"])
+def test_real_thousands_groupings_are_separators(raw):
+    assert parse_cell(raw, COUNT).number == 1234567 or parse_cell(raw, COUNT).number == 1234
+
+
+@pytest.mark.parametrize("raw", [0.1 * 3 * 270, 81.00000000000001, "81.00000000000001", 80.9999999999999])
+def test_floating_point_noise_on_a_whole_number_is_that_number(raw):
+    parsed = parse_cell(raw, COUNT)
+    assert parsed.number == 81 and parsed.text == "81" and parsed.problem is None
+
+
+def test_a_real_fraction_is_kept_and_quoted_as_typed():
+    from lscb_workbooks.validation.schema import _number
+
+    assert parse_cell(81.5, COUNT).number == 81.5
+    assert parse_cell(1.903, PERCENT).text == "1.903"
+    assert _number(1.903) == "1.903" and _number(1234.5) == "1,234.5" and _number(1234) == "1,234"

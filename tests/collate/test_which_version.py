@@ -1,0 +1,138 @@
+"""Which version of a return is in use: the later received, then the later saved, else the officer says.
+
+A file name never decides: "Camden draft.xlsx" sorts after "Camden FINAL.xlsx".
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from intake_files import email_bytes, write
+from lscb_workbooks.cli import main, summary
+from lscb_workbooks.collate import collate
+from lscb_workbooks.store.db import Store
+from test_collate import by_file, rows
+
+XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def saved_at(path: Path, moment: str) -> bytes:
+    """The workbook's bytes with its own last-saved time (docProps/core.xml) set, as Excel stamps it."""
+    source = zipfile.ZipFile(path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + moment.encode(), data)
+            target.writestr(info, data)
+    return buffer.getvalue()
+
+
+def two_versions(make_return, tmp_path: Path, draft_saved: str, final_saved: str) -> dict[str, float]:
+    """One email holding a draft and a final version of Camden's return, the final with different figures."""
+    draft, _ = make_return("302", name="draft.xlsx", folder=tmp_path / "made")
+    final, entries = make_return("302", name="final.xlsx", folder=tmp_path / "made",
+                                 change=lambda e: e.values.update({"CSC_REF": 4321}))
+    message = email_bytes([("Camden FINAL.xlsx", saved_at(final, final_saved), XLSX),
+                           ("Camden draft.xlsx", saved_at(draft, draft_saved), XLSX)])
+    write(tmp_path / "inbox" / "camden.eml", message)
+    return entries.values
+
+
+def test_the_version_saved_later_wins_whatever_its_name(make_return, key, tmp_path):
+    two_versions(make_return, tmp_path, draft_saved="2026-05-02T16:00:00Z", final_saved="2026-05-03T09:10:00Z")
+    collate(tmp_path / "inbox", tmp_path / "out", key=key)
+    files = by_file(tmp_path / "out")
+    assert files["Camden FINAL.xlsx"]["status"] in ("accepted", "accepted_with_warnings")
+    assert files["Camden draft.xlsx"]["status"] == "superseded"
+    assert "Camden FINAL.xlsx" in files["Camden draft.xlsx"]["message"]
+    values = {v["field_id"]: v["value"] for v in rows(tmp_path / "out" / "values.csv")}
+    assert values["CSC_REF"] == "4321"
+
+
+def test_a_tie_keeps_neither_in_use_until_the_officer_chooses(make_return, key, tmp_path, monkeypatch):
+    two_versions(make_return, tmp_path, draft_saved="2026-05-03T09:10:00Z", final_saved="2026-05-03T09:10:00Z")
+    out = tmp_path / "out"
+    collate(tmp_path / "inbox", out, key=key)
+    files = by_file(out)
+    for name in ("Camden FINAL.xlsx", "Camden draft.xlsx"):
+        assert files[name]["status"] == "undecided", files[name]["message"]
+        assert "neither is in use" in files[name]["message"]
+        assert "lscb choose-version" in files[name]["message"]
+    assert [v for v in rows(out / "values.csv") if v["la_code"] == "302"] == []
+    feedback = list((out / "feedback").glob("*.xlsx"))
+    assert len(feedback) == 1, "the coordinator is asked which version counts"
+
+    final_sha = files["Camden FINAL.xlsx"]["sha256"]
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["choose-version", final_sha[:12], "--store", str(out / "store.sqlite")])
+    assert result.exit_code == 0, result.output
+    assert "Camden FINAL.xlsx" in result.output
+    store = Store(out / "store.sqlite")
+    try:
+        [run] = store.runs().query("command == 'choose-version'").to_dict("records")
+        assert "Camden FINAL.xlsx" in run["changes"] and final_sha[:12] in run["detail"]
+    finally:
+        store.close()
+    result = CliRunner().invoke(main, ["report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    files = by_file(out)
+    assert files["Camden FINAL.xlsx"]["status"] in ("accepted", "accepted_with_warnings")
+    assert files["Camden draft.xlsx"]["status"] == "superseded"
+    values = {v["field_id"]: v["value"] for v in rows(out / "values.csv")}
+    assert values["CSC_REF"] == "4321"
+
+
+def test_choosing_an_unknown_version_says_what_to_give(make_return, key, tmp_path):
+    two_versions(make_return, tmp_path, draft_saved="2026-05-03T09:10:00Z", final_saved="2026-05-03T09:10:00Z")
+    collate(tmp_path / "inbox", tmp_path / "out", key=key)
+    result = CliRunner().invoke(main, ["choose-version", "00000000", "--store", str(tmp_path / "out" / "store.sqlite")])
+    assert result.exit_code != 0
+    assert "submissions.csv" in result.output and "Traceback" not in result.output
+
+
+def test_a_later_email_still_replaces_a_chosen_version(make_return, key, tmp_path):
+    two_versions(make_return, tmp_path, draft_saved="2026-05-03T09:10:00Z", final_saved="2026-05-03T09:10:00Z")
+    collate(tmp_path / "inbox", tmp_path / "out", key=key)
+    store = Store(tmp_path / "out" / "store.sqlite")
+    try:
+        store.choose_version(by_file(tmp_path / "out")["Camden draft.xlsx"]["sha256"], None, "2026-05-04T00:00:00+00:00")
+    finally:
+        store.close()
+    later, _ = make_return("302", name="later.xlsx", folder=tmp_path / "made",
+                           change=lambda e: e.values.update({"CSC_REF": 999}))
+    write(tmp_path / "inbox" / "camden again.eml",
+          email_bytes([("Camden v3.xlsx", later.read_bytes(), XLSX)], sent=datetime(2026, 5, 5, tzinfo=timezone.utc)))
+    collate(tmp_path / "inbox", tmp_path / "out", key=key)
+    files = by_file(tmp_path / "out")
+    assert files["Camden v3.xlsx"]["status"] in ("accepted", "accepted_with_warnings")
+    assert files["Camden draft.xlsx"]["status"] == files["Camden FINAL.xlsx"]["status"] == "superseded"
+
+
+def test_one_stray_rejected_return_for_another_year_does_not_switch_the_round(make_return, spec, register, key,
+                                                                               tmp_path):
+    from lscb_workbooks.spec.periods import parse_period
+    from lscb_workbooks.spec.register import Register
+    from lscb_workbooks.templates.render import write_templates
+
+    good = ["302", "303", "304", "305", "306"]
+    for la_code in good:
+        make_return(la_code)
+    out = tmp_path / "out"
+    collate(tmp_path / "inbox", out, key=key)
+    [stray] = write_templates(spec, Register(a for a in register if a.la_code == "307"), parse_period("2027-28"),
+                              tmp_path / "next year", key)
+    (tmp_path / "inbox" / "next year blank.xlsx").write_bytes(stray.read_bytes())
+    shown = summary(collate(tmp_path / "inbox", out, key=key), register)
+    assert by_file(out)["next year blank.xlsx"]["status"] == "rejected"
+    assert "period 2026-27" in shown
+    assert f"Missing ({len(register) - len(good)})" in shown
+    assert "also received for 2027-28 (1 rejected)" in shown
+    assert {v["la_code"] for v in rows(out / "values.csv")} == set(good)

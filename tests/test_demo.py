@@ -1,0 +1,44 @@
+"""`lscb demo` runs the project's whole life on synthetic data and says where every phase left its outputs."""
+
+from __future__ import annotations
+
+import docx
+import pytest
+from click.testing import CliRunner
+
+from lscb_workbooks.cli import main
+from lscb_workbooks.spec.load import check_spec_text
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_every_phase_is_run_in_order_and_its_outputs_named(demo):
+    out, output = demo
+    phases = [line.strip() for line in output.split("The project's life, phase by phase")[1].splitlines()[1:]]
+    assert [p.split(" ", 1)[0] for p in phases] == ["1.", "2.", "3.", "4.", "5.", "6."]
+    for relative in ("1-mapping/master.xlsx", "2-consultation/master.xlsx", "3-revised-spec/dataset.yaml",
+                     "3-revised-spec/sign-off.xlsx", "master.xlsx", "5-good-practice/master.xlsx",
+                     "6-final-report/final-report.docx"):
+        assert (out / relative).is_file(), relative
+        assert str(out / relative) in output
+    assert "1. Mapping survey, 2024-25: 33 returns" in output
+    assert "4. Pilot, 2025-26, 2026-27" in output
+
+
+def test_the_revised_spec_passes_its_check_and_the_report_draws_on_every_store(demo):
+    out, _ = demo
+    spec, problems = check_spec_text((out / "3-revised-spec" / "dataset.yaml").read_text(encoding="utf-8"),
+                                     str(out / "3-revised-spec" / "dataset.yaml"))
+    assert problems == [] and spec.version == "2026.2"
+    texts = [p.text for p in docx.Document(out / "6-final-report" / "final-report.docx").paragraphs]
+    for source in ("Source: Mapping survey (collection 'mapping'), 2024-25: ",
+                   "Source: Consultation on the draft dataset (collection 'consultation'), 2024-25: ",
+                   "Source: Pilot dataset returns (collection 'dataset'), 2026-27: ",
+                   "Source: Good practice from LSCBs (collection 'good_practice'), 2026-27: 6 boards answering."):
+        assert any(t.startswith(source) for t in texts), source
