@@ -548,15 +548,15 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     if not path.exists():
         raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
     _writable(out_dir)
-    chosen = _report_register(register, hub) or register
+    chosen = _report_register(register, hub)
     period = period or (ws.period if ws else None)
     spec_ = _spec(_collection(ws, collection))
     comparators = _comparators(ws, comparator_files, spec_)
     with _audited(ws, "report", path) as run, one_run_at_a_time(path):
         store = Store(path)
         try:
-            result = write_outputs(store, spec_, chosen, out_dir, str(period) if period else None, suppress,
-                                   ws.deadline if ws else None, comparators, only_listed=chosen is not register)
+            result = write_outputs(store, spec_, register, out_dir, str(period) if period else None, suppress,
+                                   ws.deadline if ws else None, comparators, focus=chosen)
         finally:
             store.close()
         if run:

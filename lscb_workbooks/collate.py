@@ -113,8 +113,8 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
-        report = write_outputs(store, spec, report_register or register, out_dir, period, suppress, deadline,
-                               comparators, only_listed=report_register is not None)
+        report = write_outputs(store, spec, register, out_dir, period, suppress, deadline, comparators,
+                               focus=report_register)
         report.new_files, report.already_seen = len(new), len(received) - len(new)
         report.notes = notes + report.notes
         report.run_id, report.new_statuses = run_id, new_statuses
@@ -386,15 +386,16 @@ def other_periods_note(store: Store, spec: Spec, period: str | None) -> str:
 
 def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, period: str | None,
                   suppress: bool = False, deadline: date | None = None, comparators=None,
-                  only_listed: bool = False) -> CollationReport:
+                  focus: Register | None = None) -> CollationReport:
     """The ledgers as CSV, the master workbook, and feedback and profile workbooks.
 
     `deadline` is the round's (from a workspace), for the master workbook's returns tracker;
-    `comparators` are published figures (`opendata.published.Published`) shown beside London. With
-    `only_listed` (one hub's outputs) the ledgers, like the workbooks, cover the authorities of
-    `register` alone: no other borough's files, figures or problems, and no file nobody could place.
+    `comparators` are published figures (`opendata.published.Published`) shown beside London.
+    With `focus` (one hub's outputs) the ledgers and workbooks cover the authorities of `focus`
+    alone (no other borough's files, figures or problems, and no file nobody could place), each
+    compared with London as a whole: London's figures and every rank come from all of `register`.
     """
-    from .outputs.comparison import compare_period, suppress_comparison, suppress_small_numbers
+    from .outputs.comparison import compare_period, rejected_in, suppress_comparison, suppress_small_numbers
     from .outputs.csv_export import write_csv
     from .outputs.feedback import write_feedback
     from .outputs.master import write_master
@@ -403,37 +404,39 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     out_dir.mkdir(parents=True, exist_ok=True)
     period = choose_period(store, spec, period)
     notes = [note] if (note := other_periods_note(store, spec, period)) else []
-    listed = _listed(register) if only_listed else _everything
+    shown = focus or register
+    listed = _listed(focus) if focus is not None else _everything
     submissions = listed(store.submissions())
     write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
-    in_use = listed(store.values_in_use(spec.id, period))
+    in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
     suppressing = suppress and spec.kind == "dataset"
-    write_csv(suppress_small_numbers(in_use, spec) if suppressing else in_use, out_dir / "values.csv", VALUE_COLUMNS)
+    write_csv(suppress_small_numbers(listed(in_use), spec) if suppressing else listed(in_use), out_dir / "values.csv",
+              VALUE_COLUMNS)
     write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
-                             [] if spec.open_to else missing_authorities(store, spec, register, period),
+                             [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
     if period and spec.open_to:
         from .outputs.good_practice_master import write_good_practice_master
 
         report.master = write_good_practice_master(store, spec, period, out_dir / "master.xlsx")
     elif period and spec.kind != "dataset":
-        report.master = write_survey_master(store, spec, register, period, out_dir / "master.xlsx")
-        report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
+        report.master = write_survey_master(store, spec, shown, period, out_dir / "master.xlsx")
+        report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
     elif period:
+        from .outputs.benchmarks import add_comparators
         from .outputs.parallel import start_in_process
         from .round_status import tracker_columns
 
-        from .outputs.benchmarks import add_comparators
-
-        comparison = compare_period(spec, register, in_use, period)
+        rejected = rejected_in(store.submissions(spec.id, period))
+        comparison = compare_period(spec, register, in_use, period, rejected=rejected).focused(focus)
         shared = add_comparators(suppress_comparison(comparison) if suppress else comparison, comparators)
         profiles_written = start_in_process(write_profiles, shared, out_dir / "profiles")
-        round_columns = tracker_columns(store, spec.id, register, period, deadline) if deadline else None
-        report.master = write_master(store, spec, register, period, out_dir / "master.xlsx", suppress=suppress,
+        round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
+        report.master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
                                      round_columns=round_columns, runs=store.runs(), comparison=comparison,
                                      comparators=comparators)
-        report.feedback = write_feedback(store, spec, register, out_dir / "feedback", period)
+        report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
         report.profiles = profiles_written()
     return report
 

@@ -29,6 +29,7 @@ def test_every_phase_is_run_in_order_and_its_outputs_named(demo):
         assert str(out / relative) in output
     assert "1. Mapping survey, 2024-25: 33 returns" in output
     assert "4. Pilot, 2025-26, 2026-27" in output
+    assert "Collection dataset, period 2026-27" in output
 
 
 def test_the_revised_spec_passes_its_check_and_the_report_draws_on_every_store(demo):

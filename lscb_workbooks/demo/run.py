@@ -53,7 +53,7 @@ def run_demo(out_dir: Path, period: Period) -> DemoResult:
         _coordinators_reply(spec, list(register), this_period, dict(zip([a.la_code for a in register], paths)),
                             inbox / str(this_period), clock, latest=when == 1)
     (inbox / "minutes-of-last-meeting.pdf").write_bytes(b"%PDF-1.4\n% synthetic demo attachment\n")
-    report = collate(inbox, out_dir, collection="dataset", key=key, register=register)
+    report = collate(inbox, out_dir, collection="dataset", period=str(period), key=key, register=register)
     return DemoResult(inbox, templates, report)
 
 

@@ -78,6 +78,8 @@ def _draw(f: Field, roles, values, population: int, period: Period, steady: rand
     """A value for one field: its level is the authority's own, steady over periods; the wobble is the period's."""
     role, denominator = roles.get(f.id, ("", ""))
     scale = (0.25 if period.quarter else 1.0) * rng.uniform(0.88, 1.12)
+    if f.unit == "score":
+        return rng.randint(int(f.lower_bound or 0), int(f.max))
     if f.unit == "count":
         if role == "population":
             return population

@@ -18,8 +18,7 @@ import pandas as pd
 from ..opendata.published import Published
 from ..opendata.standard import INNER_LONDON, LONDON, NATIONAL, OUTER_LONDON
 from ..spec.models import Field
-from .comparison import Comparison, interval
-from .stats import NOT_COMPARED, significance
+from .comparison import Comparison, interval, verdicts_against
 
 ENGLAND = "England"
 PUBLISHED = "Published"
@@ -74,10 +73,8 @@ def _against_england(comparison: Comparison, rows: pd.DataFrame) -> pd.DataFrame
     england = rows[(rows.group_type == ENGLAND) & (rows.basis == COUNTS_PUBLISHED)].set_index("field_id").value
     reference = rows[rows.group_type == ENGLAND].set_index("field_id").value
     a = comparison.authorities.copy()
-    polarity = {f.id: f.polarity for f in comparison.spec.fields.values()}
     a["england"] = a.field_id.map(reference).astype(float)
-    a["vs_england"] = [significance(lo, up, england.get(f, math.nan), polarity[f]) if not hidden else NOT_COMPARED
-                       for lo, up, f, hidden in zip(a.lower, a.upper, a.field_id, a.suppressed.fillna(False))]
+    a["vs_england"] = verdicts_against(comparison.spec, a, a.field_id.map(england).astype(float))
     return a
 
 

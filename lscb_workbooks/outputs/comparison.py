@@ -10,9 +10,9 @@ denominators, never an average of percentages.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass, field as dataclass_field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Collection
 
 import numpy as np
 import pandas as pd
@@ -34,11 +34,14 @@ SMALL_NUMBERS = (1, 5)
 PROVIDED, MISSING, NOT_AVAILABLE, ESTIMATED, SUPPRESSED_STATUS = (
     "provided", "missing", "not available", "estimated", "suppressed"
 )
+# An authority with no return in use: nothing arrived, or what arrived was rejected. Neither is ever imputed.
+NO_RETURN, REJECTED = "no return", "rejected: awaiting a corrected return"
+SMALL_NUMBER = "small number"  # a rate or percentage on a denominator below the spec's threshold: not compared
 GROUP_TYPES = ("London", "Hub", "Inner/Outer")
 AUTHORITY_COLUMNS = [
     "la_code", "name", "hub", "inner_outer", "field_id", "value", "text", "numerator", "denominator",
     "lower", "upper", "rank", "quartile", "london", "hub_value", "vs_london", "vs_hub", "status",
-    "rating", "comment", "returned", "suppressed",
+    "rating", "comment", "returned", "suppressed", "small",
 ]
 GROUP_COLUMNS = [
     "group_type", "group", "label", "field_id", "value", "text", "numerator", "denominator", "lower",
@@ -59,6 +62,17 @@ class Comparison:
     groups: pd.DataFrame
     spread: pd.DataFrame
     returned: list[str] = dataclass_field(default_factory=list)
+    rejected: list[str] = dataclass_field(default_factory=list)
+    focus: Register | None = None  # a hub's own outputs: these authorities are shown, London is still all of London
+
+    @property
+    def shown(self) -> Register:
+        """The authorities the outputs list: the hub's, for a hub's outputs, else every authority."""
+        return self.focus if self.focus is not None else self.register
+
+    def focused(self, focus: Register | None) -> "Comparison":
+        """The same figures (London still from every return in use), with the outputs listing only `focus`."""
+        return replace(self, focus=focus)
 
     def group_value(self, group_type: str, group: str, field_id: str) -> float:
         rows = self.groups[(self.groups.group_type == group_type) & (self.groups.group == group)
@@ -88,25 +102,93 @@ class Comparison:
         return rows
 
     @cached_property
+    def ranked_count(self) -> dict[str, int]:
+        """{field_id: how many authorities are ranked}: the 'of N' of '5th of N'."""
+        ranked = self.authorities[self.authorities["rank"].notna()]
+        return {str(k): int(v) for k, v in ranked.groupby("field_id").size().items()}
+
+    @cached_property
     def spread_by_field(self) -> dict[str, dict[str, Any]]:
         return {row["field_id"]: row for row in self.spread.to_dict("records")}
 
     def group_labels(self) -> list[tuple[str, str, str]]:
-        """(group type, group, label) in reading order: London, the hubs, inner, outer."""
+        """(group type, group, label) in reading order: London, the hubs, inner, outer.
+
+        A hub's own outputs show London, its own hub, and inner and outer London.
+        """
         seen = self.groups.drop_duplicates(["group_type", "group"])
-        return list(zip(seen.group_type, seen.group, seen.label))
+        hubs = {a.hub for a in self.shown}
+        return [(kind, group, label) for kind, group, label in zip(seen.group_type, seen.group, seen.label)
+                if kind != "Hub" or group in hubs]
+
+
+def rejected_in(submissions: pd.DataFrame) -> list[str]:
+    """Authorities that sent a return for the period that was rejected (those with one in use read as returned)."""
+    if submissions.empty or "status" not in submissions:
+        return []
+    return sorted({str(la) for la in submissions[submissions.status == "rejected"].la_code.dropna()})
+
+
+def conventions(spec: Spec, hub: str | None = None) -> list[tuple[str, str]]:
+    """How the figures are worked out, in plain words, for the sheet that shows them."""
+    rules = [
+        ("What is compared", "Rates, percentages and scores are compared between areas. Counts are volumes: shown, "
+                             "with London and group totals, but never ranked, put in quartiles, spine-charted or called "
+                             "better or worse; their charts draw the median authority, not the London total. Where a "
+                             "count has a natural population the spec adds its rate, and the rate is compared."),
+        ("London and group figures", "London, hub, inner and outer London figures are sums of numerators over sums of "
+                                     "denominators of the authorities whose figure is in use, never an average of "
+                                     "percentages; a score's group figure is the median. Inner and outer London follow "
+                                     "the ONS definition."),
+        ("Intervals", "95% confidence intervals: Wilson score for percentages, Byar's method for rates (the exact "
+                      "Poisson interval below 10 events), as OHID's Fingertips computes them (PHStatsMethods)."),
+        ("Better, similar, worse", "An authority is better or worse than London (or its hub) only where its interval "
+                                   "excludes London's figure, by whether higher is better; 'higher' or 'lower' where "
+                                   "neither is better; 'similar' otherwise. The colours are the same everywhere."),
+        ("Ranks", "Rank 1 is the best (the highest where neither is better). Ties share the best rank: 1, 2, 2, 4. "
+                  "Only authorities whose figure is shown and not marked 'small number' are ranked, and '5th of 29' "
+                  "says out of how many."),
+        ("Quartiles and percentiles", "Quartiles follow OHID's quantile method on those ranks: counted from the worst, "
+                                      "quartile = 5 - ceiling(4 x rank / highest rank), so Q1 is the best quarter. "
+                                      "Percentiles (25th, median, 75th) interpolate linearly, as Excel's "
+                                      "PERCENTILE.INC does."),
+        ("Small numbers", f"A rate or percentage on a denominator below {spec.small_denominator} is shown with its "
+                          "interval and marked 'small number' (*), but never ranked, put in a quartile, marked on a "
+                          "spine chart or called better or worse: its interval is too wide for that."),
+        ("Trends", "Changes for London, hubs, inner and outer London are worked out like for like, over the "
+                   "authorities that returned in both periods (the Trends sheet names any left out). A change is an "
+                   "improvement or a decline only where it is significant at 95% (the two periods' intervals do not "
+                   "overlap, as Fingertips judges it); otherwise 'no significant change'. Counts and scores have no "
+                   "interval, so their changes are only 'higher' or 'lower'."),
+        ("Missing, rejected, not available", "Three different things, each shown in words and never filled in: 'no "
+                                             "return' (nothing arrived); 'rejected: awaiting a corrected return' (a "
+                                             "return arrived but had errors, so none of it is used); 'not available' "
+                                             "(the borough said it cannot give the figure); 'missing' (left blank in a "
+                                             "return in use). Group figures and ranks leave all of them out."),
+    ]
+    if hub:
+        rules.insert(0, ("This hub's report", f"The {hub} hub's authorities, each compared with London as a whole "
+                                              "(worked out from every return in use) and with the hub. Ranks and "
+                                              "quartiles are within all of London."))
+    return rules
 
 
 # --- the values as received, with derived figures worked out again -------------------------------
 
 def is_score(field: Field) -> bool:
-    """A bounded self-assessment score (a 'count' with a maximum, such as 0-3), not a count of children."""
-    return field.unit == "count" and field.max is not None and not field.derived
+    """A bounded self-assessment score (such as 0-3), not a count of children: groups take its median."""
+    return field.unit == "score"
 
 
 def is_small_number_count(field: Field) -> bool:
     """A count of children or events, which small-number suppression applies to."""
-    return field.unit == "count" and not field.derived and not is_score(field)
+    return field.is_count
+
+
+def is_small_denominator(field: Field, denominator: float, spec: Spec) -> bool:
+    """A rate or percentage resting on fewer than the spec's threshold (default 30): shown, marked, never compared."""
+    ratio = field.parsed_expression.ratio if field.derived else None
+    return ratio is not None and not _nan(denominator) and float(denominator) < spec.small_denominator
 
 
 def _is_estimated(rating: str) -> bool:
@@ -312,10 +394,13 @@ def _nan(value) -> bool:
 # --- one period -----------------------------------------------------------------------------------
 
 def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period: str,
-                   with_intervals: bool = True, fields: list[Field] | None = None) -> Comparison:
+                   with_intervals: bool = True, fields: list[Field] | None = None,
+                   rejected: Collection[str] = ()) -> Comparison:
     """Every authority in the register against London, its hub and inner/outer London for one period.
 
     `values` is `Store.values_in_use(collection, period)` (other periods in it are ignored).
+    `rejected` names the authorities whose only return for the period was rejected, so that
+    they read 'rejected: awaiting a corrected return' rather than 'no return'.
     Without intervals (for trends, which show values only) nothing is called better or worse.
     `fields` are the spec's indicators unless given (an export also wants the population).
     """
@@ -331,8 +416,9 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
         base = {"la_code": authority.la_code, "name": authority.name, "hub": authority.hub,
                 "inner_outer": authority.inner_outer, "returned": rows_by_field is not None}
         if rows_by_field is None:
+            absent = REJECTED if authority.la_code in set(rejected) else NO_RETURN
             for f in indicators:
-                records.append({**base, "field_id": f.id, "status": MISSING, "rating": "", "comment": "",
+                records.append({**base, "field_id": f.id, "status": absent, "rating": "", "comment": "",
                                 "value": math.nan, "text": None})
             continue
         inputs = _usable_inputs(rows_by_field, spec)
@@ -346,6 +432,9 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
         authorities[column] = pd.to_numeric(authorities[column], errors="coerce").astype(float)
     authorities["suppressed"] = authorities.status.eq(SUPPRESSED_STATUS)
     authorities["status"] = authorities.status.fillna(MISSING)
+    fields = spec.fields
+    authorities["small"] = [is_small_denominator(fields[f], d, spec) and not math.isnan(v)
+                            for f, d, v in zip(authorities.field_id, authorities.denominator, authorities.value)]
 
     if with_intervals:
         authorities = _rank_and_benchmark(spec, authorities, groups)
@@ -358,7 +447,8 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
         columns=SPREAD_COLUMNS,
     )
     return Comparison(spec=spec, register=register, period=str(period), authorities=authorities,
-                      groups=groups, spread=spreads, returned=sorted(returns))
+                      groups=groups, spread=spreads, returned=sorted(returns),
+                      rejected=sorted(set(rejected) - set(returns)))
 
 
 def _compare_groups(indicators: list[Field], register: Register, records: list[dict],
@@ -378,6 +468,45 @@ def _compare_groups(indicators: list[Field], register: Register, records: list[d
     return groups
 
 
+def verdicts_against(spec: Spec, authorities: pd.DataFrame, benchmark: pd.Series) -> list[str]:
+    """Better, similar or worse (higher or lower) than `benchmark` (one value per row) by the interval, only
+    where the spec compares the field this way, the figure is shown and its denominator is not small."""
+    tested = {f.id for f in spec.indicators if "significance" in f.comparisons}
+    out = []
+    hidden = authorities.suppressed.fillna(False).astype(bool)
+    for lo, up, b, f, small, gone in zip(authorities.lower, authorities.upper, benchmark,
+                                         authorities.field_id, authorities.small, hidden):
+        if f not in tested or gone:
+            out.append(NOT_COMPARED)
+        elif small:
+            out.append(SMALL_NUMBER)
+        else:
+            out.append(significance(lo, up, b, spec.fields[f].polarity))
+    return out
+
+
+def rank_authorities(authorities: pd.DataFrame, spec: Spec, hidden: pd.Series | None = None) -> pd.DataFrame:
+    """Rank and quartile of each authority's figure, among the figures that are shown and may be compared.
+
+    Only fields whose spec compares them by rank (or quartile) are ranked; a
+    figure on a small denominator, a suppressed figure, or one in `hidden`
+    (a boolean per row) is left out, as if it did not exist, so the ranks of
+    the others leave no gap where it was. Ties share the best rank (1, 2, 2, 4).
+    """
+    fields = spec.fields
+    ranked = {f.id for f in spec.indicators if "rank" in f.comparisons}
+    quartiled = {f.id for f in spec.indicators if "quartile" in f.comparisons}
+    hidden = hidden if hidden is not None else pd.Series(False, index=authorities.index)
+    left_out = (authorities.small.fillna(False).astype(bool) | authorities.suppressed.fillna(False).astype(bool)
+                | hidden.astype(bool) | ~authorities.field_id.isin(ranked | quartiled))
+    values = authorities.value.where(~left_out)
+    polarity = authorities.field_id.map(lambda f: fields[f].polarity)
+    out = quartile_and_rank(values, polarity, by=authorities.field_id)
+    out.loc[~authorities.field_id.isin(ranked), "rank"] = pd.NA
+    out.loc[~authorities.field_id.isin(quartiled), "quartile"] = pd.NA
+    return out
+
+
 def _rank_and_benchmark(spec: Spec, authorities: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     london = groups[groups.group_type == "London"].set_index("field_id").value
     hub_rows = groups[groups.group_type == "Hub"]
@@ -386,12 +515,9 @@ def _rank_and_benchmark(spec: Spec, authorities: pd.DataFrame, groups: pd.DataFr
     authorities["london"] = authorities.field_id.map(london).astype(float)
     authorities["hub_value"] = [hubs.get((h, f), math.nan) for h, f in zip(authorities.hub, authorities.field_id)]
     authorities["hub_value"] = authorities["hub_value"].astype(float)
-    polarity = {f.id: f.polarity for f in spec.fields.values()}
-    authorities["vs_london"] = [significance(lo, up, b, polarity[f]) for lo, up, b, f in
-                                zip(authorities.lower, authorities.upper, authorities.london, authorities.field_id)]
-    authorities["vs_hub"] = [significance(lo, up, b, polarity[f]) for lo, up, b, f in
-                             zip(authorities.lower, authorities.upper, authorities.hub_value, authorities.field_id)]
-    ranked = quartile_and_rank(authorities.value, authorities.field_id.map(polarity), by=authorities.field_id)
+    authorities["vs_london"] = verdicts_against(spec, authorities, authorities.london)
+    authorities["vs_hub"] = verdicts_against(spec, authorities, authorities.hub_value)
+    ranked = rank_authorities(authorities, spec)
     authorities["rank"] = ranked["rank"]
     authorities["quartile"] = ranked["quartile"]
     return authorities
@@ -505,10 +631,10 @@ def suppress_comparison(comparison: Comparison) -> Comparison:
     hidden_groups = set(zip(g.loc[g.suppressed, "group_type"], g.loc[g.suppressed, "group"], g.loc[g.suppressed, "field_id"]))
     a.loc[[("London", "London", f) in hidden_groups for f in a.field_id], "london"] = math.nan
     a.loc[[("Hub", h, f) in hidden_groups for h, f in zip(a.hub, a.field_id)], "hub_value"] = math.nan
-    a.loc[a.suppressed, ["rank", "quartile"]] = pd.NA
+    ranked = rank_authorities(a, spec)  # among the figures still shown, so no gap points at a hidden one
+    a["rank"], a["quartile"] = ranked["rank"], ranked["quartile"]
     a.loc[a.suppressed, ["vs_london", "vs_hub"]] = NOT_COMPARED
-    return Comparison(spec=spec, register=comparison.register, period=comparison.period, authorities=a,
-                      groups=g, spread=comparison.spread.copy(), returned=list(comparison.returned))
+    return replace(comparison, authorities=a, groups=g, spread=comparison.spread.copy())
 
 
 def _rests_on_small_count(frame: pd.DataFrame, spec: Spec) -> pd.Series:

@@ -77,7 +77,8 @@ def indicator_summary(spec: Spec, section: Section, answers: pd.DataFrame) -> pd
         mine = answers[answers.row_id == fixed.id] if not answers.empty else answers
         counts = {o: int((mine[vote.id] == o).sum()) if not mine.empty else 0 for o in vote.options}
         verdict = suggested_verdict(counts, spec.verdicts)
-        row = {"id": fixed.id, "label": fixed.label, "group": fixed.group, "unit": fixed.unit,
+        row = {"id": fixed.id, "label": fixed.label, "short": fixed.short_label or fixed.label,
+               "group": fixed.group, "unit": fixed.unit,
                "answered": mine.la_code.nunique() if not mine.empty else 0, "votes": verdict.votes,
                **{f"vote:{o}": n for o, n in counts.items()}, "in_favour": verdict.in_favour,
                "against": verdict.against, "verdict": verdict.words}
@@ -264,11 +265,11 @@ class ConsultationWorkbook(SurveyWorkbook):
         self.table(ws, first, len(rows), ["Indicator"] + options + ["Suggested verdict"], f"Votes_{group[:20]}")
         self.colour_vote_headers(ws, first, 1, options)
         for i, r in enumerate(rows.to_dict("records"), start=first + 1):
-            self.text(ws, i, 0, short(r["label"], 90), wrap=True)
+            self.text(ws, i, 0, r["short"], wrap=True)
             for j, o in enumerate(options, start=1):
                 self.number(ws, i, j, r[f"vote:{o}"])
             ws.write_string(i, len(options) + 1, r["verdict"], self.verdict_format(r["verdict"]))
-            ws.set_row(i, 15 * _lines(short(r["label"], 90), LABEL_WIDTH) + 3)
+            ws.set_row(i, 15 * _lines(r["short"], LABEL_WIDTH) + 3)
         last = first + len(rows)
         height = min(100 + 34 * len(rows), PAGE_PX)
         most = rows.sort_values("votes", ascending=False).head(3)
@@ -277,9 +278,9 @@ class ConsultationWorkbook(SurveyWorkbook):
                        "Indicator", "Votes",
                        f"Stacked bar chart of the votes ({', '.join(options)}) on each of the {len(rows)} indicators of "
                        f"the theme '{group}'. Most votes: " + "; ".join(
-                           f"{short(r['label'], 50)} ({r['verdict'].lower()})" for r in most.to_dict("records")) + ".",
+                           f"{r['short']} ({r['verdict'].lower()})" for r in most.to_dict("records")) + ".",
                        stacked=True, size=(680, height), colours=[self.vote_colour(o).fill for o in options])
-        table_px = sum(round((15 * _lines(short(label, 90), LABEL_WIDTH) + 3) * 4 / 3) for label in rows.label) + 2 * ROW_PX
+        table_px = sum(round((15 * _lines(label, LABEL_WIDTH) + 3) * 4 / 3) for label in rows.short) + 2 * ROW_PX
         return first + len(rows) + max(0, math.ceil((height - table_px) / ROW_PX)) + 3
 
     # --- Comments ------------------------------------------------------------------------------

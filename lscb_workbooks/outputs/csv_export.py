@@ -7,6 +7,7 @@ with `'` (OWASP's advice for CSV files that spreadsheets open); numbers untouche
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -15,10 +16,13 @@ import pandas as pd
 from ..atomic import replacing
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A number as the store keeps it in text (a value column holds numbers and text alike): written as it is.
+PLAIN_NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 
 
 def safe_text(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """Text that a spreadsheet would run as a formula gets a leading `'`; a number, even a negative one, does not."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

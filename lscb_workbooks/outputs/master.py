@@ -30,18 +30,23 @@ from ..store.returns import is_a_return, return_standing
 from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
 from . import xlsx
 from .audit import write_audit_log
-from .benchmarks import COMPARATOR_GROUPS, ENGLAND_NOTE, add_comparators, has_england
+from .benchmarks import COMPARATOR_GROUPS, ENGLAND, ENGLAND_NOTE, add_comparators, has_england
 from .comparison import (
     ESTIMATED,
     MISSING,
+    NO_RETURN,
     NOT_AVAILABLE,
     PROVIDED,
+    REJECTED,
+    SMALL_NUMBER,
     SUPPRESSED,
     Comparison,
     compare_period,
     compare_trends,
+    conventions,
     is_score,
     recompute_derived,
+    rejected_in,
     suppress_comparison,
     suppress_small_numbers,
 )
@@ -56,7 +61,8 @@ STATUS_WORDS = {
     "tool_error": "Received, not yet checked (the tool's fault)",
     None: "Not received",
 }
-STATUS_CODES = {PROVIDED: "P", ESTIMATED: "E", NOT_AVAILABLE: "N", MISSING: "M", "suppressed": "P"}
+STATUS_CODES = {PROVIDED: "P", ESTIMATED: "E", NOT_AVAILABLE: "N", MISSING: "M", "suppressed": "P",
+                REJECTED: "R", NO_RETURN: "-"}
 VERDICT_STYLE = {  # fill, font: dark text on light fills, contrast above 4.5:1
     "better": ("#C6EFCE", "#006100"),
     "similar": ("#FFEB9C", "#5C4A00"),
@@ -65,14 +71,16 @@ VERDICT_STYLE = {  # fill, font: dark text on light fills, contrast above 4.5:1
     "lower": ("#E2EFDA", "#1F3864"),
     "improving": ("#C6EFCE", "#006100"),
     "worsening": ("#FFC7CE", "#9C0006"),
+    SMALL_NUMBER: ("#EDEDED", "#404040"),
 }
 SERIES_COLOURS = {
     "better": "#2E8540", "similar": "#F0B400", "worse": "#C00000",
-    "higher": "#4472C4", "lower": "#A9C4EB", "not compared": "#7F7F7F",
+    "higher": "#4472C4", "lower": "#A9C4EB", "not compared": "#7F7F7F", SMALL_NUMBER: "#D9D9D9",
 }
 SERIES_NAMES = {
     "better": "Better than London", "similar": "Similar to London", "worse": "Worse than London",
     "higher": "Higher than London", "lower": "Lower than London", "not compared": "Authority",
+    SMALL_NUMBER: "Small number (not compared)",
 }
 STATUS_STYLE = {
     "Rejected": ("#FFC7CE", "#9C0006"), "Not received": ("#FFC7CE", "#9C0006"),
@@ -88,7 +96,7 @@ OVERVIEW_COLUMNS = 10
 SPREAD_LABELS = (("lowest", "Lowest authority"), ("q1", "25th percentile"), ("median", "Median authority"),
                  ("q3", "75th percentile"), ("highest", "Highest authority"))
 DIRECTION_LETTERS = {"improving": "I", "worsening": "W", "no change": "=", "higher": "H", "lower": "L"}
-LETTERS = {"better": "B", "similar": "S", "worse": "W", "higher": "H", "lower": "L"}
+LETTERS = {"better": "B", "similar": "S", "worse": "W", "higher": "H", "lower": "L", SMALL_NUMBER: "*"}
 ROW_PX = 20
 # Columns a workspace adds to the returns tracker: (column, header, width).
 ROUND_COLUMNS = (("timing", "Against the deadline", 16), ("coordinator", "Coordinator", 28),
@@ -160,20 +168,22 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
     all_values = store.values_in_use(collection)
     all_values = all_values[all_values.period.isin(periods)]
     values = all_values[all_values.period == period].reset_index(drop=True)
-    comparison = comparison or compare_period(spec, register, values, period)
-    trends = compare_trends(spec, register, all_values, {period: comparison}) if len(periods) > 1 else pd.DataFrame()
-    data = recompute_derived(values, spec)
+    shown = values[values.la_code.isin({a.la_code for a in register})].reset_index(drop=True)
+    submissions = store.submissions(collection, period)
+    comparison = comparison or compare_period(spec, register, values, period, rejected=rejected_in(submissions))
+    trends = (compare_trends(spec, comparison.register, all_values, {period: comparison})
+              if len(periods) > 1 else pd.DataFrame())
+    data = recompute_derived(shown, spec)
     if suppress:
         comparison = suppress_comparison(comparison)
         data = suppress_small_numbers(data, spec)
         trends = _suppress_trends(trends, comparison, spec)
-    submissions = store.submissions(collection, period)
     issues = store.issues(collection, period)
     return MasterData(
         spec=spec, register=register, period=period, produced_at=produced_at, suppress=suppress,
         comparison=comparison, data=data, tracker=_tracker(submissions, register),
-        issues=issues[issues.status.isin(IN_USE)] if not issues.empty else issues,
-        challenges=_challenges(values, spec, register), trends=trends, periods=periods,
+        issues=issues[issues.status.isin(IN_USE) & issues.la_code.isin({a.la_code for a in register})] if not issues.empty else issues,
+        challenges=_challenges(shown, spec, register), trends=trends, periods=periods,
         files_received=int(is_a_return(submissions).sum()) if not submissions.empty else 0,
     )
 
@@ -409,6 +419,13 @@ class MasterWorkbook:
         row += 1
         self._paragraph(ws, row, _how_to_read(), 1, 124, italic=False, font_color="#000000")
         row += 2
+        ws.write_string(row, 0, "How the figures are worked out", self.f.subtitle)
+        for label, text in conventions(self.spec, self._hub_of_report()):
+            row += 1
+            ws.write_string(row, 0, label, self.f.get(bold=True, valign="top", text_wrap=True))
+            ws.write_string(row, 1, xlsx.cell_text(text), self.f.get(text_wrap=True, valign="top"))
+            ws.set_row(row, 15 * math.ceil(len(text) / 95) + 3)
+        row += 2
         ws.write_string(row, 0, "Sheets", self.f.subtitle)
         first = row + 1
         self._table(ws, first, 0, len(self.sheets.entries), ["Sheet", "What it holds"], "Contents_sheets")
@@ -417,6 +434,11 @@ class MasterWorkbook:
             ws.write_string(i, 1, xlsx.cell_text(about), self.f.text)
         self._print(ws)
         ws.fit_to_pages(1, 1)  # the contents page is one page, even with the suppression note
+
+    def _hub_of_report(self) -> str | None:
+        """The hub this workbook is for, when it covers one hub's authorities only."""
+        hubs = {a.hub for a in self.d.register}
+        return next(iter(hubs)) if len(hubs) == 1 and len(self.d.register) < len(self.c.register) else None
 
     # --- Conceptual model ------------------------------------------------------------------------
 
@@ -511,13 +533,14 @@ class MasterWorkbook:
             self._authorities_cell(ws, i, len(headline) + 1, table[(kind, group, headline[0].id)] if headline else None)
         row = first + len(groups) + 3
         ws.write_string(row, 0, "How many authorities differ from London (by their 95% confidence interval)", self.f.subtitle)
-        verdicts = ["better", "similar", "worse", "higher", "lower", "not compared"]
+        verdicts = ["better", "similar", "worse", "higher", "lower", SMALL_NUMBER, "not compared"]
         headers = ["Indicator", "Better", "Similar", "Worse", "Higher (no better or worse)", "Lower (no better or worse)",
-                   "Not compared"]
+                   "Small number (not compared)", "Not compared"]
         self._table(ws, row + 1, 0, len(headline), headers, "Dashboard_verdicts")
         ws.set_row(row + 1, 32)
         for i, f in enumerate(headline, start=row + 2):
-            counts = self.by_field[f.id].vs_london.value_counts()
+            mine = self.by_field[f.id]
+            counts = mine[mine.la_code.isin({a.la_code for a in self.d.register})].vs_london.value_counts()
             ws.write_string(i, 0, xlsx.cell_text(_short_label(f, 60)), self.f.text)
             for col, v in enumerate(verdicts, start=1):
                 ws.write_number(i, col, int(counts.get(v, 0)), self.f.get(num_format=COUNT_OF_THINGS, align="center"))
@@ -610,7 +633,7 @@ class MasterWorkbook:
             ws.write_string(i, 1, a.hub, self.f.text)
             for col, f in enumerate(fields, start=2):
                 r = self.cell[(a.la_code, f.id)]
-                self.write_figure(ws, i, col, f, r.value, r.status if r.returned else "not returned", bool(r.suppressed),
+                self.write_figure(ws, i, col, f, r.value, r.status, bool(r.suppressed),
                                   self.value_format(f, r.vs_london, letter=True))
         return self._summary_rows(ws, first + len(authorities) + 2, 2, fields) + 2
 
@@ -643,22 +666,13 @@ class MasterWorkbook:
         ws.write_string(row, 0, xlsx.cell_text(f.label), self.f.get(bold=True, font_size=12))
         self._paragraph(ws, row + 1, _describe(f, self.spec), 11, sum(BLOCK_WIDTHS[:12]))
         first = row + 2
-        headers = ["Authority", "Hub"]
-        if not f.numeric:
-            headers += ["Answer"]
-        elif ratio:
-            headers += ["Value", "Lower 95%", "Upper 95%", "Numerator", "Denominator", "Rank", "Quartile",
-                        "Compared with London", "Compared with hub"]
-            headers += ["Compared with England"] if has_england(self.c) else []
-        else:
-            headers += ["Value", "Rank", "Quartile"]
-        headers += ["Data quality"]
+        headers = ["Authority", "Hub"] + _block_headers(f, ratio, has_england(self.c)) + ["Data quality"]
         authorities = sorted(self.d.register, key=lambda a: (a.hub, a.name))
         self._table(ws, first, 0, len(authorities), headers, f"{theme.id}_{f.id}")
         ws.set_row(first, 30)
         for i, a in enumerate(authorities, start=first + 1):
             r = self.cell[(a.la_code, f.id)]
-            status = r.status if r.returned else "not returned"
+            status = r.status
             for col, h in enumerate(headers):
                 self._block_cell(ws, i, col, h, f, r, status)
         right = len(BLOCK_WIDTHS)
@@ -750,18 +764,21 @@ class MasterWorkbook:
     def _indicator_chart(self, ws: Worksheet, first_row: int, col: int, theme, f: Field) -> bool:
         """Authorities as bars sorted by value, coloured and named by their comparison with London;
         London as a line; each authority's hub as a marker; intervals as error bars."""
-        rows = sorted((r for r in self.field_rows[f.id] if not _blank(r.value) and not r.suppressed),
-                      key=lambda r: -r.value)
+        shown = {a.la_code for a in self.d.register}
+        rows = sorted((r for r in self.field_rows[f.id] if not _blank(r.value) and not r.suppressed
+                       and r.la_code in shown), key=lambda r: -r.value)
         if not rows:
             return False
         ratio = bool(f.derived and f.parsed_expression.ratio)
-        london_row = self.group[("London", "London", f.id)]
-        london, hidden_london = london_row.value, bool(london_row.suppressed)
+        london, hidden_london, line_name = self._reference_line(f)
         verdicts = _series_verdicts(f, rows)
         cd, name = self.chart_data, self.chart_data_name
         start = self._chart_block_header(f"{f.id}: {f.label}")
-        headers = ["Authority", "Hub"] + [SERIES_NAMES[v] for v in verdicts] + ["London", "Authority's hub",
+        headers = ["Authority", "Hub"] + [SERIES_NAMES[v] for v in verdicts] + [line_name, "Authority's hub",
                                                                                   "Above (to upper 95%)", "Below (to lower 95%)"]
+        england = self.group.get((ENGLAND, ENGLAND, f.id))
+        england = None if england is None or pd.isna(england.value) else float(england.value)
+        headers += ["England (published)"] if england is not None else []
         for j, h in enumerate(headers):
             cd.write_string(start, j, h, self.f.header)
         n = len(rows)
@@ -779,6 +796,8 @@ class MasterWorkbook:
             if ratio and not pd.isna(r.upper):
                 cd.write_number(i, 4 + len(verdicts), float(r.upper - r.value), fmt)
                 cd.write_number(i, 5 + len(verdicts), float(r.value - r.lower), fmt)
+            if england is not None:
+                cd.write_number(i, 6 + len(verdicts), england, fmt)
         self.chart_data_row = start + n + 3
         last = start + n
         categories = [name, start + 1, 0, last, 0]
@@ -800,9 +819,15 @@ class MasterWorkbook:
         lines = self.wb.add_chart({"type": "line"})
         if not hidden_london and not pd.isna(london):
             lines.add_series({
-                "name": "London", "categories": categories,
+                "name": line_name, "categories": categories,
                 "values": [name, start + 1, 2 + len(verdicts), last, 2 + len(verdicts)],
                 "line": {"color": "#000000", "width": 2, "dash_type": "dash"}, "marker": {"type": "none"},
+            })
+        if england is not None:  # a reference line: compared with only where England's counts are published
+            lines.add_series({
+                "name": "England (published)", "categories": categories,
+                "values": [name, start + 1, 6 + len(verdicts), last, 6 + len(verdicts)],
+                "line": {"color": "#7030A0", "width": 1.5, "dash_type": "round_dot"}, "marker": {"type": "none"},
             })
         lines.add_series({
             "name": "Authority's hub", "categories": categories,
@@ -820,10 +845,21 @@ class MasterWorkbook:
                           "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}, "min": _axis_min(rows, f)})
         chart.set_legend({"position": "bottom", "font": {"size": 8}})
         chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
-        ws.insert_chart(first_row, col, chart, {"description": _alt_text(f, rows, london, hidden_london, verdicts),
+        ws.insert_chart(first_row, col, chart, {"description": _alt_text(f, rows, london, hidden_london, verdicts,
+                                                                         line_name),
                                                 "object_position": 3})
         self.charts += 1
         return True
+
+    def _reference_line(self, f: Field) -> tuple[float, bool, str]:
+        """The chart's dashed line: London's figure for a rate, percentage or score; for a count (a volume,
+        whose London figure is a total far above any one authority), the median authority."""
+        if f.derived or is_score(f):
+            london = self.group[("London", "London", f.id)]
+            return london.value, bool(london.suppressed), "London"
+        median = self.spread.get(f.id, {}).get("median", math.nan)
+        hidden = self.d.suppress and _is_count(f) and not pd.isna(median) and 1 <= median <= 5
+        return median, hidden, "London median (middle authority)"
 
     # --- Trends ----------------------------------------------------------------------------------
 
@@ -889,14 +925,14 @@ class MasterWorkbook:
         ws.write_string(row, 0, f"Each authority's direction of travel, {self.d.periods[-2]} to {self.d.periods[-1]}",
                         self.f.subtitle)
         ws.write_string(row + 1, 0, "I improving · W worsening · = no change · H higher · L lower (where neither is "
-                        "better) · blank: no comparison. Headings are indicator references (see Definitions).",
+                        "better) · blank: no comparison. Headings are the indicators' short names (see Definitions).",
                         self.f.get(italic=True, font_color="#404040"))
         first = row + 2
         areas = [("Authority", a.la_code, a.name, a.hub) for a in sorted(self.d.register, key=lambda a: (a.hub, a.name))]
         areas = [(k, g, label, "") for k, g, label in self.c.group_labels() if k not in COMPARATOR_GROUPS] + areas
-        headers = ["Area", "Hub"] + [f.id for f in fields]
+        headers = ["Area", "Hub"] + [f.short for f in fields]
         self._table(ws, first, 0, len(areas), headers, "Direction_of_travel")
-        ws.set_row(first, 6 * max(len(f.id) for f in fields) + 12 if fields else 30)
+        ws.set_row(first, 6 * max(len(f.short) for f in fields) + 12 if fields else 30)
         ws.set_column(1 + len(self.d.periods), 1 + len(fields), 4.5)
         direction = dict(zip(zip(latest.area_type, latest.area, latest.field_id), latest.direction)) if not latest.empty else {}
         for i, (kind, area, label, hub) in enumerate(areas, start=first + 1):
@@ -906,7 +942,7 @@ class MasterWorkbook:
                 words = direction.get((kind, area, f.id), "no comparison")
                 ws.write_string(i, j, DIRECTION_LETTERS.get(words, ""), self.verdict_format(words, align="center"))
         for j in range(2, 2 + len(fields)):
-            ws.write_string(first, j, fields[j - 2].id, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1,
+            ws.write_string(first, j, fields[j - 2].short, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1,
                                                                      align="center"))
 
     # --- Data quality ----------------------------------------------------------------------------
@@ -914,36 +950,42 @@ class MasterWorkbook:
     def quality(self, ws: Worksheet) -> None:
         fields = self.spec.indicators
         first = self._title(ws, f"Data quality: {self.d.period}", (
-            "P provided · E estimated · N not available (the borough said so) · M missing (blank, or no return). "
-            "Column headings are indicator references; see the Definitions sheet."), (6, 81))
+            "P provided · E estimated · N not available (the borough said so) · M missing (left blank in a return "
+            "in use) · R rejected: awaiting a corrected return · - no return. Nothing is ever filled in for a gap. "
+            "Column headings are indicator references; see the Definitions sheet."), (7, 90))
         a = self.c.authorities
         status = dict(zip(zip(a.la_code, a.field_id), a.status))
         authorities = list(self.d.register)
-        headers = ["Authority", "Hub", "Provided", "Estimated", "Not available", "Missing", "% provided"] + [f.id for f in fields]
+        headers = ["Authority", "Hub", "Return", "Provided", "Estimated", "Not available", "Missing",
+                   "% provided"] + [f.short for f in fields]
         self._table(ws, first, 0, len(authorities), headers, "Completeness")
-        ws.set_row(first, 80)
+        ws.set_row(first, 6 * max([len(f.short) for f in fields] + [12]) + 12)
         ws.set_column(0, 0, 24)
         ws.set_column(1, 1, 12)
-        ws.set_column(2, 6, 9)
-        ws.set_column(7, 6 + len(fields), 3.2)
+        ws.set_column(2, 2, 20)
+        ws.set_column(3, 7, 9)
+        ws.set_column(8, 7 + len(fields), 3.2)
         codes_format = {code: self.f.get(align="center", font_size=9, bg_color=fill, font_color=font) for code, (fill, font) in
                         {"P": ("#FFFFFF", "#006100"), "E": ("#FFEB9C", "#5C4A00"), "N": ("#D9D9D9", "#262626"),
-                         "M": ("#FFC7CE", "#9C0006")}.items()}
+                         "M": ("#FFC7CE", "#9C0006"), "R": ("#F4B183", "#5C1A00"), "-": ("#F2F2F2", "#404040")}.items()}
+        returned, rejected = set(self.c.returned), set(self.c.rejected)
         for i, auth in enumerate(authorities, start=first + 1):
             ws.write_string(i, 0, auth.name, self.f.text)
             ws.write_string(i, 1, auth.hub, self.f.text)
+            ws.write_string(i, 2, "In use" if auth.la_code in returned else _quality_words(
+                REJECTED if auth.la_code in rejected else NO_RETURN), self.f.wrap)
             mine = [status.get((auth.la_code, f.id), MISSING) for f in fields]
             counts = {s: sum(1 for m in mine if m == s) for s in (PROVIDED, ESTIMATED, NOT_AVAILABLE, MISSING)}
             counts[PROVIDED] += sum(1 for m in mine if m == "suppressed")
-            for j, s in enumerate((PROVIDED, ESTIMATED, NOT_AVAILABLE, MISSING), start=2):
+            for j, s in enumerate((PROVIDED, ESTIMATED, NOT_AVAILABLE, MISSING), start=3):
                 ws.write_number(i, j, counts[s], self.f.get(num_format=COUNT_OF_THINGS))
-            ws.write_number(i, 6, (counts[PROVIDED] + counts[ESTIMATED]) / len(fields) * 100 if fields else 0,
+            ws.write_number(i, 7, (counts[PROVIDED] + counts[ESTIMATED]) / len(fields) * 100 if fields else 0,
                             self.f.get(num_format='0"%"'))
-            for j, s in enumerate(mine, start=7):
+            for j, s in enumerate(mine, start=8):
                 code = STATUS_CODES.get(s, "M")
                 ws.write_string(i, j, code, codes_format[code])
-        for j, f in enumerate(fields, start=7):
-            ws.write_string(first, j, f.id, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center"))
+        for j, f in enumerate(fields, start=8):
+            ws.write_string(first, j, f.short, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center"))
         row = first + len(authorities) + 3
         row = self._ratings_table(ws, row)
         self._warnings_table(ws, row + 2)
@@ -1097,6 +1139,19 @@ def _with_suffix(num_format: str, suffix: str) -> str:
     return f'{num_format}"{suffix}"'
 
 
+def _block_headers(f: Field, ratio: bool, england: bool = False) -> list[str]:
+    """The columns of one indicator's table: only the comparisons the spec makes for it."""
+    if not f.numeric:
+        return ["Answer"]
+    headers = ["Value"]
+    if ratio:
+        headers += ["Lower 95%", "Upper 95%", "Numerator", "Denominator"]
+    headers += [h for h, c in (("Rank", "rank"), ("Quartile", "quartile")) if c in f.comparisons]
+    if "significance" in f.comparisons:
+        headers += ["Compared with London", "Compared with hub"] + (["Compared with England"] if england else [])
+    return headers
+
+
 def _theme_sheet_title(theme_id: str) -> str:
     return theme_id.replace("_", " ").capitalize()
 
@@ -1111,9 +1166,10 @@ def _shown_fields(fields: list[Field]) -> list[Field]:
 
 
 def _short_label(f: Field, limit: int = 70) -> str:
-    label = f.label if len(f.label) <= limit else f.label[:limit - 3].rsplit(" ", 1)[0] + "…"
-    unit = {"percentage": " (%)", "rate_per_10000": " (per 10,000)"}.get(f.unit, "")
-    return f"{label}{unit}"
+    """The indicator's own short words (from the spec, unique to it), with its unit where they do not say it."""
+    label = f.label if len(f.label) <= limit else f.short
+    unit = {"percentage": (" (%)", "%"), "rate_per_10000": (" (per 10,000)", "per 10,000")}.get(f.unit)
+    return f"{label}{unit[0]}" if unit and unit[1] not in label else label
 
 
 def _header_height(headers: list[str], width: float) -> float:
@@ -1138,18 +1194,20 @@ def _describe(f: Field, spec: Spec) -> str:
 
 
 def _gap_words(status: str) -> str:
-    return {"not returned": "no return", NOT_AVAILABLE: "not available", MISSING: "missing"}.get(status, "")
+    return {NO_RETURN: "no return", REJECTED: REJECTED, NOT_AVAILABLE: "not available", MISSING: "missing"}.get(status, "")
 
 
 def _quality_words(status: str) -> str:
-    return {"not returned": "No return", PROVIDED: "Provided", ESTIMATED: "Estimated", NOT_AVAILABLE: "Not available",
-            MISSING: "Missing", "suppressed": "Provided"}.get(status, status)
+    return {NO_RETURN: "No return", REJECTED: "Rejected: awaiting a corrected return", PROVIDED: "Provided",
+            ESTIMATED: "Estimated", NOT_AVAILABLE: "Not available", MISSING: "Missing (left blank)",
+            "suppressed": "Provided"}.get(status, status)
 
 
 def _series_verdicts(f: Field, rows: list) -> list[str]:
-    if not (f.derived and f.parsed_expression.ratio):
+    if "significance" not in f.comparisons:
         return ["not compared"]
-    return ["better", "similar", "worse"] if f.polarity != "neither" else ["higher", "similar", "lower"]
+    verdicts = ["better", "similar", "worse"] if f.polarity != "neither" else ["higher", "similar", "lower"]
+    return verdicts + [SMALL_NUMBER] if any(r.vs_london == SMALL_NUMBER for r in rows) else verdicts
 
 
 def _verdict_series(verdict: str, verdicts: list[str]) -> str:
@@ -1192,12 +1250,13 @@ def _fmt(value: float, f: Field) -> str:
     return f"{value:,.1f}"
 
 
-def _alt_text(f: Field, rows: list, london: float, hidden_london: bool, verdicts: list[str]) -> str:
+def _alt_text(f: Field, rows: list, london: float, hidden_london: bool, verdicts: list[str],
+              line_name: str = "London") -> str:
     top, bottom = rows[0], rows[-1]
     text = (f"Column chart of {f.label} for {len(rows)} authorities, sorted from highest to lowest. "
             f"Highest: {top.name} ({_fmt(top.value, f)}); lowest: {bottom.name} ({_fmt(bottom.value, f)}). ")
-    if not hidden_london:
-        text += f"London, drawn as a dashed line: {_fmt(london, f)}. "
+    if not hidden_london and not pd.isna(london):
+        text += f"{line_name}, drawn as a dashed line: {_fmt(london, f)}. "
     text += "A diamond marks each authority's hub figure. "
     if verdicts != ["not compared"]:
         counts = {v: sum(1 for r in rows if _verdict_series(r.vs_london, verdicts) == v) for v in verdicts}

@@ -29,6 +29,7 @@ from .comparison import Comparison
 from .parallel import start_in_process
 
 VERDICT_WORDS = {
+    "small number": "Small number: not compared",
     "better": "Better",
     "worse": "Worse",
     "similar": "Similar",
@@ -98,7 +99,7 @@ def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime 
     out_dir = Path(out_dir)
     produced = _produced_text(produced_at)
     returned = set(comparison.returned)
-    todo = [a for a in comparison.register if a.la_code in returned]
+    todo = [a for a in comparison.shown if a.la_code in returned]
     if len(todo) < 4:
         return _write_some(comparison, todo, out_dir, produced)
     other_half = start_in_process(_write_some, comparison, todo[1::2], out_dir, produced)
@@ -122,7 +123,7 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
     ws = workbook.add_worksheet("Profiles")
     rows = pd.concat(
         [build_profile(comparison, a).rows.assign(authority=a.name, hub=a.hub)
-         for a in comparison.register if a.la_code in set(comparison.returned)],
+         for a in comparison.shown if a.la_code in set(comparison.returned)],
         ignore_index=True,
     ) if comparison.returned else pd.DataFrame()
     ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
@@ -178,9 +179,11 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
     hub = comparison.rows_by_group.get(("Hub", authority.hub), {})
     england = comparison.rows_by_group.get((ENGLAND, ENGLAND))
     rows, spine = [], []
+    ranked = comparison.ranked_count
     for f in spec.indicators:
         a, spread = own[f.id], spreads.get(f.id)
-        n = int(spread["n"]) if spread else 0
+        n = int(spread["n"]) if spread and "spine" in f.comparisons else 0
+        small = bool(a.get("small"))
         rows.append({
             "field_id": f.id,
             "theme": spec.theme_titles.get(f.theme, f.theme or ""),
@@ -193,17 +196,18 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
             "upper": _number(a["upper"]),
             "london": _shown(f, *_figure_of(london.get(f.id))),
             "hub_figure": _shown(f, *_figure_of(hub.get(f.id))),
-            "rank": rank_text(a["rank"], n),
+            "rank": rank_text(a["rank"], ranked.get(f.id, 0)),
             "quartile": quartile_text(a["quartile"], f.polarity),
             "vs_london": str(a["vs_london"]),
             "vs_hub": str(a["vs_hub"]),
-            "quality": _quality(a["status"], a["rating"]),
+            "quality": _quality(a["status"], a["rating"]) + (
+                f" (denominator under {spec.small_denominator})" if small else ""),
             **({"england": _shown(f, *_figure_of(england.get(f.id))), "vs_england": str(a["vs_england"])}
                if england is not None else {}),
         })
         if n > 0:
             spine.append(_spine_row(f, spec.theme_titles.get(f.theme, ""), spread,
-                                    _number(a["value"]), _number(a["london"])))
+                                    None if small else _number(a["value"]), _number(a["london"])))
     return Profile(comparison, authority, pd.DataFrame(rows),
                    pd.DataFrame(spine, columns=CHART_DATA_COLUMNS + ["theme_id", "has_value"]))
 

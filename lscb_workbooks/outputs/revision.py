@@ -23,7 +23,7 @@ from ..spec.models import ConceptualModel, Spec
 from ..spec.register import Register
 from ..store.db import Store
 from . import xlsx
-from .consultation_master import CONTESTED, DROP, grouped_gaps, indicator_summary
+from .consultation_master import CONTESTED, DROP, KEEP, grouped_gaps, indicator_summary
 from .survey_master import commonest, gather_survey, same_words, table_answers
 
 REMOVED, MARKED, KEPT_AS_NEEDED, PROPOSED = "Removed", "Marked for change", "Kept: needed by another", "Proposed"
@@ -129,7 +129,7 @@ def _changes(spec: Spec, votes: dict[str, dict], consultation: Spec) -> list[Cha
             for name in f.parsed_expression.names:
                 users = [g.id for g in spec.form_fields if g.parsed_expression and name in g.parsed_expression.names
                          and g.id not in dropped]
-                if not users and name not in dropped and votes.get(name, {}).get("verdict") not in ("Consensus to keep",):
+                if not users and name not in dropped and votes.get(name, {}).get("verdict") != KEEP:
                     only_for[name] = f.id
     changes = []
     for f in spec.indicators + [spec.fields[i] for i in only_for if not spec.fields[i].theme]:

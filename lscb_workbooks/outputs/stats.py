@@ -83,7 +83,8 @@ def significance(lower: float | None, upper: float | None, benchmark: float | No
 def quartile_and_rank(values: pd.Series, polarity: str | pd.Series, by: pd.Series | None = None) -> pd.DataFrame:
     """Rank 1 = best by polarity (highest first where there is none); quartile 1 = best quarter.
 
-    Ties share the better rank. Authorities without a value get neither. With
+    Ties share the better rank (1, 2, 2, 4); quartiles by OHID's method (`ohid_quantile`).
+    Authorities without a value get neither. With
     `by` (and a polarity per row), each group, such as each indicator, is ranked on its own.
     """
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
@@ -92,13 +93,24 @@ def quartile_and_rank(values: pd.Series, polarity: str | pd.Series, by: pd.Serie
     keyed = numbers.where(lower_first, -numbers)
     groups = by if by is not None else pd.Series(0, index=values.index)
     rank = keyed.groupby(groups, sort=False).rank(method="min", ascending=True)
-    count = numbers.notna().groupby(groups, sort=False).transform("sum")
-    quartile = np.floor((rank - 1) * 4 / count.where(count > 0)) + 1
+    quartile = ohid_quantile(-keyed, groups, 4)
     return pd.DataFrame(
         {"rank": pd.array(rank.to_numpy(), dtype="Float64").astype("Int64"),
          "quartile": pd.array(quartile.to_numpy(), dtype="Float64").astype("Int64")},
         index=values.index,
     )
+
+
+def ohid_quantile(keyed: pd.Series, groups: pd.Series, quantiles: int = 4) -> pd.Series:
+    """OHID's quantile method (PHEindicatormethods' phe_quantile) on ranks: 1 = best.
+
+    `keyed` runs from worst (lowest) to best (highest). Each figure is ranked
+    from the worst end, ties sharing the lower rank; then quantile =
+    quantiles + 1 - ceiling(rank x quantiles / highest rank).
+    """
+    rank = keyed.groupby(groups, sort=False).rank(method="min", ascending=True)
+    top = rank.groupby(groups, sort=False).transform("max")
+    return (quantiles + 1) - np.ceil(rank * quantiles / top.where(top > 0))
 
 
 def spread(values: pd.Series) -> dict[str, float]:

@@ -41,6 +41,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "percentage": '0.0"%"',
     "rate_per_10000": "#,##0.0",
     "number": "#,##0.0",
+    "score": "0",
     "date": "dd/mm/yyyy",
     "text": "@",
     "yes_no": "@",

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ..errors import LscbError
 from .expressions import ExpressionError
-from .models import Field, Spec
+from .models import SHORT_LABEL_MAX, Field, Spec
 
 COLLECTION_ID = r"[a-z][a-z0-9_]*"
 
@@ -137,7 +137,7 @@ def fixed_row_of(spec: Spec, field: Field) -> dict[str, str]:
     parts = spec.components.get(field.id, [])
     built_from = ("Built from: " + "; ".join(f"{p.label} ({p.id})" for p in parts) + ".") if parts else ""
     definition = " ".join(text for text in (field.definition, built_from) if text)
-    return {"id": field.id, "label": field.label, "unit": field.shown_unit,
+    return {"id": field.id, "label": field.label, "short_label": field.short, "unit": field.shown_unit,
             "group": spec.theme_titles.get(field.theme or "", field.theme or ""), "definition": definition}
 
 
@@ -188,6 +188,25 @@ def _problem_from_pydantic(err: dict[str, Any], name: str, lines: dict[tuple, in
     return Problem(name, _line_for(loc, lines), ".".join(str(p) for p in loc), message)
 
 
+def _check_short_label(field: Field, shown: dict[str, str], name: str, lines: dict[tuple, int], at: tuple,
+                       where: str) -> list[Problem]:
+    """An indicator's short label (its label where that is short enough) fits where space is short and is
+    its own: two indicators never show the same words on a chart or a narrow column."""
+    if not field.theme:
+        return []
+    key = "short_label" if field.short_label else "label"
+    line = _line_for(at + (key,), lines) or _line_for(at + ("id",), lines)
+    problems = []
+    if len(field.short) > SHORT_LABEL_MAX:
+        problems.append(Problem(name, line, where, f"the {key.replace('_', ' ')} is {len(field.short)} characters; "
+                                f"give a short_label of at most {SHORT_LABEL_MAX} for charts and narrow columns"))
+    other = shown.setdefault(field.short.casefold(), field.id)
+    if other != field.id:
+        problems.append(Problem(name, line, where, f"'{field.short}' is also the short label of {other}; each "
+                                                   "indicator needs words of its own"))
+    return problems
+
+
 def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem]:
     problems: list[Problem] = []
     seen: dict[str, tuple] = {}
@@ -195,6 +214,7 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
     age_group_ids = [a.id for a in spec.age_groups]
     agency_ids = {a.id for a in spec.agencies}
     sheets: dict[str, str] = {}
+    shown: dict[str, str] = {}
     for si, section in enumerate(spec.sections):
         here = ("sections", si)
         if section.sheet in sheets and (section.kind == "table" or spec.sections[[s.id for s in spec.sections].index(sheets[section.sheet])].kind == "table"):
@@ -212,6 +232,7 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
                 problems.append(Problem(name, _line_for(at + ("theme",), lines), where,
                                         f"unknown theme '{field.theme}' (themes: {', '.join(sorted(theme_ids))})"))
             problems += _check_age_group(field, age_group_ids, name, _line_for(at + ("age_group",), lines), where)
+            problems += _check_short_label(field, shown, name, lines, at, where)
             if field.agency and field.agency not in agency_ids:
                 problems.append(Problem(name, _line_for(at + ("agency",), lines), where,
                                         f"unknown agency '{field.agency}' (agencies: {', '.join(sorted(agency_ids))})"))
@@ -221,6 +242,9 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
                                     f"duplicate age group id '{group.id}'"))
     for si, section in enumerate(spec.sections):
         for fi, field in enumerate(section.fields):
+            problems += _check_compare(field, name, _line_for(("sections", si, "fields", fi, "compare"), lines)
+                                       or _line_for(("sections", si, "fields", fi, "id"), lines),
+                                       f"sections.{si}.fields.{fi} ({field.id})")
             if field.expression:
                 problems += _check_expression(spec, section, field, name, _line_for(("sections", si, "fields", fi, "expression"), lines),
                                               f"sections.{si}.fields.{fi} ({field.id})")
@@ -344,6 +368,26 @@ def _check_verdicts(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Prob
     if both:
         problems.append(Problem(name, line, "verdicts", f"{', '.join(sorted(both))} cannot count both in favour and against"))
     return problems
+
+
+def _check_compare(field, name: str, line: int | None, where: str) -> list[Problem]:
+    """Counts are volumes, never ranked; a test of significance needs an interval, so a numerator and denominator."""
+    if not field.compare:
+        return []
+    if field.is_count:
+        return [Problem(name, line, where, f"'{field.id}' is a count: counts are volumes and are not compared "
+                                           f"({', '.join(field.compare)}). Remove 'compare', and add a derived rate "
+                                           "or percentage on its natural population to compare instead")]
+    if not field.numeric or field.theme is None:
+        return [Problem(name, line, where, "only a numeric indicator with a theme can be compared")]
+    try:
+        ratio = field.parsed_expression.ratio if field.derived else None
+    except ExpressionError:
+        return []  # the expression's own problem is reported once, by _check_expression
+    if "significance" in field.compare and ratio is None:
+        return [Problem(name, line, where, "'significance' needs a rate or percentage worked out as numerator / "
+                                           "denominator, which has a 95% interval")]
+    return []
 
 
 def _check_expression(spec, section, field, name, line, where) -> list[Problem]:

@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field as PydanticField, model_valida
 from .expressions import Expression, parse_expression
 
 Unit = Literal[
-    "count", "percentage", "rate_per_10000", "number", "yes_no", "choice", "date", "text"
+    "count", "percentage", "rate_per_10000", "number", "score", "yes_no", "choice", "date", "text"
 ]
+ComparisonKind = Literal["rank", "quartile", "significance", "spine"]
+COMPARISONS: tuple[str, ...] = ("rank", "quartile", "significance", "spine")
 Polarity = Literal["higher_is_better", "lower_is_better", "neither"]
 Severity = Literal["error", "warning"]
 Summary = Literal["item", "group", "score", "tally", "list"]
@@ -29,15 +31,17 @@ UNIT_LABELS: dict[str, str] = {
     "percentage": "%",
     "rate_per_10000": "Rate per 10,000",
     "number": "Number",
+    "score": "Score",
     "yes_no": "Yes / No",
     "choice": "Choose from list",
     "date": "Date",
     "text": "Text",
 }
-NUMERIC_UNITS = frozenset({"count", "percentage", "rate_per_10000", "number"})
+NUMERIC_UNITS = frozenset({"count", "percentage", "rate_per_10000", "number", "score"})
 YES_NO = ("Yes", "No")
 ROW_SEPARATOR = "."
 IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_]*$"
+SHORT_LABEL_MAX = 40
 OPEN_DATA_NAME = r"^[a-z][a-z0-9_]*$"
 
 
@@ -126,6 +130,7 @@ class Field(Strict):
 
     id: str = PydanticField(pattern=IDENTIFIER)
     label: str
+    short_label: str | None = PydanticField(default=None, min_length=1)
     definition: str = ""
     unit: Unit
     unit_label: str | None = None
@@ -144,6 +149,7 @@ class Field(Strict):
     max_length: int = 1000
     summary: Summary | None = None
     split_by: str | None = None
+    compare: list[ComparisonKind] | None = None
     chapter: Chapter | None = None
     nothing_choice: str | None = None
     open_data_column: str | None = PydanticField(default=None, pattern=OPEN_DATA_NAME, max_length=50)
@@ -159,6 +165,8 @@ class Field(Strict):
             raise ValueError(f"field {self.id}: min {self.min} is more than max {self.max}")
         if self.expression is not None and self.unit not in NUMERIC_UNITS:
             raise ValueError(f"field {self.id}: only numeric fields can be derived")
+        if self.unit == "score" and (self.min is None or self.max is None or self.derived):
+            raise ValueError(f"field {self.id}: a score is collected, with both min and max (such as 0 and 3)")
         self._check_summary()
         return self
 
@@ -174,6 +182,11 @@ class Field(Strict):
             raise ValueError(f"field {self.id}: split_by only applies to a field with summary 'tally'")
         if self.nothing_choice is not None and self.nothing_choice not in self.options:
             raise ValueError(f"field {self.id}: nothing_choice '{self.nothing_choice}' is not one of its choices")
+
+    @property
+    def short(self) -> str:
+        """What to show where space is short (charts, narrow headers): `short_label`, else the label."""
+        return self.short_label or self.label
 
     @property
     def shown_unit(self) -> str:
@@ -195,7 +208,31 @@ class Field(Strict):
 
     @property
     def whole_number(self) -> bool:
-        return self.unit == "count"
+        return self.unit in ("count", "score")
+
+    @property
+    def is_count(self) -> bool:
+        """A collected count of children or events: a volume, shown and summed but never ranked."""
+        return self.unit == "count" and not self.derived
+
+    @property
+    def comparisons(self) -> tuple[str, ...]:
+        """Which comparisons apply: the spec's `compare`, else what the unit allows.
+
+        Counts are volumes: none. A rate or percentage worked out from a
+        numerator and a denominator: all four (it has an interval). Any other
+        figure (a score, a derived number): ranked, quartiled and spine-charted,
+        but with no interval there is no test of significance.
+        """
+        if self.compare is not None:
+            return tuple(c for c in COMPARISONS if c in self.compare)
+        if not self.numeric or self.is_count or self.theme is None:
+            return ()
+        if self.derived and self.parsed_expression.ratio:
+            return COMPARISONS
+        if self.derived or self.unit == "score":
+            return ("rank", "quartile", "spine")
+        return ()
 
     @cached_property
     def parsed_expression(self) -> Expression | None:
@@ -212,7 +249,7 @@ class Field(Strict):
     def lower_bound(self) -> float | None:
         if self.min is not None:
             return self.min
-        return 0 if self.unit in {"count", "percentage", "rate_per_10000"} else None
+        return 0 if self.unit in {"count", "percentage", "rate_per_10000", "score"} else None
 
     @property
     def upper_bound(self) -> float | None:
@@ -230,6 +267,7 @@ class FixedRow(Strict):
 
     id: str = PydanticField(pattern=IDENTIFIER)
     label: str
+    short_label: str = ""
     unit: str = ""
     group: str = ""
     definition: str = ""
@@ -328,6 +366,7 @@ class Spec(Strict):
     plausibility: Plausibility = Plausibility()
     verdicts: Verdicts = Verdicts()
     generated_from: str | None = None
+    small_denominator: int = PydanticField(default=30, ge=1)
     open_to: str | None = None  # an open collection: anyone it names may return it, not only the register
     name_field: str | None = None  # in an open collection, the form field where a board writes its name
     model_of: ConceptualModel | None = None  # filled in by the loader from the collection named by rows_from

@@ -67,7 +67,7 @@ def value_rule(field: Field, period: Period, lists: Mapping[tuple[str, ...], str
     title = shorten(field.label, TITLE_LIMIT)
     message = shorten(field.definition or _default_message(field), MESSAGE_LIMIT)
     unit = field.unit
-    if unit == "count":
+    if unit in ("count", "score"):
         low, high = _bound(field.lower_bound, 0), _bound(field.upper_bound, WHOLE_NUMBER_CEILING)
         return InputRule("whole", title, message, "Not a whole number",
                          _error(f"Type a whole number{_range_words(low, high, WHOLE_NUMBER_CEILING)}, with no text.",
@@ -119,6 +119,7 @@ def comment_rule() -> InputRule:
 def _default_message(field: Field) -> str:
     how = {
         "count": "Type a whole number.",
+        "score": f"Type a whole number from {field.min:g} to {field.max:g}." if field.min is not None and field.max is not None else "Type a score.",
         "number": "Type a number.",
         "percentage": "Type a percentage from 0 to 100.",
         "rate_per_10000": "Type a rate per 10,000.",

@@ -109,7 +109,7 @@ GOOD = Highlight(GREEN_FILL, GREEN_TEXT)
 TO_DO = Highlight(AMBER_FILL, AMBER_TEXT)
 BROKEN = Highlight(RED_FILL, RED_TEXT)
 
-DERIVED_NUMBER_FORMATS = {"percentage": "0.0", "rate_per_10000": "0.0", "count": "#,##0", "number": "0.0"}
+DERIVED_NUMBER_FORMATS = {"percentage": "0.0", "rate_per_10000": "0.0", "count": "#,##0", "number": "0.0", "score": "0"}
 
 
 def derived_style(unit: str) -> Style:

@@ -65,7 +65,7 @@ def _plan(spec: Spec) -> dict[str, tuple[str, str | None]]:
             continue
         if f.id == population:
             plan[f.id] = ("population", None)
-        elif f.unit == "count" and f.max is not None:
+        elif f.unit == "score":
             plan[f.id] = ("score", None)
         elif f.unit == "count" and f.id in percentages:
             plan[f.id] = ("share", percentages[f.id])
@@ -137,7 +137,7 @@ def _value_records(spec: Spec, la_code: str, period: str, figures: dict[str, obj
                 figure = figures.get(f.id)
                 number = float(figure) if isinstance(figure, (int, float)) else None
             text = (None if number is None else repr(number)) if f.numeric else (figures.get(f.id) or None)
-            if f.numeric and f.unit == "count" and number is not None and not f.derived:
+            if f.numeric and f.unit in ("count", "score") and number is not None and not f.derived:
                 text = str(int(number))
             records.append(ValueRecord(
                 la_code=la_code, period=period, section_id=section.id, field_id=f.id, value=text,

@@ -164,3 +164,13 @@ def test_a_file_with_no_field_of_the_dataset_is_refused(spec, tmp_path):
                      "202425,Academic year,National,E92000001,England,100\n", encoding="utf-8")
     with pytest.raises(PublishedError, match="no figures for this dataset's fields"):
         load_published([other], spec)
+
+
+def test_indicator_charts_draw_england_as_a_reference_line(synthetic_store, spec, register, tmp_path, with_england):
+    import zipfile
+
+    path = write_master(synthetic_store.store, spec, register, synthetic_store.latest, tmp_path / "master.xlsx",
+                        comparators=with_england)
+    with zipfile.ZipFile(path) as package:
+        charts = [package.read(n).decode() for n in package.namelist() if n.startswith("xl/charts/chart")]
+    assert sum("England (published)" in c for c in charts) == 1, "only re-referrals has England's figure"

@@ -12,6 +12,7 @@ from lscb_workbooks.outputs.comparison import (
     compare_period,
     compare_trends,
     direction_of_travel,
+    rejected_in,
     recompute_derived,
     suppress_comparison,
     suppress_small_numbers,
@@ -21,7 +22,8 @@ from lscb_workbooks.outputs.comparison import (
 @pytest.fixture
 def latest(synthetic_store, spec, register):
     values = synthetic_store.store.values_in_use("dataset", synthetic_store.latest)
-    return values, compare_period(spec, register, values, synthetic_store.latest)
+    rejected = rejected_in(synthetic_store.store.submissions("dataset", synthetic_store.latest))
+    return values, compare_period(spec, register, values, synthetic_store.latest, rejected=rejected)
 
 
 def test_every_authority_and_every_indicator_has_a_row(latest, spec, register):
@@ -75,8 +77,11 @@ def test_statuses_say_what_is_missing_not_available_and_estimated(latest, synthe
     _, comparison = latest
     a = comparison.authorities.set_index(["la_code", "field_id"])
     for la_code in synthetic_store.missing:
-        assert set(comparison.for_authority(la_code).status) == {"missing"}
+        rejected = la_code == synthetic_store.rejected
+        assert set(comparison.for_authority(la_code).status) == {
+            "rejected: awaiting a corrected return" if rejected else "no return"}, "rejected is not missing"
         assert la_code not in comparison.returned
+    assert comparison.rejected == [synthetic_store.rejected]
     for key in synthetic_store.not_available:
         assert a.loc[key, "status"] == "not available" and math.isnan(a.loc[key, "value"])
     for key in synthetic_store.estimated:
@@ -100,7 +105,8 @@ def test_ratios_have_intervals_around_their_value_and_a_verdict_against_london(l
     ratio_ids = [f.id for f in spec.indicators if f.derived and f.parsed_expression.ratio]
     rows = comparison.authorities[comparison.authorities.field_id.isin(ratio_ids)].dropna(subset=["value"])
     assert (rows.lower <= rows.value + 1e-9).all() and (rows.value <= rows.upper + 1e-9).all()
-    assert set(rows.vs_london) <= {"better", "similar", "worse", "higher", "lower"}
+    assert set(rows[~rows.small].vs_london) <= {"better", "similar", "worse", "higher", "lower"}
+    assert set(rows[rows.small].vs_london) == {"small number"}
     counts = comparison.authorities[~comparison.authorities.field_id.isin(ratio_ids)]
     assert set(counts.vs_london) == {"not compared"}
 

@@ -136,7 +136,8 @@ def test_london_and_hub_figures_equal_those_recomputed_from_the_values(book, bui
         for (kind, group), label in labels.items():
             assert rows[label]["Value"] == pytest.approx(expected[(kind, group, f.id)], rel=1e-9), (f.id, label)
             checked += 1
-    assert checked == 21 * 10
+    ratios = [f for f in spec.indicators if f.derived and f.parsed_expression.ratio]
+    assert checked == len(ratios) * 10 and len(ratios) >= 26
     dashboard = {r["Area"]: r for r in table_rows(book, "Dashboard_headlines")}
     headline = next(f for f in spec.indicators if f.headline and f.parsed_expression and f.parsed_expression.ratio)
     header = next(h for h in dashboard["London"] if h and h.startswith(headline.label[:40]))
@@ -248,11 +249,15 @@ def test_data_quality_shows_what_is_missing_estimated_and_not_available(book, bu
     rows = {r["Authority"]: r for r in table_rows(book, "Completeness")}
     names = {a.la_code: a.name for a in load_register()}
     facts = built["facts"]
+    short = {f.id: f.short for f in spec.form_fields}
     for la_code, field_id in facts.not_available:
-        assert rows[names[la_code]][field_id] == "N"
+        assert rows[names[la_code]][short[field_id]] == "N"
     for la_code, field_id in facts.estimated:
-        assert rows[names[la_code]][field_id] == "E"
-    assert set(rows[names[facts.missing[0]]][f.id] for f in spec.indicators) == {"M"}
+        assert rows[names[la_code]][short[field_id]] == "E"
+    assert set(rows[names[facts.missing[0]]][f.short] for f in spec.indicators) == {"-"}
+    assert rows[names[facts.missing[0]]]["Return"] == "No return"
+    assert set(rows[names[facts.rejected]][f.short] for f in spec.indicators) == {"R"}, "rejected is not missing"
+    assert rows[names[facts.rejected]]["Return"] == "Rejected: awaiting a corrected return"
     warnings = table_rows(book, "Warnings")
     assert len(warnings) == 6 and all(w["What was flagged"] for w in warnings)
 
@@ -261,6 +266,8 @@ def test_trends_has_line_charts_and_directions(book, spec):
     ws = book["Trends"]
     assert len(ws._charts) == sum(1 for f in spec.indicators if f.headline)
     directions = table_rows(book, "Direction_of_travel")
+    assert set(directions[0]) == {"Area", "Hub"} | {f.short for f in spec.indicators if f.derived}, \
+        "headed by the indicators' short names, never by cut-off codes"
     assert len(directions) == 33 + 10
     values = {v for r in directions for k, v in r.items() if k not in ("Area", "Hub")}
     assert values <= {"I", "W", "=", "H", "L", None, ""}

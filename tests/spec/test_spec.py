@@ -139,6 +139,28 @@ def test_cli_spec_check(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_counts_are_volumes_and_the_spec_says_which_comparisons_apply(spec):
+    assert spec.fields["CSC_S47"].comparisons == ()
+    assert spec.fields["CSC_S47_RATE"].comparisons == ("rank", "quartile", "significance", "spine")
+    assert spec.fields["NI71"].unit == "score" and "significance" not in spec.fields["NI71"].comparisons
+    assert spec.small_denominator == 30
+    for f in spec.form_fields:
+        assert "x 10,000" not in f.definition, f"{f.id}: a count is a count; the rate is worked out"
+    ranked_count = GOOD.replace("{id: A, label: All, unit: count, theme: safe, agency: csc}",
+                                "{id: A, label: All, unit: count, theme: safe, agency: csc, compare: [rank]}")
+    assert any("'A' is a count: counts are volumes" in p.message for p in problems_of(ranked_count))
+    tested_share = GOOD.replace("expression: N / A * 100}", "expression: N / A * 100, compare: [rank, significance]}")
+    assert problems_of(tested_share) == []
+    untested = GOOD.replace("expression: N / A * 100}", "expression: N + A, compare: [significance]}")
+    assert any("'significance' needs a rate or percentage" in p.message for p in problems_of(untested))
+
+
+def test_a_score_has_its_bounds_and_is_never_derived():
+    score = GOOD.replace("{id: N, label: Some, unit: count, theme: safe, agency: csc}",
+                         "{id: N, label: Some, unit: score, theme: safe, agency: csc}")
+    assert any("a score is collected, with both min and max" in p.message for p in problems_of(score))
+
+
 def test_each_number_gets_its_own_open_data_column(tmp_path):
     from lscb_workbooks.spec.load import check_spec_text, spec_path
 
@@ -149,3 +171,17 @@ def test_each_number_gets_its_own_open_data_column(tmp_path):
     bad_name = text.replace("  - id: CSC_REF\n", "  - id: CSC_REF\n    open_data_column: Referrals\n", 1)
     _, problems = check_spec_text(bad_name, "dataset.yaml")
     assert problems and "open_data_column" in str(problems[0])
+
+
+def test_an_indicator_shows_short_words_of_its_own_where_space_is_short(spec):
+    long_label = "Children becoming the subject of a child protection plan for a second time"
+    too_long = problems_of(GOOD.replace("label: Some,", f"label: {long_label},"))
+    assert len(too_long) == 1 and "give a short_label of at most 40" in too_long[0].message
+    assert too_long[0].line == 14, "the line of the field"
+    fixed = GOOD.replace("label: Some,", f"label: {long_label}, short_label: Second CP plans,")
+    assert problems_of(fixed) == []
+    clash = problems_of(GOOD.replace("label: Some,", "label: Some, short_label: all,"))
+    assert len(clash) == 1 and "also the short label of A" in clash[0].message
+    shown = [f.short for f in spec.indicators]
+    assert len(set(shown)) == len(shown) and max(map(len, shown)) <= 40
+    assert spec.fields["NI65"].short != spec.fields["CP_START_RATE"].short

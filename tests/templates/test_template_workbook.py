@@ -89,7 +89,7 @@ def test_every_sheet_is_protected_and_the_structure_locked(barnet_book, barnet_p
 
 
 def _expected_validation(field, period) -> dict:
-    if field.unit == "count":
+    if field.unit in ("count", "score"):
         return {"type": "whole", "low": field.lower_bound or 0, "high": field.upper_bound or 1e9}
     if field.unit == "number":
         low = -1e12 if field.lower_bound is None else field.lower_bound

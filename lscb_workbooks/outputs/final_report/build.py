@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ...spec.load import load_spec
+from ...spec.load import SpecError, load_spec
 from ...spec.models import Spec
 from ...spec.register import Register
 from .chapters import draft_report
@@ -34,7 +34,7 @@ def write_final_report(store_paths: list[Path], out_dir: Path, register: Registe
     for collection in SURVEYS:
         try:
             specs[collection] = load_spec(collection)
-        except Exception:  # a collection this install does not ship is simply not reported
+        except SpecError:  # a collection this install does not ship is simply not reported
             continue
     with Stores(list(store_paths)) as stores:
         evidence = gather(stores, specs, register, produced_at or datetime.now())

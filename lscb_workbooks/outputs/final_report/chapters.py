@@ -197,13 +197,15 @@ class _Drafter:
     def interface(self, s: Section) -> None:
         spec = self.spec
         national = [f for f in spec.measures if f.national_indicator]
+        published = [f for f in spec.measures if f.published]
         s.say(f"Each indicator keeps its source, so that boards can match it with national collections. "
-              f"{len(national)} of the {len(spec.measures)} indicators have a National Indicator number; the rest "
-              "are drawn from statutory returns and local systems as their sources say.")
-        s.add(Table("Each indicator's source and national equivalent", ["Ref", "Indicator", "National indicator",
-                                                                         "Source"],
-                    [[f.id, f.label, f.national_indicator or "none", short(f.source, 160)] for f in spec.measures],
-                    [_spec_source(spec)], [1.3, 3, 1.2, 4]))
+              f"{len(national)} of the {len(spec.measures)} indicators have a National Indicator number, and "
+              f"{len(published)} are published nationally in the DfE's open data (their statutory return is named "
+              "below); the rest are drawn from local systems as their sources say.")
+        s.add(Table("Each indicator's source and national equivalent",
+                    ["Ref", "Indicator", "National indicator", "Published nationally in", "Source"],
+                    [[f.id, f.label, f.national_indicator or "none", f.published.source if f.published else "not found",
+                      short(f.source, 140)] for f in spec.measures], [_spec_source(spec)], [1.3, 2.6, 1.1, 2, 3.2]))
         self._mapping_chapter(s, "interface")
 
     # --- Gaps & challenges ------------------------------------------------------------------------------

@@ -1,0 +1,166 @@
+"""What the figures are used to say: counts are volumes, small numbers are marked, a hub is compared with
+London, and a rejected return is not a missing one. Read back from the workbooks and CSVs written."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import openpyxl
+import pytest
+
+from lscb_workbooks.collate import write_outputs
+from lscb_workbooks.spec.load import load_spec
+from lscb_workbooks.spec.register import load_register
+from lscb_workbooks.store.db import Store
+
+HUB = "Lewisham"
+
+
+@pytest.fixture(scope="module")
+def written(synthetic_store_file, tmp_path_factory):
+    """The outputs of one round for all of London, and for one hub's own report."""
+    source, facts = synthetic_store_file
+    folder = tmp_path_factory.mktemp("figures")
+    shutil.copyfile(source, folder / "store.sqlite")
+    spec, register = load_spec("dataset"), load_register()
+    store = Store(folder / "store.sqlite")
+    try:
+        london = write_outputs(store, spec, register, folder / "london", facts.latest)
+        hub = write_outputs(store, spec, register, folder / "hub", facts.latest,
+                            focus=register.in_hub(HUB))
+    finally:
+        store.close()
+    return {"facts": facts, "london": london, "hub": hub, "spec": spec, "register": register,
+            "book": openpyxl.load_workbook(london.master), "hub_book": openpyxl.load_workbook(hub.master)}
+
+
+def table_rows(book, name: str) -> list[dict]:
+    for ws in book.worksheets:
+        if name in ws.tables:
+            cells = ws[ws.tables[name].ref]
+            headers = [c.value for c in cells[0]]
+            return [dict(zip(headers, (c.value for c in row))) for row in cells[1:]]
+    raise KeyError(name)
+
+
+def counts(spec):
+    return [f for f in spec.indicators if f.is_count]
+
+
+def test_counts_are_shown_but_never_ranked_quartiled_or_compared(written):
+    spec, book = written["spec"], written["book"]
+    names = set()
+    blocks = {t for ws in book.worksheets for t in ws.tables}
+    for f in counts(spec):
+        if f"{f.theme}_{f.id}" not in blocks:  # a count with a rate sits inside the rate's table
+            continue
+        rows = table_rows(book, f"{f.theme}_{f.id}")
+        assert not {"Rank", "Quartile", "Compared with London"} & set(rows[0]), f.id
+        assert any(isinstance(r["Value"], (int, float)) for r in rows), f.id
+        names.add(f.id)
+    assert {"CAIT_CRIMES", "APPROP_ADULT", "EXCL_FIXED"} <= names
+    profile = openpyxl.load_workbook(written["london"].profiles[0])["Profile"]
+    by_ref = {r[0]: r for r in profile.iter_rows(values_only=True) if r and r[0]}
+    for f in counts(spec):
+        rank, quartile, verdict = by_ref[f.id][8], by_ref[f.id][9], by_ref[f.id][10]
+        assert rank is None and quartile is None and verdict == "Not compared", f.id
+
+
+def test_counts_with_a_population_have_their_rates_and_the_rates_are_ranked(written):
+    spec, book = written["spec"], written["book"]
+    for count, rate in (("CSC_S47", "CSC_S47_RATE"), ("CSC_REF", "CSC_REF_RATE"), ("CP_END", "CP_END_RATE"),
+                        ("CIN_END", "CIN_RATE"), ("LAC_END", "LAC_RATE"), ("INJ_ADM", "HEALTH_INJ_ADM")):
+        f = spec.fields[rate]
+        assert f.parsed_expression.ratio.numerator == count
+        rows = table_rows(book, f"{f.theme}_{f.id}")
+        assert sorted(r["Rank"] for r in rows if isinstance(r["Rank"], int))[0] == 1, rate
+
+
+def test_count_charts_draw_the_london_median_never_the_london_total(written):
+    spec, book = written["spec"], written["book"]
+    data = book["Chart data"]
+    rows = list(data.iter_rows(values_only=True))
+    for f in [spec.fields["CAIT_CRIMES"], spec.fields["APPROP_ADULT"]]:
+        start = next(i for i, r in enumerate(rows) if r[0] == f"{f.id}: {f.label}")
+        header = rows[start + 1]
+        assert "London" not in header and "London median (middle authority)" in header
+        col = header.index("London median (middle authority)")
+        groups = {r["London and groups"]: r for r in table_rows(book, f"{f.theme}_{f.id}_groups")}
+        line = rows[start + 2][col]
+        assert line == pytest.approx(groups["Median authority"]["Value"])
+        assert line < groups["London"]["Value"] / 5, "the London total would flatten every bar"
+
+
+def test_small_denominators_are_marked_not_ranked_nor_called_better_or_worse(written):
+    spec, book = written["spec"], written["book"]
+    marked = 0
+    for f in spec.indicators:
+        if "significance" not in f.comparisons:
+            continue
+        for r in table_rows(book, f"{f.theme}_{f.id}"):
+            if isinstance(r["Denominator"], (int, float)) and r["Denominator"] < spec.small_denominator:
+                assert r["Rank"] is None and r["Quartile"] is None, (f.id, r["Authority"])
+                assert r["Compared with London"] == "small number", (f.id, r["Authority"])
+                assert r["Lower 95%"] <= r["Value"] <= r["Upper 95%"], "shown with its interval"
+                marked += 1
+            elif isinstance(r["Value"], (int, float)):
+                assert r["Compared with London"] != "small number"
+    assert marked >= 3
+    contents = " ".join(str(c) for row in book["Contents"].iter_rows(values_only=True) for c in row if c)
+    assert "below 30" in contents
+
+
+def test_ranks_leave_no_gap_and_ties_share_the_best_rank(written):
+    spec, book = written["spec"], written["book"]
+    f = spec.fields["CSC_S47_RATE"]
+    ranks = sorted(r["Rank"] for r in table_rows(book, f"{f.theme}_{f.id}") if isinstance(r["Rank"], int))
+    assert ranks == list(range(1, len(ranks) + 1))
+
+
+def test_rejected_is_not_missing_on_theme_sheets_and_in_data_quality(written):
+    facts, book, register = written["facts"], written["book"], written["register"]
+    names = {a.la_code: a.name for a in register}
+    rejected, missing = names[facts.rejected], names[next(m for m in facts.missing if m != facts.rejected)]
+    f = written["spec"].fields["CSC_S47_RATE"]
+    rows = {r["Authority"]: r for r in table_rows(book, f"{f.theme}_{f.id}")}
+    assert rows[rejected]["Value"] == "rejected: awaiting a corrected return"
+    assert rows[missing]["Value"] == "no return"
+    overview = next(t for ws in book.worksheets for t in ws.tables if t.startswith(f"Overview_{f.theme}"))
+    shown = {r["Authority"]: set(v for k, v in r.items() if k not in ("Authority", "Hub"))
+             for r in table_rows(book, overview)}
+    assert shown[rejected] == {"rejected: awaiting a corrected return"} and shown[missing] == {"no return"}
+
+
+def test_a_hub_report_compares_its_authorities_with_all_of_london(written):
+    london, hub = written["book"], written["hub_book"]
+    register = written["register"]
+    members = {a.name for a in register.in_hub(HUB)}
+    f = written["spec"].fields["CSC_S47_RATE"]
+    everywhere = {r["London and groups"]: r for r in table_rows(london, f"{f.theme}_{f.id}_groups")}
+    here = {r["London and groups"]: r for r in table_rows(hub, f"{f.theme}_{f.id}_groups")}
+    assert here["London"]["Value"] == pytest.approx(everywhere["London"]["Value"]), "London is all of London"
+    assert here["London"]["Authorities"] == everywhere["London"]["Authorities"] > len(members)
+    assert here[f"{HUB} hub"]["Value"] == pytest.approx(everywhere[f"{HUB} hub"]["Value"])
+    assert set(here) - {"London", f"{HUB} hub", "Inner London", "Outer London"} <= {
+        "Median authority", "25th percentile", "75th percentile"}, "only this hub is shown"
+    block = {r["Authority"]: r for r in table_rows(hub, f"{f.theme}_{f.id}")}
+    assert set(block) == members
+    whole = {r["Authority"]: r["Rank"] for r in table_rows(london, f"{f.theme}_{f.id}")}
+    assert {name: r["Rank"] for name, r in block.items()} == {name: whole[name] for name in members}, \
+        "ranked within London"
+    profile = openpyxl.load_workbook(written["hub"].profiles[0])["Profile"]
+    intro = profile["A2"].value
+    assert "of 33 authorities returned" in intro and f"{HUB} hub" in intro
+    ranks = [r[8] for r in profile.iter_rows(values_only=True) if r and isinstance(r[8], str) and " of " in r[8]]
+    assert ranks and all(int(r.split(" of ")[1]) > len(members) for r in ranks)
+    assert {p.stem.split("-", 1)[1] for p in written["hub"].profiles} <= {m.replace(" ", "-") for m in members} | members
+
+
+def test_values_csv_writes_numbers_as_numbers_and_guards_only_text(written):
+    with open(written["london"].out_dir / "values.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    negative = [r["value"] for r in rows if r["value"].startswith("-")]
+    assert negative, "the synthetic round has falls in killed or seriously injured (NI48 below 0)"
+    assert all(float(v) < 0 for v in negative)
+    assert not [r["value"] for r in rows if r["value"].startswith("'-") and r["value"][2:3].isdigit()]
