@@ -956,7 +956,7 @@ def project_lines(result) -> list[str]:
         f"2. Consultation, {result.consultation.period}: {returns(result.consultation)}, master "
         f"{_shown(result.consultation.master)} (with the conceptual model in each template)",
         f"3. Revised dataset spec {revision.new.version}: {_shown(revision.spec_path)}; sign-off workbook "
-        f"{_shown(revision.signoff_path)} (the pilot runs on the shipped spec until it is signed off and adopted)",
+        f"{_shown(revision.signoff_path)} (taken as signed off: the pilot runs on it)",
         f"4. Pilot, {', '.join(result.report.collections.get('dataset', '').split(', '))}: master "
         f"{_shown(result.pilot.report.master)}",
         f"5. Good practice from any LSCB: {returns(result.good_practice)}, master "

@@ -6,6 +6,7 @@ ledger with a message saying what to do, never the run.
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
+from .atomic import replacing
 from .config import existing_signing_key
 from .intake.archive import Archive
 from .intake.inbox import Received, containers, walk_inbox
@@ -102,14 +104,16 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         archive = Archive(store.path.parent / "archive")
         for _, data in containers(inbox):
             archive.keep(data)
-        received = list(walk_inbox(inbox))
+        large_hashes = _large_hashes(archive)
+        received = list(walk_inbox(inbox, large_hashes))
+        _keep_large_hashes(archive, large_hashes)
         new = [r for r in received if not store.known(r.path, r.sha256)]
         for item in new:
             if item.kept:
                 archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
-        check_and_store(new, store, register, key, run_id, progress)
-        notes = undecided_notes(store)
+        check_and_store(new, store, register, key, run_id, progress, SpecLibrary([spec]))
+        notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
@@ -123,8 +127,31 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         store.close()
 
 
-def undecided_notes(store: Store) -> list[str]:
-    return [f"Two versions of the return for authority {la}, {p} ({', '.join(files)}) arrived at the same moment "
+LARGE_HASHES = "large-files.json"
+
+
+def _large_hashes(archive: Archive) -> dict[str, str]:
+    """The sha256 of files too large to be returns, as an earlier run found them, so they are read once."""
+    try:
+        known = json.loads((archive.root / LARGE_HASHES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in known.items()} if isinstance(known, dict) else {}
+
+
+def _keep_large_hashes(archive: Archive, large_hashes: dict[str, str]) -> None:
+    if not large_hashes:
+        return
+    with replacing(archive.root / LARGE_HASHES) as temporary:
+        temporary.write_text(json.dumps(large_hashes, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def undecided_notes(store: Store, register: Register) -> list[str]:
+    def named(la_code: str) -> str:
+        authority = register.by_code(la_code)
+        return f"{authority.name} ({la_code})" if authority else la_code
+
+    return [f"Two versions of the return for {named(la)}, {p} ({', '.join(files)}) arrived at the same moment "
             "and neither says it was saved later, so none is in use: ask the coordinator which counts, then run "
             "'lscb choose-version SHA256' with its sha256 from submissions.csv."
             for la, p, files in store.undecided_returns()]
@@ -144,17 +171,20 @@ def received_at(item: Received) -> str:
 
 
 def check_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
-                    progress: Progress = no_progress) -> None:
-    """Check each new file and store them all, in the order they were received."""
-    store.add_all(judge(items, store, register, key, run_id, progress))
+                    progress: Progress = no_progress, specs: SpecLibrary | None = None) -> None:
+    """Check each new file and store them all, in the order they were received.
+
+    `specs` holds the spec of the collection being collated (which may be a revised draft given by its
+    path); any other collection's returns are judged by the shipped specs."""
+    store.add_all(judge(items, store, register, key, run_id, progress, specs=specs))
     store.retire_incomplete_copies()
     store.settle_statuses()
 
 
 def judge(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
-          progress: Progress = no_progress, again: bool = False) -> list[Checked]:
+          progress: Progress = no_progress, again: bool = False, specs: SpecLibrary | None = None) -> list[Checked]:
     """The verdict on each file, in the order given. `again`: files already in the store, judged afresh."""
-    specs = SpecLibrary()
+    specs = specs or SpecLibrary()
     done: dict[int, Checked] = {}
     to_read: dict[int, Received] = {}
     seen: dict[str, Received] = {}
@@ -395,7 +425,13 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     alone (no other borough's files, figures or problems, and no file nobody could place), each
     compared with London as a whole: London's figures and every rank come from all of `register`.
     """
-    from .outputs.comparison import compare_period, rejected_in, suppress_comparison, suppress_small_numbers
+    from .outputs.comparison import (
+        compare_period,
+        rejected_in,
+        suppress_comparison,
+        suppress_small_numbers,
+        with_trends,
+    )
     from .outputs.csv_export import write_csv
     from .outputs.feedback import write_feedback
     from .outputs.master import write_master
@@ -416,6 +452,9 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
                              [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
+    if comparators is not None and period and period not in comparators.periods():
+        report.notes.append(f"The published figures ({', '.join(comparators.files)}) have none for {period} "
+                            f"(they cover {', '.join(comparators.periods())}), so England is not shown.")
     if period and spec.open_to:
         from .outputs.good_practice_master import write_good_practice_master
 
@@ -430,6 +469,7 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
 
         rejected = rejected_in(store.submissions(spec.id, period))
         comparison = compare_period(spec, register, in_use, period, rejected=rejected).focused(focus)
+        comparison = with_trends(comparison, store.values_in_use(spec.id))
         shared = add_comparators(suppress_comparison(comparison) if suppress else comparison, comparators)
         profiles_written = start_in_process(write_profiles, shared, out_dir / "profiles")
         round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -175,3 +176,16 @@ def winmail_dat(attachments: Iterable[tuple[str, bytes]]) -> bytes:
 
 def _tnef_attribute(level: int, ident: int, kind: int, data: bytes) -> bytes:
     return struct.pack("<BHHI", level, ident, kind, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
+
+
+def saved_at(path: Path, moment: str) -> bytes:
+    """The workbook's bytes with its own last-saved time (docProps/core.xml) set, as Excel stamps it."""
+    source = zipfile.ZipFile(path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + moment.encode(), data)
+            target.writestr(info, data)
+    return buffer.getvalue()

@@ -55,7 +55,8 @@ requires_gnumeric = pytest.mark.skipif(
 )
 
 GNUMERIC_EXPORTERS = {"xlsx": "Gnumeric_Excel:xlsx2", "xls": "Gnumeric_Excel:excel_biff8", "ods": "Gnumeric_OpenCalc:odf"}
-LIBREOFFICE_FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97", "ods": "ods"}
+LIBREOFFICE_FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xlsm": "xlsm:Calc MS Excel 2007 VBA XML",
+                       "xls": "xls:MS Excel 97", "ods": "ods"}
 
 
 def gnumeric_convert(source: Path, extension: str, out_dir: Path, timeout: float = 300) -> Path:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import docx
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from lscb_workbooks.cli import main
 from lscb_workbooks.spec.load import check_spec_text
+from lscb_workbooks.store.db import Store
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +32,7 @@ def test_every_phase_is_run_in_order_and_its_outputs_named(demo):
     assert "1. Mapping survey, 2024-25: 33 returns" in output
     assert "4. Pilot, 2025-26, 2026-27" in output
     assert "Collection dataset, period 2026-27" in output
+    assert "taken as signed off: the pilot runs on it" in output
 
 
 def test_the_revised_spec_passes_its_check_and_the_report_draws_on_every_store(demo):
@@ -37,9 +40,35 @@ def test_the_revised_spec_passes_its_check_and_the_report_draws_on_every_store(d
     spec, problems = check_spec_text((out / "3-revised-spec" / "dataset.yaml").read_text(encoding="utf-8"),
                                      str(out / "3-revised-spec" / "dataset.yaml"))
     assert problems == [] and spec.version == "2026.2"
+    store = Store(out / "store.sqlite")
+    try:
+        used = store.submissions("dataset")
+    finally:
+        store.close()
+    assert set(used[used.status == "accepted"].spec_version) == {"2026.2"}
     texts = [p.text for p in docx.Document(out / "6-final-report" / "final-report.docx").paragraphs]
     for source in ("Source: Mapping survey (collection 'mapping'), 2024-25: ",
                    "Source: Consultation on the draft dataset (collection 'consultation'), 2024-25: ",
                    "Source: Pilot dataset returns (collection 'dataset'), 2026-27: ",
                    "Source: Good practice from LSCBs (collection 'good_practice'), 2026-27: 6 boards answering."):
         assert any(t.startswith(source) for t in texts), source
+
+
+def test_the_pilot_master_is_for_the_latest_period_with_its_trend(demo):
+    out, output = demo
+    assert "Collection dataset, period 2026-27" in output
+    book = openpyxl.load_workbook(out / "master.xlsx", read_only=True)
+    assert "Trends" in book.sheetnames, "two periods of returns give a trend"
+    assert "2026-27" in str(book["Dashboard"]["A1"].value)
+
+
+def test_the_pilot_exports_as_open_data_that_meets_the_standard(demo, tmp_path):
+    from open_data_rules import standard_problems
+
+    out, _ = demo
+    result = CliRunner().invoke(main, ["export", "--format", "ees", "--store", str(out / "store.sqlite"),
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = sorted(tmp_path.glob("lscb_dataset_*.csv"))
+    assert [p.name.endswith(".meta.csv") for p in data] == [False, True]
+    assert standard_problems(data[0], data[1]) == []

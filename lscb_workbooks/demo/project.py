@@ -40,7 +40,8 @@ class ProjectResult:
 
 def run_project(out_dir: Path, period: Period) -> ProjectResult:
     """Every phase in order on synthetic data: the surveys a year before the two pilot periods, then the
-    revised spec, the pilot (in `out_dir` itself, as the plain demo), good practice, and the final report."""
+    revised spec (taken as signed off), the pilot on it (in `out_dir` itself, as the plain demo), good
+    practice, and the final report."""
     out_dir = Path(out_dir)
     claim_demo_folder(out_dir)  # never a folder holding anything the demo did not make
     for folder in PHASE_FOLDERS:
@@ -55,11 +56,11 @@ def run_project(out_dir: Path, period: Period) -> ProjectResult:
     draft = spec_path("dataset")
     revision = revise_spec(load_spec(draft), draft.read_text(encoding="utf-8"), load_spec("consultation"),
                            consultation.store_path, register, out_dir / PHASE_FOLDERS[2])
-    pilot = run_demo(out_dir, period)
+    pilot = run_demo(out_dir, period, revision.spec_path)  # as if signed off: the pilot runs the revised spec
     good_practice = run_good_practice_round(load_spec("good_practice"), period, out_dir / PHASE_FOLDERS[3], key,
                                             register)
     stores = [mapping.store_path, consultation.store_path, pilot.report.store_path, good_practice.store_path]
-    report = write_final_report(stores, out_dir / PHASE_FOLDERS[4], register)
+    report = write_final_report(stores, out_dir / PHASE_FOLDERS[4], register, revision.new)
     return ProjectResult(mapping, consultation, revision, pilot, good_practice, report)
 
 

@@ -37,9 +37,12 @@ class DemoResult:
     report: CollationReport
 
 
-def run_demo(out_dir: Path, period: Period) -> DemoResult:
-    """Make templates for this period and the one before, fill them in as 33 coordinators might, collate."""
-    spec, register = load_spec("dataset"), load_register()
+def run_demo(out_dir: Path, period: Period, spec_file: Path | None = None) -> DemoResult:
+    """Make templates for this period and the one before, fill them in as 33 coordinators might, collate.
+
+    `spec_file` is the dataset spec to run (a revised draft, say); the shipped one by default."""
+    collection = str(spec_file) if spec_file else "dataset"
+    spec, register = load_spec(collection), load_register()
     claim_demo_folder(out_dir)
     for generated in GENERATED:
         target = out_dir / generated
@@ -53,7 +56,7 @@ def run_demo(out_dir: Path, period: Period) -> DemoResult:
         _coordinators_reply(spec, list(register), this_period, dict(zip([a.la_code for a in register], paths)),
                             inbox / str(this_period), clock, latest=when == 1)
     (inbox / "minutes-of-last-meeting.pdf").write_bytes(b"%PDF-1.4\n% synthetic demo attachment\n")
-    report = collate(inbox, out_dir, collection="dataset", period=str(period), key=key, register=register)
+    report = collate(inbox, out_dir, collection=collection, period=str(period), key=key, register=register)
     return DemoResult(inbox, templates, report)
 
 
@@ -108,15 +111,16 @@ def _text_in_a_count(spec, authority, entries, template, folder, name, clock):
 
 
 def _numerator_over_denominator(spec, authority, entries, template, folder, name, clock):
-    ratio = next(f.parsed_expression.ratio for f in spec.indicators
-                 if f.unit == "percentage" and f.parsed_expression and f.parsed_expression.ratio)
-    entries.values[ratio.numerator] = int(entries.values[ratio.denominator]) + 7
+    ratio = next((f.parsed_expression.ratio for f in spec.indicators
+                  if f.unit == "percentage" and f.parsed_expression and f.parsed_expression.ratio), None)
+    if ratio is not None:
+        entries.values[ratio.numerator] = int(entries.values[ratio.denominator]) + 7
     clock.stamp(fill_template(template, entries, folder / name))
 
 
 def _not_available_and_a_formula_like_comment(spec, authority, entries, template, folder, name, clock):
-    field = next(f for f in spec.indicators if f.agency == "health" and not f.derived)
-    entries.values.pop(field.id)
+    field = next((f for f in spec.indicators if f.agency == "health" and not f.derived), spec.indicators[0])
+    entries.values.pop(field.id, None)
     entries.ratings[field.id] = spec.not_available_rating
     entries.comments[field.id] = '=HYPERLINK("http://example.org","The health trust has not shared this yet")'
     clock.stamp(fill_template(template, entries, folder / name))

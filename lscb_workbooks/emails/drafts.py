@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import LscbError
 from ..outputs.feedback import STATUS_WORDS, ReturnFeedback, gather_feedback
-from ..round_status import RoundStatus, round_status
+from ..round_status import UNDECIDED_WORDS, RoundStatus, round_status
 from ..spec.models import Spec
 from ..spec.periods import Period
 from ..spec.register import Authority, Register
@@ -272,6 +272,10 @@ def _situation(row: dict) -> str:
     when = _day(row["received_at"])
     if row["status_words"].startswith("Could not be read"):
         return (f"The file you sent on {when} ({row['file']}) could not be read: {row['message']}").rstrip()
+    if row["status_words"] == UNDECIDED_WORDS:
+        return (f"Two versions of your return arrived together on {when} (one is {row['file']}), and neither "
+                "says it was saved later, so neither is in use yet. Please reply to say which one counts: its "
+                "file name and when you last saved it.")
     errors = row["errors"]
     return (f"The return you sent on {when} ({row['file']}) could not be used: it had "
             f"{_count(errors, 'error')}. The feedback workbook lists each one with its cell; please correct "

@@ -27,10 +27,15 @@ __all__ = ["Received", "walk_inbox", "containers"]
 CONTAINER_EXTENSIONS = frozenset({".eml", ".mbox", ".msg", ".zip"})
 
 
-def walk_inbox(inbox: Path) -> Iterator[Received]:
-    """Every file under `inbox`, with emails and zips opened, in sorted path order."""
+def walk_inbox(inbox: Path, large_hashes: dict[str, str] | None = None) -> Iterator[Received]:
+    """Every file under `inbox`, with emails and zips opened, in sorted path order.
+
+    `large_hashes` remembers the sha256 of each file far too large to be a return, by its path,
+    size and modification time, so that a later run does not read it again; it is filled in here.
+    """
+    large_hashes = {} if large_hashes is None else large_hashes
     for relative, path in inbox_files(Path(inbox)):
-        yield from _records_for(relative, path)
+        yield from _records_for(relative, path, large_hashes)
 
 
 def containers(inbox: Path) -> Iterator[tuple[str, bytes]]:
@@ -68,13 +73,16 @@ def _is_sent_file(name: str, path: Path) -> bool:
         return False
 
 
-def _records_for(relative: str, path: Path) -> Iterator[Received]:
+def _records_for(relative: str, path: Path, large_hashes: dict[str, str]) -> Iterator[Received]:
     name = PurePosixPath(relative).name
     modified_at = _modified_at(path)
     try:
         if (size := _size(path)) > MAX_RECEIVED_BYTES:
             envelope = Envelope(relative, "", None, None, modified_at)
-            yield far_too_large(name, size, _streamed_sha256(path), relative, envelope)
+            key = f"{relative}|{size}|{path.stat().st_mtime_ns}"
+            sha256 = large_hashes.get(key) or _streamed_sha256(path)
+            large_hashes[key] = sha256
+            yield far_too_large(name, size, sha256, relative, envelope)
             return
         data = path.read_bytes()
     except OSError as error:

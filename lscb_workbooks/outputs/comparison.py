@@ -41,14 +41,15 @@ GROUP_TYPES = ("London", "Hub", "Inner/Outer")
 AUTHORITY_COLUMNS = [
     "la_code", "name", "hub", "inner_outer", "field_id", "value", "text", "numerator", "denominator",
     "lower", "upper", "rank", "quartile", "london", "hub_value", "vs_london", "vs_hub", "status",
-    "rating", "comment", "returned", "suppressed", "small",
+    "rating", "comment", "returned", "suppressed", "small", "previous", "change", "trend", "previous_small_count",
 ]
 GROUP_COLUMNS = [
     "group_type", "group", "label", "field_id", "value", "text", "numerator", "denominator", "lower",
     "upper", "authorities", "suppressed",
 ]
 SPREAD_COLUMNS = ["field_id", "lowest", "q1", "median", "q3", "highest", "n"]
-TREND_COLUMNS = ["area_type", "area", "name", "hub", "field_id", "period", "value", "change", "direction"]
+TREND_COLUMNS = ["area_type", "area", "name", "hub", "field_id", "period", "value", "previous", "current_like",
+                 "change", "direction", "authorities", "left_out", "previous_small_count"]
 
 
 @dataclass
@@ -63,6 +64,8 @@ class Comparison:
     spread: pd.DataFrame
     returned: list[str] = dataclass_field(default_factory=list)
     rejected: list[str] = dataclass_field(default_factory=list)
+    inputs: dict[str, dict[str, float]] = dataclass_field(default_factory=dict, repr=False)
+    trends: pd.DataFrame | None = dataclass_field(default=None, repr=False)  # from `with_trends`
     focus: Register | None = None  # a hub's own outputs: these authorities are shown, London is still all of London
 
     @property
@@ -432,6 +435,9 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
         authorities[column] = pd.to_numeric(authorities[column], errors="coerce").astype(float)
     authorities["suppressed"] = authorities.status.eq(SUPPRESSED_STATUS)
     authorities["status"] = authorities.status.fillna(MISSING)
+    authorities["previous"] = authorities["change"] = math.nan
+    authorities["trend"] = "no comparison"
+    authorities["previous_small_count"] = False
     fields = spec.fields
     authorities["small"] = [is_small_denominator(fields[f], d, spec) and not math.isnan(v)
                             for f, d, v in zip(authorities.field_id, authorities.denominator, authorities.value)]
@@ -448,7 +454,7 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     )
     return Comparison(spec=spec, register=register, period=str(period), authorities=authorities,
                       groups=groups, spread=spreads, returned=sorted(returns),
-                      rejected=sorted(set(rejected) - set(returns)))
+                      rejected=sorted(set(rejected) - set(returns)), inputs=inputs_by_la)
 
 
 def _compare_groups(indicators: list[Field], register: Register, records: list[dict],
@@ -525,58 +531,139 @@ def _rank_and_benchmark(spec: Spec, authorities: pd.DataFrame, groups: pd.DataFr
 
 # --- periods side by side ---------------------------------------------------------------------------
 
-def direction_of_travel(previous: float, current: float, polarity: str, places: int = 1) -> str:
-    """'improving', 'worsening' or 'no change' by polarity ('higher' / 'lower' where there is none).
+NO_SIGNIFICANT_CHANGE, NO_COMPARISON, NO_CHANGE = "no significant change", "no comparison", "no change"
 
-    Figures equal to the decimal place shown count as no change; a gap is 'no comparison'.
+
+def with_trends(comparison: Comparison, values_all_periods: pd.DataFrame) -> Comparison:
+    """The comparison with each authority's previous value, change and direction beside its current one,
+    and the trends of every period up to this one (`comparison.trends`)."""
+    if values_all_periods.empty:
+        return replace(comparison, trends=pd.DataFrame(columns=TREND_COLUMNS))
+    upto = parse_period(comparison.period).sort_key()
+    periods = {str(p) for p in values_all_periods.period.dropna() if parse_period(str(p)).sort_key() <= upto}
+    earlier = values_all_periods[values_all_periods.period.astype(str).isin(periods)]
+    if len(periods | {comparison.period}) < 2:
+        return replace(comparison, trends=pd.DataFrame(columns=TREND_COLUMNS))
+    trends = compare_trends(comparison.spec, comparison.register, earlier, {comparison.period: comparison})
+    own = trends[(trends.area_type == "Authority") & (trends.period == comparison.period)]
+    keyed = {(a, f): r for a, f, r in zip(own.area, own.field_id, own.to_dict("records"))}
+    a = comparison.authorities.copy()
+    found = [keyed.get((la, f), {}) for la, f in zip(a.la_code, a.field_id)]
+    a["previous"] = [r.get("previous", math.nan) for r in found]
+    a["change"] = [r.get("change", math.nan) for r in found]
+    a["trend"] = [r.get("direction", NO_COMPARISON) for r in found]
+    a["previous_small_count"] = [bool(r.get("previous_small_count", False)) for r in found]
+    return replace(comparison, authorities=a, trends=trends)
+
+
+def direction_of_travel(previous: dict | None, current: dict | None, field: Field, spec: Spec) -> str:
+    """How a figure moved between two periods, judged as Fingertips judges it.
+
+    `previous` and `current` hold `value`, `lower`, `upper` and `small`. A
+    rate or percentage has improved or declined (by polarity; 'higher' or
+    'lower' where neither is better) only where its two 95% intervals do not
+    overlap; otherwise 'no significant change'. A count or score has no
+    interval: it is only 'higher', 'lower' or 'no change'. A figure on a small
+    denominator in either period is not compared.
     """
-    if previous is None or current is None or pd.isna(previous) or pd.isna(current):
-        return "no comparison"
-    change = round(float(current), places) - round(float(previous), places)
-    if abs(change) < 10 ** -(places + 3):
-        return "no change"
-    side = "higher" if change > 0 else "lower"
-    if polarity == "higher_is_better":
+    if not previous or not current or _nan(previous.get("value")) or _nan(current.get("value")):
+        return NO_COMPARISON
+    if "significance" not in field.comparisons:
+        change = float(current["value"]) - float(previous["value"])
+        return NO_CHANGE if abs(change) < 1e-9 else ("higher" if change > 0 else "lower")
+    if previous.get("small") or current.get("small"):
+        return SMALL_NUMBER
+    if _nan(previous.get("upper")) or _nan(current.get("lower")):
+        return NO_COMPARISON
+    if current["lower"] > previous["upper"]:
+        side = "higher"
+    elif current["upper"] < previous["lower"]:
+        side = "lower"
+    else:
+        return NO_SIGNIFICANT_CHANGE
+    if field.polarity == "higher_is_better":
         return "improving" if side == "higher" else "worsening"
-    if polarity == "lower_is_better":
+    if field.polarity == "lower_is_better":
         return "improving" if side == "lower" else "worsening"
     return side
 
 
 def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFrame,
                    known: dict[str, Comparison] | None = None) -> pd.DataFrame:
-    """Each authority and group, each indicator, each period: value, change since the period before, direction.
+    """Each authority and group, each indicator, each period: its value, and its change since the period before.
 
-    `known` may hold comparisons already made for some periods, so they are not made twice.
+    An authority's change is its own. A group's value is the period's figure
+    from every return in use; its `previous` and `current_like`, `change` and
+    direction are worked out like for like, over the members whose figure is
+    in use in both periods (`authorities` says how many; `left_out` names the
+    members that returned in one period only). `known` may hold comparisons
+    already made for some periods, so they are not made twice.
     """
     periods = sorted({str(p) for p in values_all_periods.period.dropna()}, key=lambda p: parse_period(p).sort_key())
-    frames = []
     by_period = {str(p): part for p, part in values_all_periods.groupby("period", sort=False)}
-    for period in periods:
-        comparison = (known or {}).get(period) or compare_period(spec, register, by_period[period], period,
-                                                                 with_intervals=False)
-        a = comparison.authorities
-        frames.append(pd.DataFrame({
-            "area_type": "Authority", "area": a.la_code, "name": a.name, "hub": a.hub,
-            "field_id": a.field_id, "period": period, "value": a.value,
-        }))
-        g = comparison.groups
-        frames.append(pd.DataFrame({
-            "area_type": g.group_type, "area": g.group, "name": g.label, "hub": "",
-            "field_id": g.field_id, "period": period, "value": g.value,
-        }))
+    made = {p: (known or {}).get(p) or compare_period(spec, register, by_period[p], p) for p in periods}
+    frames = []
+    for i, period in enumerate(periods):
+        before = made[periods[i - 1]] if i else None
+        frames.append(_authority_trends(spec, made[period], before))
+        frames.append(_group_trends(spec, register, made[period], before))
     if not frames:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    trends = pd.concat(frames, ignore_index=True)
-    trends["value"] = trends["value"].astype(float)
-    order = {p: i for i, p in enumerate(periods)}
-    trends = trends.sort_values(["area_type", "area", "field_id", "period"], key=lambda s: s.map(order) if s.name == "period" else s)
-    previous = trends.groupby(["area_type", "area", "field_id"], sort=False).value.shift(1)
-    polarity = {f.id: f.polarity for f in spec.indicators}
-    trends["change"] = trends.value - previous
-    trends["direction"] = [direction_of_travel(p, c, polarity.get(f, "neither"))
-                           for p, c, f in zip(previous, trends.value, trends.field_id)]
-    return trends.reset_index(drop=True)[TREND_COLUMNS]
+    trends = pd.concat(frames, ignore_index=True).reindex(columns=TREND_COLUMNS)
+    for column in ("value", "previous", "current_like", "change"):
+        trends[column] = trends[column].astype(float)
+    return trends
+
+
+def _authority_trends(spec: Spec, now: Comparison, before: Comparison | None) -> pd.DataFrame:
+    rows = []
+    then = before.rows_by_authority if before is not None else {}
+    for la_code, by_field in now.rows_by_authority.items():
+        for field_id, row in by_field.items():
+            old = then.get(la_code, {}).get(field_id)
+            previous = math.nan if old is None else old["value"]
+            rows.append({"area_type": "Authority", "area": la_code, "name": row["name"], "hub": row["hub"],
+                         "field_id": field_id, "period": now.period, "value": row["value"], "previous": previous,
+                         "current_like": row["value"], "change": row["value"] - previous,
+                         "direction": direction_of_travel(old, row, spec.fields[field_id], spec),
+                         "authorities": 1, "left_out": "",
+                         "previous_small_count": old is not None and _on_small_count(spec.fields[field_id], old)})
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def _group_trends(spec: Spec, register: Register, now: Comparison, before: Comparison | None) -> pd.DataFrame:
+    rows = []
+    names = {a.la_code: a.name for a in register}
+    for group_type, group, label, members in _groups_of(register):
+        returned_once = sorted(set(members) & (set(now.returned) ^ set(before.returned))) if before else []
+        left_out = ", ".join(names[m] for m in returned_once)
+        for f in spec.indicators:
+            current = now.rows_by_group.get((group_type, group), {}).get(f.id, {})
+            like = _like_for_like(f, members, now, before) if before is not None else None
+            old, new = like or ({}, {})
+            rows.append({"area_type": group_type, "area": group, "name": label, "hub": "", "field_id": f.id,
+                         "period": now.period, "value": current.get("value", math.nan),
+                         "previous": old.get("value", math.nan), "current_like": new.get("value", math.nan),
+                         "change": new.get("value", math.nan) - old.get("value", math.nan),
+                         "direction": direction_of_travel(old, new, f, spec) if like else NO_COMPARISON,
+                         "authorities": new.get("authorities", 0), "left_out": left_out})
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def _like_for_like(f: Field, members: list[str], now: Comparison, before: Comparison) -> tuple[dict, dict] | None:
+    """A group's figure in both periods over the members whose figure is in use in both."""
+    def usable(c: Comparison, la: str) -> dict | None:
+        row = c.rows_by_authority.get(la, {}).get(f.id)
+        return row if row and row["status"] in (PROVIDED, ESTIMATED) and not _nan(row["value"]) else None
+
+    both = [la for la in members if usable(now, la) and usable(before, la)]
+    if not both:
+        return None
+    old = _pooled(f, [usable(before, la) for la in both], before.inputs)
+    new = _pooled(f, [usable(now, la) for la in both], now.inputs)
+    for figure in (old, new):
+        figure["small"] = is_small_denominator(f, figure["denominator"], now.spec)
+    return old, new
 
 
 # --- small-number suppression ------------------------------------------------------------------------
@@ -634,18 +721,23 @@ def suppress_comparison(comparison: Comparison) -> Comparison:
     ranked = rank_authorities(a, spec)  # among the figures still shown, so no gap points at a hidden one
     a["rank"], a["quartile"] = ranked["rank"], ranked["quartile"]
     a.loc[a.suppressed, ["vs_london", "vs_hub"]] = NOT_COMPARED
+    gone = a.suppressed | a.previous_small_count.fillna(False).astype(bool)
+    a.loc[gone, ["previous", "change"]] = math.nan
+    a.loc[gone, "trend"] = NO_COMPARISON
     return replace(comparison, authorities=a, groups=g, spread=comparison.spread.copy())
 
 
 def _rests_on_small_count(frame: pd.DataFrame, spec: Spec) -> pd.Series:
     fields = spec.fields
-    out = []
-    for field_id, value, numerator, denominator in zip(frame.field_id, frame.value, frame.numerator, frame.denominator):
-        f = fields[field_id]
-        if is_small_number_count(f):
-            out.append(_small(value))
-        elif f.derived:
-            out.append(_small(numerator) or _small(denominator))
-        else:
-            out.append(False)
+    out = [_on_small_count(fields[f], {"value": v, "numerator": n, "denominator": d})
+           for f, v, n, d in zip(frame.field_id, frame.value, frame.numerator, frame.denominator)]
     return pd.Series(out, index=frame.index, dtype=bool)
+
+
+def _on_small_count(f: Field, row: dict) -> bool:
+    """A count from 1 to 5, or a rate or percentage worked out from one."""
+    if is_small_number_count(f):
+        return _small(row.get("value"))
+    if f.derived:
+        return _small(row.get("numerator")) or _small(row.get("denominator"))
+    return False

@@ -226,7 +226,7 @@ class ConsultationWorkbook(SurveyWorkbook):
                 col += 1
             self.number(ws, i, col, r["comments"])
             ws.write_string(i, col + 1, r["verdict"], self.verdict_format(r["verdict"]))
-            ws.set_row(i, 15 * max(_lines(r["label"], 50), _lines(r["group"], 34)) + 3)
+            ws.set_row(i, 15 * max(xlsx.wrapped_lines(r["label"], 50), xlsx.wrapped_lines(r["group"], 34)) + 3)
         ws.freeze_panes(first + 1, 2)
         self.print_setup(ws, (first, first))
 
@@ -269,7 +269,7 @@ class ConsultationWorkbook(SurveyWorkbook):
             for j, o in enumerate(options, start=1):
                 self.number(ws, i, j, r[f"vote:{o}"])
             ws.write_string(i, len(options) + 1, r["verdict"], self.verdict_format(r["verdict"]))
-            ws.set_row(i, 15 * _lines(r["short"], LABEL_WIDTH) + 3)
+            ws.set_row(i, 15 * xlsx.wrapped_lines(r["short"], LABEL_WIDTH) + 3)
         last = first + len(rows)
         height = min(100 + 34 * len(rows), PAGE_PX)
         most = rows.sort_values("votes", ascending=False).head(3)
@@ -280,7 +280,7 @@ class ConsultationWorkbook(SurveyWorkbook):
                        f"the theme '{group}'. Most votes: " + "; ".join(
                            f"{r['short']} ({r['verdict'].lower()})" for r in most.to_dict("records")) + ".",
                        stacked=True, size=(680, height), colours=[self.vote_colour(o).fill for o in options])
-        table_px = sum(round((15 * _lines(label, LABEL_WIDTH) + 3) * 4 / 3) for label in rows.short) + 2 * ROW_PX
+        table_px = sum(round((15 * xlsx.wrapped_lines(label, LABEL_WIDTH) + 3) * 4 / 3) for label in rows.short) + 2 * ROW_PX
         return first + len(rows) + max(0, math.ceil((height - table_px) / ROW_PX)) + 3
 
     # --- Comments ------------------------------------------------------------------------------
@@ -301,8 +301,8 @@ class ConsultationWorkbook(SurveyWorkbook):
             values = [r["row_id"], labels.get(r["row_id"], ""), r["name"], r["hub"], r.get(self.vote.id)]
             for col, value in enumerate(values + [r.get(f.id) for f in lists]):
                 self.text(ws, i, col, value, wrap=True)
-            ws.set_row(i, 15 * max([_lines(str(r.get(f.id) or ""), 70) for f in lists]
-                                   + [_lines(values[1], 40)]) + 3)
+            ws.set_row(i, 15 * max([xlsx.wrapped_lines(str(r.get(f.id) or ""), 70) for f in lists]
+                                   + [xlsx.wrapped_lines(values[1], 40)]) + 3)
         ws.freeze_panes(first + 1, 2)
         self.print_setup(ws, (first, first))
 
@@ -335,8 +335,8 @@ class ConsultationWorkbook(SurveyWorkbook):
                            if not xlsx.is_blank(m.get(f.id))]
                 said.append("\n".join(reasons))
                 self.text(ws, i, j, said[-1], wrap=True)
-            ws.set_row(i, 15 * max([_lines(text, 60) for text in said] + [_lines(r["named_by"], 30),
-                                                                          _lines(r["group"], 30)]) + 3)
+            ws.set_row(i, 15 * max([xlsx.wrapped_lines(text, 60) for text in said] + [xlsx.wrapped_lines(r["named_by"], 30),
+                                                                          xlsx.wrapped_lines(r["group"], 30)]) + 3)
         if group is not None and not gaps.empty:
             self._gaps_by_group(ws, first + len(gaps) + 3, gaps, group, ws.name)
         ws.freeze_panes(first + 1, 0)
@@ -352,13 +352,8 @@ class ConsultationWorkbook(SurveyWorkbook):
             self.text(ws, i, 0, g, wrap=True)
             self.number(ws, i, 1, named)
             self.number(ws, i, 2, different)
-            ws.set_row(i, 15 * _lines(g, 30) + 3)
+            ws.set_row(i, 15 * xlsx.wrapped_lines(g, 30) + 3)
         self.bar_chart(ws, sheet, (first, 4), (first + 1, first + len(counts), 0), [("Times named", 1)],
                        f"Gaps named, by {group.label.lower()}", group.label, "Times a gap was named",
                        "Bar chart of how many times boroughs named a gap in each area: "
                        + "; ".join(f"{short(g, 40)} {n}" for g, n, _ in counts) + ".", size=(620, 120 + 40 * len(counts)))
-
-
-def _lines(text: str, width: float) -> int:
-    per_line = max(int(width * 1.1) - 1, 8)
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text or "").split("\n"))

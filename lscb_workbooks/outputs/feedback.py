@@ -21,9 +21,11 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..spec.models import Spec
+from ..spec.periods import PeriodError, parse_period
 from ..spec.register import Authority, Register
 from ..store.db import Store
 from . import xlsx
+from .comparison import recompute_derived
 
 VALIDATED = ("accepted", "accepted_with_warnings", "rejected", "undecided")
 NEEDS_FEEDBACK = ("accepted_with_warnings", "rejected", "unreadable", "undecided")
@@ -105,6 +107,7 @@ def gather_feedback(store: Store, spec: Spec, register: Register, period: str) -
     submissions = store.submissions(spec.id, period)
     unreadable = _unreadable_files(store, spec, period)
     issues = store.issues(spec.id, period)
+    previous = _previous_figures(store, spec, period)
     due = []
     for authority in register:
         latest = _latest_validated(submissions, authority.la_code)
@@ -118,7 +121,8 @@ def gather_feedback(store: Store, spec: Spec, register: Register, period: str) -
             period=period,
             submission=primary,
             problems=_problems(spec, own_issues, failed),
-            figures=_figures(store, spec, latest["id"]) if latest is not None else _no_figures(),
+            figures=_with_previous(_figures(store, spec, latest["id"]), previous.get(authority.la_code, {}))
+            if latest is not None else _no_figures(),
             unreadable=failed,
         ))
     return due
@@ -249,7 +253,8 @@ def _cell_position(cell: str) -> tuple[int, int]:
 # Figures: every field of the return, with its problems beside it -------------------------------
 
 
-FIGURE_COLUMNS = ["sheet", "cell", "field_id", "indicator", "unit", "value", "rating", "comment", "derived", "severity", "problem"]
+FIGURE_COLUMNS = ["sheet", "cell", "field_id", "indicator", "unit", "value", "previous", "change", "rating", "comment",
+                  "derived", "severity", "problem"]
 
 
 def _figures(store: Store, spec: Spec, submission_id: int) -> pd.DataFrame:
@@ -297,6 +302,7 @@ def _figure_row(spec: Spec, sheet: str, field_id: str, value: Any) -> dict[str, 
         "indicator": label,
         "unit": f.unit if f is not None else "text",
         "value": None if xlsx.is_blank(shown) else shown,
+        "previous": None, "change": None,
         "rating": _text(getattr(value, "rating", "")),
         "comment": _text(getattr(value, "comment", "")),
         "derived": bool(getattr(value, "derived", 0) or (f is not None and f.derived)),
@@ -324,6 +330,34 @@ def _mark_problems(figures: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
             figures.at[target, "severity"] = severity
         line = f"{SEVERITY_WORDS.get(severity, severity.title())}: {_text(issue.message)}"
         figures.at[target, "problem"] = "\n".join(filter(None, [figures.at[target, "problem"], line]))
+    return figures
+
+
+def _previous_figures(store: Store, spec: Spec, period: str) -> dict[str, dict[str, float]]:
+    """{la_code: {field_id: number}} from the returns in use for the period before, rates worked out again."""
+    try:
+        order = sorted(store.periods(spec.id), key=lambda p: parse_period(p).sort_key())
+        before = [p for p in order if parse_period(p).sort_key() < parse_period(period).sort_key()]
+    except PeriodError:
+        return {}
+    if not before:
+        return {}
+    values = recompute_derived(store.values_in_use(spec.id, before[-1]), spec)
+    if values.empty:
+        return {}
+    numbers = values[pd.to_numeric(values.number, errors="coerce").notna()]
+    out: dict[str, dict[str, float]] = {}
+    for la_code, field_id, number in zip(numbers.la_code, numbers.field_id, numbers.number):
+        out.setdefault(str(la_code), {})[field_id] = float(number)
+    return out
+
+
+def _with_previous(figures: pd.DataFrame, previous: dict[str, float]) -> pd.DataFrame:
+    """Last period's figure and the change beside each number of this return."""
+    figures = figures.copy()
+    figures["previous"] = [previous.get(f) for f in figures.field_id]
+    figures["change"] = [v - p if isinstance(v, (int, float)) and p is not None else None
+                         for v, p in zip(figures.value, figures.previous)]
     return figures
 
 
@@ -420,8 +454,9 @@ def _problems_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, he
     xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
 
 
-FIGURE_HEADERS = ["Sheet", "Cell", "Ref", "Indicator", "Value", "Data quality", "Comment", "Check", "Problem"]
-FIGURE_WIDTHS = [12, 7, 16, 44, 11, 12, 30, 9, 40]
+FIGURE_HEADERS = ["Sheet", "Cell", "Ref", "Indicator", "Value", "Last period", "Change", "Data quality", "Comment",
+                  "Check", "Problem"]
+FIGURE_WIDTHS = [12, 7, 16, 44, 11, 11, 9, 12, 30, 9, 40]
 
 
 def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, header: str) -> None:
@@ -447,13 +482,16 @@ def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, hea
         value_format = formats.unit(figure.unit, valign="top", align="right", **extra) if isinstance(figure.value, (int, float)) \
             else formats.get(valign="top", align="right", **extra)
         xlsx.write_value(ws, row, 4, figure.value, value_format)
-        ws.write_string(row, 5, xlsx.cell_text(figure.rating), formats.get(valign="top", indent=1))
-        ws.write_string(row, 6, xlsx.cell_text(figure.comment), formats.wrap)
+        xlsx.write_value(ws, row, 5, figure.previous, formats.unit(figure.unit, valign="top"))
+        xlsx.write_value(ws, row, 6, figure.change, formats.get(
+            num_format=xlsx.signed_format(xlsx.number_format(figure.unit)), valign="top"))
+        ws.write_string(row, 7, xlsx.cell_text(figure.rating), formats.get(valign="top", indent=1))
+        ws.write_string(row, 8, xlsx.cell_text(figure.comment), formats.wrap)
         if figure.severity:
-            ws.write_string(row, 7, SEVERITY_WORDS.get(figure.severity, figure.severity.title()),
+            ws.write_string(row, 9, SEVERITY_WORDS.get(figure.severity, figure.severity.title()),
                             formats.get(bold=True, valign="top", **extra))
-            ws.write_string(row, 8, xlsx.cell_text(figure.problem), formats.get(text_wrap=True, valign="top", **extra))
-        _fit_row(ws, row, {3: indicator, 6: figure.comment, 8: figure.problem}, FIGURE_WIDTHS)
+            ws.write_string(row, 10, xlsx.cell_text(figure.problem), formats.get(text_wrap=True, valign="top", **extra))
+        _fit_row(ws, row, {3: indicator, 8: figure.comment, 10: figure.problem}, FIGURE_WIDTHS)
     ws.freeze_panes(1, 4)
     xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
 

@@ -42,13 +42,13 @@ from .comparison import (
     SUPPRESSED,
     Comparison,
     compare_period,
-    compare_trends,
     conventions,
     is_score,
     recompute_derived,
     rejected_in,
     suppress_comparison,
     suppress_small_numbers,
+    with_trends,
 )
 
 IN_USE = ("accepted", "accepted_with_warnings")
@@ -90,12 +90,13 @@ STATUS_STYLE = {
 COUNT_OF_THINGS = "0"  # counts of returns, issues or authorities: not counts of children, never suppressed
 CHART_WIDTH, CHART_HEIGHT = 640, 480
 # Authority, Hub, Value, Lower, Upper, Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap
-BLOCK_WIDTHS = [22, 11, 10, 10, 10, 10, 12, 10, 10, 11, 11, 13, 2]
+BLOCK_WIDTHS = [22, 11, 10, 10, 9, 13, 10, 10, 10, 12, 10, 10, 11, 11, 13, 2]
 GROUP_WIDTHS = [18, 10, 10, 10, 11, 12, 11]  # London and groups, beside each indicator's chart
 OVERVIEW_COLUMNS = 10
 SPREAD_LABELS = (("lowest", "Lowest authority"), ("q1", "25th percentile"), ("median", "Median authority"),
                  ("q3", "75th percentile"), ("highest", "Highest authority"))
-DIRECTION_LETTERS = {"improving": "I", "worsening": "W", "no change": "=", "higher": "H", "lower": "L"}
+DIRECTION_LETTERS = {"improving": "I", "worsening": "W", "no change": "=", "no significant change": "=",
+                     "higher": "H", "lower": "L", SMALL_NUMBER: "*"}
 LETTERS = {"better": "B", "similar": "S", "worse": "W", "higher": "H", "lower": "L", SMALL_NUMBER: "*"}
 ROW_PX = 20
 # Columns a workspace adds to the returns tracker: (column, header, width).
@@ -171,8 +172,9 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
     shown = values[values.la_code.isin({a.la_code for a in register})].reset_index(drop=True)
     submissions = store.submissions(collection, period)
     comparison = comparison or compare_period(spec, register, values, period, rejected=rejected_in(submissions))
-    trends = (compare_trends(spec, comparison.register, all_values, {period: comparison})
-              if len(periods) > 1 else pd.DataFrame())
+    if comparison.trends is None:
+        comparison = with_trends(comparison, all_values)
+    trends = comparison.trends if len(periods) > 1 else pd.DataFrame()
     data = recompute_derived(shown, spec)
     if suppress:
         comparison = suppress_comparison(comparison)
@@ -278,13 +280,16 @@ class MasterWorkbook:
             plan.append(("Trends", "London and hubs over time, and each authority's direction of travel.", self.trends))
         plan += [("Data quality", "Which figures each authority provided, estimated, or could not provide.", self.quality),
                  ("Challenges and gaps", "Every problem boroughs logged in collecting the data (filterable).", self.challenges),
-                 ("Profiles", "Each authority's indicators against London and its hub, in one table.", None)]
+                 ("Profiles", "Each authority's indicators against London and its hub, in one table (on screen only: "
+                              "not printed).", None)]
         if not self.d.runs.empty:
             plan.append(("Audit log", "Every command run in this round: when, what, and what changed.", self.audit_log))
         plan += [
                  ("Definitions", "Every field of the dataset: definition, unit, agency, polarity, source.", self.definitions),
-                 ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables).", self.data),
-                 ("Chart data", "The figures behind each chart, sorted as the chart shows them.", None)]
+                 ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables; on screen "
+                          "only: not printed).", self.data),
+                 ("Chart data", "The figures behind each chart, sorted as the chart shows them (on screen only: not "
+                                "printed).", None)]
         names = [self.sheets.add(title, about) for title, about, _ in plan]
         worksheets: dict[str, Worksheet] = {}
         for name in names:
@@ -353,6 +358,14 @@ class MasterWorkbook:
             base = _with_suffix(base, f" {LETTERS[verdict]}" if letter else f" ({verdict})")
             return self.f.get(num_format=base, bg_color=fill, font_color=font, bold=bold)
         return self.f.get(num_format=base, bold=bold)
+
+    def hides(self, f: Field, value: Any) -> bool:
+        """Whether a count (a total, a percentile, a previous figure) is from 1 to 5 in a suppressed workbook."""
+        return bool(self.d.suppress and _is_count(f) and not _blank(value) and not pd.isna(value) and 1 <= value <= 5)
+
+    def change_format(self, f: Field):
+        """A change, signed (+3, -1.5): a difference between two periods, not a count of children."""
+        return self.f.get(num_format=xlsx.signed_format(number_format_for(f)))
 
     def verdict_format(self, verdict: str, **extra: Any):
         fill, font = VERDICT_STYLE.get(verdict, (None, None))
@@ -464,6 +477,11 @@ class MasterWorkbook:
             for col, text in enumerate(values):
                 ws.write_string(i, col, xlsx.cell_text(text), self.f.wrap)
         self._print(ws, (first, first))
+
+    @property
+    def _previous_period(self) -> str | None:
+        periods = self.d.periods
+        return periods[-2] if len(periods) > 1 and periods[-1] == self.d.period else None
 
     # --- Returns tracker -------------------------------------------------------------------------
 
@@ -654,7 +672,7 @@ class MasterWorkbook:
             ws.write_string(row, 0, label, self.f.get(top=1) if key == "lowest" else self.f.text)
             for j, f in enumerate(fields):
                 value = self.spread.get(f.id, {}).get(key, math.nan)
-                hide = self.d.suppress and _is_count(f) and not pd.isna(value) and 1 <= value <= 5
+                hide = self.hides(f, value)
                 self.write_figure(ws, row, col + j, f, value, MISSING, hide,
                                   self.f.get(num_format=number_format_for(f), top=1) if key == "lowest" else self.value_format(f))
             row += 1
@@ -666,7 +684,8 @@ class MasterWorkbook:
         ws.write_string(row, 0, xlsx.cell_text(f.label), self.f.get(bold=True, font_size=12))
         self._paragraph(ws, row + 1, _describe(f, self.spec), 11, sum(BLOCK_WIDTHS[:12]))
         first = row + 2
-        headers = ["Authority", "Hub"] + _block_headers(f, ratio, has_england(self.c)) + ["Data quality"]
+        headers = ["Authority", "Hub"] + _block_headers(f, ratio, has_england(self.c), self._previous_period) \
+            + ["Data quality"]
         authorities = sorted(self.d.register, key=lambda a: (a.hub, a.name))
         self._table(ws, first, 0, len(authorities), headers, f"{theme.id}_{f.id}")
         ws.set_row(first, 30)
@@ -705,6 +724,12 @@ class MasterWorkbook:
             ws.write_string(i, col, r.vs_hub, self.verdict_format(r.vs_hub))
         elif header == "Compared with England":
             ws.write_string(i, col, r.vs_england, self.verdict_format(r.vs_england))
+        elif header.startswith("Previous ("):
+            xlsx.write_value(ws, i, col, None if hidden else _number_or_none(r.previous), self.value_format(f))
+        elif header == "Change":
+            xlsx.write_value(ws, i, col, None if hidden else _number_or_none(r.change), self.change_format(f))
+        elif header == "Change since previous":
+            ws.write_string(i, col, r.trend, self.verdict_format(r.trend))
         elif header == "Data quality":
             ws.write_string(i, col, _quality_words(status), self.f.text)
 
@@ -741,7 +766,7 @@ class MasterWorkbook:
             for key, label in (("median", "Median authority"), ("q1", "25th percentile"), ("q3", "75th percentile")):
                 i += 1
                 ws.write_string(i, col, label, self.f.get(italic=True))
-                hide = self.d.suppress and _is_count(f) and not pd.isna(spread[key]) and 1 <= spread[key] <= 5
+                hide = self.hides(f, spread[key])
                 self.write_figure(ws, i, col + 1, f, spread[key], MISSING, hide, self.value_format(f))
                 ws.write_number(i, col + len(headers) - 1, int(spread["n"]), self.f.get(num_format=COUNT_OF_THINGS))
         return i + 1
@@ -755,7 +780,7 @@ class MasterWorkbook:
         cd.set_column(0, 0, 26)
         cd.set_column(1, 12, 14)
         self.chart_data_row = 3
-        self._print(cd)
+        xlsx.print_heading_only(cd, self.d.header, self.f, 2, 8)
 
     def _chart_block_header(self, title: str) -> int:
         self.chart_data.write_string(self.chart_data_row, 0, xlsx.cell_text(title), self.f.subtitle)
@@ -858,7 +883,7 @@ class MasterWorkbook:
             london = self.group[("London", "London", f.id)]
             return london.value, bool(london.suppressed), "London"
         median = self.spread.get(f.id, {}).get("median", math.nan)
-        hidden = self.d.suppress and _is_count(f) and not pd.isna(median) and 1 <= median <= 5
+        hidden = self.hides(f, median)
         return median, hidden, "London median (middle authority)"
 
     # --- Trends ----------------------------------------------------------------------------------
@@ -868,9 +893,12 @@ class MasterWorkbook:
         periods = self.d.periods
         headline = [f for f in self.spec.indicators if f.headline and f.numeric]
         first = self._title(ws, f"Trends: {periods[0]} to {periods[-1]}",
-                            "Direction of travel compares each period with the one before. 'Improving' and "
-                            "'worsening' follow whether higher is better; 'higher' and 'lower' where neither is. "
-                            "Figures equal to one decimal place are 'no change'.", (9, 118))
+                            "Direction of travel compares each period with the one before. A rate or percentage has "
+                            "improved or worsened only where its 95% intervals in the two periods do not overlap (as "
+                            "Fingertips judges it); otherwise 'no significant change'. 'Higher' and 'lower' where "
+                            "neither is better, and for counts and scores, which have no interval. London, hub, inner "
+                            "and outer changes are like for like: over the authorities whose figure is in use in both "
+                            "periods.", (9, 118))
         groups = [(k, g, label) for k, g, label in self.c.group_labels() if k in ("London", "Hub")]
         # London and hubs over time, one table and one line chart per headline indicator.
         ws.write_string(first, 0, "London and each hub over time", self.f.subtitle)
@@ -914,18 +942,57 @@ class MasterWorkbook:
             if headline.index(f) % 2 == 1:
                 breaks.append(row)
         breaks.append(row + 1)
+        row = self._like_for_like_table(ws, row + 1, t)
+        breaks.append(row)
         ws.set_h_pagebreaks(sorted(set(breaks)))
-        self._direction_table(ws, row + 1, t)
+        self._direction_table(ws, row, t)
         ws.freeze_panes(1, 1)
         self._print(ws)
+
+    def _like_for_like_table(self, ws: Worksheet, row: int, t: pd.DataFrame) -> int:
+        """London's, each hub's, inner and outer London's change since the period before, like for like."""
+        before, now = self.d.periods[-2], self.d.periods[-1]
+        groups = self.c.group_labels()
+        latest = t[(t.period == now) & (t.area_type != "Authority")] if not t.empty else t
+        rows = {(r["area_type"], r["area"], r["field_id"]): r for r in latest.to_dict("records")}
+        fields = [f for f in self.spec.indicators if f.numeric]
+        ws.write_string(row, 0, f"London and groups: change from {before} to {now}, like for like", self.f.subtitle)
+        london = rows.get(("London", "London", fields[0].id), {}) if fields else {}
+        note = (f"Each change compares the same authorities in both periods. London: {len(self.c.returned)} returns "
+                f"in use for {now}; authorities left out of the changes because they returned in one period only: "
+                f"{london.get('left_out') or 'none'}. 'Authorities' counts those whose figure is in both periods.")
+        self._paragraph(ws, row + 1, note, 7, 118)
+        first = row + 2
+        headers = ["Area", "Reference", f"{before} (same authorities)", f"{now} (same authorities)", "Change",
+                   "Direction", "Authorities", "Left out (returned in one period only)"]
+        body = [(k, g, label, f) for k, g, label in groups for f in fields]
+        self._table(ws, first, 0, len(body), headers, "Group_changes")
+        ws.set_row(first, 30)
+        for i, (kind, group, label, f) in enumerate(body, start=first + 1):
+            r = rows.get((kind, group, f.id), {})
+            ws.write_string(i, 0, label, self.f.get(bold=kind == "London"))
+            ws.write_string(i, 1, f.id, self.f.text)
+            hidden = self.hides(f, r.get("previous")) or self.hides(f, r.get("current_like"))
+            for col, key in ((2, "previous"), (3, "current_like"), (4, "change")):
+                if hidden:
+                    ws.write_string(i, col, SUPPRESSED, self.gap_format)
+                else:
+                    xlsx.write_value(ws, i, col, _number_or_none(r.get(key)),
+                                     self.change_format(f) if key == "change" else self.value_format(f))
+            words = r.get("direction", "no comparison")
+            ws.write_string(i, 5, words, self.verdict_format(words))
+            ws.write_number(i, 6, int(r.get("authorities", 0) or 0), self.f.get(num_format=COUNT_OF_THINGS))
+            xlsx.write_value(ws, i, 7, r.get("left_out", ""), self.f.text)
+        return first + len(body) + 3
 
     def _direction_table(self, ws: Worksheet, row: int, t: pd.DataFrame) -> None:
         fields = [f for f in self.spec.indicators if f.derived]
         latest = t[(t.period == self.d.periods[-1])] if not t.empty else t
         ws.write_string(row, 0, f"Each authority's direction of travel, {self.d.periods[-2]} to {self.d.periods[-1]}",
                         self.f.subtitle)
-        ws.write_string(row + 1, 0, "I improving · W worsening · = no change · H higher · L lower (where neither is "
-                        "better) · blank: no comparison. Headings are the indicators' short names (see Definitions).",
+        ws.write_string(row + 1, 0, "I improving · W worsening (both significant at 95%) · = no significant change · "
+                        "H higher · L lower (where neither is better, or a count) · * small number, not compared · "
+                        "blank: no comparison. Headings are the indicators' short names (see Definitions).",
                         self.f.get(italic=True, font_color="#404040"))
         first = row + 2
         areas = [("Authority", a.la_code, a.name, a.hub) for a in sorted(self.d.register, key=lambda a: (a.hub, a.name))]
@@ -1046,6 +1113,7 @@ class MasterWorkbook:
             for j, f in enumerate(section.fields, start=4):
                 xlsx.write_value(ws, i, j, getattr(r, f.id), self.f.wrap)
             xlsx.write_value(ws, i, 4 + len(section.fields), r.file, self.f.text)
+            xlsx.fit_row(ws, i, ((getattr(r, f.id), widths[j]) for j, f in enumerate(section.fields, start=4)))
         ws.freeze_panes(first + 1, 2)
         self._print(ws, (first, first))
 
@@ -1064,8 +1132,8 @@ class MasterWorkbook:
         first = self._title(ws, f"Definitions: {self.spec.title} (spec version {self.spec.version})")
         headers = ["Reference", "Indicator", "Definition", "Unit", "Worked out as", "Agency", "Theme", "Polarity",
                    "Headline", "National indicator", "Source"]
-        self._table(ws, first, 0, len(fields), headers, "Definitions",
-                    widths=[16, 40, 60, 14, 26, 22, 30, 16, 9, 11, 60])
+        widths = [16, 34, 50, 12, 22, 18, 24, 14, 9, 11, 44]
+        self._table(ws, first, 0, len(fields), headers, "Definitions", widths=widths)
         polarity = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better", "neither": "Neither"}
         for i, f in enumerate(fields, start=first + 1):
             row = [f.id, f.label, f.definition, UNIT_LABELS.get(f.unit, f.unit), f.expression or "",
@@ -1074,6 +1142,7 @@ class MasterWorkbook:
                    "Yes" if f.headline else "", f.national_indicator or "", f.source]
             for col, value in enumerate(row):
                 ws.write_string(i, col, xlsx.cell_text(value), self.f.wrap)
+            xlsx.fit_row(ws, i, zip(row, widths))
         ws.freeze_panes(first + 1, 1)
         self._print(ws, (first, first))
 
@@ -1118,7 +1187,7 @@ class MasterWorkbook:
             xlsx.write_value(ws, i, 10, r.sheet, text)
             xlsx.write_value(ws, i, 11, r.cell, text)
         ws.freeze_panes(first + 1, 2)
-        self._print(ws, (first, first))
+        xlsx.print_heading_only(ws, self.d.header, self.f, first - 1, len(headers) - 1)
 
 
 # --- small pure helpers ----------------------------------------------------------------------------
@@ -1139,11 +1208,12 @@ def _with_suffix(num_format: str, suffix: str) -> str:
     return f'{num_format}"{suffix}"'
 
 
-def _block_headers(f: Field, ratio: bool, england: bool = False) -> list[str]:
-    """The columns of one indicator's table: only the comparisons the spec makes for it."""
+def _block_headers(f: Field, ratio: bool, england: bool = False, previous: str | None = None) -> list[str]:
+    """The columns of one indicator's table: the value, last period's beside it, and only the comparisons
+    the spec makes for it."""
     if not f.numeric:
         return ["Answer"]
-    headers = ["Value"]
+    headers = ["Value"] + ([f"Previous ({previous})", "Change", "Change since previous"] if previous else [])
     if ratio:
         headers += ["Lower 95%", "Upper 95%", "Numerator", "Denominator"]
     headers += [h for h, c in (("Rank", "rank"), ("Quartile", "quartile")) if c in f.comparisons]
@@ -1268,6 +1338,10 @@ def _alt_text(f: Field, rows: list, london: float, hidden_london: bool, verdicts
 def _group_status(g) -> str:
     """A group figure is there when authorities gave it, or when it is a published comparator's."""
     return PROVIDED if g.authorities or (g.group_type in COMPARATOR_GROUPS and not pd.isna(g.value)) else MISSING
+
+
+def _number_or_none(value: Any) -> float | None:
+    return None if _blank(value) or pd.isna(value) else float(value)
 
 
 def _blank(value: Any) -> bool:

@@ -25,7 +25,7 @@ from ..spec.models import UNIT_LABELS, Field
 from ..spec.register import Authority
 from . import xlsx
 from .benchmarks import ENGLAND, ENGLAND_NOTE, has_england
-from .comparison import Comparison
+from .comparison import NO_RETURN, REJECTED, Comparison
 from .parallel import start_in_process
 
 VERDICT_WORDS = {
@@ -37,7 +37,12 @@ VERDICT_WORDS = {
     "lower": "Lower",
     "not compared": "Not compared",
 }
+TREND_WORDS = {"improving": "Improving", "worsening": "Worsening", "no significant change": "No significant change",
+               "no change": "No change", "higher": "Higher", "lower": "Lower", "no comparison": "",
+               "small number": "Small number: not compared"}
 VERDICT_FILL = {
+    "improving": "#C6EFCE",
+    "worsening": "#FFC7CE",
     "better": "#C6EFCE",
     "worse": "#FFC7CE",
     "similar": "#FFEB9C",
@@ -45,6 +50,8 @@ VERDICT_FILL = {
     "lower": "#BDD7EE",
 }
 STATUS_WORDS = {
+    REJECTED: "Rejected: awaiting a corrected return",
+    NO_RETURN: "No return",
     "missing": "Missing",
     "not available": "Not available",
     "estimated": "Estimated",
@@ -53,7 +60,8 @@ STATUS_WORDS = {
 SUPPRESSED_MARK = "c"
 
 TABLE_COLUMNS = [
-    ("Ref", 14), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Lower 95%", 9), ("Upper 95%", 9),
+    ("Ref", 14), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Previous", 10), ("Change", 9),
+    ("Change since previous", 14), ("Lower 95%", 9), ("Upper 95%", 9),
     ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
     ("Compared with hub", 13), ("Data quality", 13),
 ]
@@ -98,8 +106,8 @@ def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime 
     """
     out_dir = Path(out_dir)
     produced = _produced_text(produced_at)
-    returned = set(comparison.returned)
-    todo = [a for a in comparison.shown if a.la_code in returned]
+    profiled = set(comparison.returned) | set(comparison.rejected)
+    todo = [a for a in comparison.shown if a.la_code in profiled]
     if len(todo) < 4:
         return _write_some(comparison, todo, out_dir, produced)
     other_half = start_in_process(_write_some, comparison, todo[1::2], out_dir, produced)
@@ -123,9 +131,9 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
     ws = workbook.add_worksheet("Profiles")
     rows = pd.concat(
         [build_profile(comparison, a).rows.assign(authority=a.name, hub=a.hub)
-         for a in comparison.shown if a.la_code in set(comparison.returned)],
+         for a in comparison.shown if a.la_code in set(comparison.returned) | set(comparison.rejected)],
         ignore_index=True,
-    ) if comparison.returned else pd.DataFrame()
+    ) if comparison.returned or comparison.rejected else pd.DataFrame()
     ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
     columns = [("Authority", 22), ("Hub", 12), ("Theme", 30)] + [(h if h != "Hub" else "Hub figure", w)
                                                                   for h, w in table_columns(comparison)]
@@ -146,7 +154,7 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
         _write_profile_row(ws, i, 3, row, formats)
         _fit_row(ws, i, row.indicator, TABLE_COLUMNS[1][1])
     ws.freeze_panes(first + 1, 1)
-    xlsx.set_print_layout(ws, f"Borough profiles · {comparison.period}", repeat_rows=(first, first))
+    xlsx.print_heading_only(ws, f"Borough profiles · {comparison.period}", formats, first - 1, len(columns) - 1)
 
 
 # The rows of one profile ---------------------------------------------------------------------
@@ -191,7 +199,10 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
             "indicator": f.label,
             "unit": f.unit,
             "unit_label": UNIT_LABELS.get(f.unit, f.unit),
-            "value": _shown(f, a["value"], a["text"], a["suppressed"]),
+            "value": REJECTED if a["status"] == REJECTED else _shown(f, a["value"], a["text"], a["suppressed"]),
+            "previous": _number(a.get("previous")),
+            "change": _number(a.get("change")),
+            "trend": str(a.get("trend") or "no comparison"),
             "lower": _number(a["lower"]),
             "upper": _number(a["upper"]),
             "london": _shown(f, *_figure_of(london.get(f.id))),
@@ -344,6 +355,8 @@ def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produ
     ws.write_string(1, 0, (
         f"{a.name} compared with London ({len(c.returned)} of {len(c.register)} authorities returned) and the "
         f"{profile.hub_label} ({', '.join(m.name for m in c.register.in_hub(a.hub))}). Produced {produced}."
+        + (f" {a.name}'s return for {c.period} was rejected: its figures are awaiting a corrected return, so "
+           "London's and the hub's are shown without them." if a.la_code in set(c.rejected) else "")
     ), formats.wrap)
     ws.write_string(2, 0, _how_to_read(c), formats.note)
     ws.merge_range(1, 0, 1, len(widths) - 1, None)
@@ -384,6 +397,9 @@ def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.
         (r.indicator, formats.wrap),
         (r.unit_label, formats.text),
         (r.value, number if isinstance(r.value, float) else text_right),
+        (r.previous, number),
+        (r.change, formats.get(num_format=xlsx.signed_format(xlsx.number_format(r.unit)), valign="top")),
+        (TREND_WORDS.get(r.trend, r.trend), _verdict_format(formats, r.trend)),
         (r.lower, number),
         (r.upper, number),
         (r.london, number if isinstance(r.london, float) else text_right),
@@ -413,8 +429,11 @@ def _how_to_read(c: Comparison) -> str:
         "How to read: 'Better' or 'Worse' than London or the hub only where the 95% confidence interval "
         "(Wilson for percentages, Byar's for rates) excludes that figure; otherwise 'Similar'. Where neither "
         "higher nor lower is better, 'Higher' or 'Lower'. London and hub rates and percentages are worked out "
-        "from summed counts; for counts they are totals, for scores medians. Rank 1 is the best in London (the highest where "
-        "neither is better); Q1 is the best quarter."
+        "from summed counts; for counts they are totals, for scores medians. Counts are volumes: never ranked or "
+        "called better or worse. Rank 1 is the best in London (the highest where neither is better; ties share "
+        "the best rank); Q1 is the best quarter (OHID's method). A rate or percentage on a denominator below "
+        f"{c.spec.small_denominator} is marked 'Small number' and neither ranked nor compared. 'Change since "
+        "previous' is 'Improving' or 'Worsening' only where the two periods' intervals do not overlap."
     ) + (" " + ENGLAND_NOTE if has_england(c) else "")
 
 

@@ -277,7 +277,7 @@ class SurveyWorkbook:
         for i, width in enumerate(widths or []):
             ws.set_column(first_col + i, first_col + i, width)
         if widths and header_format is None:
-            tallest = max(_lines(str(h), w) for h, w in zip(headers, widths))
+            tallest = max(xlsx.wrapped_lines(str(h), w) for h, w in zip(headers, widths))
             ws.set_row(first_row, max(20, 15 * tallest + 6))
         if rows == 0:
             ws.write_string(first_row + 1, first_col, "None received yet", self.f.note)
@@ -380,14 +380,14 @@ class SurveyWorkbook:
                 ws.write_number(row, 1, value, self.f.get(num_format=WHOLE, align="left"))
             else:
                 ws.write_string(row, 1, xlsx.cell_text(value), self.f.wrap)
-                ws.set_row(row, 15 * _lines(str(value), 100) + 3)
+                ws.set_row(row, 15 * xlsx.wrapped_lines(str(value), 100) + 3)
             row += 1
         missing = self.d.tracker[self.d.tracker.status == NOT_RECEIVED].name.tolist()
         if missing:
             text = ", ".join(missing)
             ws.write_string(row, 0, "Still missing", self.f.get(bold=True, valign="top"))
             ws.write_string(row, 1, xlsx.cell_text(text), self.f.wrap)
-            ws.set_row(row, 15 * _lines(text, 100) + 3)
+            ws.set_row(row, 15 * xlsx.wrapped_lines(text, 100) + 3)
             row += 1
         row += 1
         ws.write_string(row, 0, "How to read it", self.f.subtitle)
@@ -419,7 +419,7 @@ class SurveyWorkbook:
                 xlsx.write_value(ws, i, col, None if _missing(n) else int(n), self.f.get(num_format=WHOLE, valign="top"))
             self.text(ws, i, 8, r.message, wrap=True)
             if r.message:
-                ws.set_row(i, 15 * _lines(r.message, 70) + 3)
+                ws.set_row(i, 15 * xlsx.wrapped_lines(r.message, 70) + 3)
         ws.freeze_panes(first + 1, 2)
         self.print_setup(ws, (first, first))
 
@@ -452,7 +452,7 @@ class SurveyWorkbook:
             self.text(ws, i, 1, r.hub)
             self.text(ws, i, 2, r.value, wrap=True)
             self.text(ws, i, 3, f"{r.sheet}!{r.cell}")
-            ws.set_row(i, 15 * _lines(str(r.value), 100) + 3)
+            ws.set_row(i, 15 * xlsx.wrapped_lines(str(r.value), 100) + 3)
         ws.freeze_panes(first + 1, 1)
         self.print_setup(ws, (first, first))
 
@@ -513,7 +513,7 @@ class SurveyWorkbook:
                     self.number(ws, i, col, value)
                 else:
                     self.text(ws, i, col, value, wrap=True)
-            longest = max([_lines(str(r.get(f.id) or ""), _column_width(f)) for f in fields] + [1])
+            longest = max([xlsx.wrapped_lines(str(r.get(f.id) or ""), _column_width(f)) for f in fields] + [1])
             if longest > 1:
                 ws.set_row(i, 15 * longest + 3)
         ws.freeze_panes(first + 1, 2)
@@ -526,11 +526,6 @@ def _column_width(f: Field) -> float:
     if f.unit == "choice":
         return float(min(max(len(o) for o in f.options) + 2, 26))
     return 11.0
-
-
-def _lines(text: str, width: float) -> int:
-    per_line = max(int(width * 1.1) - 1, 8)
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
 
 
 def _unique(headers: list[str]) -> list[str]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 import warnings
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterable
 
 import pandas as pd
 import xlsxwriter
@@ -76,6 +77,12 @@ def save_atomically(build: Callable[[xlsxwriter.Workbook], None], path: Path) ->
         except UserWarning as problem:
             raise WorkbookWriteError(f"{path.name} was not written: {problem}") from problem
     return path
+
+
+def signed_format(num_format: str) -> str:
+    """A change between two periods, signed (+3, -1.5): the figure's own format with '+' and '-', without its unit."""
+    base = num_format.replace('"%"', "").replace('"', "")
+    return f"+{base};-{base};0"
 
 
 def number_format(unit: str) -> str:
@@ -179,6 +186,38 @@ def set_print_layout(worksheet: Worksheet, header: str, repeat_rows: tuple[int, 
     worksheet.set_footer("&R&8Page &P of &N")
     if repeat_rows:
         worksheet.repeat_rows(*repeat_rows)
+
+
+LINE_POINTS = 15
+
+
+def wrapped_lines(text: Any, width: float) -> int:
+    """Lines a wrapped cell `width` characters wide needs for `text`, wrapping at words as programs do.
+
+    Spreadsheet programs do not grow a row for wrapped text when they open a file,
+    so every row with wrapped text gets its height from here.
+    """
+    per_line = max(int(width * 1.1) - 1, 8)
+    return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True)))
+               for part in str("" if text is None else text).split("\n"))
+
+
+def fit_row(worksheet: Worksheet, row: int, cells: Iterable[tuple[Any, float]]) -> None:
+    """Make `row` tall enough for the longest of its wrapped cells, given as (text, column width)."""
+    lines = max((wrapped_lines(text, width) for text, width in cells), default=1)
+    worksheet.set_row(row, LINE_POINTS * lines + 3)
+
+
+ON_SCREEN_ONLY = ("For use on screen and in other programs: this sheet is not printed with the workbook "
+                  "(printing it gives this heading only). Filter it, or copy it into a pivot table.")
+
+
+def print_heading_only(worksheet: Worksheet, header: str, formats: "Formats", note_row: int, last_col: int) -> None:
+    """Keep a machine-readable sheet (thousands of rows) out of the printed pack: its print area is its
+    heading and a note saying so, so a printed master stays a readable size and nothing is cut."""
+    write_paragraph(worksheet, formats, note_row, ON_SCREEN_ONLY, last_col, 100, italic=True, font_color="#404040")
+    set_print_layout(worksheet, header)
+    worksheet.print_area(0, 0, note_row, last_col)
 
 
 class Formats:

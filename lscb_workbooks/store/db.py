@@ -300,16 +300,18 @@ class Store:
                           "JOIN submissions s ON s.id = c.submission_id ORDER BY c.id")
 
     def retire_incomplete_copies(self) -> int:
-        """An unreadable file replaced at the same place by other bytes is superseded by them.
+        """An unreadable or ignored file replaced at the same place by other bytes is superseded by them.
 
-        A file read while it was still being copied into the inbox is unreadable; once the copy
-        finishes, the complete file is a new receipt at the same path, and the half-written one's
-        verdict must no longer count anywhere. Returns how many verdicts were replaced.
+        A file read while it was still being copied into the inbox is unreadable (or, an email cut
+        short before its attachment, an email without one); once the copy finishes, the complete
+        file is a new receipt at the same path (or the email's attachments below it), and the
+        half-written one's verdict must no longer count anywhere. Returns how many were replaced.
         """
         stale = self.db.execute(
             "SELECT s.id, MAX(later.id) AS later_id FROM submissions s JOIN submissions later "
-            "ON later.path = s.path AND later.id > s.id WHERE s.outcome = 'unreadable' AND s.status = 'unreadable' "
-            "GROUP BY s.id"
+            "ON later.id > s.id AND (later.path = s.path OR (s.outcome = 'ignored' AND s.path = s.source "
+            "AND substr(later.path, 1, length(s.path) + 1) = s.path || '/')) "
+            "WHERE s.outcome IN ('unreadable', 'ignored') AND s.status = s.outcome GROUP BY s.id"
         ).fetchall()
         with self.transaction() as db:
             for row in stale:

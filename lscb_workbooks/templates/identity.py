@@ -18,6 +18,7 @@ IDENTITY_SHEET = "_identity"
 OPEN_CODE = "open"  # the la_code of an open collection's one template; each return is named by the board
 IDENTITY_KEYS = ("collection", "spec_version", "template_version", "la_code", "period")
 SIGNATURE_KEY = "signature"
+PREFILLED_KEY = "prefilled"
 REF_HEADER = "Ref"
 FORM_HEADERS = ("Ref", "Indicator", "Unit", "Value", "Data quality", "Comment", "Definition")
 UNRATED_HEADERS = ("Ref", "Indicator", "Unit", "Value", "Definition")
@@ -55,6 +56,8 @@ def signed_content(identity: dict[str, str], rows: Iterable[Row]) -> bytes:
         "identity": {k: str(identity.get(k, "")) for k in IDENTITY_KEYS},
         "rows": sorted([str(i), str(label).strip(), str(unit).strip()] for i, label, unit in rows),
     }
+    if identity.get(PREFILLED_KEY):  # what a template prefilled is signed too; templates without it sign as before
+        payload[PREFILLED_KEY] = str(identity[PREFILLED_KEY])
     return json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
 
 

@@ -216,9 +216,7 @@ def layout_template(spec: Spec, authority: Authority, period: Period, key: bytes
             sheet = _draw_form_sheet(spec, plans[name], places, authority, period, list_ranges, prefilled or {})
         drawn.append(sheet)
     _add_rule_highlights(spec, places, {s.name: s for s in drawn})
-    rows = identity_rows(spec, authority, period, created, key)
-    if prefilled:
-        rows.insert(-1, (PREFILL_KEY, encode(prefilled)))
+    rows = identity_rows(spec, authority, period, created, key, encode(prefilled) if prefilled else "")
     cover = cover_sheet(spec, authority, period, created, deadline, send_to)
     model = spec.conceptual_model
     shown = [model_sheet(model)] if model is not None and spec.kind == "consultation" else []
@@ -734,13 +732,15 @@ def lists_sheet(spec: Spec) -> tuple[SheetLayout, dict[tuple[str, ...], str]]:
 
 
 def identity_rows(spec: Spec, authority: Authority, period: Period, created: datetime,
-                  key: bytes) -> list[tuple[str, str]]:
+                  key: bytes, prefilled: str = "") -> list[tuple[str, str]]:
+    """The hidden identity sheet's rows; `prefilled` (the record of published figures put in boxes) is signed too."""
     values = {"collection": spec.id, "spec_version": spec.version, "template_version": spec.template_version,
               "la_code": authority.la_code, "period": str(period)}
     ident = {k: str(values[k]) for k in identity.IDENTITY_KEYS}
-    signature = identity.sign(ident, identity.locked_rows(spec), key)
+    extra = [(PREFILL_KEY, prefilled)] if prefilled else []
+    signature = identity.sign({**ident, **dict(extra)}, identity.locked_rows(spec), key)
     return [*ident.items(), ("la_name", authority.name), ("created", created.isoformat(timespec="seconds")),
-            (identity.SIGNATURE_KEY, signature)]
+            *extra, (identity.SIGNATURE_KEY, signature)]
 
 
 def identity_sheet(rows: list[tuple[str, str]]) -> SheetLayout:

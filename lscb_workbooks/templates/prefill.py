@@ -16,8 +16,7 @@ from ..opendata.published import Published
 from ..spec.models import Spec
 from ..spec.periods import Period
 from ..spec.register import Authority
-
-PREFILL_KEY = "prefilled"
+from .identity import PREFILLED_KEY as PREFILL_KEY
 
 
 @dataclass(frozen=True)

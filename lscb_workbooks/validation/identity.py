@@ -8,7 +8,7 @@ never from the file name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..intake.reader import Workbook
 from ..spec.load import SpecError, load_spec
@@ -33,10 +33,10 @@ class Identified:
 
 
 class SpecLibrary:
-    """Specs by collection id, loaded once per run."""
+    """Specs by collection id, loaded once per run; `known` specs (a revised draft, say) stand in for the shipped."""
 
-    def __init__(self) -> None:
-        self._specs: dict[str, Spec | None] = {}
+    def __init__(self, known: Iterable[Spec] = ()) -> None:
+        self._specs: dict[str, Spec | None] = {spec.id: spec for spec in known}
 
     def get(self, collection: str) -> Spec | None:
         if collection not in self._specs:

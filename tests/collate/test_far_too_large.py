@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 
-from test_collate import by_file
+from lscb_workbooks.collate import collate
+from test_collate import by_file, rows
 
 
 def test_a_huge_file_is_judged_by_its_size_and_memory_stays_small(make_return, tmp_path):
@@ -33,3 +35,19 @@ def test_a_huge_file_is_judged_by_its_size_and_memory_stays_small(make_return, t
         assert files[name]["sha256"] == "6d9bfe50425f2dfe4e2ac07efee1f0bc9d567348ad4aed62704ffe6f5884e9a8"
     archived = [p for p in (tmp_path / "out" / "archive").rglob("*") if p.is_file()]
     assert all(p.stat().st_size < 1024 ** 2 for p in archived)
+
+
+def test_a_huge_file_is_read_once_not_on_every_run(key, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with (inbox / "recording.mp4").open("wb") as stream:
+        stream.truncate(200 * 1024 ** 2)
+    collate(inbox, tmp_path / "out", key=key)
+    remembered = json.loads((tmp_path / "out" / "archive" / "large-files.json").read_text())
+    [(place, sha256)] = remembered.items()
+    assert place.startswith("recording.mp4|209715200|")
+    # A run that read the file again would find these bytes' true sha256, not the one remembered.
+    remembered[place] = "0" * 64
+    (tmp_path / "out" / "archive" / "large-files.json").write_text(json.dumps(remembered))
+    collate(inbox, tmp_path / "out", key=key)
+    assert [r["sha256"] for r in rows(tmp_path / "out" / "submissions.csv")] == [sha256, "0" * 64]

@@ -1,7 +1,7 @@
 """Returns saved by the spreadsheet programs boroughs really use come back exactly as typed.
 
 A template is filled in, then saved by LibreOffice and by Gnumeric in each format they write
-(.xlsx, .xls, .ods): every figure, rating, comment, date and table row must come back unchanged,
+(.xlsx, .xls, .ods, and LibreOffice's .xlsm): every figure, rating, comment, date and table row must come back unchanged,
 and a formula typed into an input box must be judged the same way whatever the format.
 """
 
@@ -14,15 +14,16 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import PERIOD
 from lscb_workbooks.collate import collate
 from lscb_workbooks.demo.coordinator import fill_template
 from lscb_workbooks.demo.synthetic import synthetic_entries
+from lscb_workbooks.spec.periods import parse_period
 from spreadsheet_program import requires_gnumeric, requires_libreoffice, saved_by
 from test_collate import by_file, rows
 
 CLIENTS = [
     pytest.param("libreoffice", "xlsx", marks=requires_libreoffice),
+    pytest.param("libreoffice", "xlsm", marks=requires_libreoffice),
     pytest.param("libreoffice", "ods", marks=requires_libreoffice),
     pytest.param("libreoffice", "xls", marks=requires_libreoffice),
     pytest.param("gnumeric", "xlsx", marks=requires_gnumeric),
@@ -33,7 +34,7 @@ CLIENTS = [
 
 @pytest.fixture(scope="module")
 def filled(templates, spec, register, tmp_path_factory):
-    entries = synthetic_entries(spec, register.by_code("302"), PERIOD)
+    entries = synthetic_entries(spec, register.by_code("302"), parse_period("2026-27"))
     path = fill_template(templates["302"], entries, tmp_path_factory.mktemp("filled") / "camden.xlsx")
     return path, entries
 

@@ -5,34 +5,18 @@ A file name never decides: "Camden draft.xlsx" sorts after "Camden FINAL.xlsx".
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from intake_files import email_bytes, write
+from intake_files import email_bytes, saved_at, write
 from lscb_workbooks.cli import main, summary
 from lscb_workbooks.collate import collate
 from lscb_workbooks.store.db import Store
 from test_collate import by_file, rows
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-def saved_at(path: Path, moment: str) -> bytes:
-    """The workbook's bytes with its own last-saved time (docProps/core.xml) set, as Excel stamps it."""
-    source = zipfile.ZipFile(path)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + moment.encode(), data)
-            target.writestr(info, data)
-    return buffer.getvalue()
 
 
 def two_versions(make_return, tmp_path: Path, draft_saved: str, final_saved: str) -> dict[str, float]:

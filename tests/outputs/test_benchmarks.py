@@ -174,3 +174,11 @@ def test_indicator_charts_draw_england_as_a_reference_line(synthetic_store, spec
     with zipfile.ZipFile(path) as package:
         charts = [package.read(n).decode() for n in package.namelist() if n.startswith("xl/charts/chart")]
     assert sum("England (published)" in c for c in charts) == 1, "only re-referrals has England's figure"
+
+
+def test_report_says_when_the_published_figures_are_for_another_period(synthetic_store, tmp_path):
+    result = CliRunner().invoke(main, ["report", "--store", str(synthetic_store.path), "--out", str(tmp_path / "o"),
+                                       "--period", synthetic_store.latest, "--comparators", str(C1)])
+    assert result.exit_code == 0, result.output
+    assert f"have none for {synthetic_store.latest} (they cover 2023-24, 2024-25), so England is not shown" \
+        in result.output

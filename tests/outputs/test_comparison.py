@@ -137,13 +137,24 @@ def test_yes_no_indicators_count_the_yes_answers(latest, spec):
     assert london.value.iloc[0] == yes and london.text.iloc[0] == f"{yes} of 31 Yes"
 
 
-def test_direction_of_travel_respects_polarity():
-    assert direction_of_travel(10, 12, "higher_is_better") == "improving"
-    assert direction_of_travel(10, 12, "lower_is_better") == "worsening"
-    assert direction_of_travel(12, 10, "lower_is_better") == "improving"
-    assert direction_of_travel(10, 12, "neither") == "higher"
-    assert direction_of_travel(10.01, 10.02, "higher_is_better") == "no change"
-    assert direction_of_travel(math.nan, 10, "higher_is_better") == "no comparison"
+def test_a_change_is_an_improvement_only_where_the_intervals_do_not_overlap(spec):
+    def figure(value, lower, upper, small=False):
+        return {"value": value, "lower": lower, "upper": upper, "small": small}
+
+    better, worse, neither = spec.fields["NI60"], spec.fields["NI65"], spec.fields["CSC_S47_RATE"]
+    assert better.polarity == "higher_is_better" and worse.polarity == "lower_is_better"
+    apart = (figure(50, 45, 55), figure(70, 65, 75))
+    assert direction_of_travel(*apart, better, spec) == "improving"
+    assert direction_of_travel(*apart, worse, spec) == "worsening"
+    assert direction_of_travel(*reversed(apart), worse, spec) == "improving"
+    assert direction_of_travel(*apart, neither, spec) == "higher"
+    overlapping = (figure(50, 40, 60), figure(58, 48, 68))
+    assert direction_of_travel(*overlapping, better, spec) == "no significant change"
+    assert direction_of_travel(figure(50, 45, 55, small=True), figure(70, 65, 75), better, spec) == "small number"
+    assert direction_of_travel(figure(math.nan, 0, 0), figure(70, 65, 75), better, spec) == "no comparison"
+    count = spec.fields["CAIT_CRIMES"]
+    assert direction_of_travel(figure(10, None, None), figure(12, None, None), count, spec) == "higher"
+    assert direction_of_travel(figure(10, None, None), figure(10, None, None), count, spec) == "no change"
 
 
 def test_trends_cover_every_period_and_area(synthetic_store, spec, register):
@@ -154,7 +165,8 @@ def test_trends_cover_every_period_and_area(synthetic_store, spec, register):
     assert set(first.direction) == {"no comparison"}
     latest = trends[(trends.period == synthetic_store.latest) & (trends.area_type == "London")]
     assert len(latest) == len(spec.indicators)
-    assert latest.direction.isin(["improving", "worsening", "no change", "higher", "lower", "no comparison"]).all()
+    assert latest.direction.isin(["improving", "worsening", "no significant change", "no change", "higher", "lower",
+                                  "small number", "no comparison"]).all()
     missing = trends[(trends.area == synthetic_store.missing[0]) & (trends.period == synthetic_store.latest)]
     assert set(missing.direction) == {"no comparison"}
 
@@ -188,3 +200,24 @@ def test_a_suppressed_comparison_hides_every_figure_resting_on_a_small_count(lat
     assert a.suppressed.any()
     assert a.loc[a.suppressed, "rank"].isna().all()
     assert (comparison.groups.value.dropna().index == hidden.groups.value.dropna().index).all()
+
+
+def test_group_changes_are_like_for_like(synthetic_store, spec, register):
+    """London's change rests only on authorities with a figure in both periods; the one missing now is left out."""
+    values = synthetic_store.store.values_in_use("dataset")
+    trends = compare_trends(spec, register, values)
+    f = spec.fields["CSC_S47_RATE"]
+    row = trends[(trends.area_type == "London") & (trends.period == synthetic_store.latest)
+                 & (trends.field_id == f.id)].iloc[0]
+    names = {a.la_code: a.name for a in register}
+    assert row.left_out == ", ".join(sorted((names[m] for m in synthetic_store.missing), key=list(names.values()).index))
+    wide = values[values.field_id.isin(["CSC_S47", "POP_0_17"])].pivot_table(
+        index=["period", "la_code"], columns="field_id", values="number", aggfunc="first")
+    both = set(wide.loc[synthetic_store.periods[0]].index) & set(wide.loc[synthetic_store.latest].index)
+    assert row.authorities == len(both) == 31
+    for period, column in ((synthetic_store.periods[0], "previous"), (synthetic_store.latest, "current_like")):
+        part = wide.loc[period].loc[sorted(both)]
+        assert row[column] == pytest.approx(part.CSC_S47.sum() / part.POP_0_17.sum() * 10_000)
+    everyone = wide.loc[synthetic_store.periods[0]]
+    assert row.previous != pytest.approx(everyone.CSC_S47.sum() / everyone.POP_0_17.sum() * 10_000), \
+        "the earlier period's full London figure includes the two authorities missing now"

@@ -117,16 +117,16 @@ def test_your_figures_marks_problem_cells_in_words_and_colour(store, spec, regis
     rows = {r[2].value: r for r in sheet.iter_rows(min_row=2)}
     problem_row = rows["CP_START"]
     assert problem_row[4].value == "n/a"
-    assert problem_row[7].value == "Error" and "not a number" in problem_row[8].value
+    assert problem_row[9].value == "Error" and "not a number" in problem_row[10].value
     assert problem_row[4].fill.fgColor.rgb.endswith("F8CBAD")
-    assert rows["CSC_REF"][4].value == 10 and rows["CSC_REF"][7].value is None
+    assert rows["CSC_REF"][4].value == 10 and rows["CSC_REF"][9].value is None
     assert len(rows) == len(spec.form_fields) + 1  # every box of the forms, plus the challenge logged
 
 
 def test_formula_like_text_reads_back_as_text(store, spec, register, tmp_path):
     path = next(p for p in write_feedback(store, spec, register, tmp_path, PERIOD) if p.name == "302-Barnet.xlsx")
     sheet = openpyxl.load_workbook(path)["Your figures"]
-    comments = [row[6] for row in sheet.iter_rows(min_row=2) if row[6].value]
+    comments = [row[8] for row in sheet.iter_rows(min_row=2) if row[8].value]
     assert [c.value for c in comments] == FORMULA_LIKE
     assert {c.data_type for c in comments} == {"s"}
 
@@ -138,7 +138,7 @@ def test_long_comment_is_cut_with_a_marker(store, spec, register, tmp_path):
         issues=[IssueRecord("error", "required", "Missing.", field_id="CSC_S47", sheet="Return", cell="E20")],
     ))
     path = next(p for p in write_feedback(store, spec, register, tmp_path, PERIOD) if p.name.startswith("205-"))
-    comment = next(r[6] for r in _sheet_rows(path, "Your figures") if r[2] == "CSC_REF")
+    comment = next(r[8] for r in _sheet_rows(path, "Your figures") if r[2] == "CSC_REF")
     assert len(comment) == 32_767 and "cut" in comment[-60:]
 
 
@@ -204,10 +204,27 @@ def test_synthetic_formula_comment_reads_back_literally(synthetic_store, spec, r
     assert la_code in _due_in(synthetic_store)
     write_feedback(synthetic_store.store, spec, register, tmp_path, synthetic_store.latest)
     sheet = openpyxl.load_workbook(tmp_path / f"{register.by_code(la_code).file_stem}.xlsx")["Your figures"]
-    [comment] = [row[6] for row in sheet.iter_rows(min_row=2) if row[2].value == field_id]
+    [comment] = [row[8] for row in sheet.iter_rows(min_row=2) if row[2].value == field_id]
     assert comment.value == '=HYPERLINK("http://x","y")' and comment.data_type == "s"
 
 
 def test_without_a_period_the_latest_is_used(synthetic_store, spec, register, tmp_path):
     written = write_feedback(synthetic_store.store, spec, register, tmp_path)
     assert len(written) == len(_due_in(synthetic_store))
+
+
+def test_feedback_puts_last_periods_figure_and_the_change_beside_each_value(synthetic_store, spec, register, tmp_path):
+    written = write_feedback(synthetic_store.store, spec, register, tmp_path / "feedback", synthetic_store.latest)
+    earlier = synthetic_store.store.values_in_use("dataset", synthetic_store.periods[0])
+    last = earlier[earlier.field_id == "CSC_S47"].set_index("la_code").number
+    checked = 0
+    for path in written:
+        la_code = path.stem.split("-")[0]
+        if la_code == synthetic_store.rejected or la_code not in last.index:
+            continue
+        header, *body = _sheet_rows(path, "Your figures")
+        assert header[4:7] == ["Value", "Last period", "Change"]
+        row = next(r for r in body if r[2] == "CSC_S47")
+        assert row[5] == last[la_code] and row[6] == row[4] - row[5]
+        checked += 1
+    assert checked

@@ -44,6 +44,16 @@ def table_rows(book, name: str) -> list[dict]:
     raise KeyError(name)
 
 
+def profile_rows(path) -> dict[str, dict]:
+    """The Profile sheet's indicator rows by Ref, under their column headings."""
+    sheet = openpyxl.load_workbook(path)["Profile"]
+    rows = {}
+    for table in sheet.tables.values():
+        header, *body = [[c.value for c in row] for row in sheet[table.ref]]
+        rows |= {values[0]: dict(zip(header, values)) for values in body}
+    return rows
+
+
 def counts(spec):
     return [f for f in spec.indicators if f.is_count]
 
@@ -60,11 +70,11 @@ def test_counts_are_shown_but_never_ranked_quartiled_or_compared(written):
         assert any(isinstance(r["Value"], (int, float)) for r in rows), f.id
         names.add(f.id)
     assert {"CAIT_CRIMES", "APPROP_ADULT", "EXCL_FIXED"} <= names
-    profile = openpyxl.load_workbook(written["london"].profiles[0])["Profile"]
-    by_ref = {r[0]: r for r in profile.iter_rows(values_only=True) if r and r[0]}
+    by_ref = profile_rows(written["london"].profiles[0])
     for f in counts(spec):
-        rank, quartile, verdict = by_ref[f.id][8], by_ref[f.id][9], by_ref[f.id][10]
-        assert rank is None and quartile is None and verdict == "Not compared", f.id
+        row = by_ref[f.id]
+        assert row["Rank in London"] is None and row["Quartile"] is None, f.id
+        assert row["Compared with London"] == "Not compared", f.id
 
 
 def test_counts_with_a_population_have_their_rates_and_the_rates_are_ranked(written):
@@ -152,7 +162,8 @@ def test_a_hub_report_compares_its_authorities_with_all_of_london(written):
     profile = openpyxl.load_workbook(written["hub"].profiles[0])["Profile"]
     intro = profile["A2"].value
     assert "of 33 authorities returned" in intro and f"{HUB} hub" in intro
-    ranks = [r[8] for r in profile.iter_rows(values_only=True) if r and isinstance(r[8], str) and " of " in r[8]]
+    ranks = [r["Rank in London"] for r in profile_rows(written["hub"].profiles[0]).values()
+             if isinstance(r["Rank in London"], str) and " of " in r["Rank in London"]]
     assert ranks and all(int(r.split(" of ")[1]) > len(members) for r in ranks)
     assert {p.stem.split("-", 1)[1] for p in written["hub"].profiles} <= {m.replace(" ", "-") for m in members} | members
 
@@ -164,3 +175,53 @@ def test_values_csv_writes_numbers_as_numbers_and_guards_only_text(written):
     assert negative, "the synthetic round has falls in killed or seriously injured (NI48 below 0)"
     assert all(float(v) < 0 for v in negative)
     assert not [r["value"] for r in rows if r["value"].startswith("'-") and r["value"][2:3].isdigit()]
+
+
+def test_each_authority_has_its_previous_value_and_change_beside_the_current_one(written):
+    spec, book, facts = written["spec"], written["book"], written["facts"]
+    f = spec.fields["NI60"]
+    rows = [r for r in table_rows(book, f"{f.theme}_{f.id}") if isinstance(r["Value"], float)]
+    before = facts.periods[0]
+    assert rows and all(f"Previous ({before})" in r for r in rows)
+    for r in rows:
+        assert r["Change"] == pytest.approx(r["Value"] - r[f"Previous ({before})"])
+        assert r["Change since previous"] in {"improving", "worsening", "no significant change", "small number"}
+    profile = profile_rows(written["london"].profiles[0])[f.id]
+    assert profile["Change"] == pytest.approx(profile["Value"] - profile["Previous"])
+    assert profile["Change since previous"] in {"Improving", "Worsening", "No significant change",
+                                                "Small number: not compared"}
+
+
+def test_the_trends_sheet_says_which_authorities_the_group_changes_leave_out(written):
+    book, facts, register = written["book"], written["facts"], written["register"]
+    names = {a.la_code: a.name for a in register}
+    changes = [r for r in table_rows(book, "Group_changes") if r["Area"] == "London" and r["Reference"] == "NI60"]
+    assert changes[0]["Authorities"] <= 31
+    assert all(names[m] in changes[0]["Left out (returned in one period only)"] for m in facts.missing)
+    assert changes[0]["Direction"] in {"improving", "worsening", "no significant change"}
+
+
+def test_a_rejected_authority_gets_a_profile_that_says_so(written):
+    facts, register = written["facts"], written["register"]
+    rejected = register.by_code(facts.rejected)
+    missing = next(m for m in facts.missing if m != facts.rejected)
+    stems = {p.stem.split("-")[0]: p for p in written["london"].profiles}
+    assert missing not in stems, "no return, no profile"
+    rows = profile_rows(stems[rejected.la_code])
+    values = {r["Value"] for r in rows.values()}
+    assert values == {"rejected: awaiting a corrected return"}
+    assert {r["Data quality"] for r in rows.values()} == {"Rejected: awaiting a corrected return"}
+    intro = openpyxl.load_workbook(stems[rejected.la_code])["Profile"]["A2"].value
+    assert "was rejected" in intro and "awaiting a corrected return" in intro
+
+
+def test_a_score_is_summarised_by_its_median_with_no_rate_arithmetic(written):
+    spec, book = written["spec"], written["book"]
+    f = spec.fields["NI71"]
+    assert f.unit == "score" and "significance" not in f.comparisons
+    rows = table_rows(book, f"{f.theme}_{f.id}")
+    assert "Lower 95%" not in rows[0] and "Compared with London" not in rows[0]
+    scores = sorted(r["Value"] for r in rows if isinstance(r["Value"], (int, float)))
+    groups = {r["London and groups"]: r for r in table_rows(book, f"{f.theme}_{f.id}_groups")}
+    import statistics
+    assert groups["London"]["Value"] == statistics.median(scores)

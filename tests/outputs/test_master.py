@@ -270,7 +270,7 @@ def test_trends_has_line_charts_and_directions(book, spec):
         "headed by the indicators' short names, never by cut-off codes"
     assert len(directions) == 33 + 10
     values = {v for r in directions for k, v in r.items() if k not in ("Area", "Hub")}
-    assert values <= {"I", "W", "=", "H", "L", None, ""}
+    assert values <= {"I", "W", "=", "H", "L", "*", None, ""}
     assert {"I", "W"} <= values
 
 
@@ -368,3 +368,15 @@ def test_in_a_workspace_the_tracker_says_timing_and_contact_and_an_audit_sheet_i
     audit = book["Audit log"]
     commands = [row for row in audit.iter_rows(values_only=True) if "lscb collate inbox" in row]
     assert len(commands) == 1
+
+
+def test_machine_readable_sheets_are_kept_but_print_their_heading_only(book):
+    for title in ("Data", "Chart data", "Profiles"):
+        ws = book[title]
+        area = ws.print_area
+        assert area, title
+        last_row = int(re.sub(r"\D", "", str(area).split(":")[-1]))
+        assert last_row <= 4 and ws.max_row > 50, (title, area)
+        heading = " ".join(str(c.value) for row in ws.iter_rows(max_row=last_row) for c in row if c.value)
+        assert "not printed" in heading
+    assert not book["Dashboard"].print_area

@@ -32,7 +32,7 @@ from lscb_workbooks.store.db import Store
 from spreadsheet_program import convert, requires_libreoffice
 
 PRODUCED = date(2027, 6, 1)
-PROFILE_COLUMNS = ["Ref", "Indicator", "Unit", "Value", "Lower 95%", "Upper 95%", "London", "hub",
+PROFILE_COLUMNS = ["Ref", "Indicator", "Unit", "Value", "Previous", "Change", "Change since previous", "Lower 95%", "Upper 95%", "London", "hub",
                    "Rank in London", "Quartile", "Compared with London", "Compared with hub", "Data quality"]
 
 

@@ -129,3 +129,29 @@ def test_bad_stores_get_a_message_not_a_traceback(tmp_path, register):
                                       "--out", str(tmp_path / "out")])
     assert empty.exit_code == 1 and "holds no consultation returns" in empty.output
     assert not (tmp_path / "out" / "dataset.yaml").exists()
+
+
+def test_returns_on_the_revised_spec_are_collated_by_it_and_old_templates_told_to_move(revised, register, tmp_path):
+    from lscb_workbooks.demo.coordinator import fill_template
+    from lscb_workbooks.demo.synthetic import synthetic_entries
+
+    out, _ = revised
+    key = tmp_path / "signing.key"
+    barnet = register.by_code("302")
+    period = parse_period("2027-28")
+    for version, spec_source in (("new", str(out / "dataset.yaml")), ("old", "dataset")):
+        made = CliRunner().invoke(main, ["templates", "--collection", spec_source, "--period", str(period), "--la",
+                                         "302", "--out", str(tmp_path / version), "--key-file", str(key)])
+        assert made.exit_code == 0, made.output
+        template = next((tmp_path / version).glob("*.xlsx"))
+        fill_template(template, synthetic_entries(load_spec(spec_source), barnet, period),
+                      tmp_path / "inbox" / f"{version}.xlsx")
+    collated = CliRunner().invoke(main, ["collate", str(tmp_path / "inbox"), "--collection", str(out / "dataset.yaml"),
+                                         "--out", str(tmp_path / "out"), "--key-file", str(key)])
+    assert collated.exit_code == 0, collated.output
+    import pandas as pd
+
+    rows = pd.read_csv(tmp_path / "out" / "submissions.csv").set_index("file")
+    assert rows.loc["new.xlsx", "status"] in ("accepted", "accepted_with_warnings")
+    assert rows.loc["old.xlsx", "status"] == "rejected"
+    assert "current version is 2026.2" in rows.loc["old.xlsx", "message"]

@@ -84,3 +84,18 @@ def test_cli_says_what_was_prefilled_and_when_nothing_matches(tmp_path):
                                   "--key-file", str(tmp_path / "k"), "--prefill", str(C1)])
     assert result.exit_code == 0, result.output
     assert "Nothing was prefilled" in result.output and "2024-25" in result.output
+
+
+def test_a_return_whose_prefill_record_was_altered_is_refused(prefilled, spec, register, tmp_path):
+    paths, key = prefilled
+    wb = load_workbook(paths["202"])
+    identity = wb["_identity"]
+    row = next(r for r in identity.iter_rows() if r[0].value == "prefilled")
+    row[1].value = row[1].value.replace("2086", "9999")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    wb.save(inbox / "camden.xlsx")
+    collate(inbox, tmp_path / "out", key=key)
+    with (tmp_path / "out" / "submissions.csv").open(newline="", encoding="utf-8") as handle:
+        (submission,) = list(csv.DictReader(handle))
+    assert submission["status"] == "rejected" and "altered" in submission["message"]
