@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,26 @@ def cannot_write(path: Path, exc: OSError) -> str:
         return (f"cannot write {path}: {exc.strerror}. If it is open in Excel or another program, close it; "
                 "then run the command again")
     return f"cannot write {path}: {exc.strerror or exc}"
+
+
+@contextmanager
+def replacing_folder(path: Path) -> Iterator[Path]:
+    """A new, empty folder beside `path` to fill; it replaces `path` whole only if the block finishes.
+
+    Nothing left in `path` by an earlier run survives.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    try:
+        yield temporary
+        os.chmod(temporary, 0o777 & ~_umask())
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(temporary, path)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
 
 
 def _umask() -> int:

@@ -487,7 +487,8 @@ def _report_register(register: Register, hub: str | None) -> Register | None:
 @click.option("--period", callback=_period,
               help="Period for the outputs (default: the workspace's, else the period most returns in use are for).")
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
-@click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
+@click.option("--suppress", is_flag=True, help="Write a pack to share beyond the steering group (OUT/shared): counts of "
+              "1 to 5, and whatever would give them away, shown as 'c'.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path))
 @comparators_option
@@ -530,7 +531,8 @@ def collate(inbox, out_dir, store_path, collection, period, hub, suppress, regis
 @click.option("--collection", help="Default: the workspace's, else dataset.")
 @click.option("--period", callback=_period)
 @click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
-@click.option("--suppress", is_flag=True)
+@click.option("--suppress", is_flag=True, help="Write a pack to share beyond the steering group (OUT/shared): counts of "
+              "1 to 5, and whatever would give them away, shown as 'c'.")
 @click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @comparators_option
 @workspace_option
@@ -677,9 +679,12 @@ def _changes_note(before, after) -> str:
 
 
 def _outputs_note(report) -> str:
-    written = ["submissions.csv, values.csv, issues.csv"] + (["master.xlsx"] if report.master else [])
+    if report.pack:
+        written = ["submissions.csv, issues.csv", f"a pack to share (small numbers suppressed) in {report.pack}"]
+    else:
+        written = ["submissions.csv, values.csv, issues.csv"] + (["master.xlsx"] if report.master else [])
+        written += [f"{len(report.profiles)} profile(s)"] if report.profiles else []
     written += [f"{len(report.feedback)} feedback workbook(s)"] if report.feedback else []
-    written += [f"{len(report.profiles)} profile(s)"] if report.profiles else []
     return f"written to {report.out_dir}: " + ", ".join(written)
 
 
@@ -996,11 +1001,16 @@ def summary(report, register: Register) -> str:
                      f"the details are in {Path(report.store_path).parent / 'lscb-tool-errors.log'}; "
                      "they are checked again by 'lscb recheck'")
     lines += [f"Note: {n}" for n in report.notes]
-    lines.append(f"Outputs in {report.out_dir}: submissions.csv, values.csv, issues.csv"
-                 + (", master.xlsx" if report.master else ""))
+    if report.pack:
+        lines.append(f"Pack to share (small numbers suppressed): {report.pack}: master.xlsx, values.csv, "
+                     f"{len(report.profiles)} borough profiles. Share this folder only.")
+        lines.append(f"For the project officer only, not to share: submissions.csv, issues.csv in {report.out_dir}")
+    else:
+        lines.append(f"Outputs in {report.out_dir}: submissions.csv, values.csv, issues.csv"
+                     + (", master.xlsx" if report.master else ""))
     if report.feedback:
         lines.append(f"Feedback workbooks to send back: {len(report.feedback)} in {report.out_dir / 'feedback'}")
-    if report.profiles:
+    if report.profiles and not report.pack:
         lines.append(f"Borough profiles: {len(report.profiles)} in {report.out_dir / 'profiles'}")
     lines.append(f"Store: {report.store_path}")
     return "\n".join(lines)

@@ -62,6 +62,7 @@ class CollationReport:
     notes: list[str] = field(default_factory=list)
     run_id: int | None = None
     new_statuses: Counter = field(default_factory=Counter)
+    pack: Path | None = None  # the folder to share, where a run suppressed small numbers
 
 
 def no_progress(items: Sequence, label: str) -> Iterable:
@@ -424,18 +425,12 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     With `focus` (one hub's outputs) the ledgers and workbooks cover the authorities of `focus`
     alone (no other borough's files, figures or problems, and no file nobody could place), each
     compared with London as a whole: London's figures and every rank come from all of `register`.
+    With `suppress` (the dataset only), the master, values and profiles go into a pack for
+    sharing, `out_dir/shared`, under disclosure control; the officer's ledgers and feedback
+    stay in `out_dir`, outside the pack, as they quote borough figures.
     """
-    from .outputs.comparison import (
-        compare_period,
-        rejected_in,
-        suppress_comparison,
-        suppress_small_numbers,
-        with_trends,
-    )
     from .outputs.csv_export import write_csv
     from .outputs.feedback import write_feedback
-    from .outputs.master import write_master
-    from .outputs.profiles import write_profiles
 
     out_dir.mkdir(parents=True, exist_ok=True)
     period = choose_period(store, spec, period)
@@ -444,14 +439,12 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     listed = _listed(focus) if focus is not None else _everything
     submissions = listed(store.submissions())
     write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
-    in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
-    suppressing = suppress and spec.kind == "dataset"
-    write_csv(suppress_small_numbers(listed(in_use), spec) if suppressing else listed(in_use), out_dir / "values.csv",
-              VALUE_COLUMNS)
     write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
                              [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
+    if not period or spec.kind != "dataset":
+        write_csv(listed(store.values_in_use(spec.id, period)), out_dir / "values.csv", VALUE_COLUMNS)
     if comparators is not None and period and period not in comparators.periods():
         report.notes.append(f"The published figures ({', '.join(comparators.files)}) have none for {period} "
                             f"(they cover {', '.join(comparators.periods())}), so England is not shown.")
@@ -461,24 +454,84 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.master = write_good_practice_master(store, spec, period, out_dir / "master.xlsx")
     elif period and spec.kind != "dataset":
         report.master = write_survey_master(store, spec, shown, period, out_dir / "master.xlsx")
-        report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
+    elif period and suppress:
+        report.pack = write_shared_pack(store, spec, register, out_dir / SHARED_PACK, period, deadline, comparators,
+                                        focus)
+        report.master = report.pack / "master.xlsx"
+        report.profiles = sorted((report.pack / "profiles").glob("*.xlsx"))
     elif period:
-        from .outputs.benchmarks import add_comparators
-        from .outputs.parallel import start_in_process
-        from .round_status import tracker_columns
-
-        rejected = rejected_in(store.submissions(spec.id, period))
-        comparison = compare_period(spec, register, in_use, period, rejected=rejected).focused(focus)
-        comparison = with_trends(comparison, store.values_in_use(spec.id))
-        shared = add_comparators(suppress_comparison(comparison) if suppress else comparison, comparators)
-        profiles_written = start_in_process(write_profiles, shared, out_dir / "profiles")
-        round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
-        report.master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
-                                     round_columns=round_columns, runs=store.runs(), comparison=comparison,
-                                     comparators=comparators)
+        report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline,
+                                                        comparators, focus)
+    if period and not spec.open_to:
         report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
-        report.profiles = profiles_written()
     return report
+
+
+SHARED_PACK = "shared"
+PACK_README = """This folder is a pack of {title}, {period}, for sharing beyond the steering group.
+
+Small numbers are suppressed: every count from 1 to 5 is shown as 'c', and so is any rate or
+percentage worked out from one. Further figures, and some London, hub, inner or outer totals, are
+shown as 'c' too, so that no hidden count can be worked out by subtracting the figures shown from a
+total. Ranks, quartiles, percentiles, charts and trends are worked out as if the hidden figures did not
+exist. The master workbook's Contents sheet states the method.
+
+What is here:
+  master.xlsx   the comparison workbook (no borough's messages or data-quality warnings)
+  values.csv    every figure in use, with 'c' where hidden (and no comment beside a hidden figure)
+  profiles/     one profile workbook per authority that returned
+
+What is not here, and should not be added: submissions.csv, issues.csv and the feedback workbooks,
+which quote boroughs' own figures, and the store. They stay with the project officer.
+"""
+
+
+def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, period: str,
+                      deadline: date | None = None, comparators=None, focus: Register | None = None) -> Path:
+    """The suppressed master, values and profiles, written to a new folder that then replaces `pack` whole.
+
+    Nothing from an earlier run survives in the pack, and nothing but what is listed in its README goes in.
+    """
+    from .atomic import replacing_folder
+
+    with replacing_folder(pack) as building:
+        _write_figures(store, spec, register, building, period, True, deadline, comparators, focus)
+        (building / "README.txt").write_text(PACK_README.format(title=spec.title, period=period), encoding="utf-8")
+    return pack
+
+
+def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, period: str, suppress: bool,
+                   deadline: date | None, comparators, focus: Register | None) -> tuple[Path, list[Path]]:
+    """values.csv, the master workbook and the profiles of the authorities shown (`focus`, else all of
+    `register`), under disclosure control where `suppress`.
+
+    The comparison, and so its protection, is London's whatever is shown: every pack of a round
+    hides the same figures, so that no two of them can be set side by side to give one away.
+    """
+    from .outputs.benchmarks import add_comparators
+    from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
+    from .outputs.csv_export import write_csv
+    from .outputs.master import write_master
+    from .outputs.parallel import start_in_process
+    from .outputs.profiles import write_profiles
+    from .round_status import tracker_columns
+
+    shown = focus or register
+    in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
+    rejected = rejected_in(store.submissions(spec.id, period))
+    comparison = compare_period(spec, register, in_use, period, rejected=rejected, suppress=suppress).focused(focus)
+    comparison = with_trends(comparison, store.values_in_use(spec.id))
+    shown_values = _listed(shown)(in_use)
+    if suppress:
+        shown_values = suppressed_values(shown_values, spec, [comparison])
+    write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
+    with_comparators = add_comparators(comparison, comparators)
+    profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles")
+    round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
+    master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
+                          round_columns=round_columns, runs=None if suppress else store.runs(), comparison=comparison,
+                          comparators=comparators)
+    return master, profiles_written()
 
 
 def _everything(frame: pd.DataFrame) -> pd.DataFrame:

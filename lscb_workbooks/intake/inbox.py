@@ -82,7 +82,9 @@ def _records_for(relative: str, path: Path, large_hashes: dict[str, str]) -> Ite
             key = f"{relative}|{size}|{path.stat().st_mtime_ns}"
             sha256 = large_hashes.get(key) or _streamed_sha256(path)
             large_hashes[key] = sha256
-            yield far_too_large(name, size, sha256, relative, envelope)
+            with path.open("rb") as stream:
+                head = stream.read(64)
+            yield far_too_large(name, size, head, sha256, relative, envelope)
             return
         data = path.read_bytes()
     except OSError as error:

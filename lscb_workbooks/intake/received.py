@@ -99,13 +99,35 @@ def received_file(name: str, data: bytes, path: str, envelope: Envelope, note: s
     return _record(name, data, path, envelope, kind, note)
 
 
-def far_too_large(name: str, size: int, sha256: str, path: str, envelope: Envelope) -> Received:
-    """A record for a file far too large to be a return: judged by its size, its sha256 taken in a stream."""
-    note = (f"{name} is {size / MB:,.0f} MB, far too large to be a return (a return is well under 1 MB), so it "
+def far_too_large(name: str, size: int, head: bytes, sha256: str, path: str, envelope: Envelope) -> Received:
+    """A record for a file far too large to be a return: judged by its size and first bytes, its sha256
+    taken in a stream."""
+    what = what_large_file_is(head)
+    note = (f"{name} is {size / MB:,.0f} MB{f' ({what})' if what else ''}, far too large to be a return "
+            "(a return is well under 1 MB), so it "
             "was not opened and not copied into the archive; it stays where it is in the inbox. If it was meant "
             "to be the return, ask the borough to send the workbook itself.")
     return Received(name=name, data=b"", sha256=sha256, path=path, source=envelope.source, sender=envelope.sender,
                     sent_at=envelope.sent_at, modified_at=envelope.modified_at, kind=OTHER, note=note, kept=False)
+
+
+LARGE_FILE_SIGNATURES = (
+    (4, b"ftyp", "a video or audio recording"),
+    (0, b"\x1aE\xdf\xa3", "a video recording"),
+    (0, b"ID3", "an audio recording"),
+    (0, b"OggS", "an audio or video recording"),
+    (0, b"%PDF", "a PDF"),
+    (0, b"PK\x03\x04", "a zip archive or Office file"),
+    (0, bytes.fromhex("D0CF11E0A1B11AE1"), "an older Office file"),
+)
+
+
+def what_large_file_is(head: bytes) -> str:
+    """What a large file's first bytes say it is, in plain words, or "" when they say nothing known."""
+    if head[:4] == b"RIFF":
+        return {b"WAVE": "an audio recording", b"AVI ": "a video recording"}.get(head[8:12], "")
+    return next((what for offset, magic, what in LARGE_FILE_SIGNATURES if head[offset:offset + len(magic)] == magic),
+                "")
 
 
 def email_without_attachment(name: str, data: bytes, envelope: Envelope, note: str) -> Received:

@@ -20,6 +20,7 @@ import pandas as pd
 from ..spec.models import Field, Spec
 from ..spec.periods import parse_period
 from ..spec.register import Register
+from .disclosure import Protection, hide_protected, hide_values, is_small, protect_figures
 from .stats import (
     NOT_COMPARED,
     proportion_interval,
@@ -30,7 +31,6 @@ from .stats import (
 )
 
 SUPPRESSED = "c"
-SMALL_NUMBERS = (1, 5)
 PROVIDED, MISSING, NOT_AVAILABLE, ESTIMATED, SUPPRESSED_STATUS = (
     "provided", "missing", "not available", "estimated", "suppressed"
 )
@@ -45,7 +45,7 @@ AUTHORITY_COLUMNS = [
 ]
 GROUP_COLUMNS = [
     "group_type", "group", "label", "field_id", "value", "text", "numerator", "denominator", "lower",
-    "upper", "authorities", "suppressed",
+    "upper", "authorities", "suppressed", "members",
 ]
 SPREAD_COLUMNS = ["field_id", "lowest", "q1", "median", "q3", "highest", "n"]
 TREND_COLUMNS = ["area_type", "area", "name", "hub", "field_id", "period", "value", "previous", "current_like",
@@ -76,6 +76,7 @@ class Comparison:
     def focused(self, focus: Register | None) -> "Comparison":
         """The same figures (London still from every return in use), with the outputs listing only `focus`."""
         return replace(self, focus=focus)
+    protection: Protection | None = None  # what a suppressed comparison hides, for every other output to hide too
 
     def group_value(self, group_type: str, group: str, field_id: str) -> float:
         rows = self.groups[(self.groups.group_type == group_type) & (self.groups.group == group)
@@ -360,7 +361,8 @@ def _pooled(field: Field, members: list[dict], inputs_by_la: dict[str, dict[str,
     usable = [m for m in members if m["status"] in (PROVIDED, ESTIMATED)
               and (not _nan(m.get("value")) or m.get("text") is not None)]
     row = {"value": math.nan, "text": None, "numerator": math.nan, "denominator": math.nan,
-           "lower": math.nan, "upper": math.nan, "authorities": len(usable)}
+           "lower": math.nan, "upper": math.nan, "authorities": len(usable),
+           "members": tuple(m["la_code"] for m in usable)}
     if not usable:
         return row
     if field.derived:
@@ -398,13 +400,15 @@ def _nan(value) -> bool:
 
 def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period: str,
                    with_intervals: bool = True, fields: list[Field] | None = None,
-                   rejected: Collection[str] = ()) -> Comparison:
+                   rejected: Collection[str] = (), suppress: bool = False) -> Comparison:
     """Every authority in the register against London, its hub and inner/outer London for one period.
 
     `values` is `Store.values_in_use(collection, period)` (other periods in it are ignored).
     `rejected` names the authorities whose only return for the period was rejected, so that
     they read 'rejected: awaiting a corrected return' rather than 'no return'.
     Without intervals (for trends, which show values only) nothing is called better or worse.
+    With `suppress`, disclosure control hides small counts (and whatever would give them away)
+    before anything is ranked, quartiled or spread, as if the hidden figures did not exist.
     `fields` are the spec's indicators unless given (an export also wants the population).
     """
     form = _form_values(values, spec, period) if not values.empty else values
@@ -438,6 +442,10 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     authorities["previous"] = authorities["change"] = math.nan
     authorities["trend"] = "no comparison"
     authorities["previous_small_count"] = False
+    protection = None
+    if suppress:
+        protection = _protect(spec, form, groups, {a.la_code for a in register})
+        authorities, groups = hide_protected(authorities, groups, protection, inputs_of(spec))
     fields = spec.fields
     authorities["small"] = [is_small_denominator(fields[f], d, spec) and not math.isnan(v)
                             for f, d, v in zip(authorities.field_id, authorities.denominator, authorities.value)]
@@ -454,7 +462,7 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     )
     return Comparison(spec=spec, register=register, period=str(period), authorities=authorities,
                       groups=groups, spread=spreads, returned=sorted(returns),
-                      rejected=sorted(set(rejected) - set(returns)), inputs=inputs_by_la)
+                      rejected=sorted(set(rejected) - set(returns)), inputs=inputs_by_la, protection=protection)
 
 
 def _compare_groups(indicators: list[Field], register: Register, records: list[dict],
@@ -544,7 +552,8 @@ def with_trends(comparison: Comparison, values_all_periods: pd.DataFrame) -> Com
     earlier = values_all_periods[values_all_periods.period.astype(str).isin(periods)]
     if len(periods | {comparison.period}) < 2:
         return replace(comparison, trends=pd.DataFrame(columns=TREND_COLUMNS))
-    trends = compare_trends(comparison.spec, comparison.register, earlier, {comparison.period: comparison})
+    trends = compare_trends(comparison.spec, comparison.register, earlier, {comparison.period: comparison},
+                            suppress=comparison.protection is not None)
     own = trends[(trends.area_type == "Authority") & (trends.period == comparison.period)]
     keyed = {(a, f): r for a, f, r in zip(own.area, own.field_id, own.to_dict("records"))}
     a = comparison.authorities.copy()
@@ -589,7 +598,7 @@ def direction_of_travel(previous: dict | None, current: dict | None, field: Fiel
 
 
 def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFrame,
-                   known: dict[str, Comparison] | None = None) -> pd.DataFrame:
+                   known: dict[str, Comparison] | None = None, suppress: bool = False) -> pd.DataFrame:
     """Each authority and group, each indicator, each period: its value, and its change since the period before.
 
     An authority's change is its own. A group's value is the period's figure
@@ -597,11 +606,13 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFr
     direction are worked out like for like, over the members whose figure is
     in use in both periods (`authorities` says how many; `left_out` names the
     members that returned in one period only). `known` may hold comparisons
-    already made for some periods, so they are not made twice.
+    already made for some periods, so they are not made twice. With `suppress`, each period is
+    under its own disclosure control first: a hidden figure of any period has no value, change
+    or direction, and like-for-like totals rest only on figures shown.
     """
     periods = sorted({str(p) for p in values_all_periods.period.dropna()}, key=lambda p: parse_period(p).sort_key())
     by_period = {str(p): part for p, part in values_all_periods.groupby("period", sort=False)}
-    made = {p: (known or {}).get(p) or compare_period(spec, register, by_period[p], p) for p in periods}
+    made = {p: (known or {}).get(p) or compare_period(spec, register, by_period[p], p, suppress=suppress) for p in periods}
     frames = []
     for i, period in enumerate(periods):
         before = made[periods[i - 1]] if i else None
@@ -666,78 +677,38 @@ def _like_for_like(f: Field, members: list[str], now: Comparison, before: Compar
     return old, new
 
 
-# --- small-number suppression ------------------------------------------------------------------------
+# --- disclosure control ------------------------------------------------------------------------------
 
-def _small(number: float) -> bool:
-    return not pd.isna(number) and SMALL_NUMBERS[0] <= float(number) <= SMALL_NUMBERS[1]
+def inputs_of(spec: Spec) -> dict[str, tuple[str, ...]]:
+    """The counts each field rests on: a derived figure's inputs, else the field itself."""
+    return {f.id: tuple(f.parsed_expression.names) if f.derived else (f.id,) for f in spec.form_fields}
 
 
-def suppress_small_numbers(values: pd.DataFrame, spec: Spec) -> pd.DataFrame:
-    """Counts from 1 to 5 become 'c', and so does any rate or percentage worked out from one (0 stays 0).
+def _protect(spec: Spec, form: pd.DataFrame, groups: pd.DataFrame, shown: set[str]) -> Protection:
+    """What this period's shared figures must hide, worked out from every count the pack shows.
 
-    The DfE convention for sharing figures beyond the steering group. Works
-    on the long values frame of the store: `value` becomes 'c', `number` NaN.
+    Only the authorities `shown` (the register's) have their counts in the pack; any other
+    member of a total is as unknown to its reader as a hidden one.
     """
-    frame = values.copy()
-    frame["value"] = frame["value"].astype(object)
-    frame["number"] = pd.to_numeric(frame["number"], errors="coerce").astype(float)
-    counts = {f.id for f in spec.form_fields if is_small_number_count(f)}
-    small = frame.field_id.isin(counts) & frame.number.map(_small)
-    frame.loc[small, "value"] = SUPPRESSED
-    frame.loc[small, "number"] = math.nan
-    hidden = set(zip(frame.loc[small, "la_code"], frame.loc[small, "period"], frame.loc[small, "field_id"]))
-    derived_inputs = {f.id: set(f.parsed_expression.names) for f in spec.form_fields if f.derived}
-    follows = [
-        any((la, period, name) in hidden for name in derived_inputs.get(field_id, ()))
-        for la, period, field_id in zip(frame.la_code, frame.period, frame.field_id)
-    ]
-    follows = pd.Series(follows, index=frame.index, dtype=bool)
-    frame.loc[follows, "value"] = SUPPRESSED
-    frame.loc[follows, "number"] = math.nan
-    return frame
+    sensitive = {f.id for f in spec.form_fields if is_small_number_count(f)}
+    cells = {} if form.empty else {
+        (str(la), f): float(n) for la, f, n in zip(form.la_code, form.field_id, form.number)
+        if f in sensitive and str(la) in shown and not _nan(n)}
+    ratios = {f.id: (f.parsed_expression.ratio.numerator, f.parsed_expression.ratio.denominator)
+              for f in spec.form_fields if f.derived and f.parsed_expression.ratio}
+    return protect_figures(cells, groups, sensitive, ratios)
 
 
-def suppress_comparison(comparison: Comparison) -> Comparison:
-    """The same comparison with small numbers hidden, for sharing beyond the steering group.
-
-    Figures are worked out from the full counts first (London and hub totals
-    stay right), then any authority or group figure resting on a count from
-    1 to 5 is marked suppressed and its numbers, interval, rank and
-    comparison are blanked.
-    """
-    spec = comparison.spec
-    a = comparison.authorities.copy()
-    g = comparison.groups.copy()
-    a["suppressed"] = _rests_on_small_count(a, spec) | a.suppressed
-    g["suppressed"] = _rests_on_small_count(g, spec)
-    for frame in (a, g):
-        hide = frame.suppressed
-        for column in ("value", "numerator", "denominator", "lower", "upper"):
-            frame.loc[hide, column] = math.nan
-        frame.loc[hide, "text"] = None
-    hidden_groups = set(zip(g.loc[g.suppressed, "group_type"], g.loc[g.suppressed, "group"], g.loc[g.suppressed, "field_id"]))
-    a.loc[[("London", "London", f) in hidden_groups for f in a.field_id], "london"] = math.nan
-    a.loc[[("Hub", h, f) in hidden_groups for h, f in zip(a.hub, a.field_id)], "hub_value"] = math.nan
-    ranked = rank_authorities(a, spec)  # among the figures still shown, so no gap points at a hidden one
-    a["rank"], a["quartile"] = ranked["rank"], ranked["quartile"]
-    a.loc[a.suppressed, ["vs_london", "vs_hub"]] = NOT_COMPARED
-    gone = a.suppressed | a.previous_small_count.fillna(False).astype(bool)
-    a.loc[gone, ["previous", "change"]] = math.nan
-    a.loc[gone, "trend"] = NO_COMPARISON
-    return replace(comparison, authorities=a, groups=g, spread=comparison.spread.copy())
-
-
-def _rests_on_small_count(frame: pd.DataFrame, spec: Spec) -> pd.Series:
-    fields = spec.fields
-    out = [_on_small_count(fields[f], {"value": v, "numerator": n, "denominator": d})
-           for f, v, n, d in zip(frame.field_id, frame.value, frame.numerator, frame.denominator)]
-    return pd.Series(out, index=frame.index, dtype=bool)
+def suppressed_values(values: pd.DataFrame, spec: Spec, comparisons: list[Comparison]) -> pd.DataFrame:
+    """The long values frame with every figure the comparisons' disclosure control hides shown as 'c'."""
+    return hide_values(values, {c.period: c.protection for c in comparisons if c.protection is not None},
+                       inputs_of(spec))
 
 
 def _on_small_count(f: Field, row: dict) -> bool:
     """A count from 1 to 5, or a rate or percentage worked out from one."""
     if is_small_number_count(f):
-        return _small(row.get("value"))
+        return is_small(row.get("value"))
     if f.derived:
-        return _small(row.get("numerator")) or _small(row.get("denominator"))
+        return is_small(row.get("numerator")) or is_small(row.get("denominator"))
     return False

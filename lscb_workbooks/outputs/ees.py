@@ -39,7 +39,7 @@ from ..opendata.standard import (
 from ..spec.models import Field, Spec
 from ..spec.periods import parse_period
 from ..spec.register import Register
-from .comparison import ESTIMATED, PROVIDED, Comparison, compare_period, suppress_comparison
+from .comparison import ESTIMATED, PROVIDED, Comparison, compare_period
 
 UNITS = {"percentage": "%"}
 
@@ -163,8 +163,7 @@ def comparisons_for_export(values_by_period: dict[str, pd.DataFrame], spec: Spec
     fields = export_fields(spec)
     out = []
     for period, values in values_by_period.items():
-        comparison = compare_period(spec, register, values, period, fields=fields)
-        out.append(suppress_comparison(comparison) if suppress else comparison)
+        out.append(compare_period(spec, register, values, period, fields=fields, suppress=suppress))
     return out
 
 

@@ -28,8 +28,9 @@ from ..spec.register import Register
 from ..store.db import Store, stored_time
 from ..store.returns import is_a_return, return_standing
 from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
-from . import xlsx
+from . import palette, xlsx
 from .audit import write_audit_log
+from .disclosure import METHOD as DISCLOSURE_METHOD, RANKED_AMONG_SHOWN
 from .benchmarks import COMPARATOR_GROUPS, ENGLAND, ENGLAND_NOTE, add_comparators, has_england
 from .comparison import (
     ESTIMATED,
@@ -46,8 +47,7 @@ from .comparison import (
     is_score,
     recompute_derived,
     rejected_in,
-    suppress_comparison,
-    suppress_small_numbers,
+    suppressed_values,
     with_trends,
 )
 
@@ -63,30 +63,15 @@ STATUS_WORDS = {
 }
 STATUS_CODES = {PROVIDED: "P", ESTIMATED: "E", NOT_AVAILABLE: "N", MISSING: "M", "suppressed": "P",
                 REJECTED: "R", NO_RETURN: "-"}
-VERDICT_STYLE = {  # fill, font: dark text on light fills, contrast above 4.5:1
-    "better": ("#C6EFCE", "#006100"),
-    "similar": ("#FFEB9C", "#5C4A00"),
-    "worse": ("#FFC7CE", "#9C0006"),
-    "higher": ("#DDEBF7", "#1F3864"),
-    "lower": ("#E2EFDA", "#1F3864"),
-    "improving": ("#C6EFCE", "#006100"),
-    "worsening": ("#FFC7CE", "#9C0006"),
-    SMALL_NUMBER: ("#EDEDED", "#404040"),
-}
-SERIES_COLOURS = {
-    "better": "#2E8540", "similar": "#F0B400", "worse": "#C00000",
-    "higher": "#4472C4", "lower": "#A9C4EB", "not compared": "#7F7F7F", SMALL_NUMBER: "#D9D9D9",
-}
+VERDICT_STYLE = {verdict: (c.fill, c.text) for verdict, c in palette.VERDICT.items() if verdict != "not compared"} | {
+    SMALL_NUMBER: (palette.NOT_COMPARED.fill, palette.NOT_COMPARED.text)}
+SERIES_COLOURS = {verdict: c.fill for verdict, c in palette.VERDICT.items()} | {SMALL_NUMBER: palette.NOT_COMPARED.fill}
 SERIES_NAMES = {
     "better": "Better than London", "similar": "Similar to London", "worse": "Worse than London",
     "higher": "Higher than London", "lower": "Lower than London", "not compared": "Authority",
     SMALL_NUMBER: "Small number (not compared)",
 }
-STATUS_STYLE = {
-    "Rejected": ("#FFC7CE", "#9C0006"), "Not received": ("#FFC7CE", "#9C0006"),
-    "Accepted with warnings": ("#FFEB9C", "#5C4A00"), "Accepted": ("#C6EFCE", "#006100"),
-    "Could not be read": ("#FFC7CE", "#9C0006"),
-}
+STATUS_STYLE = {status: (c.fill, c.text) for status, c in palette.RETURN_STATE.items()}
 COUNT_OF_THINGS = "0"  # counts of returns, issues or authorities: not counts of children, never suppressed
 CHART_WIDTH, CHART_HEIGHT = 640, 480
 # Authority, Hub, Value, Lower, Upper, Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap
@@ -171,15 +156,16 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
     values = all_values[all_values.period == period].reset_index(drop=True)
     shown = values[values.la_code.isin({a.la_code for a in register})].reset_index(drop=True)
     submissions = store.submissions(collection, period)
-    comparison = comparison or compare_period(spec, register, values, period, rejected=rejected_in(submissions))
+    if comparison is None or (suppress and comparison.protection is None):
+        focus = comparison.focus if comparison is not None else None
+        comparison = compare_period(spec, comparison.register if comparison is not None else register, values,
+                                    period, rejected=rejected_in(submissions), suppress=suppress).focused(focus)
     if comparison.trends is None:
         comparison = with_trends(comparison, all_values)
     trends = comparison.trends if len(periods) > 1 else pd.DataFrame()
     data = recompute_derived(shown, spec)
     if suppress:
-        comparison = suppress_comparison(comparison)
-        data = suppress_small_numbers(data, spec)
-        trends = _suppress_trends(trends, comparison, spec)
+        data = suppressed_values(data, spec, [comparison])
     issues = store.issues(collection, period)
     return MasterData(
         spec=spec, register=register, period=period, produced_at=produced_at, suppress=suppress,
@@ -222,16 +208,6 @@ def _challenges(values: pd.DataFrame, spec: Spec, register: Register) -> pd.Data
     order = {a.la_code: i for i, a in enumerate(register)}
     wide = wide.sort_values(["la_code", "row_number"], key=lambda s: s.map(order) if s.name == "la_code" else s)
     return wide.reindex(columns=["la_code", "row_number", "file"] + [f.id for f in section.fields])
-
-
-def _suppress_trends(trends: pd.DataFrame, comparison: Comparison, spec: Spec) -> pd.DataFrame:
-    if trends.empty:
-        return trends
-    counts = {f.id for f in spec.indicators if f.unit == "count" and not f.derived and not is_score(f)}
-    small = trends.field_id.isin(counts) & trends.value.between(1, 5)
-    trends = trends.copy()
-    trends.loc[small, ["value", "change"]] = math.nan
-    return trends
 
 
 class MasterWorkbook:
@@ -420,13 +396,9 @@ class MasterWorkbook:
             row += 1
         row += 1
         if d.suppress:
-            ws.merge_range(row, 0, row, 1, (
-                "Small numbers suppressed: every count from 1 to 5 is shown as 'c', and so is any rate or "
-                "percentage worked out from such a count, and its interval, rank and comparison (the DfE "
-                "convention; 0 is shown as 0). London and group figures are worked out from the full counts "
-                "and hidden too when they are from 1 to 5. Share this version beyond the steering group."),
-                self.f.get(italic=True, bold=True, text_wrap=True, valign="top", bg_color="#FFF2CC"))
-            ws.set_row(row, 48)
+            ws.merge_range(row, 0, row, 1, DISCLOSURE_METHOD,
+                           self.f.get(italic=True, bold=True, text_wrap=True, valign="top", bg_color="#FFF2CC"))
+            ws.set_row(row, 15 * (len(DISCLOSURE_METHOD) // 105 + 2))
             row += 2
         ws.write_string(row, 0, "How to read it", self.f.subtitle)
         row += 1
@@ -615,7 +587,11 @@ class MasterWorkbook:
         first = self._title(ws, theme.title, (
             "Rows are grouped by hub. Each figure is compared with London by its 95% confidence interval, in colour "
             "and in words: better or worse only where the interval excludes London's figure; higher or lower where "
-            "neither is better. Rank 1 is the best (the highest where neither is better); Q1 is the best quarter."
+            "neither is better. Rank 1 is the best (the highest where neither is better; ties share the best "
+            "rank); Q1 is the best quarter. Counts are volumes: shown, never ranked or compared. A rate or "
+            f"percentage on a denominator below {self.spec.small_denominator} is marked 'small number' and "
+            "not ranked. See Contents for how every figure is worked out."
+            + (" " + RANKED_AMONG_SHOWN if self.d.suppress else "")
             + (" " + ENGLAND_NOTE if has_england(self.c) else "")),
             (11, sum(BLOCK_WIDTHS[:12])))
         for col, width in enumerate(BLOCK_WIDTHS + GROUP_WIDTHS):
@@ -640,7 +616,9 @@ class MasterWorkbook:
         """Authorities by indicators, figures only, each marked against London; then London, hubs and the spread."""
         ws.write_string(row, 0, "All authorities side by side" + (" (continued)" if part else ""), self.f.subtitle)
         self._paragraph(ws, row + 1, "Letters after each figure: B better than London, S similar, W worse; H higher, "
-                        "L lower where neither is better. Counts are not compared.", 11, sum(BLOCK_WIDTHS[:12]))
+                        "L lower where neither is better; * small number (denominator below "
+                        f"{self.spec.small_denominator}), not compared. Counts are not compared.", 11,
+                        sum(BLOCK_WIDTHS[:12]))
         authorities = sorted(self.d.register, key=lambda a: (a.hub, a.name))
         headers = ["Authority", "Hub"] + [_short_label(f, 60) for f in fields]
         first = row + 2
@@ -1055,7 +1033,8 @@ class MasterWorkbook:
             ws.write_string(first, j, f.short, self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center"))
         row = first + len(authorities) + 3
         row = self._ratings_table(ws, row)
-        self._warnings_table(ws, row + 2)
+        if not self.d.suppress:  # the messages quote boroughs' figures: the officer's, not for a shared pack
+            self._warnings_table(ws, row + 2)
         ws.freeze_panes(first + 1, 1)
         self._print(ws, (first, first))
 
@@ -1258,7 +1237,12 @@ def _describe(f: Field, spec: Spec) -> str:
         parts.append(f"Worked out from the counts: {spec.fields[r.numerator].label} / {spec.fields[r.denominator].label}"
                      f"; 95% interval by {method}.")
     elif is_score(f):
-        parts.append("A score, not a count: London and groups show the median.")
+        parts.append("A score, not a count: London and groups show the median; ranked, never tested for "
+                     "significance.")
+    elif f.is_count:
+        rates = [g.id for g in spec.form_fields if g.derived and f.id in g.parsed_expression.names]
+        parts.append("A count: a volume, shown with London's total but never ranked or compared"
+                     + (f"; compare its rate ({', '.join(rates)})." if rates else "."))
     parts.append(f.definition)
     return " ".join(p for p in parts if p)
 

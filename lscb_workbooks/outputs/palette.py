@@ -29,11 +29,16 @@ SIMILAR = Colour("#FFC000", "#000000")
 WORSE = Colour("#C00000", "#FFFFFF")
 LOWER = Colour("#5555E6", "#FFFFFF")
 HIGHER = Colour("#BED2FF", "#000000")
-NOT_COMPARED = Colour("#D9D9D9", "#000000")
+NOT_COMPARED = Colour("#BFBFBF", "#000000")
 
 COMPARISON: dict[str, Colour] = {
     "better": BETTER, "similar": SIMILAR, "worse": WORSE,
     "lower": LOWER, "higher": HIGHER, "not compared": NOT_COMPARED,
+}
+
+# A change over time that is significant reads as better or worse; a small number is not compared.
+VERDICT: dict[str, Colour] = {
+    **COMPARISON, "improving": BETTER, "worsening": WORSE, "small number": NOT_COMPARED,
 }
 
 # Verdicts and votes of the consultation: for keeping reads as better, against as worse.

@@ -23,9 +23,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..spec.models import UNIT_LABELS, Field
 from ..spec.register import Authority
-from . import xlsx
+from . import palette, xlsx
 from .benchmarks import ENGLAND, ENGLAND_NOTE, has_england
 from .comparison import NO_RETURN, REJECTED, Comparison
+from .disclosure import RANKED_AMONG_SHOWN
 from .parallel import start_in_process
 
 VERDICT_WORDS = {
@@ -40,15 +41,6 @@ VERDICT_WORDS = {
 TREND_WORDS = {"improving": "Improving", "worsening": "Worsening", "no significant change": "No significant change",
                "no change": "No change", "higher": "Higher", "lower": "Lower", "no comparison": "",
                "small number": "Small number: not compared"}
-VERDICT_FILL = {
-    "improving": "#C6EFCE",
-    "worsening": "#FFC7CE",
-    "better": "#C6EFCE",
-    "worse": "#FFC7CE",
-    "similar": "#FFEB9C",
-    "higher": "#BDD7EE",
-    "lower": "#BDD7EE",
-}
 STATUS_WORDS = {
     REJECTED: "Rejected: awaiting a corrected return",
     NO_RETURN: "No return",
@@ -60,8 +52,8 @@ STATUS_WORDS = {
 SUPPRESSED_MARK = "c"
 
 TABLE_COLUMNS = [
-    ("Ref", 14), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Previous", 10), ("Change", 9),
-    ("Change since previous", 14), ("Lower 95%", 9), ("Upper 95%", 9),
+    ("Ref", 17), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Previous", 10), ("Change", 9),
+    ("Change since previous", 21), ("Lower 95%", 9), ("Upper 95%", 9),
     ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
     ("Compared with hub", 13), ("Data quality", 13),
 ]
@@ -89,11 +81,10 @@ CHART_WIDTH = 1000
 SPINE_COLUMN_WIDTH = 142  # characters: about as wide as a chart
 CHART_ROW_PX = 26
 ROW_PX = 20
-CHART_LABEL_LIMIT = 60
 REAL_FIGURES = ["Lowest", "25th percentile", "Median", "75th percentile", "Highest", "London", "Authority",
                 "Centre", "Half-width"]
 CHART_DATA_COLUMNS = [
-    "Theme", "Ref", "Chart label", *REAL_FIGURES, "Higher is", "Lead (hidden)", *[b for b, _ in SPINE_BANDS],
+    "Theme", "Ref", "Chart label", *REAL_FIGURES, "Higher is", "Compared with London", "Lead (hidden)", *[b for b, _ in SPINE_BANDS],
     "Mark lead (hidden)", "Authority mark (first)", "London mark (first)", "Mark gap (hidden)",
     "Authority mark (second)", "London mark (second)",
 ]
@@ -218,7 +209,8 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
         })
         if n > 0:
             spine.append(_spine_row(f, spec.theme_titles.get(f.theme, ""), spread,
-                                    None if small else _number(a["value"]), _number(a["london"])))
+                                    None if small else _number(a["value"]), _number(a["london"]),
+                                    "small number" if small else str(a["vs_london"]), small))
     return Profile(comparison, authority, pd.DataFrame(rows),
                    pd.DataFrame(spine, columns=CHART_DATA_COLUMNS + ["theme_id", "has_value"]))
 
@@ -275,7 +267,8 @@ def _missing(value: Any) -> bool:
 # The spine chart's figures -------------------------------------------------------------------
 
 
-def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None, london: float | None) -> dict[str, Any]:
+def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None, london: float | None,
+               verdict: str = "not compared", small: bool = False) -> dict[str, Any]:
     """One indicator's bar, centred on London as Fingertips centres on England, and turned so right is better.
 
     Where London's figure is a total (a count), it lies outside the range of
@@ -296,13 +289,13 @@ def _spine_row(f: Field, theme: str, spread: dict[str, Any], value: float | None
     authority_mark = place(value) if value is not None else None
     london_mark = place(london) if on_scale else None
     marks = _mark_segments(authority_mark, london_mark)
-    label = f.label if len(f.label) <= CHART_LABEL_LIMIT else f.label[: CHART_LABEL_LIMIT - 1].rstrip() + "…"
+    label = f.short
     return {
-        "Theme": theme, "Ref": f.id, "Chart label": label if value is not None else f"{label} (no figure)",
+        "Theme": theme, "Ref": f.id, "Chart label": label if value is not None else f"{label} ({'small number: not marked' if small else 'no figure'})",
         "Lowest": lowest, "25th percentile": q1, "Median": median, "75th percentile": q3, "Highest": highest,
         "London": london, "Authority": value, "Centre": centre, "Half-width": half,
         "Higher is": {"higher_is_better": "better", "lower_is_better": "worse"}.get(f.polarity, "neither"),
-        "Lead (hidden)": ends[0],
+        "Compared with London": verdict, "Lead (hidden)": ends[0],
         **{band: ends[i + 1] - ends[i] for i, (band, _) in enumerate(SPINE_BANDS)},
         **marks, "theme_id": f.theme, "has_value": value is not None,
     }
@@ -418,9 +411,9 @@ def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.
 
 
 def _verdict_format(formats: xlsx.Formats, verdict: str):
-    fill = VERDICT_FILL.get(verdict)
-    if fill:
-        return formats.get(valign="top", bg_color=fill)
+    colour = palette.VERDICT.get(verdict)
+    if colour is not None and verdict != "not compared":
+        return formats.get(valign="top", **colour.cell())
     return formats.get(valign="top", font_color="#595959")
 
 
@@ -434,7 +427,8 @@ def _how_to_read(c: Comparison) -> str:
         "the best rank); Q1 is the best quarter (OHID's method). A rate or percentage on a denominator below "
         f"{c.spec.small_denominator} is marked 'Small number' and neither ranked nor compared. 'Change since "
         "previous' is 'Improving' or 'Worsening' only where the two periods' intervals do not overlap."
-    ) + (" " + ENGLAND_NOTE if has_england(c) else "")
+    ) + (" " + RANKED_AMONG_SHOWN + " 'c': withheld to protect confidentiality." if c.protection else "") \
+        + (" " + ENGLAND_NOTE if has_england(c) else "")
 
 
 def _fit_row(ws: Worksheet, row: int, text: str, width: float) -> None:
@@ -487,6 +481,7 @@ def _spine_sheet(workbook: xlsxwriter.Workbook, ws: Worksheet, profile: Profile,
             if row > 3:
                 breaks.append(row)
             ws.insert_chart(row, 0, chart, {"description": _alt_text(profile, part, title), "object_position": 1})
+            _spine_figures(ws, row, part, profile, formats)
             row += -(-height // ROW_PX) + 2
     ws.write_string(row - 1, 0, "The figures behind these charts are on the hidden sheet 'Chart data'.", formats.note)
     ws.set_h_pagebreaks(breaks)
@@ -502,13 +497,16 @@ def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataF
     categories = [sheet, first, col["Chart label"], last, col["Chart label"]]
     chart = workbook.add_chart({"type": "bar", "subtype": "stacked"})
 
-    def series(name: str, fill: str | None, secondary: bool = False, gap: int = 70) -> None:
+    def series(name: str, fill: str | None, secondary: bool = False, gap: int = 70,
+               points: list[str] | None = None) -> None:
         options = {
             "name": name, "categories": categories, "values": [sheet, first, col[name], last, col[name]],
             "fill": {"color": fill} if fill else {"none": True},
             "border": {"color": "#FFFFFF", "width": 0.75} if fill and not secondary else {"none": True},
             "gap": gap,
         }
+        if points:
+            options["points"] = [{"fill": {"color": p}, "border": {"color": "#000000", "width": 0.75}} for p in points]
         if secondary:
             options["y2_axis"] = True
         chart.add_series(options)
@@ -517,10 +515,11 @@ def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataF
     for band, colour in SPINE_BANDS:
         series(band, colour)
     series("Mark lead (hidden)", None, secondary=True, gap=20)
-    series("Authority mark (first)", AUTHORITY_COLOUR, secondary=True, gap=20)
+    marks = [palette.VERDICT.get(v, palette.NOT_COMPARED).fill for v in part["Compared with London"]]
+    series("Authority mark (first)", AUTHORITY_COLOUR, secondary=True, gap=20, points=marks)
     series("London mark (first)", LONDON_COLOUR, secondary=True, gap=20)
     series("Mark gap (hidden)", None, secondary=True, gap=20)
-    series("Authority mark (second)", AUTHORITY_COLOUR, secondary=True, gap=20)
+    series("Authority mark (second)", AUTHORITY_COLOUR, secondary=True, gap=20, points=marks)
     series("London mark (second)", LONDON_COLOUR, secondary=True, gap=20)
     hidden_axis = {"label_position": "none", "line": {"none": True}, "major_tick_mark": "none"}
     # In a bar chart the value axis runs across: x is the primary value axis, y2 the secondary one.
@@ -541,13 +540,41 @@ def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataF
     return chart, height
 
 
+SPINE_FIGURES = (("Authority", "Value"), ("London", "London"), ("Lowest", "Lowest"),
+                 ("25th percentile", "25th percentile"), ("75th percentile", "75th percentile"), ("Highest", "Highest"))
+SPINE_TITLE_PX = 44  # the chart's title, above its first bar
+
+
+def _spine_figures(ws: Worksheet, row: int, part: pd.DataFrame, profile: Profile, formats: xlsx.Formats) -> None:
+    """The figures beside each spine, as Fingertips shows them: the authority's value (coloured by how it
+    compares with London), London, and London's lowest, quartiles and highest, one row per bar."""
+    spec = profile.comparison.spec
+    header = formats.get(bold=True, text_wrap=True, valign="bottom", align="center", font_size=9, border=1,
+                         bg_color="#D9E1F2")
+    ws.set_row(row, SPINE_TITLE_PX * 0.75)
+    for j, (_, heading) in enumerate(SPINE_FIGURES, start=1):
+        ws.set_column(j, j, 10)
+        ws.write_string(row, j, heading, header)
+    for i, r in enumerate(part.to_dict("records"), start=row + 1):
+        f = spec.fields[r["Ref"]]
+        ws.set_row(i, CHART_ROW_PX * 0.75)
+        for j, (column, _) in enumerate(SPINE_FIGURES, start=1):
+            value = r.get(column)
+            colour = palette.VERDICT.get(r["Compared with London"]) if column == "Authority" else None
+            style = {"num_format": xlsx.number_format(f.unit), "font_size": 9, "valign": "vcenter", "border": 1,
+                     **(colour.cell() if colour is not None and r["Compared with London"] != "not compared" else {})}
+            xlsx.write_value(ws, i, j, None if _missing(value) else float(value), formats.get(**style))
+
+
 def _chart_key(name: str) -> str:
     return (
         f"Key: each grey bar is London's range for one indicator, from the lowest authority to the highest; the "
         f"two darker middle shades are the middle half of London (25th to 75th percentile), meeting at the median. "
-        f"The red mark is {name}; the black mark is London. Bars are centred on London (on London's median for "
+        f"The coloured mark is {name}, coloured as it compares with London (green better, amber similar, red worse; "
+        f"dark blue lower and light blue higher where neither is better; grey not compared); the black mark is "
+        f"London. The figures are beside each bar. Bars are centred on London (on London's median for "
         "counts, where London's figure is a total and has no mark) and turned so that right is better; where "
-        "neither higher nor lower is better, right is higher. The figures themselves are on the Profile sheet."
+        "neither higher nor lower is better, right is higher."
     )
 
 
@@ -560,7 +587,7 @@ def _alt_text(profile: Profile, part: pd.DataFrame, title: str) -> str:
     said = ", ".join(f"{VERDICT_WORDS.get(v, v).lower()} for {n}" for v, n in counts.items())
     return (
         f"Spine chart, {title}: {len(part)} indicators. Each bar is London's range from lowest to highest with "
-        f"the middle half shaded darker; a red mark shows {name} and a black mark London; right is better. "
+        f"the middle half shaded darker; a mark coloured by how it compares with London shows {name} and a black mark London; right is better. "
         f"{name} compared with London: {said}."
     )
 

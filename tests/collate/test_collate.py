@@ -293,8 +293,13 @@ def test_cli_refuses_an_unwritable_output(tmp_path):
 
 def test_suppressed_outputs_show_no_count_from_1_to_5(make_return, spec, key, tmp_path):
     make_return("302", change=lambda e: e.values.update(SCR_INITIATED=2, CP_REPEAT=3))
-    run(tmp_path / "inbox", tmp_path / "out", key, suppress=True)
-    values = {v["field_id"]: v["value"] for v in rows(tmp_path / "out" / "values.csv")}
+    report = run(tmp_path / "inbox", tmp_path / "out", key, suppress=True)
+    pack = tmp_path / "out" / "shared"
+    assert report.pack == pack
+    assert sorted(p.name for p in pack.iterdir()) == ["README.txt", "master.xlsx", "profiles", "values.csv"]
+    assert (tmp_path / "out" / "issues.csv").exists() and not (tmp_path / "out" / "master.xlsx").exists(), \
+        "the officer's ledgers stay outside the pack, and nothing unsuppressed is written"
+    values = {v["field_id"]: v["value"] for v in rows(pack / "values.csv")}
     assert values["SCR_INITIATED"] == "c" and values["CP_REPEAT"] == "c"
     assert values["NI65"] == "c", "a percentage worked out from a suppressed count is suppressed too"
     from lscb_workbooks.outputs.comparison import is_small_number_count
@@ -304,7 +309,7 @@ def test_suppressed_outputs_show_no_count_from_1_to_5(make_return, spec, key, tm
     for field_id, value in values.items():
         if field_id in counts and value not in ("", "c"):
             assert not 1 <= float(value) <= 5, field_id
-    profile = load_workbook(tmp_path / "out" / "profiles" / "302-Barnet.xlsx")["Profile"]
+    profile = load_workbook(pack / "profiles" / "302-Barnet.xlsx")["Profile"]
     shown = {row[0]: row[3] for row in profile.iter_rows(values_only=True) if row and row[0] in ("SCR_INITIATED", "NI65")}
     assert shown == {"SCR_INITIATED": "c", "NI65": "c"}, "profiles are suppressed as the master is"
 

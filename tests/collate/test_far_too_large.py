@@ -16,6 +16,7 @@ def test_a_huge_file_is_judged_by_its_size_and_memory_stays_small(make_return, t
     inbox = tmp_path / "inbox"
     for name in ("meeting recording.mp4", "board.xlsx"):
         with (inbox / name).open("wb") as stream:
+            stream.write(b"\0\0\0\x18ftypmp42" if name.endswith(".mp4") else b"")
             stream.truncate(1024 ** 3 + 1)  # sparse: 1 GiB and a byte, taking no disk
     script = textwrap.dedent(f"""
         import resource, sys
@@ -31,8 +32,10 @@ def test_a_huge_file_is_judged_by_its_size_and_memory_stays_small(make_return, t
     files = by_file(tmp_path / "out")
     for name in ("meeting recording.mp4", "board.xlsx"):
         assert files[name]["status"] == "ignored"
-        assert "1,024 MB, far too large to be a return" in files[name]["message"]
-        assert files[name]["sha256"] == "6d9bfe50425f2dfe4e2ac07efee1f0bc9d567348ad4aed62704ffe6f5884e9a8"
+        assert "far too large to be a return" in files[name]["message"]
+    assert "1,024 MB (a video or audio recording), far" in files["meeting recording.mp4"]["message"]
+    assert "1,024 MB, far" in files["board.xlsx"]["message"]
+    assert files["board.xlsx"]["sha256"] == "6d9bfe50425f2dfe4e2ac07efee1f0bc9d567348ad4aed62704ffe6f5884e9a8"
     archived = [p for p in (tmp_path / "out" / "archive").rglob("*") if p.is_file()]
     assert all(p.stat().st_size < 1024 ** 2 for p in archived)
 

@@ -14,8 +14,7 @@ from lscb_workbooks.outputs.comparison import (
     direction_of_travel,
     rejected_in,
     recompute_derived,
-    suppress_comparison,
-    suppress_small_numbers,
+    suppressed_values,
 )
 
 
@@ -171,7 +170,7 @@ def test_trends_cover_every_period_and_area(synthetic_store, spec, register):
     assert set(missing.direction) == {"no comparison"}
 
 
-def test_small_numbers_are_suppressed_and_zero_stays_zero(spec):
+def test_small_numbers_are_suppressed_and_zero_stays_zero(spec, register):
     count = next(f for f in spec.indicators if f.derived and f.parsed_expression.ratio and f.unit == "percentage")
     ratio = count.parsed_expression.ratio
     rows = []
@@ -180,18 +179,23 @@ def test_small_numbers_are_suppressed_and_zero_stays_zero(spec):
                                  (count.id, numerator / denominator * 100)):
             rows.append({"la_code": la_code, "period": "2026-27", "field_id": field_id, "value": str(number),
                          "number": float(number)})
-    suppressed = suppress_small_numbers(pd.DataFrame(rows), spec).set_index(["la_code", "field_id"])
+    values = pd.DataFrame(rows).assign(rating="", comment="note")
+    comparison = compare_period(spec, register, values, "2026-27", suppress=True)
+    suppressed = suppressed_values(values, spec, [comparison]).set_index(["la_code", "field_id"])
     assert suppressed.loc[("301", ratio.numerator), "value"] == SUPPRESSED
     assert math.isnan(suppressed.loc[("301", ratio.numerator), "number"])
     assert suppressed.loc[("301", count.id), "value"] == SUPPRESSED
     assert suppressed.loc[("302", ratio.numerator), "number"] == 0
     assert suppressed.loc[("302", count.id), "number"] == 0
-    assert suppressed.loc[("303", ratio.numerator), "number"] == 6
+    assert suppressed.loc[("303", ratio.numerator), "value"] == SUPPRESSED, \
+        "6 is hidden too: else London's total less 0 and 6 gives the 3 away"
+    assert comparison.protection.secondary == {("303", ratio.numerator)}
+    assert suppressed.loc[("301", ratio.numerator), "comment"] == "", "a comment can repeat the hidden number"
 
 
 def test_a_suppressed_comparison_hides_every_figure_resting_on_a_small_count(latest, spec):
-    _, comparison = latest
-    hidden = suppress_comparison(comparison)
+    values, comparison = latest
+    hidden = compare_period(spec, comparison.register, values, comparison.period, suppress=True)
     small_counts = {f.id for f in spec.indicators if f.unit == "count" and not f.derived and f.max is None}
     a = hidden.authorities
     shown_counts = a[a.field_id.isin(small_counts)].value.dropna()
@@ -199,7 +203,9 @@ def test_a_suppressed_comparison_hides_every_figure_resting_on_a_small_count(lat
     assert not a.numerator.dropna().between(1, 5).any() and not a.denominator.dropna().between(1, 5).any()
     assert a.suppressed.any()
     assert a.loc[a.suppressed, "rank"].isna().all()
-    assert (comparison.groups.value.dropna().index == hidden.groups.value.dropna().index).all()
+    shown = hidden.groups[~hidden.groups.suppressed]
+    assert (shown.value.dropna() == comparison.groups.value[shown.value.dropna().index]).all(), \
+        "group figures shown are worked out from the full counts"
 
 
 def test_group_changes_are_like_for_like(synthetic_store, spec, register):

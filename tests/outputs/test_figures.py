@@ -225,3 +225,15 @@ def test_a_score_is_summarised_by_its_median_with_no_rate_arithmetic(written):
     groups = {r["London and groups"]: r for r in table_rows(book, f"{f.theme}_{f.id}_groups")}
     import statistics
     assert groups["London"]["Value"] == statistics.median(scores)
+
+
+def test_a_small_number_has_no_mark_on_the_spine_chart_and_says_why(written):
+    spec = written["spec"]
+    city = next(p for p in written["london"].profiles if p.stem.startswith("201-"))
+    rows = profile_rows(city)
+    small = [ref for ref, r in rows.items() if r["Compared with London"] == "Small number: not compared"]
+    assert small, "the City of London's small denominators"
+    labels = [r[2] for r in openpyxl.load_workbook(city)["Chart data"].iter_rows(min_row=4, values_only=True)]
+    marked = [label for label in labels if label and label.endswith("(small number: not marked)")]
+    assert len(marked) == len([ref for ref in small if "spine" in spec.fields[ref].comparisons])
+    assert all(rows[ref]["Rank in London"] is None for ref in small)

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from lscb_workbooks.outputs import xlsx
-from lscb_workbooks.outputs.comparison import compare_period, is_small_number_count, suppress_comparison
+from lscb_workbooks.outputs.comparison import compare_period, is_small_number_count
 from lscb_workbooks.outputs.profiles import (
     CHART_ROWS,
     MARK_WIDTH,
@@ -47,6 +47,20 @@ def comparison(synthetic_store_file):
     from lscb_workbooks.spec.load import load_spec
     from lscb_workbooks.spec.register import load_register
     return compare_period(load_spec("dataset"), load_register(), values, built.latest)
+
+
+@pytest.fixture(scope="module")
+def suppressed(synthetic_store_file):
+    """The same period under disclosure control."""
+    path, built = synthetic_store_file
+    store = Store(path)
+    try:
+        values = store.values_in_use(built.collection, built.latest)
+    finally:
+        store.close()
+    from lscb_workbooks.spec.load import load_spec
+    from lscb_workbooks.spec.register import load_register
+    return compare_period(load_spec("dataset"), load_register(), values, built.latest, suppress=True)
 
 
 @pytest.fixture(scope="module")
@@ -204,16 +218,16 @@ def test_rank_and_quartile_words():
     assert quartile_text(3, "neither") == "Q3"
 
 
-def test_small_numbers_show_as_c_when_suppressed(comparison):
-    hidden = suppress_comparison(comparison)
+def test_small_numbers_show_as_c_when_suppressed(suppressed):
+    hidden = suppressed
     suppressed = hidden.authorities[hidden.authorities.suppressed & hidden.authorities.la_code.isin(hidden.returned)]
     la_code, field_id = suppressed.iloc[0][["la_code", "field_id"]]
     rows = build_profile(hidden, hidden.register.by_code(la_code)).rows.set_index("field_id")
     assert rows.at[field_id, "value"] == "c" and rows.at[field_id, "rank"] == ""
 
 
-def test_suppressed_profiles_leave_real_figures_out_of_the_chart_data(comparison, tmp_path):
-    hidden = suppress_comparison(comparison)
+def test_suppressed_profiles_leave_real_figures_out_of_the_chart_data(suppressed, tmp_path):
+    hidden = suppressed
     la_code = hidden.authorities[hidden.authorities.suppressed].la_code.iloc[0]
     [path] = [p for p in write_profiles(hidden, tmp_path) if p.name.startswith(la_code)]
     workbook = openpyxl.load_workbook(path)
