@@ -32,6 +32,7 @@ from . import palette, xlsx
 from .audit import write_audit_log
 from .disclosure import METHOD as DISCLOSURE_METHOD, RANKED_AMONG_SHOWN
 from .benchmarks import COMPARATOR_GROUPS, ENGLAND, ENGLAND_NOTE, add_comparators, has_england
+from .stats import significance
 from .comparison import (
     ESTIMATED,
     MISSING,
@@ -253,19 +254,24 @@ class MasterWorkbook:
             plan.append((_theme_sheet_title(t.id), f"{t.title}: every authority side by side, with charts.",
                          lambda ws, t=t: self.theme(ws, t)))
         if len(self.d.periods) > 1:
-            plan.append(("Trends", "London and hubs over time, and each authority's direction of travel.", self.trends))
+            plan.append(("Trends", "London and hubs over time, London's change on each indicator with each group's "
+                                   "direction, and each authority's direction of travel.", self.trends))
         plan += [("Data quality", "Which figures each authority provided, estimated, or could not provide.", self.quality),
                  ("Challenges and gaps", "Every problem boroughs logged in collecting the data (filterable).", self.challenges),
                  ("Profiles", "Each authority's indicators against London and its hub, in one table (on screen only: "
                               "not printed).", None)]
         if not self.d.runs.empty:
             plan.append(("Audit log", "Every command run in this round: when, what, and what changed.", self.audit_log))
+        plan.append(("Definitions", "Every field of the dataset: definition, unit, agency, polarity, source.",
+                     self.definitions))
+        if len(self.d.periods) > 1:
+            plan.append(("Trend figures", "Every group's change on every indicator, like for like, with the "
+                                          "authorities left out (on screen only: not printed).", self.trend_figures))
         plan += [
-                 ("Definitions", "Every field of the dataset: definition, unit, agency, polarity, source.", self.definitions),
                  ("Data", "Every figure in use, with the file, sheet and cell it came from (for pivot tables; on screen "
                           "only: not printed).", self.data),
-                 ("Chart data", "The figures behind each chart, sorted as the chart shows them (on screen only: not "
-                                "printed).", None)]
+                 ("Chart data", "The figures behind each chart, sorted as the chart shows them (a hidden sheet: "
+                                "unhide it to see them).", None)]
         names = [self.sheets.add(title, about) for title, about, _ in plan]
         worksheets: dict[str, Worksheet] = {}
         for name in names:
@@ -275,6 +281,7 @@ class MasterWorkbook:
                 worksheets[name] = self.wb.add_worksheet(name)
         self.chart_data_name = names[-1]
         self.chart_data = worksheets[self.chart_data_name]
+        self.chart_data.hide()  # the charts' own figures: every one is shown beside its chart or on a sheet
         self._start_chart_data()
         for name, (_, _, render) in zip(names, plan):
             if render is not None and name in worksheets:
@@ -527,7 +534,7 @@ class MasterWorkbook:
         headers = ["Indicator", "Better", "Similar", "Worse", "Higher (no better or worse)", "Lower (no better or worse)",
                    "Small number (not compared)", "Not compared"]
         self._table(ws, row + 1, 0, len(headline), headers, "Dashboard_verdicts")
-        ws.set_row(row + 1, 32)
+        ws.set_row(row + 1, _header_height(headers[1:], 11))
         for i, f in enumerate(headline, start=row + 2):
             mine = self.by_field[f.id]
             counts = mine[mine.la_code.isin({a.la_code for a in self.d.register})].vs_london.value_counts()
@@ -540,44 +547,60 @@ class MasterWorkbook:
         self._print(ws)
 
     def _headline_charts(self, ws: Worksheet, row: int, headline: list[Field], groups, table) -> None:
-        by_unit: dict[str, list[Field]] = {}
-        for f in headline:
-            by_unit.setdefault(f.unit, []).append(f)
-        x = 0
-        for unit, fields in list(by_unit.items())[:2]:
-            areas = [(k, g, label) for k, g, label in groups if k in ("London", "Hub")]
-            start = self._chart_block_header(f"Dashboard: headline {UNIT_LABELS[unit].lower()} by area")
+        """One small chart per headline indicator: London in black, each hub coloured by how its interval
+        compares with London's figure, on the indicator's own axis."""
+        ws.write_string(row, 0, "Headline indicators: London and each hub", self.f.subtitle)
+        ws.set_h_pagebreaks([row])
+        self._paragraph(ws, row + 1, "One chart per indicator, each on its own scale. London's bar is black; each "
+                        "hub's bar is coloured by its 95% confidence interval against London: green better, amber "
+                        "similar, red worse; dark blue lower and light blue higher where neither is better; grey "
+                        "not compared (counts, small numbers).", 6, 134)
+        areas = [(k, g, label) for k, g, label in groups if k in ("London", "Hub")]
+        top = row + 3
+        for n, f in enumerate(headline):
+            start = self._chart_block_header(f"Dashboard: {_short_label(f)}")
             cd = self.chart_data
             cd.write_string(start, 0, "Area", self.f.header)
-            for j, f in enumerate(fields, start=1):
-                cd.write_string(start, j, xlsx.cell_text(_short_label(f)), self.f.header)
+            cd.write_string(start, 1, xlsx.cell_text(_short_label(f)), self.f.header)
+            cd.write_string(start, 2, "Compared with London", self.f.header)
+            london = table[("London", "London", f.id)]
+            colours = []
             for i, (kind, group, label) in enumerate(areas, start=start + 1):
+                g = table[(kind, group, f.id)]
+                verdict = "London" if kind == "London" else self._group_verdict(f, g, london)
                 cd.write_string(i, 0, label)
-                for j, f in enumerate(fields, start=1):
-                    g = table[(kind, group, f.id)]
-                    xlsx.write_value(cd, i, j, None if g.suppressed else g.value, self.value_format(f))
+                xlsx.write_value(cd, i, 1, None if g.suppressed else g.value, self.value_format(f))
+                cd.write_string(i, 2, verdict)
+                colours.append("#000000" if kind == "London" else palette.VERDICT.get(verdict, palette.NOT_COMPARED).fill)
             self.chart_data_row = start + len(areas) + 2
             chart = self.wb.add_chart({"type": "column"})
-            for j, f in enumerate(fields, start=1):
-                chart.add_series({
-                    "name": [self.chart_data_name, start, j],
-                    "categories": [self.chart_data_name, start + 1, 0, start + len(areas), 0],
-                    "values": [self.chart_data_name, start + 1, j, start + len(areas), j],
-                })
-            unit_words = {"percentage": "Percentage", "rate_per_10000": "Rate per 10,000 children aged 0-17"}.get(
-                unit, UNIT_LABELS[unit])
-            title = f"Headline {UNIT_LABELS[unit].lower()} indicators: London and each hub, {self.d.period}"
-            chart.set_title({"name": title, "name_font": {"size": 11}})
-            chart.set_x_axis({"name": "Area (London, then each hub)", "num_font": {"size": 8}})
-            chart.set_y_axis({"name": unit_words, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-            chart.set_legend({"position": "bottom", "font": {"size": 8}})
-            chart.set_size({"width": 620, "height": 360})
-            description = (f"Column chart. {title}. For each area, one column per indicator: "
-                           + "; ".join(f"{_short_label(f)} London {_fmt(table[('London', 'London', f.id)].value, f)}"
-                                       for f in fields) + ".")
-            ws.insert_chart(row, 0, chart, {"description": description[:2000], "object_position": 3, "x_offset": x})
+            chart.add_series({
+                "name": [self.chart_data_name, start, 1],
+                "categories": [self.chart_data_name, start + 1, 0, start + len(areas), 0],
+                "values": [self.chart_data_name, start + 1, 1, start + len(areas), 1],
+                "points": [{"fill": {"color": c}, "border": {"color": "#404040", "width": 0.5}} for c in colours],
+                "gap": 40,
+            })
+            chart.set_title({"name": _wrap_title(_short_label(f)), "name_font": {"size": 10}})
+            chart.set_x_axis({"name": "London, then each hub", "name_font": {"size": 8},
+                              "num_font": {"size": 7, "rotation": -45}, "interval_unit": 1})
+            chart.set_y_axis({"name": _axis_unit(f), "name_font": {"size": 8}, "num_font": {"size": 8},
+                              "num_format": xlsx.number_format(f.unit),
+                              "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+            chart.set_legend({"none": True})
+            chart.set_size({"width": 420, "height": 280})
+            description = (f"Column chart of {f.label}, {self.d.period}: London "
+                           f"{_fmt(london.value, f) if not london.suppressed else 'suppressed'}, then each hub, coloured "
+                           "by its 95% interval against London.")
+            ws.insert_chart(top + (n // 3) * 15, 0, chart, {"description": description[:2000], "object_position": 3,
+                                                             "x_offset": (n % 3) * 430})
             self.charts += 1
-            x += 640
+
+    def _group_verdict(self, f: Field, g, london) -> str:
+        """How a hub's interval compares with London's figure, where the spec compares the indicator so."""
+        if "significance" not in f.comparisons or g.suppressed or london.suppressed or getattr(g, "small", False):
+            return "not compared"
+        return significance(g.lower, g.upper, london.value, f.polarity)
 
     # --- Theme sheets ----------------------------------------------------------------------------
 
@@ -883,8 +906,8 @@ class MasterWorkbook:
         row = first + 1
         values = dict(zip(zip(t.area_type, t.area, t.field_id, t.period), t.value)) if not t.empty else {}
         col_chart = len(periods) + 2
-        ws.set_column(0, 0, 26)
-        ws.set_column(1, len(periods), 11)
+        ws.set_column(0, 0, 44)
+        ws.set_column(1, max(len(periods), 2), 11)
         breaks: list[int] = []
         for f in headline:
             self._paragraph(ws, row, f.label, len(periods), 26 + 11 * len(periods), italic=False, bold=True,
@@ -917,15 +940,58 @@ class MasterWorkbook:
             ws.insert_chart(row, col_chart, chart, {"description": description[:2000], "object_position": 3})
             self.charts += 1
             row = max(last + 2, row + 300 // ROW_PX + 1)
-            if headline.index(f) % 2 == 1:
+            if headline.index(f) % 3 == 2:  # three charts to a printed page at the scale the sheet prints
                 breaks.append(row)
         breaks.append(row + 1)
-        row = self._like_for_like_table(ws, row + 1, t)
+        row = self._london_changes(ws, row + 1, t)
         breaks.append(row)
         ws.set_h_pagebreaks(sorted(set(breaks)))
         self._direction_table(ws, row, t)
         ws.freeze_panes(1, 1)
         self._print(ws)
+
+    def trend_figures(self, ws: Worksheet) -> None:
+        first = self._title(ws, f"Trend figures: {self.d.periods[-2]} to {self.d.periods[-1]}",
+                            "Every group's figures in both periods over the same authorities, its change and direction. "
+                            "The Trends sheet shows London's and each group's direction on one page.", (7, 118))
+        self._like_for_like_table(ws, first + 1, self.d.trends)
+        xlsx.print_heading_only(ws, self.d.header, self.f, first, 7)
+
+    def _london_changes(self, ws: Worksheet, row: int, t: pd.DataFrame) -> int:
+        """One row per indicator: London's change like for like, then each group's direction as a letter."""
+        before, now = self.d.periods[-2], self.d.periods[-1]
+        latest = t[(t.period == now) & (t.area_type != "Authority")] if not t.empty else t
+        rows = {(r["area_type"], r["area"], r["field_id"]): r for r in latest.to_dict("records")}
+        fields = [f for f in self.spec.indicators if f.numeric]
+        groups = [(k, g, label) for k, g, label in self.c.group_labels() if k != "London" and k not in COMPARATOR_GROUPS]
+        ws.write_string(row, 0, f"London's change from {before} to {now}, like for like, and each group's direction",
+                        self.f.subtitle)
+        london = rows.get(("London", "London", fields[0].id), {}) if fields else {}
+        self._paragraph(ws, row + 1, (
+            f"London's change compares the same authorities in both periods; left out because they returned in one "
+            f"period only: {london.get('left_out') or 'none'}. Each group's letter is its own like-for-like direction: "
+            "I improving · W worsening (significant at 95%) · = no significant change · H higher · L lower · "
+            "* small number. Every group's figures are on the sheet 'Trend figures'."), 7, 80)
+        first = row + 2
+        headers = ["Indicator", f"London {before}", f"London {now}", "London"] + [label for _, _, label in groups]
+        self._table(ws, first, 0, len(fields), headers, "London_changes")
+        ws.set_row(first, 6 * max(len(h) for h in headers[3:]) + 12)
+        rotated = self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center", valign="bottom")
+        for j, label in enumerate(headers[3:], start=3):
+            ws.write_string(first, j, label, rotated)
+        for i, f in enumerate(fields, start=first + 1):
+            r = rows.get(("London", "London", f.id), {})
+            ws.write_string(i, 0, xlsx.cell_text(_short_label(f, 0)), self.f.text)
+            hidden = self.hides(f, r.get("previous")) or self.hides(f, r.get("current_like"))
+            for col, key in ((1, "previous"), (2, "current_like")):
+                if hidden:
+                    ws.write_string(i, col, SUPPRESSED, self.gap_format)
+                else:
+                    xlsx.write_value(ws, i, col, _number_or_none(r.get(key)), self.value_format(f))
+            for j, (kind, group) in enumerate([("London", "London")] + [(k, g) for k, g, _ in groups], start=3):
+                words = rows.get((kind, group, f.id), {}).get("direction", "no comparison")
+                ws.write_string(i, j, DIRECTION_LETTERS.get(words, ""), self.verdict_format(words, align="center"))
+        return first + len(fields) + 3
 
     def _like_for_like_table(self, ws: Worksheet, row: int, t: pd.DataFrame) -> int:
         """London's, each hub's, inner and outer London's change since the period before, like for like."""

@@ -13,6 +13,7 @@ from lscb_workbooks.collate import write_outputs
 from lscb_workbooks.spec.load import load_spec
 from lscb_workbooks.spec.register import load_register
 from lscb_workbooks.store.db import Store
+from test_master import table_rows
 
 HUB = "Lewisham"
 
@@ -33,15 +34,6 @@ def written(synthetic_store_file, tmp_path_factory):
         store.close()
     return {"facts": facts, "london": london, "hub": hub, "spec": spec, "register": register,
             "book": openpyxl.load_workbook(london.master), "hub_book": openpyxl.load_workbook(hub.master)}
-
-
-def table_rows(book, name: str) -> list[dict]:
-    for ws in book.worksheets:
-        if name in ws.tables:
-            cells = ws[ws.tables[name].ref]
-            headers = [c.value for c in cells[0]]
-            return [dict(zip(headers, (c.value for c in row))) for row in cells[1:]]
-    raise KeyError(name)
 
 
 def profile_rows(path) -> dict[str, dict]:
@@ -237,3 +229,13 @@ def test_a_small_number_has_no_mark_on_the_spine_chart_and_says_why(written):
     marked = [label for label in labels if label and label.endswith("(small number: not marked)")]
     assert len(marked) == len([ref for ref in small if "spine" in spec.fields[ref].comparisons])
     assert all(rows[ref]["Rank in London"] is None for ref in small)
+
+
+def test_the_printed_trends_page_shows_london_and_every_groups_direction_per_indicator(written):
+    book = written["book"]
+    rows = table_rows(book, "London_changes")
+    groups = [h for h in rows[0] if h not in ("Indicator",) and not str(h).startswith("London")]
+    assert rows and "Inner London" in groups and "Outer London" in groups
+    for r in rows:
+        assert {r[g] for g in groups + ["London"]} <= {"I", "W", "=", "H", "L", "*", "", None}
+    assert book["Trend figures"].print_area, "every group's figures are on screen only"

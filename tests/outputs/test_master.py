@@ -64,7 +64,7 @@ def theme_sheets(spec) -> list[str]:
 def test_the_sheets_of_issue_4_are_there_in_order(book, spec):
     names = book.sheetnames
     expected = ["Contents", "Returns tracker", "Dashboard", "Conceptual model", *theme_sheets(spec), "Trends", "Data quality",
-                "Challenges and gaps", "Profiles", "Definitions", "Data", "Chart data"]
+                "Challenges and gaps", "Profiles", "Definitions", "Trend figures", "Data", "Chart data"]
     assert names == expected
     assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == len(names)
 
@@ -380,3 +380,23 @@ def test_machine_readable_sheets_are_kept_but_print_their_heading_only(book):
         heading = " ".join(str(c.value) for row in ws.iter_rows(max_row=last_row) for c in row if c.value)
         assert "not printed" in heading
     assert not book["Dashboard"].print_area
+
+
+def test_the_dashboard_has_one_chart_per_headline_indicator_with_hubs_coloured_by_significance(book, built, spec):
+    from lscb_workbooks.outputs import palette
+
+    headline = [f for f in spec.indicators if f.headline and f.numeric]
+    ws = book["Dashboard"]
+    assert len(ws._charts) == len(headline)
+    allowed = {c.fill[1:] for c in palette.VERDICT.values()} | {"000000"}
+    with zipfile.ZipFile(built["path"]) as z:
+        rels = z.read("xl/worksheets/_rels/sheet3.xml.rels").decode()
+        drawing = re.search(r'Target="../drawings/(drawing\d+\.xml)"', rels).group(1)
+        charts = re.findall(r'Target="../charts/(chart\d+\.xml)"',
+                            z.read(f"xl/drawings/_rels/{drawing}.rels").decode())
+        for name in charts:
+            xml = z.read(f"xl/charts/{name}").decode()
+            assert xml.count("<c:ser>") == 1, "one indicator per chart, on its own axis"
+            points = re.findall(r'<c:dPt>.*?<a:srgbClr val="([0-9A-F]{6})"', xml, flags=re.S)
+            assert points[0] == "000000", "London is black"
+            assert set(points) <= allowed

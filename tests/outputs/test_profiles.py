@@ -36,8 +36,7 @@ PROFILE_COLUMNS = ["Ref", "Indicator", "Unit", "Value", "Previous", "Change", "C
                    "Rank in London", "Quartile", "Compared with London", "Compared with hub", "Data quality"]
 
 
-@pytest.fixture(scope="module")
-def comparison(synthetic_store_file):
+def _compared(synthetic_store_file, suppress: bool = False):
     path, built = synthetic_store_file
     store = Store(path)
     try:
@@ -46,21 +45,18 @@ def comparison(synthetic_store_file):
         store.close()
     from lscb_workbooks.spec.load import load_spec
     from lscb_workbooks.spec.register import load_register
-    return compare_period(load_spec("dataset"), load_register(), values, built.latest)
+    return compare_period(load_spec("dataset"), load_register(), values, built.latest, suppress=suppress)
+
+
+@pytest.fixture(scope="module")
+def comparison(synthetic_store_file):
+    return _compared(synthetic_store_file)
 
 
 @pytest.fixture(scope="module")
 def suppressed(synthetic_store_file):
     """The same period under disclosure control."""
-    path, built = synthetic_store_file
-    store = Store(path)
-    try:
-        values = store.values_in_use(built.collection, built.latest)
-    finally:
-        store.close()
-    from lscb_workbooks.spec.load import load_spec
-    from lscb_workbooks.spec.register import load_register
-    return compare_period(load_spec("dataset"), load_register(), values, built.latest, suppress=True)
+    return _compared(synthetic_store_file, suppress=True)
 
 
 @pytest.fixture(scope="module")
