@@ -9,21 +9,43 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .errors import LscbError
+
+
+class OutputError(LscbError, OSError):
+    """An output file could not be written or replaced."""
+
 
 @contextmanager
 def replacing(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` to write to; moved onto `path` only if the block finishes."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(cannot_write(path, exc)) from None
     os.close(handle)
     try:
         yield Path(temporary)
         os.chmod(temporary, 0o666 & ~_umask())  # as any new file: mkstemp makes it private to its owner
-        os.replace(temporary, path)
+        try:
+            os.replace(temporary, path)
+        except OSError as exc:
+            raise OutputError(cannot_write(path, exc)) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def cannot_write(path: Path, exc: OSError) -> str:
+    """One line saying why `path` could not be written, and what to do."""
+    if path.is_dir():
+        return f"cannot write {path}: a folder of that name is in the way; move it, or choose another output folder"
+    if isinstance(exc, PermissionError):
+        return (f"cannot write {path}: {exc.strerror}. If it is open in Excel or another program, close it; "
+                "then run the command again")
+    return f"cannot write {path}: {exc.strerror or exc}"
 
 
 @contextmanager

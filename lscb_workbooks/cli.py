@@ -8,8 +8,11 @@ audit log. Outside a workspace nothing is assumed beyond what the flags say.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
+import tempfile
+import traceback
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -17,6 +20,7 @@ from typing import Iterator
 
 import click
 
+from .errors import LscbError
 from .spec.load import SpecError, load_spec
 from .spec.periods import PeriodError, parse_period
 from .spec.register import Register, load_register
@@ -33,6 +37,36 @@ class _Lscb(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[ARGV] = list(args)
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        """The one place the tool's exceptions become a message: what went wrong and what to do."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except LscbError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(_file_problem(exc)) from None
+        except Exception:
+            if os.environ.get("LSCB_DEBUG"):
+                raise
+            raise click.ClickException(_tool_fault(traceback.format_exc())) from None
+
+
+def _file_problem(exc: OSError) -> str:
+    where = f" {exc.filename}" if exc.filename else ""
+    return (f"cannot use{where}: {exc.strerror or exc}. Check the file or folder exists and can be written "
+            "(close it if it is open in Excel), then run the command again")
+
+
+def _tool_fault(details: str) -> str:
+    """An error in the tool itself: kept in a log file, never blamed on the user."""
+    handle, name = tempfile.mkstemp(prefix="lscb-error-", suffix=".log", text=True)
+    with os.fdopen(handle, "w", encoding="utf-8") as log:
+        log.write(f"lscb {' '.join(click.get_current_context().meta.get(ARGV, []))}\n{details}")
+    return (f"lscb stopped on an error of its own, not anything you did. The details are in {name}: "
+            "please send that file to whoever looks after lscb-workbooks")
 
 
 def _period(ctx, param, value):
@@ -143,11 +177,12 @@ def _comparators(ws: Workspace | None, files: tuple[Path, ...], spec_):
         raise click.ClickException(f"the comparators file cannot be used: {exc}") from None
 
 
-def _key(ws: Workspace | None, key_file: Path | None) -> bytes:
-    from .config import signing_key
+def _key(ws: Workspace | None, key_file: Path | None, make: bool = False) -> bytes:
+    """The signing key; only `templates` (`make`) creates one, checking returns needs the one they were signed with."""
+    from .config import existing_signing_key, signing_key
 
     if key_file or ws is None:
-        return signing_key(key_file)
+        return signing_key(key_file) if make else existing_signing_key(key_file)
     return ws.signing_key
 
 
@@ -273,6 +308,8 @@ def spec_check(path: Path | None, register_path: Path | None) -> None:
     except click.ClickException as exc:
         ws, ws_problems = None, [exc.message]
     problems, checked = check_all(path, register_path or (ws.register_path if ws else None))
+    if not problems:
+        problems = _drawing_problems(path, register_path or (ws.register_path if ws else None))
     if ws is not None:
         ws_problems, texts = _check_email_texts(ws)
         checked += [ws.config_path.name, *texts]
@@ -284,6 +321,19 @@ def spec_check(path: Path | None, register_path: Path | None) -> None:
     if problems or ws_problems:
         raise SystemExit(1)
     click.echo(f"OK: {', '.join(checked)}")
+
+
+def _drawing_problems(path: Path | None, register_path: Path | None) -> list[str]:
+    """Each spec laid out and drawn as a template, so that Excel's limits surface here, not in 'lscb templates'."""
+    from .spec.load import default_schemas_dir
+    from .templates.render import drawing_problems
+
+    authority = next(iter(load_register(register_path)))
+    problems = []
+    for spec_file in [path] if path else sorted(default_schemas_dir().glob("*.yaml")):
+        problems += [f"{spec_file}: its template cannot be drawn: {p}"
+                     for p in drawing_problems(load_spec(spec_file), authority)]
+    return problems
 
 
 @spec.command("revise")
@@ -386,9 +436,9 @@ def templates(period, collection, la_codes, hub, out_dir, deadline, send_to, reg
     prefill = _comparators(None, prefill_files, spec_) if prefill_files else None
     with _audited(ws, "templates") as run:
         if spec_.open_to:  # one template, for any board to fill in and name itself
-            paths = [write_open_template(spec_, period, out_dir, _key(ws, key_file), deadline, send_to, password)]
+            paths = [write_open_template(spec_, period, out_dir, _key(ws, key_file, make=True), deadline, send_to, password)]
         else:
-            paths = write_templates(spec_, chosen, period, out_dir, _key(ws, key_file), deadline=deadline,
+            paths = write_templates(spec_, chosen, period, out_dir, _key(ws, key_file, make=True), deadline=deadline,
                                     send_to=send_to, password=password, prefill=prefill)
         if run:
             run.note(f"{len(paths)} template(s) for {period} written to {_shown(out_dir)}: "
@@ -490,6 +540,7 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     """Rebuild the master, feedback and profile workbooks from the store, without new files."""
     from .collate import default_store_path, write_outputs
     from .store.db import Store
+    from .store.lock import one_run_at_a_time
 
     ws = _workspace()
     register = _register_for(ws, register_path)
@@ -503,7 +554,7 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     period = period or (ws.period if ws else None)
     spec_ = _spec(_collection(ws, collection))
     comparators = _comparators(ws, comparator_files, spec_)
-    with _audited(ws, "report", path) as run:
+    with _audited(ws, "report", path) as run, one_run_at_a_time(path):
         store = Store(path)
         try:
             result = write_outputs(store, spec_, register, out_dir, str(period) if period else None, suppress,
@@ -513,6 +564,58 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
         if run:
             run.note(_outputs_note(result))
     click.echo(summary(result, register))
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the outputs (default: the workspace's output folder, else output).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite store (default: the workspace's, else store.sqlite in the output folder).")
+@click.option("--collection", help="Default: the workspace's, else dataset.")
+@click.option("--period", callback=_period, help="Period for the master workbook (default: the workspace's, else the latest).")
+@click.option("--hub", help="Produce the master workbook, feedback and profiles for this hub only.")
+@click.option("--suppress", is_flag=True, help="Replace counts of 1 to 5 with 'c' for sharing beyond the steering group.")
+@click.option("--register", "register_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path))
+@comparators_option
+@workspace_option
+def recheck(out_dir, store_path, collection, period, hub, suppress, register_path, key_file, comparator_files) -> None:
+    """Check every file received again, from the archive, against today's key, register, spec and tool."""
+    from .collate import default_store_path
+    from .recheck import changes_note, recheck as run_recheck
+
+    ws = _workspace()
+    collection = _collection(ws, collection)
+    register = _register_for(ws, register_path)
+    hub = _hub(ws, hub, register)
+    out_dir = _out_dir(ws, out_dir, hub)
+    path = store_path or (_near(ws.store) if ws else None) or default_store_path(out_dir)
+    if not path.exists():
+        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    period = period or (ws.period if ws else None)
+    comparators = _comparators(ws, comparator_files, _spec(collection))
+    _writable(out_dir)
+    key = _key(ws, key_file)
+    with _audited(ws, "recheck", path) as run:
+        result = run_recheck(path, out_dir, collection, str(period) if period else None, suppress, key, register,
+                             _progress, run_id=run.id if run else None,
+                             report_register=_report_register(register, hub), deadline=ws.deadline if ws else None,
+                             comparators=comparators)
+        if run:
+            run.note(changes_note(result.changes, result.rechecked))
+            run.note(_outputs_note(result.outputs))
+    click.echo(recheck_summary(result))
+    click.echo(summary(result.outputs, register))
+
+
+def recheck_summary(result) -> str:
+    lines = [f"Rechecked {result.rechecked} file(s) from the archive: "
+             + (f"{len(result.changes)} verdict(s) changed" if result.changes else "no verdict changed")]
+    lines += [f"  {change}" for change in result.changes]
+    if result.not_in_archive:
+        lines.append(f"Not in the archive, so not rechecked ({len(result.not_in_archive)}): "
+                     + ", ".join(result.not_in_archive))
+    return "\n".join(lines)
 
 
 @main.command("choose-version")
@@ -893,6 +996,10 @@ def summary(report, register: Register) -> str:
         lines.append(f"Missing ({len(names)}): {shown}")
     else:
         lines.append("Missing: none, every authority has returned")
+    if counts.get("tool_error"):
+        lines.append(f"The tool could not check {counts['tool_error']} file(s), through no fault of the sender: "
+                     f"the details are in {Path(report.store_path).parent / 'lscb-tool-errors.log'}; "
+                     "they are checked again by 'lscb recheck'")
     lines += [f"Note: {n}" for n in report.notes]
     if report.pack:
         lines.append(f"Pack to share (small numbers suppressed): {report.pack}: master.xlsx, values.csv, "

@@ -7,16 +7,18 @@ ledger with a message saying what to do, never the run.
 from __future__ import annotations
 
 import json
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
 from .atomic import replacing
-from .config import signing_key
+from .config import existing_signing_key
 from .intake.archive import Archive
 from .intake.inbox import Received, containers, walk_inbox
 from .intake.reader import Workbook, check_and_read_workbooks
@@ -25,14 +27,20 @@ from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
 from .spec.periods import PeriodError, parse_period
-from .store.db import IN_USE, Checked, IssueRecord, Store, Submission
+from .store.db import IN_USE, Checked, Store, Submission
+from .store.lock import one_run_at_a_time
+from .store.returns import NOT_A_RETURN, returns_for_round
 from .validation.extract import ReturnData, extract
+from .validation.records import IssueRecord
 from .validation.identity import Identified, SpecLibrary, identify
 from .validation.schema import ReturnSchema, validate_tables
 
 STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "undecided", "duplicate", "unreadable",
-            "ignored")
-NOT_RETURNS = ("superseded", "duplicate", "ignored")
+            "ignored", "tool_error")
+TOOL_ERROR = "tool_error"
+TOOL_ERROR_MESSAGE = ("The tool could not check this file: nothing for you to do; the project officer has been told. "
+                      "It will be checked again after the tool is fixed ('lscb recheck').")
+TOOL_ERROR_LOG = "lscb-tool-errors.log"
 Progress = Callable[[Sequence, str], Iterable]
 
 
@@ -80,11 +88,20 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
     """
     spec = load_spec(collection)
     register = register or load_register()
-    store = Store(store_path or default_store_path(out_dir))
+    key = key or existing_signing_key()
+    store_path = store_path or default_store_path(out_dir)
+    with one_run_at_a_time(store_path):
+        return _collate(inbox, out_dir, Store(store_path), spec, suppress, key, register, progress, run_id,
+                        report_register, period, deadline, comparators)
+
+
+def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: bool, key: bytes, register: Register,
+             progress: Progress, run_id: int | None, report_register: Register | None, period: str | None,
+             deadline: date | None, comparators=None) -> CollationReport:
     try:
         logged_here = run_id is None
         if run_id is None:
-            run_id = store.start_run(_now(), "collate", str(inbox))
+            run_id = store.start_run(now(), "collate", str(inbox))
         archive = Archive(store.path.parent / "archive")
         for _, data in containers(inbox):
             archive.keep(data)
@@ -96,7 +113,7 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
             if item.kept:
                 archive.keep(item.data)
         new.sort(key=lambda r: (received_at(r), r.path))
-        check_and_store(new, store, register, key or signing_key(), run_id, progress, SpecLibrary([spec]))
+        check_and_store(new, store, register, key, run_id, progress, SpecLibrary([spec]))
         notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
@@ -160,13 +177,21 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
 
     `specs` holds the spec of the collection being collated (which may be a revised draft given by its
     path); any other collection's returns are judged by the shipped specs."""
+    store.add_all(judge(items, store, register, key, run_id, progress, specs=specs))
+    store.retire_incomplete_copies()
+    store.settle_statuses()
+
+
+def judge(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
+          progress: Progress = no_progress, again: bool = False, specs: SpecLibrary | None = None) -> list[Checked]:
+    """The verdict on each file, in the order given. `again`: files already in the store, judged afresh."""
     specs = specs or SpecLibrary()
     done: dict[int, Checked] = {}
     to_read: dict[int, Received] = {}
     seen: dict[str, Received] = {}
     for index, item in enumerate(progress(items, "Checking files")):
         submission = _submission(item, run_id)
-        earlier = seen.get(item.sha256) or store.first_receipt_of(item.sha256)
+        earlier = seen.get(item.sha256) or (None if again else store.first_receipt_of(item.sha256))
         if item.kind != "workbook":
             done[index] = Checked(_with(submission, "ignored", item.note or f"{item.name} is not a return: nothing to do."))
         elif earlier is not None:
@@ -185,6 +210,11 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
             continue
         submission.saved_at = result.saved_at
         outcome = _identify_and_read(result, specs, register, key)
+        if isinstance(outcome, ToolFault):
+            if outcome.identified is not None:
+                _stamp(submission, outcome.identified)
+            done[index] = _tool_error(submission, outcome, store)
+            continue
         if isinstance(outcome, IssueRecord):
             submission.la_code, submission.period = outcome.la_code, outcome.period
             done[index] = Checked(_with(submission, "rejected", outcome.message, errors=1), issues=[outcome])
@@ -193,22 +223,42 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
         _stamp(submission, identified)
         returns.append((index, submission, data))
     done.update(_validate_all(returns, store))
-    store.add_all([done[index] for index in sorted(done)])
-    store.retire_incomplete_copies()
-    store.settle_statuses()
+    return [done[index] for index in sorted(done)]
+
+
+@dataclass
+class ToolFault:
+    """An error in the tool itself while checking a file: the tool's fault, never the coordinator's."""
+
+    details: str
+    identified: Identified | None = None
 
 
 def _identify_and_read(workbook: Workbook, specs: SpecLibrary, register: Register,
-                       key: bytes) -> IssueRecord | tuple[Identified, ReturnData]:
-    identified = identify(workbook, specs, register, key)
-    if isinstance(identified, IssueRecord):
-        return identified
+                       key: bytes) -> IssueRecord | ToolFault | tuple[Identified, ReturnData]:
+    identified = None
     try:
+        identified = identify(workbook, specs, register, key)
+        if isinstance(identified, IssueRecord):
+            return identified
         return identified, extract(identified, workbook)
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
-        return IssueRecord("error", "unreadable_layout",
-                           f"The return's layout could not be read ({type(exc).__name__}). Please copy your figures "
-                           "into a fresh copy of the template you were sent, and send that.")
+    except Exception:  # a bug of the tool's, whatever the file holds: reported as such and checked again later
+        return ToolFault(traceback.format_exc(), identified)
+
+
+def _tool_error(submission: Submission, fault: ToolFault, store: Store) -> Checked:
+    """Record the tool's own failure, with its traceback in a log beside the store for the project officer."""
+    with (store.path.parent / TOOL_ERROR_LOG).open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {now()} lscb {tool_version()}: {submission.file} ({submission.path}, "
+                     f"sha256 {submission.sha256})\n{fault.details}\n")
+    return Checked(_with(submission, TOOL_ERROR, TOOL_ERROR_MESSAGE))
+
+
+def tool_version() -> str:
+    try:
+        return version("lscb-workbooks")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _validate_all(returns: list[tuple[int, Submission, ReturnData]], store: Store) -> dict[int, Checked]:
@@ -216,7 +266,22 @@ def _validate_all(returns: list[tuple[int, Submission, ReturnData]], store: Stor
 
     Plausibility compares each return with the same authority's previous period: the latest
     return for it in this batch if there is one, else the figures in use in the store.
+    Should the tool fail on the batch, each return is checked alone, so that only the one
+    it cannot check is set aside.
     """
+    try:
+        return _validate_together(returns, store)
+    except Exception:
+        if len(returns) == 1:
+            index, submission, _ = returns[0]
+            return {index: _tool_error(submission, ToolFault(traceback.format_exc()), store)}
+    judged: dict[int, Checked] = {}
+    for one in returns:
+        judged.update(_validate_all([one], store))
+    return judged
+
+
+def _validate_together(returns: list[tuple[int, Submission, ReturnData]], store: Store) -> dict[int, Checked]:
     _attach_previous([data for _, _, data in returns], store)
     by_spec: dict[str, list[ReturnData]] = {}
     for _, _, data in returns:
@@ -276,7 +341,7 @@ def _submission(item: Received, run_id: int) -> Submission:
         sent_at=item.sent_at.isoformat(timespec="seconds") if item.sent_at else None,
         modified_at=item.modified_at.isoformat(timespec="seconds"),
         received_at=received_at(item), received_basis="email sent date" if item.sent_at else "file modified time",
-        outcome="", message="", run_id=run_id,
+        outcome="", message="", run_id=run_id, tool_version=tool_version(),
     )
 
 
@@ -301,7 +366,7 @@ def _duplicate_message(earlier) -> str:
     return (f"Identical to {name} already received ({where}); this copy was not counted again. Nothing to do.")
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -338,7 +403,7 @@ def _period_order(period: str) -> tuple:
 def other_periods_note(store: Store, spec: Spec, period: str | None) -> str:
     """The periods returns were received for besides the one the outputs are for, so none goes unnoticed."""
     frame = store.submissions(spec.id)
-    frame = frame[frame.period.notna() & (frame.period != period) & ~frame.status.isin(NOT_RETURNS)]
+    frame = frame[frame.period.notna() & (frame.period != period) & ~frame.status.isin(NOT_A_RETURN)]
     if frame.empty:
         return ""
     parts = []
@@ -447,7 +512,7 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
     from .outputs.csv_export import write_csv
     from .outputs.master import write_master
-    from .outputs.parallel import start_in_fork
+    from .outputs.parallel import start_in_process
     from .outputs.profiles import write_profiles
     from .round_status import tracker_columns
 
@@ -461,7 +526,7 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
         shown_values = suppressed_values(shown_values, spec, [comparison])
     write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
     with_comparators = add_comparators(comparison, comparators)
-    profiles_written = start_in_fork(lambda: write_profiles(with_comparators, out_dir / "profiles"))
+    profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles")
     round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
     master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
                           round_columns=round_columns, runs=None if suppress else store.runs(), comparison=comparison,
@@ -490,8 +555,7 @@ def write_survey_master(store: Store, spec: Spec, register: Register, period: st
 def missing_authorities(store: Store, spec: Spec, register: Register, period: str | None) -> list[str]:
     if not period:
         return [a.la_code for a in register]
-    frame = store.submissions(spec.id, period)
-    returned = set(frame.la_code.dropna())
+    returned = set(returns_for_round(store, spec.id, period).la_code)
     return [a.la_code for a in register if a.la_code not in returned]
 
 

@@ -19,18 +19,18 @@ import pandas as pd
 
 from .spec.register import Register
 from .store.db import IN_USE, Store, stored_time
+from .store.returns import STATES, return_standing, returns_for_round, state_of
 
-STATES = ("accepted", "accepted_with_warnings", "to_resubmit", "missing")
 STATE_WORDS = {
     "accepted": "Accepted",
     "accepted_with_warnings": "Accepted with warnings",
     "to_resubmit": "Rejected: to resubmit",
+    "not_checked": "Received, not checked: the tool's fault (see the store's error log; 'lscb recheck')",
     "missing": "Missing",
 }
 UNREADABLE_WORDS = "Could not be read: to resubmit"
 UNDECIDED_WORDS = "Two versions arrived together: ask which counts"
-ACTION_ORDER = ("to_resubmit", "missing", "accepted_with_warnings", "accepted")
-NOT_A_RETURN = ("superseded", "duplicate", "ignored")
+ACTION_ORDER = ("not_checked", "to_resubmit", "missing", "accepted_with_warnings", "accepted")
 TRACKER_COLUMNS = ("la_code", "round_status", "timing", "days_past_deadline", "coordinator", "last_email")
 
 
@@ -68,7 +68,7 @@ def round_status(store: Store, collection: str, register: Register, period: str,
                  today: date | None = None) -> RoundStatus:
     """Each authority's state for `period`, in register order."""
     today = today or date.today()
-    received = _received(store, collection, str(period))
+    received = returns_for_round(store, collection, str(period))
     rows = [_authority_row(a, received, deadline, today) for a in register]
     frame = pd.DataFrame(rows, columns=list(_ROW_COLUMNS))
     return RoundStatus(collection, str(period), deadline, today, frame)
@@ -79,29 +79,10 @@ _ROW_COLUMNS = ("la_code", "name", "hub", "coordinator_name", "coordinator_email
                 "timing")
 
 
-def _received(store: Store, collection: str, period: str) -> pd.DataFrame:
-    """Files tied to an authority for this round; an unreadable file may not say its collection or period."""
-    return store.frame(
-        "SELECT * FROM submissions WHERE la_code IS NOT NULL "
-        f"AND status NOT IN ({','.join('?' * len(NOT_A_RETURN))}) "
-        "AND (collection = ? OR (collection IS NULL AND status = 'unreadable')) "
-        "AND (period = ? OR (period IS NULL AND status = 'unreadable')) "
-        "ORDER BY received_at, path, id",
-        (*NOT_A_RETURN, collection, period),
-    )
-
-
 def _authority_row(authority, received: pd.DataFrame, deadline: date | None, today: date) -> dict[str, Any]:
     own = received[received.la_code == authority.la_code]
-    in_use = own[own.status.isin(IN_USE)]
-    chosen = (in_use if not in_use.empty else own).tail(1)
-    latest = chosen.iloc[0].to_dict() if not chosen.empty else {}
-    if not latest:
-        state = "missing"
-    elif latest["status"] in IN_USE:
-        state = str(latest["status"])
-    else:
-        state = "to_resubmit"
+    latest = return_standing(own, authority.la_code)
+    state = state_of(latest)
     received_at = stored_time(latest.get("received_at"))
     late = _days_late(state, received_at, deadline, today)
     return {

@@ -24,6 +24,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from .errors import LscbError
 from .spec.load import default_schemas_dir
 from .spec.periods import Period, PeriodError, parse_period
 from .spec.register import EMAIL, Register, check_register, default_register_path
@@ -62,7 +63,7 @@ DEFAULT_PATHS = {
 FOLDERS = ("inbox", "templates", "output", "email_templates")
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(LscbError):
     """Settings that cannot be used; `problems` names each setting and says what is allowed."""
 
     def __init__(self, config: Path, problems: list[str], heading: str | None = None) -> None:

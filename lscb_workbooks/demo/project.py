@@ -20,7 +20,7 @@ from ..spec.periods import Period
 from ..spec.register import Authority, Register, load_register
 from ..templates.render import write_open_template, write_templates
 from .coordinator import fill_template
-from .run import DemoResult, run_demo
+from .run import DemoResult, claim_demo_folder, run_demo
 from .synthetic import SYNTHETIC, synthetic_entries
 
 PHASE_FOLDERS = ("1-mapping", "2-consultation", "3-revised-spec", "5-good-practice", "6-final-report")
@@ -43,6 +43,7 @@ def run_project(out_dir: Path, period: Period) -> ProjectResult:
     revised spec (taken as signed off), the pilot on it (in `out_dir` itself, as the plain demo), good
     practice, and the final report."""
     out_dir = Path(out_dir)
+    claim_demo_folder(out_dir)  # never a folder holding anything the demo did not make
     for folder in PHASE_FOLDERS:
         shutil.rmtree(out_dir / folder, ignore_errors=True)
     register = load_register()

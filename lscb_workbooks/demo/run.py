@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..collate import CollationReport, collate
 from ..config import signing_key
+from ..errors import LscbError
 from ..spec.load import load_spec
 from ..spec.models import Spec
 from ..spec.periods import Period
@@ -21,6 +22,12 @@ from .coordinator import Entries, fill_template
 from .synthetic import SYNTHETIC, synthetic_entries
 
 SEND_TO = "lscb-dataset@example.org"
+MARKER = "lscb-demo-folder.txt"
+GENERATED = ("inbox", "templates", "archive", "feedback", "profiles", "store.sqlite")
+
+
+class DemoFolderError(LscbError):
+    """The folder given to the demo holds something the demo did not make."""
 
 
 @dataclass
@@ -36,7 +43,8 @@ def run_demo(out_dir: Path, period: Period, spec_file: Path | None = None) -> De
     `spec_file` is the dataset spec to run (a revised draft, say); the shipped one by default."""
     collection = str(spec_file) if spec_file else "dataset"
     spec, register = load_spec(collection), load_register()
-    for generated in ("inbox", "templates", "archive", "feedback", "profiles", "store.sqlite"):
+    claim_demo_folder(out_dir)
+    for generated in GENERATED:
         target = out_dir / generated
         shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
     key = signing_key(out_dir / "demo-signing.key")
@@ -50,6 +58,19 @@ def run_demo(out_dir: Path, period: Period, spec_file: Path | None = None) -> De
     (inbox / "minutes-of-last-meeting.pdf").write_bytes(b"%PDF-1.4\n% synthetic demo attachment\n")
     report = collate(inbox, out_dir, collection=collection, period=str(period), key=key, register=register)
     return DemoResult(inbox, templates, report)
+
+
+def claim_demo_folder(out_dir: Path) -> None:
+    """Mark an empty (or new) folder as the demo's; refuse any other, so the demo never clears a real round."""
+    out_dir = Path(out_dir)
+    if (out_dir / MARKER).is_file():
+        return
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise DemoFolderError(f"{out_dir} already holds files the demo did not make, so the demo will not touch it: "
+                              "give --out a new or empty folder, for example output/demo")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / MARKER).write_text("This folder was made by 'lscb demo'. Its returns are synthetic, not real data;\n"
+                                  "each run of the demo replaces everything in it.\n", encoding="utf-8")
 
 
 class _Clock:

@@ -19,6 +19,7 @@ from email.utils import formataddr, parseaddr
 from importlib import resources
 from pathlib import Path
 
+from ..errors import LscbError
 from ..outputs.feedback import STATUS_WORDS, ReturnFeedback, gather_feedback
 from ..round_status import UNDECIDED_WORDS, RoundStatus, round_status
 from ..spec.models import Spec
@@ -44,7 +45,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
 }
 
 
-class EmailTemplateError(Exception):
+class EmailTemplateError(LscbError):
     """An email text that cannot be used: the file, the line, and what to change."""
 
 

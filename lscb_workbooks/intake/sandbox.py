@@ -2,22 +2,21 @@
 
 python-calamine can abort the process it runs in (a Rust allocation failure
 is not an exception) and any reader can spin on a hostile file. Here each file
-is read in a forked worker with a memory ceiling; a worker that dies or
+is read in a worker process, with a memory ceiling where the platform allows one; a worker that dies or
 overruns costs only the file it was reading. A file whose worker died is read
 once more, alone, in a fresh process, so that a file read alongside it is not
 blamed; if it kills that worker too, it is reported as crashing the reader.
 
-Workers are forked so that they start with the caller's modules already
-imported, and they report after each file, so that when one dies the parent
-knows which file it was reading.
+Workers start as `processes.start_method` says (fork on Linux, spawn on
+Windows and macOS), so the task is a module-level function; they report after
+each file, so that when one dies the parent knows which file it was reading.
+The POSIX limits (`resource`, `/proc`) are hardening used where they exist.
 """
 
 from __future__ import annotations
 
 import faulthandler
-import multiprocessing
 import os
-import resource
 import signal
 import time
 from collections import deque
@@ -26,12 +25,21 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
+from lscb_workbooks.processes import worker_context
+
+try:
+    import resource
+except ImportError:  # Windows: no POSIX limits; a runaway read is still ended by the timeout
+    resource = None
+
 CRASHED = "crashed"
 TIMED_OUT = "timed_out"
 
 GB = 1024**3
 MEMORY_HEADROOM_BYTES = 2 * GB
 MAX_CHUNK = 16
+READY = "ready"
+STARTUP_ALLOWANCE_S = 120.0  # a spawned worker imports the reader first; that time is not the file's
 
 Task = Callable[[bytes], object]
 
@@ -43,6 +51,7 @@ class _Worker:
     alone: bool
     pending: deque[str] = field(default_factory=deque)
     started_at: float = 0.0
+    ready: bool = False
 
 
 def run_in_workers(
@@ -95,7 +104,7 @@ class _Run:
         return [self.queue.popleft() for _ in range(min(self.chunk, len(self.queue)))]
 
     def _start_worker(self, alone: bool, keys: list[str]) -> None:
-        context = multiprocessing.get_context("fork")
+        context = worker_context()
         parent_end, child_end = context.Pipe(duplex=True)
         process = context.Process(target=_serve, args=(child_end, parent_end, self.task), daemon=True)
         process.start()
@@ -125,19 +134,27 @@ class _Run:
                 self._collect(worker)
             elif worker.process.sentinel in ready:
                 self._worker_died(worker)
-            elif time.monotonic() - worker.started_at > self.timeout_s:
+            elif time.monotonic() - worker.started_at > self._allowance(worker):
                 self._worker_overran(worker)
 
+    def _allowance(self, worker: _Worker) -> float:
+        """A file's time starts when its worker is ready, not while a spawned worker is still starting."""
+        return self.timeout_s if worker.ready else max(self.timeout_s, STARTUP_ALLOWANCE_S)
+
     def _seconds_to_first_deadline(self, busy: list[_Worker]) -> float:
-        first = min(worker.started_at for worker in busy) + self.timeout_s
+        first = min(worker.started_at + self._allowance(worker) for worker in busy)
         return max(0.0, first - time.monotonic()) + 0.01
 
     def _collect(self, worker: _Worker) -> None:
         try:
-            key, result = worker.connection.recv()
+            message = worker.connection.recv()
         except (EOFError, OSError):
             self._worker_died(worker)
             return
+        if message == READY:
+            worker.ready, worker.started_at = True, time.monotonic()
+            return
+        key, result = message
         self.results[key] = result
         worker.pending.remove(key)
         worker.started_at = time.monotonic()
@@ -153,6 +170,10 @@ class _Run:
         self._give_back(worker)
 
     def _worker_overran(self, worker: _Worker) -> None:
+        if not worker.ready:  # it never started: not the file's fault until it fails alone
+            worker.process.kill()
+            self._worker_died(worker)
+            return
         worker.process.kill()
         self.results[worker.pending.popleft()] = TIMED_OUT
         self._give_back(worker)
@@ -161,7 +182,10 @@ class _Run:
         """Collect results the worker sent before it died."""
         try:
             while worker.pending and worker.connection.poll():
-                key, result = worker.connection.recv()
+                message = worker.connection.recv()
+                if message == READY:
+                    continue
+                key, result = message
                 self.results[key] = result
                 worker.pending.remove(key)
         except (EOFError, OSError):
@@ -201,6 +225,7 @@ def _serve(connection: Connection, parents_end: Connection, task: Task) -> None:
     """A worker's life: take a chunk of files, answer after each one, until told to stop."""
     parents_end.close()
     _prepare_worker()
+    connection.send(READY)
     while True:
         try:
             chunk = connection.recv()
@@ -219,8 +244,12 @@ def _prepare_worker() -> None:
     # backtrace or a Python fault dump to the officer's terminal.
     os.environ["RUST_BACKTRACE"] = "0"
     faulthandler.disable()
+    if resource is None:
+        return
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    _limit_address_space(_address_space_in_use() + MEMORY_HEADROOM_BYTES)
+    in_use = _address_space_in_use()
+    if in_use:
+        _limit_address_space(in_use + MEMORY_HEADROOM_BYTES)
 
 
 def _limit_address_space(limit: int) -> None:
@@ -231,7 +260,7 @@ def _limit_address_space(limit: int) -> None:
 
 
 def _address_space_in_use() -> int:
-    """The worker's virtual memory size, inherited from the parent at fork."""
+    """The worker's virtual memory size (Linux only; 0, so no ceiling, where /proc does not say)."""
     try:
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[0]) * resource.getpagesize()

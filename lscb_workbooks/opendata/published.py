@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 
+from ..errors import LscbError
 from ..spec.models import Field, Spec
 from .standard import (
     LOCAL_AUTHORITY,
@@ -31,7 +32,7 @@ ENGLAND_AREA = "England"
 MAX_BYTES = 200 * 1024 * 1024
 
 
-class PublishedError(Exception):
+class PublishedError(LscbError):
     """A file that cannot be read as published figures; the message says what to do."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import replacing
+from ..errors import LscbError
 from ..opendata.standard import (
     CONFIDENTIAL,
     ENGLAND,
@@ -43,7 +44,7 @@ from .comparison import ESTIMATED, PROVIDED, Comparison, compare_period
 UNITS = {"percentage": "%"}
 
 
-class ExportError(Exception):
+class ExportError(LscbError):
     """The export would break the open data standard, or there is nothing to export."""
 
 

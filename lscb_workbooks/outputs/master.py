@@ -26,6 +26,7 @@ from ..spec.models import UNIT_LABELS, Field, Spec
 from ..spec.periods import parse_period
 from ..spec.register import Register
 from ..store.db import Store, stored_time
+from ..store.returns import is_a_return, return_standing
 from ..templates.model_sheet import CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note
 from . import palette, xlsx
 from .audit import write_audit_log
@@ -52,13 +53,13 @@ from .comparison import (
 )
 
 IN_USE = ("accepted", "accepted_with_warnings")
-NOT_A_RETURN = ("superseded", "duplicate")
 STATUS_WORDS = {
     "accepted": "Accepted",
     "accepted_with_warnings": "Accepted with warnings",
     "rejected": "Rejected",
     "unreadable": "Could not be read",
     "ignored": "Not a return",
+    "tool_error": "Received, not yet checked (the tool's fault)",
     None: "Not received",
 }
 STATUS_CODES = {PROVIDED: "P", ESTIMATED: "E", NOT_AVAILABLE: "N", MISSING: "M", "suppressed": "P",
@@ -172,19 +173,16 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
         comparison=comparison, data=data, tracker=_tracker(submissions, register),
         issues=issues[issues.status.isin(IN_USE) & issues.la_code.isin({a.la_code for a in register})] if not issues.empty else issues,
         challenges=_challenges(shown, spec, register), trends=trends, periods=periods,
-        files_received=int((~submissions.status.isin(NOT_A_RETURN)).sum()) if not submissions.empty else 0,
+        files_received=int(is_a_return(submissions).sum()) if not submissions.empty else 0,
     )
 
 
 def _tracker(submissions: pd.DataFrame, register: Register) -> pd.DataFrame:
     """One row per authority: its return in use, else its latest return that could not be used, else nothing."""
     rows = []
-    live = submissions[~submissions.status.isin(NOT_A_RETURN)] if not submissions.empty else submissions
+    live = submissions[is_a_return(submissions)] if not submissions.empty else submissions
     for a in register:
-        mine = live[live.la_code == a.la_code] if not live.empty else live
-        in_use = mine[mine.status.isin(IN_USE)] if not mine.empty else mine
-        chosen = (in_use if not in_use.empty else mine).tail(1)
-        row = chosen.iloc[0].to_dict() if not chosen.empty else {}
+        row = return_standing(live, a.la_code)
         rows.append({
             "la_code": a.la_code, "name": a.name, "hub": a.hub, "inner_outer": a.inner_outer,
             "status": STATUS_WORDS.get(row.get("status"), str(row.get("status"))),

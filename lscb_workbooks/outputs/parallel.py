@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
 import traceback
 from typing import Callable, TypeVar
 
+from ..errors import LscbError
+from ..processes import worker_context
+
 T = TypeVar("T")
 
 
-class ChildFailed(RuntimeError):
-    """The forked process failed; the message carries its traceback."""
+class ChildFailed(LscbError, RuntimeError):
+    """The process writing beside the main one failed; the message carries its traceback."""
 
 
-def start_in_fork(work: Callable[[], T]) -> Callable[[], T]:
-    """Start `work` in a forked process now; call the result to wait for its return value.
+def start_in_process(work: Callable[..., T], *args: object) -> Callable[[], T]:
+    """Start `work(*args)` in another process now; call the result to wait for its return value.
 
-    The child shares everything the parent had built (no pickling of inputs); only
-    the return value, or the error, comes back.
+    `work` is a module-level function and `args` picklable, so that it runs the same
+    whether the process is forked (Linux) or spawned (Windows, macOS); only the
+    return value, or the error, comes back.
     """
-    context = multiprocessing.get_context("fork")
+    context = worker_context()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_run, args=(work, sender))
+    process = context.Process(target=_run, args=(work, args, sender))
     process.start()
     sender.close()
 
@@ -42,9 +45,9 @@ def start_in_fork(work: Callable[[], T]) -> Callable[[], T]:
     return wait
 
 
-def _run(work: Callable[[], object], sender) -> None:
+def _run(work: Callable[..., object], args: tuple, sender) -> None:
     try:
-        outcome = (True, work())
+        outcome = (True, work(*args))
     except BaseException:  # the parent re-raises it with the child's traceback
         outcome = (False, traceback.format_exc())
     sender.send_bytes(pickle.dumps(outcome))

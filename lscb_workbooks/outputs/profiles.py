@@ -27,7 +27,7 @@ from . import palette, xlsx
 from .benchmarks import ENGLAND, ENGLAND_NOTE, has_england
 from .comparison import NO_RETURN, REJECTED, Comparison
 from .disclosure import RANKED_AMONG_SHOWN
-from .parallel import start_in_fork
+from .parallel import start_in_process
 
 VERDICT_WORDS = {
     "small number": "Small number: not compared",
@@ -93,7 +93,7 @@ CHART_DATA_COLUMNS = [
 def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime | date | str | None = None) -> list[Path]:
     """One profile workbook, `out_dir/<la_code>-<Name>.xlsx`, for each authority that returned.
 
-    Half of them are written in a forked process, so both cores are busy.
+    Half of them are written in another process, so both cores are busy.
     """
     out_dir = Path(out_dir)
     produced = _produced_text(produced_at)
@@ -101,7 +101,7 @@ def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime 
     todo = [a for a in comparison.shown if a.la_code in profiled]
     if len(todo) < 4:
         return _write_some(comparison, todo, out_dir, produced)
-    other_half = start_in_fork(lambda: _write_some(comparison, todo[1::2], out_dir, produced))
+    other_half = start_in_process(_write_some, comparison, todo[1::2], out_dir, produced)
     written = _write_some(comparison, todo[0::2], out_dir, produced) + other_half()
     order = {a.file_stem: i for i, a in enumerate(todo)}
     return sorted(written, key=lambda p: order[p.stem])

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import replacing
+from ..errors import LscbError
 from ..spec.load import check_spec_text
 from ..spec.models import ConceptualModel, Spec
 from ..spec.register import Register
@@ -31,7 +32,7 @@ CHANGES_SHARE = 0.25  # share of votes asking for changes that marks an indicato
 PROPOSAL_NAMED_BY = 3  # boards naming a gap (under one theme) before it becomes a proposal
 
 
-class RevisionError(Exception):
+class RevisionError(LscbError):
     """The revision cannot be made; the message says why and what to do."""
 
 

@@ -23,10 +23,10 @@ from xlsxwriter.worksheet import Worksheet
 from ..spec.models import Field, Section, Spec, split_value_id
 from ..spec.register import Register
 from ..store.db import Store
+from ..store.returns import is_a_return, return_standing
 from . import palette, xlsx
 
 IN_USE = ("accepted", "accepted_with_warnings")
-NOT_A_RETURN = ("superseded", "duplicate", "ignored")
 STATUS_WORDS = {"accepted": "Accepted", "accepted_with_warnings": "Accepted with warnings",
                 "rejected": "Rejected", "unreadable": "Could not be read"}
 NOT_RECEIVED = "Not received"
@@ -68,7 +68,7 @@ class SurveyData:
 
 def gather_survey(store: Store, spec: Spec, register: Register, period: str, produced_at: datetime) -> SurveyData:
     submissions = store.submissions(spec.id, period)
-    live = submissions[~submissions.status.isin(NOT_A_RETURN)] if not submissions.empty else submissions
+    live = submissions[is_a_return(submissions)] if not submissions.empty else submissions
     return SurveyData(spec=spec, register=register, period=period, produced_at=produced_at,
                       values=store.values_in_use(spec.id, period), tracker=_tracker(live, register),
                       files_received=len(live))
@@ -78,10 +78,7 @@ def _tracker(live: pd.DataFrame, register: Register) -> pd.DataFrame:
     """One row per authority: its return in use, else its latest return that could not be used, else nothing."""
     rows = []
     for a in register:
-        mine = live[live.la_code == a.la_code] if not live.empty else live
-        in_use = mine[mine.status.isin(IN_USE)] if not mine.empty else mine
-        chosen = (in_use if not in_use.empty else mine).tail(1)
-        row = chosen.iloc[0].to_dict() if not chosen.empty else {}
+        row = return_standing(live, a.la_code)
         rows.append({"la_code": a.la_code, "name": a.name, "hub": a.hub,
                      "status": STATUS_WORDS.get(row.get("status"), NOT_RECEIVED),
                      "received_at": row.get("received_at") or "", "file": row.get("file") or "",

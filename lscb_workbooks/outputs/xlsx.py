@@ -22,6 +22,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..atomic import replacing
+from ..errors import LscbError
 
 EXCEL_CELL_LIMIT = 32_767
 SHEET_NAME_LIMIT = 31
@@ -49,7 +50,7 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 
 
-class WorkbookWriteError(RuntimeError):
+class WorkbookWriteError(LscbError, RuntimeError):
     """xlsxwriter refused something (it says so only with a warning); the file was not replaced."""
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ..errors import LscbError
 from .expressions import ExpressionError
 from .models import SHORT_LABEL_MAX, Field, Spec
 
@@ -31,7 +32,7 @@ class Problem:
         return f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
 
 
-class SpecError(Exception):
+class SpecError(LscbError):
     """A spec that cannot be used; `problems` says every reason."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..errors import LscbError
+
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(\d{2})(?:-Q([1-4]))?$")
 
 
-class PeriodError(ValueError):
+class PeriodError(LscbError, ValueError):
     """A period written in a form the tool does not know."""
 
 

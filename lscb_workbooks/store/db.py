@@ -3,6 +3,10 @@
 One file, standard library only, readable by any analyst's tool. Files are
 recorded once per (place in the inbox, bytes), so re-running collation over the
 same inbox adds nothing, and a resubmission adds one row.
+
+A round's store lives for months while the tool is upgraded: its schema
+version is kept in `PRAGMA user_version` and each newer version's changes are
+applied, in one transaction, when the store is opened.
 """
 
 from __future__ import annotations
@@ -16,6 +20,12 @@ from typing import Iterator
 
 import pandas as pd
 
+from ..errors import LscbError
+from ..validation.records import IssueRecord, ValueRecord
+
+BUSY_TIMEOUT_S = 30.0
+
+# The schema as first released (user_version 0 or 1); later versions are MIGRATIONS.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -95,8 +105,49 @@ CREATE TABLE IF NOT EXISTS drafts (
 );
 """
 
-ADDED_SUBMISSION_COLUMNS = (("saved_at", "TEXT"),)
-ADDED_VALUE_COLUMNS = (("prefilled", "TEXT NOT NULL DEFAULT ''"),)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: statements to run, and columns to add where they are missing.
+
+    Each step is safe to run on a store that already has some of it, so a store
+    made before versioning (user_version 0), whatever it already holds, is
+    brought to the same schema as a new one.
+    """
+
+    statements: str
+    columns: tuple[tuple[str, str, str], ...] = ()
+
+
+# Each entry takes the store from the version before it to its own (1-based) version.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(SCHEMA),
+    Migration(
+        """
+CREATE TABLE IF NOT EXISTS verdict_changes (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    changed_at TEXT NOT NULL,
+    old_status TEXT NOT NULL,
+    new_status TEXT NOT NULL,
+    old_message TEXT NOT NULL,
+    new_message TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+""",
+        columns=(("submissions", "saved_at", "TEXT"), ("values", "prefilled", "TEXT NOT NULL DEFAULT ''"),
+                 ("submissions", "tool_version", "TEXT")),
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(LscbError):
+    """The store cannot be opened or used; the message says which file and what to do."""
+
+
 IN_USE = ("accepted", "accepted_with_warnings")
 VALIDATED = ("accepted", "accepted_with_warnings", "rejected")
 
@@ -127,38 +178,8 @@ class Submission:
     status: str = ""
     outcome_message: str = ""
     run_id: int | None = None
+    tool_version: str | None = None
     id: int | None = None
-
-
-@dataclass
-class ValueRecord:
-    la_code: str
-    period: str
-    section_id: str
-    field_id: str
-    value: str | None
-    number: float | None
-    sheet: str
-    cell: str
-    rating: str = ""
-    comment: str = ""
-    row_number: int | None = None
-    derived: bool = False
-    prefilled: str = ""  # 'unchanged' or 'changed' where the template put a published figure in the box
-
-
-@dataclass
-class IssueRecord:
-    """A problem in what a borough sent: where it is and what to do about it."""
-
-    severity: str
-    rule: str
-    message: str
-    field_id: str = ""
-    sheet: str = ""
-    cell: str = ""
-    la_code: str | None = None
-    period: str | None = None
 
 
 @dataclass
@@ -173,23 +194,21 @@ class Checked:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot make the folder for the store {self.path}: {exc.strerror}") from None
+        # A reader (`lscb status`) waits for a writer's commit rather than failing.
+        self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
         self.db.row_factory = sqlite3.Row
-        # Write-ahead logging: one small file per commit instead of a full sync of the database.
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self._add_missing_columns()
-
-    def _add_missing_columns(self) -> None:
-        """Columns added since a store was made, so that an older store keeps working."""
-        for table, added in (("submissions", ADDED_SUBMISSION_COLUMNS), ("values", ADDED_VALUE_COLUMNS)):
-            present = {row["name"] for row in self.db.execute(f'PRAGMA table_info("{table}")')}
-            for column, kind in added:
-                if column not in present:
-                    with self.db:
-                        self.db.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {kind}')
+        try:
+            # Write-ahead logging: readers never block the writer, one small file per commit.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            migrate(self.db, self.path)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StoreError(_unusable(self.path, exc)) from None
 
     def close(self) -> None:
         self.db.close()
@@ -254,6 +273,31 @@ class Store:
             for submission_id, status, message in changes:
                 db.execute("UPDATE submissions SET status = ?, message = ? WHERE id = ?", (status, message, submission_id))
         return changes
+
+    def replace_verdicts(self, verdicts: list[tuple[int, Checked]]) -> None:
+        """A new verdict for files already stored, with their values and issues; where and when they came stays."""
+        judged = ("collection", "la_code", "period", "spec_version", "template_version", "outcome", "message",
+                  "errors", "warnings", "saved_at", "tool_version")
+        with self.transaction() as db:
+            for submission_id, checked in verdicts:
+                s = checked.submission
+                s.id = submission_id
+                db.execute(f"UPDATE submissions SET {', '.join(f'{c} = ?' for c in judged)}, status = ?, "
+                           "outcome_message = ? WHERE id = ?",
+                           (*(getattr(s, c) for c in judged), s.outcome, s.message, submission_id))
+                db.execute('DELETE FROM "values" WHERE submission_id = ?', (submission_id,))
+                db.execute("DELETE FROM issues WHERE submission_id = ?", (submission_id,))
+                _insert_findings(db, checked)
+
+    def record_verdict_changes(self, rows: list[tuple]) -> None:
+        """(run id, submission id, when, old status, new status, old message, new message, reason) for each change."""
+        with self.transaction() as db:
+            db.executemany("INSERT INTO verdict_changes (run_id, submission_id, changed_at, old_status, new_status, "
+                           "old_message, new_message, reason) VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def verdict_changes(self) -> pd.DataFrame:
+        return self.frame("SELECT c.*, s.file, s.la_code, s.period FROM verdict_changes c "
+                          "JOIN submissions s ON s.id = c.submission_id ORDER BY c.id")
 
     def retire_incomplete_copies(self) -> int:
         """An unreadable or ignored file replaced at the same place by other bytes is superseded by them.
@@ -405,6 +449,49 @@ class Store:
         return self.frame("SELECT * FROM drafts ORDER BY rowid")
 
 
+def schema_version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the store to this version's schema, all in one transaction, or leave it as it was."""
+    if schema_version(db) == SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")  # one migrating process at a time; the others wait, then see it done
+    try:
+        version = schema_version(db)
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"the store {path} was made by a newer version of lscb (store version {version}, "
+                             f"this tool knows up to {SCHEMA_VERSION}): upgrade lscb-workbooks "
+                             "('pip install --upgrade lscb-workbooks') and run the command again")
+        # A store from before versioning says 0 and already has the first schema: it is made IF NOT EXISTS.
+        for migration in MIGRATIONS[version:]:
+            for statement in _statements(migration.statements):
+                db.execute(statement)
+            for table, column, kind in migration.columns:
+                if column not in {row[1] for row in db.execute(f'PRAGMA table_info("{table}")')}:
+                    db.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {kind}')
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> str:
+    reason = str(exc)
+    if "not a database" in reason or "malformed" in reason:
+        return (f"{path} is not an lscb store (not a SQLite database): give --store the store.sqlite that "
+                "'lscb collate' made, or the name of a new file")
+    if "locked" in reason or "busy" in reason:
+        return f"the store {path} is busy with another lscb run: wait for it to finish, then run this command again"
+    return f"cannot use the store {path} ({reason}): check the file and its folder can be written"
+
+
 def stored_time(text: object) -> datetime | None:
     """A time as the store writes it (ISO 8601), as a naive datetime for a spreadsheet; None if there is none."""
     if not isinstance(text, str) or not text:
@@ -425,6 +512,12 @@ def _insert(db: sqlite3.Connection, checked: Checked) -> int:
     s.id = db.execute(
         f"INSERT INTO submissions ({columns}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
     ).lastrowid
+    _insert_findings(db, checked)
+    return s.id
+
+
+def _insert_findings(db: sqlite3.Connection, checked: Checked) -> None:
+    s = checked.submission
     db.executemany(
         'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
         "number, rating, comment, sheet, cell, derived, prefilled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -437,7 +530,6 @@ def _insert(db: sqlite3.Connection, checked: Checked) -> int:
         [(s.id, i.la_code or s.la_code, i.period or s.period, i.severity, i.field_id, i.sheet, i.cell,
           i.rule, i.message) for i in checked.issues],
     )
-    return s.id
 
 
 def _where(collection: str | None, period: str | None, alias: str) -> tuple[str, tuple]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime
 from typing import Callable, Literal
 
+from ..errors import LscbError
 from ..spec.models import UNIT_LABELS, Field, Rule, Section, Spec
 from ..spec.periods import Period
 from ..spec.register import Authority
@@ -44,7 +45,7 @@ Visibility = Literal["visible", "hidden", "very_hidden"]
 SheetKind = Literal["cover", "model", "form", "table", "lists", "identity"]
 
 
-class LayoutError(ValueError):
+class LayoutError(LscbError, ValueError):
     """A spec that cannot be laid out as a template (for example a formula longer than Excel allows)."""
 
 

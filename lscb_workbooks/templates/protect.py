@@ -13,6 +13,8 @@ import io
 import re
 import zipfile
 
+from ..errors import LscbError
+
 SHEET_PASSWORD = "lscb-return"
 
 SHEET_OPTIONS: dict[str, bool] = {
@@ -27,7 +29,7 @@ STRUCTURE_LOCK = b'<workbookProtection lockStructure="1"/>'
 _WORKBOOK_PR = re.compile(rb"<workbookPr\b[^>]*/>")
 
 
-class ProtectionError(RuntimeError):
+class ProtectionError(LscbError, RuntimeError):
     """The written workbook did not have the shape expected, so its structure could not be locked."""
 
 

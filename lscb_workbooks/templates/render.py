@@ -22,6 +22,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..atomic import replacing
+from ..errors import LscbError
 from ..opendata.published import Published
 from ..spec.models import Spec
 from ..spec.periods import Period
@@ -39,7 +40,7 @@ WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to
 A4 = 9
 
 
-class TemplateError(RuntimeError):
+class TemplateError(LscbError, RuntimeError):
     """A template could not be drawn as laid out; nothing was written."""
 
 
@@ -288,3 +289,17 @@ def _header_text(text: str) -> str:
 def _ok(result: int | None, what: str) -> None:
     if result not in (0, None):
         raise TemplateError(f"could not write the {what} (spreadsheet writer returned {result})")
+
+
+def drawing_problems(spec: Spec, authority: Authority) -> list[str]:
+    """Why this spec's template cannot be drawn (an over-long formula, list or message), or nothing.
+
+    `lscb spec check` calls this, so that a limit of Excel's surfaces when the
+    spec is checked rather than when templates are made.
+    """
+    period = Period(2026, 1 if spec.period_type == "quarter" else None)
+    try:
+        render_template(spec, authority, period, b"checking the layout only")
+    except LscbError as exc:
+        return [str(exc)]
+    return []

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ..intake.reader import Workbook
 from ..spec.models import Field, FixedRow, Section, Spec, row_value_id
 from ..spec.periods import Period, parse_period
-from ..store.db import IssueRecord, ValueRecord
+from .records import IssueRecord, ValueRecord
 from ..templates.prefill import PREFILL_KEY, decode
 from .cells import BLANK, Parsed, parse_cell
 from .identity import Identified

@@ -15,7 +15,7 @@ from ..spec.load import SpecError, load_spec
 from ..spec.models import Section, Spec
 from ..spec.periods import PeriodError, parse_period
 from ..spec.register import Register
-from ..store.db import IssueRecord
+from .records import IssueRecord
 from ..templates.identity import IDENTITY_SHEET, OPEN_CODE, SIGNATURE_KEY, signature_matches, table_input_columns
 from .cells import column_letter
 from .locate import Located, TableBlock, locate, value_at

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...errors import LscbError
 from ...spec.models import Field, Spec
 from ...spec.register import Register
 from ...store.db import IN_USE, Store
@@ -19,7 +20,7 @@ SURVEY_TITLES = {"mapping": "Mapping survey", "consultation": "Consultation on t
                  "dataset": "Pilot dataset returns", "good_practice": "Good practice from LSCBs"}
 
 
-class ReportError(Exception):
+class ReportError(LscbError):
     """The report cannot be drafted (no store given holds anything); the message says what to do."""
 
 

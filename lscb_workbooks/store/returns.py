@@ -1,0 +1,67 @@
+"""Which return counts: one answer, for each authority, collection and period, used by every output.
+
+Status, the tracker, feedback, chase emails, missing lists and the master all
+ask the same question; they ask it here, with one vocabulary.
+
+- A file *is a return* unless it is a copy (`duplicate`), was replaced by a
+  later return (`superseded`) or is not a return at all (`ignored`).
+- The return *in use* is the authority's accepted one (with or without
+  warnings); failing that, its latest return stands for it, and says why it
+  cannot be used.
+- An authority is then `accepted`, `accepted_with_warnings`, `to_resubmit`
+  (rejected or unreadable), `not_checked` (the tool failed on it: nothing for
+  the coordinator to do) or `missing`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .db import IN_USE, Store
+
+NOT_A_RETURN = ("superseded", "duplicate", "ignored")
+STATES = ("accepted", "accepted_with_warnings", "to_resubmit", "not_checked", "missing")
+
+
+def returns_for_round(store: Store, collection: str, period: str) -> pd.DataFrame:
+    """The returns tied to an authority for this round, oldest first.
+
+    A file that could not be read may not say which collection or period it was
+    for; it counts in any round it could belong to.
+    """
+    return store.frame(
+        "SELECT * FROM submissions WHERE la_code IS NOT NULL "
+        f"AND status NOT IN ({','.join('?' * len(NOT_A_RETURN))}) "
+        "AND (collection = ? OR (collection IS NULL AND status = 'unreadable')) "
+        "AND (period = ? OR (period IS NULL AND status = 'unreadable')) "
+        "ORDER BY received_at, path, id",
+        (*NOT_A_RETURN, collection, str(period)),
+    )
+
+
+def is_a_return(submissions: pd.DataFrame) -> pd.Series:
+    return ~submissions.status.isin(NOT_A_RETURN)
+
+
+def return_standing(returns: pd.DataFrame, la_code: str) -> dict[str, Any]:
+    """The authority's return in use, else its latest return, else {} (nothing received)."""
+    if returns.empty:
+        return {}
+    own = returns[returns.la_code == la_code]
+    in_use = own[own.status.isin(IN_USE)]
+    chosen = (in_use if not in_use.empty else own).tail(1)
+    return chosen.iloc[0].to_dict() if not chosen.empty else {}
+
+
+def state_of(standing: dict[str, Any]) -> str:
+    """One of STATES for the return that stands for an authority."""
+    status = standing.get("status")
+    if not standing:
+        return "missing"
+    if status in IN_USE:
+        return str(status)
+    if status == "tool_error":
+        return "not_checked"
+    return "to_resubmit"

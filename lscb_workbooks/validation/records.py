@@ -1,0 +1,36 @@
+"""What validation finds in a return: its values and its problems, as records the store keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ValueRecord:
+    la_code: str
+    period: str
+    section_id: str
+    field_id: str
+    value: str | None
+    number: float | None
+    sheet: str
+    cell: str
+    rating: str = ""
+    comment: str = ""
+    row_number: int | None = None
+    derived: bool = False
+    prefilled: str = ""  # 'unchanged' or 'changed' where the template put a published figure in the box
+
+
+@dataclass
+class IssueRecord:
+    """A problem in what a borough sent: where it is and what to do about it."""
+
+    severity: str
+    rule: str
+    message: str
+    field_id: str = ""
+    sheet: str = ""
+    cell: str = ""
+    la_code: str | None = None
+    period: str | None = None
