@@ -73,12 +73,17 @@ SERIES_NAMES = {
     SMALL_NUMBER: "Small number (not compared)",
 }
 STATUS_STYLE = {status: (c.fill, c.text) for status, c in palette.RETURN_STATE.items()}
+# The returns tracker lists first the authorities whose return needs the officer to act.
+ACTION_ORDER = {status: i for i, status in enumerate(
+    ("Rejected", "Could not be read", STATUS_WORDS["tool_error"], "Not received", "Not a return",
+     "Accepted with warnings", "Accepted"))}
 COUNT_OF_THINGS = "0"  # counts of returns, issues or authorities: not counts of children, never suppressed
 CHART_WIDTH, CHART_HEIGHT = 640, 480
 # Authority, Hub, Value, Lower, Upper, Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap
 BLOCK_WIDTHS = [22, 11, 10, 10, 9, 13, 10, 10, 10, 12, 10, 10, 11, 11, 13, 2]
 GROUP_WIDTHS = [18, 10, 10, 10, 11, 12, 11]  # London and groups, beside each indicator's chart
 OVERVIEW_COLUMNS = 10
+LINKS_PER_ROW, LINK_SPAN = 4, 3  # links to each indicator's section, four to a row, each across three columns
 SPREAD_LABELS = (("lowest", "Lowest authority"), ("q1", "25th percentile"), ("median", "Median authority"),
                  ("q3", "75th percentile"), ("highest", "Highest authority"))
 DIRECTION_LETTERS = {"improving": "I", "worsening": "W", "no change": "=", "no significant change": "=",
@@ -466,6 +471,9 @@ class MasterWorkbook:
 
     def tracker(self, ws: Worksheet) -> None:
         t = self.d.tracker
+        if not t.empty:
+            order = t.status.map(lambda status: ACTION_ORDER.get(status, len(ACTION_ORDER)))
+            t = t.assign(_order=order).sort_values(["_order", "name"], kind="stable").drop(columns="_order")
         first = self._title(ws, f"Returns tracker: {self.d.period}",
                             "Every authority in the register. 'Not received' means nothing has arrived for this period.",
                             (6, 122))
@@ -495,6 +503,7 @@ class MasterWorkbook:
                 xlsx.write_value(ws, i, col, None if pd.isna(n) else int(n),
                                  self.f.get(num_format=COUNT_OF_THINGS, valign="top"))
             xlsx.write_value(ws, i, 10, r.message, self.f.wrap)
+            xlsx.fit_row(ws, i, [(r.message, widths[10])] + [(getattr(r, c), w) for c, _, w in extra])
             for col, (column, _, _) in enumerate(extra, start=11):
                 value = getattr(r, column)
                 xlsx.write_value(ws, i, col, "" if value is None or (isinstance(value, float) and pd.isna(value))
@@ -622,18 +631,33 @@ class MasterWorkbook:
         if has_england(self.c):
             ws.set_column(len(BLOCK_WIDTHS) - 1, len(BLOCK_WIDTHS) - 1, 13)  # the gap before the chart holds England
         breaks = []
-        row = first
+        links_row = first
+        row = first + -(-len(shown) // LINKS_PER_ROW) + 1
         comparable = [f for f in shown if f.numeric]
         for chunk in range(0, len(comparable), OVERVIEW_COLUMNS):
             if chunk:
                 breaks.append(row)
             row = self._theme_overview(ws, row, theme, comparable[chunk:chunk + OVERVIEW_COLUMNS], chunk // OVERVIEW_COLUMNS)
+        starts = {}
         for f in shown:
             breaks.append(row)
+            starts[f.id] = row
             row = self._indicator_block(ws, row, theme, f)
+        self._links_to_sections(ws, links_row, [(f, starts[f.id]) for f in shown])
         ws.set_h_pagebreaks(breaks[:1000])
         ws.freeze_panes(1, 1)
         self._print(ws)
+
+    def _links_to_sections(self, ws: Worksheet, row: int, sections: list[tuple[Field, int]]) -> None:
+        """A row of links at the top of a theme sheet, one to each indicator's section below."""
+        ws.write_string(row, 0, "Go to an indicator:", self.f.get(bold=True, valign="top"))
+        link = self.f.get(font_color="#0563C1", underline=1, text_wrap=True, valign="top", font_size=9)
+        for n, (f, start) in enumerate(sections):
+            r, c = row + n // LINKS_PER_ROW, 1 + (n % LINKS_PER_ROW) * LINK_SPAN
+            ws.merge_range(r, c, r, c + LINK_SPAN - 1, "", link)
+            ws.write_url(r, c, f"internal:'{ws.name}'!A{start + 1}", link, string=_short_label(f, 0),
+                         tip=xlsx.cell_text(f.label)[:255])
+            ws.set_row(r, 26)
 
     def _theme_overview(self, ws: Worksheet, row: int, theme, fields: list[Field], part: int) -> int:
         """Authorities by indicators, figures only, each marked against London; then London, hubs and the spread."""
@@ -781,7 +805,7 @@ class MasterWorkbook:
         cd.set_column(0, 0, 26)
         cd.set_column(1, 12, 14)
         self.chart_data_row = 3
-        xlsx.print_heading_only(cd, self.d.header, self.f, 2, 8)
+        self._print(cd)  # hidden, with no print area: neither Excel nor LibreOffice prints it
 
     def _chart_block_header(self, title: str) -> int:
         self.chart_data.write_string(self.chart_data_row, 0, xlsx.cell_text(title), self.f.subtitle)
@@ -1145,6 +1169,7 @@ class MasterWorkbook:
             ws.write_string(first, 0, "This collection has no challenges log.", self.f.get(italic=True, font_color="#404040"))
             return
         names = {a.la_code: a for a in self.d.register}
+        first = self._challenges_summary(ws, first, section, ch)
         headers = ["Code", "Authority", "Hub", "Entry"] + [f.label for f in section.fields] + ["File"]
         widths = [7, 22, 12, 6] + [min(max(12, f.max_length / 40 if f.unit == "text" else 24), 60) for f in section.fields] + [26]
         self._table(ws, first, 0, len(ch), headers, "Challenges_and_gaps", widths=widths)
@@ -1161,6 +1186,30 @@ class MasterWorkbook:
             xlsx.fit_row(ws, i, ((getattr(r, f.id), widths[j]) for j, f in enumerate(section.fields, start=4)))
         ws.freeze_panes(first + 1, 2)
         self._print(ws, (first, first))
+
+    def _challenges_summary(self, ws: Worksheet, row: int, section, ch: pd.DataFrame) -> int:
+        """How many entries each agency logged in each category, above the list; returns the list's first row."""
+        choices = [f for f in section.fields if f.unit == "choice"][:2]
+        if len(choices) < 2:
+            return row
+        by, across = choices
+        ws.write_string(row, 1, f"Entries by {by.label.lower()} and {across.label.lower()}", self.f.subtitle)
+        first = row + 1
+        headers = [by.label] + list(across.options) + ["Total"]
+        self._table(ws, first, 1, len(by.options), headers, "Challenges_summary")
+        rotated = self.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center", valign="bottom",
+                             text_wrap=True)
+        for j, option in enumerate(list(across.options) + ["Total"], start=2):
+            ws.write_string(first, j, option, rotated)
+        ws.set_row(first, 6 * max(len(o) for o in [*across.options, "Total"]) + 12)
+        count = self.f.get(num_format=COUNT_OF_THINGS, align="center")
+        for i, option in enumerate(by.options, start=first + 1):
+            mine = ch[ch[by.id] == option] if not ch.empty and by.id in ch else ch.iloc[0:0]
+            ws.write_string(i, 1, option, self.f.text)
+            for j, other in enumerate(across.options, start=2):
+                ws.write_number(i, j, int((mine[across.id] == other).sum()) if not mine.empty else 0, count)
+            ws.write_number(i, 2 + len(across.options), len(mine), count)
+        return first + len(by.options) + 3
 
     # --- Profiles --------------------------------------------------------------------------------
 

@@ -106,7 +106,7 @@ def test_contents_counts_returns_and_links_every_sheet(book, built):
 
 def test_returns_tracker_names_all_33_authorities_and_marks_the_missing(book, built, register):
     rows = table_rows(book, "Returns_tracker")
-    assert [r["Authority"] for r in rows] == [a.name for a in register]
+    assert sorted(r["Authority"] for r in rows) == sorted(a.name for a in register)
     status = {r["Code"]: r["Status"] for r in rows}
     facts = built["facts"]
     assert status[facts.rejected] == "Rejected"
@@ -371,7 +371,9 @@ def test_in_a_workspace_the_tracker_says_timing_and_contact_and_an_audit_sheet_i
 
 
 def test_machine_readable_sheets_are_kept_but_print_their_heading_only(book):
-    for title in ("Data", "Chart data", "Profiles"):
+    assert book["Chart data"].sheet_state == "hidden" and not book["Chart data"].print_area, \
+        "a hidden sheet with no print area is not printed by Excel or LibreOffice"
+    for title in ("Data", "Profiles"):
         ws = book[title]
         area = ws.print_area
         assert area, title
@@ -400,3 +402,35 @@ def test_the_dashboard_has_one_chart_per_headline_indicator_with_hubs_coloured_b
             points = re.findall(r'<c:dPt>.*?<a:srgbClr val="([0-9A-F]{6})"', xml, flags=re.S)
             assert points[0] == "000000", "London is black"
             assert set(points) <= allowed
+
+
+def test_the_tracker_puts_those_needing_action_first(book):
+    rows = table_rows(book, "Returns_tracker")
+    order = [r["Status"] for r in rows]
+    needs_action = [i for i, s in enumerate(order) if s in ("Rejected", "Could not be read", "Not received")]
+    accepted = [i for i, s in enumerate(order) if s.startswith("Accepted")]
+    assert needs_action and accepted and max(needs_action) < min(accepted)
+
+
+def test_challenges_are_summarised_by_agency_and_category_above_the_list(book, spec):
+    section = next(s for s in spec.sections if s.kind == "table")
+    agency, category = [f for f in section.fields if f.unit == "choice"][:2]
+    entries = table_rows(book, "Challenges_and_gaps")
+    summary = {r[agency.label]: r for r in table_rows(book, "Challenges_summary")}
+    assert set(summary) == set(agency.options)
+    for option in agency.options:
+        mine = [e for e in entries if e[agency.label] == option]
+        assert summary[option]["Total"] == len(mine)
+        for other in category.options:
+            assert summary[option][other] == sum(1 for e in mine if e[category.label] == other)
+    assert sum(r["Total"] for r in summary.values()) == len([e for e in entries if e[agency.label]])
+
+
+def test_each_theme_sheet_links_to_each_indicators_section(book, spec):
+    theme = spec.themes[0]
+    ws = book[theme.id.replace("_", " ").capitalize()]
+    links = {c.hyperlink.location: c.value for row in ws.iter_rows(max_row=12) for c in row if c.hyperlink}
+    assert len(links) >= 3
+    for location, label in links.items():
+        target = int(location.split("!A")[1])
+        assert ws.cell(target, 1).value, (label, location)
