@@ -95,6 +95,13 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
                         report_register, period, deadline, comparators)
 
 
+def _own_files(out_dir: Path, store: Store) -> list[Path]:
+    """The tool's own folders and files, never taken in as received even when put inside the inbox."""
+    db = store.path
+    return [Path(out_dir), db.parent / "archive", db.parent / TOOL_ERROR_LOG, db,
+            *(db.with_name(db.name + end) for end in ("-wal", "-shm", ".lock"))]
+
+
 def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: bool, key: bytes, register: Register,
              progress: Progress, run_id: int | None, report_register: Register | None, period: str | None,
              deadline: date | None, comparators=None) -> CollationReport:
@@ -103,10 +110,11 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         if run_id is None:
             run_id = store.start_run(now(), "collate", str(inbox))
         archive = Archive(store.path.parent / "archive")
-        for _, data in containers(inbox):
+        own = _own_files(out_dir, store)
+        for _, data in containers(inbox, own):
             archive.keep(data)
         large_hashes = _large_hashes(archive)
-        received = list(walk_inbox(inbox, large_hashes))
+        received = list(walk_inbox(inbox, large_hashes, own))
         _keep_large_hashes(archive, large_hashes)
         new = [r for r in received if not store.known(r.path, r.sha256)]
         for item in new:

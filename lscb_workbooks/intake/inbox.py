@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
@@ -27,20 +27,23 @@ __all__ = ["Received", "walk_inbox", "containers"]
 CONTAINER_EXTENSIONS = frozenset({".eml", ".mbox", ".msg", ".zip"})
 
 
-def walk_inbox(inbox: Path, large_hashes: dict[str, str] | None = None) -> Iterator[Received]:
+def walk_inbox(inbox: Path, large_hashes: dict[str, str] | None = None,
+               own: Iterable[Path] = ()) -> Iterator[Received]:
     """Every file under `inbox`, with emails and zips opened, in sorted path order.
 
     `large_hashes` remembers the sha256 of each file far too large to be a return, by its path,
     size and modification time, so that a later run does not read it again; it is filled in here.
+    `own` names the tool's own folders and files (outputs, store, archive), passed over where
+    they sit inside the inbox.
     """
     large_hashes = {} if large_hashes is None else large_hashes
-    for relative, path in inbox_files(Path(inbox)):
+    for relative, path in inbox_files(Path(inbox), own):
         yield from _records_for(relative, path, large_hashes)
 
 
-def containers(inbox: Path) -> Iterator[tuple[str, bytes]]:
+def containers(inbox: Path, own: Iterable[Path] = ()) -> Iterator[tuple[str, bytes]]:
     """(relative path, bytes) of every email, mailbox and zip file, so they can be archived too."""
-    for relative, path in inbox_files(Path(inbox)):
+    for relative, path in inbox_files(Path(inbox), own):
         if extension_of(relative) in CONTAINER_EXTENSIONS and _size(path) <= MAX_RECEIVED_BYTES:
             try:
                 yield relative, path.read_bytes()
@@ -48,18 +51,23 @@ def containers(inbox: Path) -> Iterator[tuple[str, bytes]]:
                 continue
 
 
-def inbox_files(inbox: Path) -> list[tuple[str, Path]]:
+def inbox_files(inbox: Path, own: Iterable[Path] = ()) -> list[tuple[str, Path]]:
     """(POSIX path relative to the inbox, path) of each regular file, sorted by relative path.
 
     Hidden files and folders and Office lock files ("~$return.xlsx", left while
-    a workbook is open) are not things anyone sent, so they are passed over.
+    a workbook is open) are not things anyone sent, so they are passed over; so
+    are the tool's own folders and files (`own`) when the output folder or the
+    store was put inside the inbox.
     """
+    root = Path(inbox).resolve()
+    mine = {p.resolve() for p in own if p.resolve() != root}
     found: list[tuple[str, Path]] = []
     for folder, subfolders, files in os.walk(inbox):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")
+                         and (Path(folder) / name).resolve() not in mine]
         for name in files:
             path = Path(folder) / name
-            if _is_sent_file(name, path):
+            if _is_sent_file(name, path) and path.resolve() not in mine:
                 found.append((path.relative_to(inbox).as_posix(), path))
     return sorted(found)
 

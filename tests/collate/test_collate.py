@@ -370,3 +370,15 @@ def test_outputs_are_readable_like_any_new_file(make_return, key, tmp_path):
     for name in ("master.xlsx", "submissions.csv", "values.csv"):
         mode = stat.S_IMODE((tmp_path / "out" / name).stat().st_mode)
         assert mode == 0o666 & ~mask, (name, oct(mode))
+
+
+def test_outputs_and_store_put_inside_the_inbox_are_never_taken_in(make_return, key, tmp_path):
+    """`lscb collate . --out out`: the second run must not read its own outputs, store or archive as returns."""
+    make_return("302")
+    inbox = tmp_path / "inbox"
+    for _ in range(2):
+        collate(inbox, inbox / "out", key=key)
+    files = [r["file"] for r in rows(inbox / "out" / "submissions.csv")]
+    assert len(files) == 1 and files[0].endswith(".xlsx"), files
+    assert not any(p.name.startswith(("store", "submissions")) for p in (inbox / "out" / "archive").rglob("*")
+                   if p.is_file())
