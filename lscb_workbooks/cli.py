@@ -462,6 +462,16 @@ def _prefill_note(prefill, spec_, chosen: Register, period) -> str:
 # ------------------------------------------------------------------------------ collate, report
 
 
+def _existing_store(ws: Workspace | None, store_path: Path | None, out_dir: Path) -> Path:
+    """The store a command works on (--store, the workspace's, else the output folder's), which must exist."""
+    from .collate import default_store_path
+
+    path = store_path or (_near(ws.store) if ws else None) or default_store_path(out_dir)
+    if not path.exists():
+        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    return path
+
+
 def _out_dir(ws: Workspace | None, out_dir: Path | None, hub: str | None) -> Path:
     """The workspace's output folder; a hub other than the workspace's own gets a folder inside it."""
     from .emails.drafts import hub_folder
@@ -538,7 +548,7 @@ def collate(inbox, out_dir, store_path, collection, period, hub, suppress, regis
 @workspace_option
 def report(out_dir, store_path, collection, period, hub, suppress, register_path, comparator_files) -> None:
     """Rebuild the master, feedback and profile workbooks from the store, without new files."""
-    from .collate import default_store_path, write_outputs
+    from .collate import write_outputs
     from .store.db import Store
     from .store.lock import one_run_at_a_time
 
@@ -546,9 +556,7 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     register = _register_for(ws, register_path)
     hub = _hub(ws, hub, register)
     out_dir = _out_dir(ws, out_dir, hub)
-    path = store_path or (_near(ws.store) if ws else None) or default_store_path(out_dir)
-    if not path.exists():
-        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    path = _existing_store(ws, store_path, out_dir)
     _writable(out_dir)
     chosen = _report_register(register, hub)
     period = period or (ws.period if ws else None)
@@ -581,7 +589,6 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
 @workspace_option
 def recheck(out_dir, store_path, collection, period, hub, suppress, register_path, key_file, comparator_files) -> None:
     """Check every file received again, from the archive, against today's key, register, spec and tool."""
-    from .collate import default_store_path
     from .recheck import changes_note, recheck as run_recheck
 
     ws = _workspace()
@@ -589,9 +596,7 @@ def recheck(out_dir, store_path, collection, period, hub, suppress, register_pat
     register = _register_for(ws, register_path)
     hub = _hub(ws, hub, register)
     out_dir = _out_dir(ws, out_dir, hub)
-    path = store_path or (_near(ws.store) if ws else None) or default_store_path(out_dir)
-    if not path.exists():
-        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    path = _existing_store(ws, store_path, out_dir)
     period = period or (ws.period if ws else None)
     comparators = _comparators(ws, comparator_files, _spec(collection))
     _writable(out_dir)
@@ -630,14 +635,11 @@ def choose_version(sha256, store_path, out_dir) -> None:
 
     The choice goes into the store's audit log; run 'lscb report' (or collate) afterwards to rebuild the outputs.
     """
-    from .collate import default_store_path
     from .store.db import Store
     from .workspace import now_text
 
     ws = _workspace()
-    path = store_path or (_near(ws.store) if ws else None) or default_store_path(_out_dir(ws, out_dir, None))
-    if not path.exists():
-        raise click.ClickException(f"no store at {path}: run 'lscb collate' first, or give --store")
+    path = _existing_store(ws, store_path, _out_dir(ws, out_dir, None))
     store = Store(path)
     try:
         run_id = store.start_run(now_text(), "choose-version", _command_line())
