@@ -20,14 +20,13 @@ if TYPE_CHECKING:
 
 def dashboard_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     headline = [f for f in book.spec.indicators if f.headline and f.numeric]
-    first = book.title(ws, f"Dashboard: headline indicators, {book.d.period}",
+    first = book.heading(ws, f"Dashboard: headline indicators, {book.d.period}",
                         "London, hub, inner and outer figures are summed numerators over summed denominators "
                         "of the authorities that returned. 'Authorities' counts those included."
                         + (" " + ENGLAND_NOTE if has_england(book.c) else ""), (6, 134))
     groups = book.c.group_labels()
     headers = ["Area"] + [short_label(f) for f in headline] + ["Authorities"]
-    book.table(ws, first, 0, len(groups), headers, "Dashboard_headlines",
-                widths=[44] + [15] * len(headline) + [11])
+    book.table_frame(ws, first, headers, len(groups), "Dashboard_headlines", widths=[44] + [15] * len(headline) + [11])
     ws.set_row(first, header_height(headers[1:-1], 15))
     table = book.group
     for i, (kind, group, label) in enumerate(groups, start=first + 1):
@@ -43,7 +42,7 @@ def dashboard_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     verdicts = ["better", "similar", "worse", "higher", "lower", SMALL_NUMBER, "not compared"]
     headers = ["Indicator", "Better", "Similar", "Worse", "Higher (no better or worse)", "Lower (no better or worse)",
                "Small number (not compared)", "Not compared"]
-    book.table(ws, row + 1, 0, len(headline), headers, "Dashboard_verdicts")
+    book.table_frame(ws, row + 1, headers, len(headline), "Dashboard_verdicts")
     ws.set_row(row + 1, header_height(headers[1:], 11))
     for i, f in enumerate(headline, start=row + 2):
         mine = book.by_field[f.id]

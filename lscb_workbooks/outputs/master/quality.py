@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from xlsxwriter.worksheet import Worksheet
 
-from .. import xlsx
+from ..builder import Column
 from ..comparison import ESTIMATED, MISSING, NOT_AVAILABLE, NO_RETURN, PROVIDED, REJECTED
 from .style import COUNT_OF_THINGS, STATUS_CODES
 from .words import quality_words
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def quality_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     fields = book.spec.indicators
-    first = book.title(ws, f"Data quality: {book.d.period}", (
+    first = book.heading(ws, f"Data quality: {book.d.period}", (
         "P provided · E estimated · N not available (the borough said so) · M missing (left blank in a return "
         "in use) · R rejected: awaiting a corrected return · - no return. Nothing is ever filled in for a gap. "
         "Column headings are indicator references; see the Definitions sheet."), (7, 90))
@@ -26,7 +26,7 @@ def quality_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     authorities = list(book.d.register)
     headers = ["Authority", "Hub", "Return", "Provided", "Estimated", "Not available", "Missing",
                "% provided"] + [f.short for f in fields]
-    book.table(ws, first, 0, len(authorities), headers, "Completeness")
+    book.table_frame(ws, first, headers, len(authorities), "Completeness")
     ws.set_row(first, 6 * max([len(f.short) for f in fields] + [12]) + 12)
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 12)
@@ -69,7 +69,7 @@ def _ratings_table(book: MasterWorkbook, ws: Worksheet, row: int) -> int:
     headers = ["Authority", "Hub"] + ratings + ["No rating"]
     first = row + 1
     returned = [x for x in book.d.register if x.la_code in set(book.c.returned)]
-    book.table(ws, first, 0, len(returned), headers, "Ratings")
+    book.table_frame(ws, first, headers, len(returned), "Ratings")
     for i, auth in enumerate(returned, start=first + 1):
         mine = a[a.la_code == auth.la_code].rating.fillna("")
         ws.write_string(i, 0, auth.name, book.f.text)
@@ -84,10 +84,9 @@ def _warnings_table(book: MasterWorkbook, ws: Worksheet, row: int) -> None:
     issues = book.d.issues
     ws.write_string(row, 0, "Returns in use with warnings: what was flagged", book.f.subtitle)
     first = row + 1
-    headers = ["Code", "Authority", "Severity", "Indicator", "Sheet", "Cell", "What was flagged", "File"]
     names = {a.la_code: a.name for a in book.d.register}
-    book.table(ws, first, 0, len(issues), headers, "Warnings")
-    for i, r in enumerate(issues.itertuples(index=False), start=first + 1):
-        for col, value in enumerate([r.la_code, names.get(r.la_code, ""), r.severity, r.field_id, r.sheet, r.cell,
-                                     r.message, r.file]):
-            xlsx.write_value(ws, i, col, value, book.f.text)
+    columns = [Column("Code", value="la_code"), Column("Authority", value=lambda r: names.get(r.la_code, "")),
+               Column("Severity", value="severity"), Column("Indicator", value="field_id"),
+               Column("Sheet", value="sheet"), Column("Cell", value="cell"),
+               Column("What was flagged", value="message"), Column("File", value="file")]
+    book.table(ws, first, columns, issues.itertuples(index=False), "Warnings")

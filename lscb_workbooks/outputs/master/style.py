@@ -68,21 +68,6 @@ def header_height(headers: list[str], width: float) -> float:
     return min(15 * lines + 6, 170)
 
 
-def unique_headers(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for h in headers:
-        h = xlsx.cell_text(h)[:255] or "Column"
-        key = h.lower()
-        if key in seen:
-            seen[key] += 1
-            h = f"{h} ({seen[key]})"
-        else:
-            seen[key] = 1
-        out.append(h)
-    return out
-
-
 def column_letter(index: int) -> str:
     from xlsxwriter.utility import xl_col_to_name
 

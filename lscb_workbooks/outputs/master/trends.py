@@ -23,7 +23,7 @@ def trends_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     t = book.d.trends
     periods = book.d.periods
     headline = [f for f in book.spec.indicators if f.headline and f.numeric]
-    first = book.title(ws, f"Trends: {periods[0]} to {periods[-1]}",
+    first = book.heading(ws, f"Trends: {periods[0]} to {periods[-1]}",
                         "Direction of travel compares each period with the one before. A rate or percentage has "
                         "improved or worsened only where its 95% intervals in the two periods do not overlap (as "
                         "Fingertips judges it); otherwise 'no significant change'. 'Higher' and 'lower' where "
@@ -43,7 +43,7 @@ def trends_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
         book.paragraph(ws, row, f.label, len(periods), 26 + 11 * len(periods), italic=False, bold=True,
                         font_color="#000000")
         table_first = row + 1
-        book.table(ws, table_first, 0, len(groups), ["Area"] + periods, f"Trend_{f.id}")
+        book.table_frame(ws, table_first, ["Area"] + periods, len(groups), f"Trend_{f.id}")
         for i, (kind, group, label) in enumerate(groups, start=table_first + 1):
             ws.write_string(i, 0, label, book.f.get(bold=kind == "London"))
             for j, p in enumerate(periods, start=1):
@@ -82,7 +82,7 @@ def trends_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
 
 
 def trend_figures_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
-    first = book.title(ws, f"Trend figures: {book.d.periods[-2]} to {book.d.periods[-1]}",
+    first = book.heading(ws, f"Trend figures: {book.d.periods[-2]} to {book.d.periods[-1]}",
                         "Every group's figures in both periods over the same authorities, its change and direction. "
                         "The Trends sheet shows London's and each group's direction on one page.", (7, 118))
     _like_for_like_table(book, ws, first + 1, book.d.trends)
@@ -106,7 +106,7 @@ def _london_changes(book: MasterWorkbook, ws: Worksheet, row: int, t: pd.DataFra
         "* small number. Every group's figures are on the sheet 'Trend figures'."), 7, 80)
     first = row + 2
     headers = ["Indicator", f"London {before}", f"London {now}", "London"] + [label for _, _, label in groups]
-    book.table(ws, first, 0, len(fields), headers, "London_changes")
+    book.table_frame(ws, first, headers, len(fields), "London_changes")
     ws.set_row(first, 6 * max(len(h) for h in headers[3:]) + 12)
     rotated = book.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center", valign="bottom")
     for j, label in enumerate(headers[3:], start=3):
@@ -143,7 +143,7 @@ def _like_for_like_table(book: MasterWorkbook, ws: Worksheet, row: int, t: pd.Da
     headers = ["Area", "Reference", f"{before} (same authorities)", f"{now} (same authorities)", "Change",
                "Direction", "Authorities", "Left out (returned in one period only)"]
     body = [(k, g, label, f) for k, g, label in groups for f in fields]
-    book.table(ws, first, 0, len(body), headers, "Group_changes")
+    book.table_frame(ws, first, headers, len(body), "Group_changes")
     ws.set_row(first, 30)
     for i, (kind, group, label, f) in enumerate(body, start=first + 1):
         r = rows.get((kind, group, f.id), {})
@@ -176,7 +176,7 @@ def _direction_table(book: MasterWorkbook, ws: Worksheet, row: int, t: pd.DataFr
     areas = [("Authority", a.la_code, a.name, a.hub) for a in sorted(book.d.register, key=lambda a: (a.hub, a.name))]
     areas = [(k, g, label, "") for k, g, label in book.c.group_labels() if k not in COMPARATOR_GROUPS] + areas
     headers = ["Area", "Hub"] + [f.short for f in fields]
-    book.table(ws, first, 0, len(areas), headers, "Direction_of_travel")
+    book.table_frame(ws, first, headers, len(areas), "Direction_of_travel")
     ws.set_row(first, 6 * max(len(f.short) for f in fields) + 12 if fields else 30)
     ws.set_column(1 + len(book.d.periods), 1 + len(fields), 4.5)
     direction = dict(zip(zip(latest.area_type, latest.area, latest.field_id), latest.direction)) if not latest.empty else {}
