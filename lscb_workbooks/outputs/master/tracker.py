@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 def status_format(book: MasterWorkbook, status: str):
     """A return's state in its palette colour, bold unless all is well."""
     fill, font = STATUS_STYLE.get(status, (None, None))
-    return book.f.get(bg_color=fill, font_color=font, bold=status != "Accepted") if fill else book.f.text
+    if fill is None:
+        return book.f.text
+    return book.f.get(bg_color=fill, font_color=font, bold=status != "Accepted", valign="top")
 
 
 def whole_number(n) -> int | None:
