@@ -19,10 +19,12 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from . import xlsx
+from . import palette, xlsx
 
 TABLE_STYLE = "Table Style Light 9"
 GREY_NOTE = {"italic": True, "font_color": "#404040"}
+ROTATED_HEADER = {"bold": True, "rotation": 90, "bg_color": "#D9E1F2", "border": 1, "align": "center",
+                  "valign": "bottom"}
 
 Row = Any
 CellStyle = Format | Callable[[Row], Format | None] | None
@@ -35,7 +37,8 @@ class Column:
     `value` is the row's key or attribute name, or a function of the row; `style` is a format, or a
     function of the row giving one; `wrap` makes the text wrap and the row grow to show it. A cell
     that writes itself (a link, a figure that is replaced by its reason when there is none) gives
-    `write`, called as `write(worksheet, row, col, record)`.
+    `write`, called as `write(worksheet, row, col, record)`. A narrow column of codes or letters has
+    its header turned upright (`rotate`).
     """
 
     header: str
@@ -44,6 +47,7 @@ class Column:
     style: CellStyle = None
     wrap: bool = False
     write: Callable[[Worksheet, int, int, Row], None] | None = None
+    rotate: bool = False
 
     def value_of(self, record: Row) -> Any:
         if callable(self.value):
@@ -139,6 +143,13 @@ class WorkbookBuilder:
         still_missing = [("Still missing", ", ".join(missing))] if missing else []
         return self.write_facts(ws, 3, [*facts, *still_missing], widths[1])
 
+    def return_state(self, status: str) -> Format:
+        """A return's state in its palette colour, bold unless all is well, wherever a tracker shows it."""
+        state = palette.RETURN_STATE.get(status)
+        if state is None:
+            return self.f.text
+        return self.f.get(**state.cell(), bold=status != "Accepted", valign="top")
+
     def print_layout(self, ws: Worksheet, repeat: tuple[int, int] | None = None) -> None:
         """Landscape A4 fitted to the page width, the workbook's header on every page, `repeat` rows on each."""
         xlsx.set_print_layout(ws, self.header, repeat_rows=repeat)
@@ -168,8 +179,13 @@ class WorkbookBuilder:
         records = list(records)
         self.table_frame(ws, first_row, [c.header for c in columns], len(records), name, first_col, style,
                          header_format, [c.width for c in columns])
+        rotated = [(j, c.header) for j, c in enumerate(columns) if c.rotate]
+        for j, header in rotated:
+            ws.write_string(first_row, first_col + j, xlsx.cell_text(header), self.f.get(**ROTATED_HEADER))
         if header_height is not None:
             ws.set_row(first_row, header_height)
+        elif rotated:
+            ws.set_row(first_row, 6 * max(len(h) for _, h in rotated) + 12)
         elif fit_header:
             tallest = max((xlsx.wrapped_lines(c.header, c.width) for c in columns if c.width), default=1)
             ws.set_row(first_row, max(20, 15 * tallest + 6))

@@ -67,5 +67,4 @@ def _sheet(ws, book: WorkbookBuilder, title: str, headers: list[str], rows: list
     columns = [Column(h, 28, lambda row, j=j: None if xlsx.is_blank(row[j]) else row[j], wrap=True)
                for j, h in enumerate(headers)]
     book.table(ws, 2, columns, rows, name)
-    book.header = title
-    book.print_layout(ws, (2, 2))
+    xlsx.set_print_layout(ws, title, repeat_rows=(2, 2))

@@ -102,16 +102,11 @@ class MappingWorkbook(SurveyWorkbook):
         first = self.heading(ws, "Who collects what",
                              f"One row per data item named, most widely used first; {MARK} marks each authority that "
                              "listed it. Authorities are grouped by hub (the row above the names).", (2, 60)) + 1
-        rotated = self.f.get(bold=True, rotation=90, valign="bottom", align="center", bg_color="#D9E1F2", border=1,
-                             font_size=9)
         mark = self.f.get(align="center", font_color="#1F4E79", bold=True)
         columns = [Column("Data item", 44, "item", wrap=True), self.number_column("Authorities", 11, "authorities")]
-        columns += [Column(self.d.name_of(c), 3.6, lambda r, c=c: MARK if r[c] else "", style=mark) for c in codes]
-        self.table(ws, first, columns, matrix.to_dict("records"), "Who_collects_what", header_format=rotated,
-                   header_height=135, empty_note=NONE_YET)
-        for col, column in enumerate(columns[:2]):
-            ws.write_string(first, col, column.header, self.f.get(bold=True, valign="bottom", text_wrap=True,
-                                                                  bg_color="#D9E1F2", border=1))
+        columns += [Column(self.d.name_of(c), 3.6, lambda r, c=c: MARK if r[c] else "", style=mark, rotate=True)
+                    for c in codes]
+        self.table(ws, first, columns, matrix.to_dict("records"), "Who_collects_what", empty_note=NONE_YET)
         self._hub_labels(ws, first - 1, codes)
         ws.freeze_panes(first + 1, 2)
         self.print_layout(ws, (first - 1, first))

@@ -341,13 +341,9 @@ class SurveyWorkbook(WorkbookBuilder):
                              "other sheets; the message says what was wrong with any other.", (8, 200))
         count = self.f.get(num_format=WHOLE, valign="top")
 
-        def status_format(r):
-            state = palette.RETURN_STATE.get(r.status, palette.NOT_COMPARED)
-            return self.f.get(**state.cell(), bold=r.status != "Accepted", valign="top")
-
         columns = [
             Column("Code", 7, "la_code"), Column("Authority", 24, "name"), Column("Hub", 13, "hub"),
-            Column("Status", 21, "status", style=status_format),
+            Column("Status", 21, "status", style=lambda r: self.return_state(r.status)),
             Column("Received", 17, lambda r: str(r.received_at)[:16].replace("T", " ")),
             Column("File", 34, "file"),
             Column("Errors", 8, lambda r: None if _missing(r.errors) else int(r.errors), style=count),

@@ -45,18 +45,11 @@ def _challenges_summary(book: MasterWorkbook, ws: Worksheet, row: int, section, 
     by, across = choices
     ws.write_string(row, 1, f"Entries by {by.label.lower()} and {across.label.lower()}", book.f.subtitle)
     first = row + 1
-    headers = [by.label] + list(across.options) + ["Total"]
-    book.table_frame(ws, first, headers, len(by.options), "Challenges_summary", first_col=1)
-    rotated = book.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center", valign="bottom",
-                         text_wrap=True)
-    for j, option in enumerate(list(across.options) + ["Total"], start=2):
-        ws.write_string(first, j, option, rotated)
-    ws.set_row(first, 6 * max(len(o) for o in [*across.options, "Total"]) + 12)
     count = book.f.get(num_format=COUNT_OF_THINGS, align="center")
-    for i, option in enumerate(by.options, start=first + 1):
-        mine = ch[ch[by.id] == option] if not ch.empty and by.id in ch else ch.iloc[0:0]
-        ws.write_string(i, 1, option, book.f.text)
-        for j, other in enumerate(across.options, start=2):
-            ws.write_number(i, j, int((mine[across.id] == other).sum()) if not mine.empty else 0, count)
-        ws.write_number(i, 2 + len(across.options), len(mine), count)
+    entries = {option: ch[ch[by.id] == option] if not ch.empty and by.id in ch else ch.iloc[0:0] for option in by.options}
+    columns = [Column(by.label, value=lambda option: option)]
+    columns += [Column(other, style=count, rotate=True, value=lambda option, other=other: int(
+        (entries[option][across.id] == other).sum()) if not entries[option].empty else 0) for other in across.options]
+    columns.append(Column("Total", value=lambda option: len(entries[option]), style=count, rotate=True))
+    book.table(ws, first, columns, by.options, "Challenges_summary", first_col=1)
     return first + len(by.options) + 3

@@ -10,6 +10,7 @@ from ...templates.model_sheet import (
     CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note,
 )
 from .. import xlsx
+from ..builder import Column
 from ..comparison import conventions
 from ..disclosure import METHOD as DISCLOSURE_METHOD
 from .style import TITLE, VERDICT_STYLE
@@ -73,8 +74,6 @@ def conceptual_model_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     row = first + len(model.themes) + 2
     ws.write_string(row, 0, "The indicators in the grid", book.f.subtitle)
     rows = key_rows(model)
-    book.table_frame(ws, row + 1, list(KEY_HEADERS), len(rows), "Conceptual_model_key")
-    for i, values in enumerate(rows, start=row + 2):
-        for col, text in enumerate(values):
-            ws.write_string(i, col, xlsx.cell_text(text), book.f.wrap)
+    columns = [Column(header, value=lambda values, j=j: values[j], style=book.f.wrap) for j, header in enumerate(KEY_HEADERS)]
+    book.table(ws, row + 1, columns, rows, "Conceptual_model_key")
     book.print_layout(ws, (first, first))

@@ -23,7 +23,6 @@ SERIES_NAMES = {
     "higher": "Higher than London", "lower": "Lower than London", "not compared": "Authority",
     SMALL_NUMBER: "Small number (not compared)",
 }
-STATUS_STYLE = {status: (c.fill, c.text) for status, c in palette.RETURN_STATE.items()}
 # The returns tracker lists first the authorities whose return needs the officer to act.
 ACTION_ORDER = {status: i for i, status in enumerate(
     ("Rejected", "Could not be read", STATUS_WORDS["tool_error"], "Not received", "Not a return",

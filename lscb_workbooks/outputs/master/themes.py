@@ -81,17 +81,17 @@ def _theme_overview(book: MasterWorkbook, ws: Worksheet, row: int, theme, fields
                     f"{book.spec.small_denominator}), not compared. Counts are not compared.", 11,
                     sum(BLOCK_WIDTHS[:12]))
     authorities = sorted(book.d.register, key=lambda a: (a.hub, a.name))
-    headers = ["Authority", "Hub"] + [short_label(f, 60) for f in fields]
-    first = row + 2
-    book.table_frame(ws, first, headers, len(authorities), f"Overview_{theme.id}_{part + 1}")
-    ws.set_row(first, header_height(headers[2:], min(BLOCK_WIDTHS[2:12])))
-    for i, a in enumerate(authorities, start=first + 1):
-        ws.write_string(i, 0, a.name, book.f.text)
-        ws.write_string(i, 1, a.hub, book.f.text)
-        for col, f in enumerate(fields, start=2):
+    def figure(f: Field) -> Column:
+        def write(ws: Worksheet, i: int, col: int, a) -> None:
             r = book.cell[(a.la_code, f.id)]
             book.write_figure(ws, i, col, f, r.value, r.status, bool(r.suppressed),
                               book.value_format(f, r.vs_london, letter=True))
+        return Column(short_label(f, 60), write=write)
+
+    first = row + 2
+    columns = [Column("Authority", value="name"), Column("Hub", value="hub")] + [figure(f) for f in fields]
+    book.table(ws, first, columns, authorities, f"Overview_{theme.id}_{part + 1}",
+               header_height=header_height([c.header for c in columns[2:]], min(BLOCK_WIDTHS[2:12])))
     return _summary_rows(book, ws, first + len(authorities) + 2, 2, fields) + 2
 
 

@@ -9,18 +9,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..builder import Column
 from ..audit import write_audit_log
-from .style import ACTION_ORDER, COUNT_OF_THINGS, ROUND_COLUMNS, STATUS_STYLE
+from .style import ACTION_ORDER, COUNT_OF_THINGS, ROUND_COLUMNS
 
 if TYPE_CHECKING:
     from .book import MasterWorkbook
-
-
-def status_format(book: MasterWorkbook, status: str):
-    """A return's state in its palette colour, bold unless all is well."""
-    fill, font = STATUS_STYLE.get(status, (None, None))
-    if fill is None:
-        return book.f.text
-    return book.f.get(bg_color=fill, font_color=font, bold=status != "Accepted", valign="top")
 
 
 def whole_number(n) -> int | None:
@@ -39,7 +31,7 @@ def tracker_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     columns = [
         Column("Code", 7, "la_code"), Column("Authority", 24, "name"), Column("Hub", 13, "hub"),
         Column("Inner/Outer", 10, "inner_outer"),
-        Column("Status", 24, "status", style=lambda r: status_format(book, r.status)),
+        Column("Status", 24, "status", style=lambda r: book.return_state(r.status)),
         Column("Date received", 17, "received_at",
                style=book.f.get(num_format="dd/mm/yyyy hh:mm", align="left", valign="top")),
         Column("File", 30, "file"), Column("Template version", 10, "template_version"),
