@@ -25,6 +25,7 @@ TABLE_STYLE = "Table Style Light 9"
 GREY_NOTE = {"italic": True, "font_color": "#404040"}
 ROTATED_HEADER = {"bold": True, "rotation": 90, "bg_color": "#D9E1F2", "border": 1, "align": "center",
                   "valign": "bottom"}
+ROTATED_POINTS_PER_CHARACTER = 6  # letters of a short heading, turned upright
 
 Row = Any
 CellStyle = Format | Callable[[Row], Format | None] | None
@@ -185,7 +186,7 @@ class WorkbookBuilder:
         if header_height is not None:
             ws.set_row(first_row, header_height)
         elif rotated:
-            ws.set_row(first_row, 6 * max(len(h) for _, h in rotated) + 12)
+            ws.set_row(first_row, ROTATED_POINTS_PER_CHARACTER * max(len(h) for _, h in rotated) + 12)
         elif fit_header:
             tallest = max((xlsx.wrapped_lines(c.header, c.width) for c in columns if c.width), default=1)
             ws.set_row(first_row, max(20, 15 * tallest + 6))

@@ -102,11 +102,13 @@ class MappingWorkbook(SurveyWorkbook):
         first = self.heading(ws, "Who collects what",
                              f"One row per data item named, most widely used first; {MARK} marks each authority that "
                              "listed it. Authorities are grouped by hub (the row above the names).", (2, 60)) + 1
-        mark = self.f.get(align="center", font_color="#1F4E79", bold=True)
+        mark = self.f.get(align="center", valign="top", font_color="#1F4E79", bold=True)
         columns = [Column("Data item", 44, "item", wrap=True), self.number_column("Authorities", 11, "authorities")]
         columns += [Column(self.d.name_of(c), 3.6, lambda r, c=c: MARK if r[c] else "", style=mark, rotate=True)
                     for c in codes]
-        self.table(ws, first, columns, matrix.to_dict("records"), "Who_collects_what", empty_note=NONE_YET)
+        names = [c.header for c in columns[2:]]
+        self.table(ws, first, columns, matrix.to_dict("records"), "Who_collects_what", empty_note=NONE_YET,
+                   header_height=8 * max(map(len, names)) + 12 if names else None)  # whole names, in bold
         self._hub_labels(ws, first - 1, codes)
         ws.freeze_panes(first + 1, 2)
         self.print_layout(ws, (first - 1, first))

@@ -38,7 +38,7 @@ def quality_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
 
     count = book.f.get(num_format=COUNT_OF_THINGS)
     columns = [Column("Authority", 24, lambda r: r["authority"].name), Column("Hub", 12, lambda r: r["authority"].hub),
-               Column("Return", 20, "return", style=book.f.wrap)]
+               Column("Return", 20, "return", wrap=True)]
     columns += [Column(header, 9, lambda r, s=s: r["counts"][s], style=count)
                 for header, s in (("Provided", PROVIDED), ("Estimated", ESTIMATED), ("Not available", NOT_AVAILABLE),
                                   ("Missing", MISSING))]
