@@ -34,9 +34,9 @@ def write_audit_log(ws: Worksheet, runs: pd.DataFrame, book: WorkbookBuilder, ta
     """Fill a sheet the caller has already added (a workbook that orders its sheets itself) with the audit log."""
     formats = book.f
     ws.write_string(0, 0, "Audit log: the commands run in this round", formats.title)
-    ws.write_string(1, 0, "Oldest first. 'What changed' lists new files and how they were judged, each authority "
-                          "whose status moved, and the templates and email drafts written.", formats.note)
-    first = 3
+    xlsx.write_paragraph(ws, formats, 1, "Oldest first. 'What changed' lists new files and how they were judged, "
+                         "each authority whose status moved, and the templates and email drafts written.", 3, 177)
+    first = 3  # the columns below are 17 + 12 + 48 + 100 characters wide
     when = formats.get(num_format="dd/mm/yyyy hh:mm", align="left", valign="top")
     columns = [
         Column("When (UTC)", 17, lambda run: stored_time(run.started_at) or run.started_at,

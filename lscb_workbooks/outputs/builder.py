@@ -225,12 +225,13 @@ class WorkbookBuilder:
             xlsx.fit_row(ws, row, wrapped)
 
     def sheet_links(self, ws: Worksheet, first_row: int, entries: Iterable[tuple[str, str]],
-                    name: str = "Contents_sheets") -> int:
-        """A table of the workbook's sheets, each name a link to its sheet, with what it holds."""
+                    name: str = "Contents_sheets", about_width: float | None = None) -> int:
+        """A table of the workbook's sheets, each name a link to its sheet, with what it holds (wrapped in
+        `about_width` characters when given)."""
         columns = [
             Column("Sheet", write=lambda w, r, c, e: w.write_url(r, c, f"internal:'{e[0]}'!A1", self.f.link,
                                                                  string=e[0], tip=f"Go to {e[0]}")),
-            Column("What it holds", value=lambda e: e[1]),
+            Column("What it holds", about_width, lambda e: e[1], wrap=about_width is not None),
         ]
         return self.table(ws, first_row, columns, list(entries), name)
 

@@ -87,8 +87,8 @@ def test_the_conceptual_model_shows_every_theme_by_age_group_with_its_indicators
                 gaps += 1
     assert gaps == len(model.gaps) > 0
     assert f"the {gaps} marked" in " ".join(str(c.value) for row in ws.iter_rows(max_row=header) for c in row)
-    key = table_rows(book, "Conceptual_model_key")
-    assert sorted(r["Ref"] for r in key) == sorted(f.id for f in spec.measures)
+    key = table_rows(book, "Conceptual_model_key") + table_rows(book, "Conceptual_model_key_2")
+    assert sorted(r["Ref"] for r in key) == sorted(f.id for f in spec.measures), "the key, in two halves side by side"
 
 
 def test_contents_counts_returns_and_links_every_sheet(book, built):
@@ -259,7 +259,7 @@ def test_data_quality_shows_what_is_missing_estimated_and_not_available(book, bu
     assert set(rows[names[facts.rejected]][f.short] for f in spec.indicators) == {"R"}, "rejected is not missing"
     assert rows[names[facts.rejected]]["Return"] == "Rejected: awaiting a corrected return"
     warnings = table_rows(book, "Warnings")
-    assert len(warnings) == 6 and all(w["What was flagged"] for w in warnings)
+    assert len(warnings) == 6 and all(w["What was flagged"] and w["Authority and file"] for w in warnings)
 
 
 def test_trends_has_line_charts_and_directions(book, spec):

@@ -31,7 +31,7 @@ def challenges_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
         Column("Hub", 12, lambda r: names[r.la_code].hub if r.la_code in names else ""),
         Column("Entry", 6, lambda r: int(r.row_number), style=book.f.get(num_format=COUNT_OF_THINGS)),
     ] + [Column(f.label, min(max(12, f.max_length / 40 if f.unit == "text" else 24), 60), f.id, wrap=True)
-         for f in section.fields] + [Column("File", 26, "file")]
+         for f in section.fields] + [Column("File", 26, "file", wrap=True)]
     book.table(ws, first, columns, ch.itertuples(index=False), "Challenges_and_gaps", header_height=32)
     ws.freeze_panes(first + 1, 2)
     book.print_layout(ws, (first, first))
@@ -47,7 +47,7 @@ def _challenges_summary(book: MasterWorkbook, ws: Worksheet, row: int, section, 
     first = row + 1
     count = book.f.get(num_format=COUNT_OF_THINGS, align="center")
     entries = {option: ch[ch[by.id] == option] if not ch.empty and by.id in ch else ch.iloc[0:0] for option in by.options}
-    columns = [Column(by.label, value=lambda option: option)]
+    columns = [Column(by.label, 22, lambda option: option, wrap=True)]  # the list's Authority column below
     columns += [Column(other, style=count, rotate=True, value=lambda option, other=other: int(
         (entries[option][across.id] == other).sum()) if not entries[option].empty else 0) for other in across.options]
     columns.append(Column("Total", value=lambda option: len(entries[option]), style=count, rotate=True))

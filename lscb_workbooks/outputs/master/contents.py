@@ -48,11 +48,11 @@ def contents_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
         row += 1
         ws.write_string(row, 0, label, book.f.get(bold=True, valign="top", text_wrap=True))
         ws.write_string(row, 1, xlsx.cell_text(text), book.f.get(text_wrap=True, valign="top"))
-        xlsx.fit_row(ws, row, [(text, 90)])
+        xlsx.fit_row(ws, row, [(label, 34), (text, 90)])
     row += 2
     ws.write_string(row, 0, "Sheets", book.f.subtitle)
     first = row + 1
-    book.sheet_links(ws, first, [(name, about) for name, about, _ in book.sheets.entries])
+    book.sheet_links(ws, first, [(name, about) for name, about, _ in book.sheets.entries], about_width=90)
     book.print_layout(ws)
     ws.fit_to_pages(1, 1)  # the contents page is one page, even with the suppression note
 
@@ -65,15 +65,29 @@ def conceptual_model_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     ws.set_column(1, last, CELL_WIDTH)
     gap = book.f.get(italic=True, text_wrap=True, align="center", valign="vcenter", border=1,
                      bg_color=VERDICT_STYLE["similar"][0], font_color=VERDICT_STYLE["similar"][1])
+    lines: dict[int, int] = {}
     for cell in grid_cells(model):
         fmt = (book.f.header if cell.row == 0 or cell.col == 0 else gap if cell.gap
                else book.f.get(text_wrap=True, valign="top", border=1))
         ws.write_string(first + cell.row, cell.col, xlsx.cell_text(cell.text), fmt)
-        lines = cell.text.count("\n") + 1 + len(cell.text) // int(CELL_WIDTH)
-        ws.set_row(first + cell.row, min(MAX_ROW_HEIGHT, max(30, 15 * lines)))
+        width = THEME_WIDTH if cell.col == 0 else CELL_WIDTH
+        lines[cell.row] = max(lines.get(cell.row, 2), xlsx.wrapped_lines(cell.text, width))
+    for grid_row, n in lines.items():
+        ws.set_row(first + grid_row, min(MAX_ROW_HEIGHT, xlsx.row_points(n)))
     row = first + len(model.themes) + 2
     ws.write_string(row, 0, "The indicators in the grid", book.f.subtitle)
+    # Each indicator's theme is the grid row its reference sits in: the key gives its name and age group,
+    # in two tables side by side when the grid is wide enough, so that the key fills the page's width.
     rows = key_rows(model)
-    columns = [Column(header, value=lambda values, j=j: values[j], style=book.f.wrap) for j, header in enumerate(KEY_HEADERS)]
-    book.table(ws, row + 1, columns, rows, "Conceptual_model_key")
-    book.print_layout(ws, (first, first))
+    shown = [j for j, header in enumerate(KEY_HEADERS) if header != "Theme"]
+    halves = 2 if last + 1 >= 2 * len(shown) else 1
+    per_table = -(-len(rows) // halves)
+    parts = [rows[i:i + per_table] for i in range(0, len(rows), per_table)] or [[]]
+    for n, part in enumerate(parts):
+        columns = [Column(KEY_HEADERS[j], THEME_WIDTH if n == k == 0 else CELL_WIDTH, lambda values, j=j: values[j],
+                          wrap=True) for k, j in enumerate(shown)]
+        book.table(ws, row + 1, columns, part, "Conceptual_model_key", first_col=n * len(shown))
+    for i in range(per_table):  # a row shared by both tables is as tall as the fuller of its two
+        xlsx.fit_row(ws, row + 2 + i, [(part[i][j], CELL_WIDTH) for part in parts if i < len(part) for j in shown])
+    book.print_layout(ws)
+    ws.fit_to_pages(1, 1)  # the grid and its key on one page, as the steering group reads them together

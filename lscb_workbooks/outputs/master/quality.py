@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from xlsxwriter.worksheet import Worksheet
 
+from .. import xlsx
 from ..builder import Column
 from ..comparison import ESTIMATED, MISSING, NOT_AVAILABLE, NO_RETURN, PROVIDED, REJECTED
 from .style import COUNT_OF_THINGS, STATUS_CODES
@@ -13,6 +14,10 @@ from .words import quality_words
 
 if TYPE_CHECKING:
     from .book import MasterWorkbook
+
+# The tables below share the completeness table's columns: the authority's, the hub's, then the return's,
+# wide enough for what was flagged in a return; counts and ratings in columns COUNT_WIDTH wide.
+AUTHORITY_WIDTH, HUB_WIDTH, RETURN_WIDTH, COUNT_WIDTH = 24, 12, 30, 9
 
 
 def quality_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
@@ -37,12 +42,13 @@ def quality_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
                     REJECTED if auth.la_code in rejected else NO_RETURN)}
 
     count = book.f.get(num_format=COUNT_OF_THINGS)
-    columns = [Column("Authority", 24, lambda r: r["authority"].name), Column("Hub", 12, lambda r: r["authority"].hub),
-               Column("Return", 20, "return", wrap=True)]
-    columns += [Column(header, 9, lambda r, s=s: r["counts"][s], style=count)
+    columns = [Column("Authority", AUTHORITY_WIDTH, lambda r: r["authority"].name),
+               Column("Hub", HUB_WIDTH, lambda r: r["authority"].hub),
+               Column("Return", RETURN_WIDTH, "return", wrap=True)]
+    columns += [Column(header, COUNT_WIDTH, lambda r, s=s: r["counts"][s], style=count)
                 for header, s in (("Provided", PROVIDED), ("Estimated", ESTIMATED), ("Not available", NOT_AVAILABLE),
                                   ("Missing", MISSING))]
-    columns.append(Column("% provided", 9, lambda r: (r["counts"][PROVIDED] + r["counts"][ESTIMATED]) / len(fields) * 100
+    columns.append(Column("% provided", COUNT_WIDTH, lambda r: (r["counts"][PROVIDED] + r["counts"][ESTIMATED]) / len(fields) * 100
                           if fields else 0, style=book.f.get(num_format='0"%"')))
     columns += [Column(f.short, 3.2, lambda r, j=j: r["codes"][j], style=lambda r, j=j: codes_format[r["codes"][j]],
                        rotate=True) for j, f in enumerate(fields)]
@@ -71,7 +77,8 @@ def _ratings_table(book: MasterWorkbook, ws: Worksheet, row: int) -> int:
     columns = [Column("Authority", value="name"), Column("Hub", value="hub")]
     columns += [Column(rating, value=given(rating), style=count) for rating in ratings]
     columns.append(Column("No rating", value=given(""), style=count))
-    book.table(ws, first, columns, returned, "Ratings")
+    tallest = max(xlsx.wrapped_lines(c.header, COUNT_WIDTH) for c in columns[2:])
+    book.table(ws, first, columns, returned, "Ratings", header_height=xlsx.row_points(tallest) + 3)
     return first + max(len(returned), 1) + 1
 
 
@@ -80,8 +87,20 @@ def _warnings_table(book: MasterWorkbook, ws: Worksheet, row: int) -> None:
     ws.write_string(row, 0, "Returns in use with warnings: what was flagged", book.f.subtitle)
     first = row + 1
     names = {a.la_code: a.name for a in book.d.register}
-    columns = [Column("Code", value="la_code"), Column("Authority", value=lambda r: names.get(r.la_code, "")),
-               Column("Severity", value="severity"), Column("Indicator", value="field_id"),
-               Column("Sheet", value="sheet"), Column("Cell", value="cell"),
-               Column("What was flagged", value="message"), Column("File", value="file")]
+    columns = [Column("Authority and file", AUTHORITY_WIDTH, lambda r: _named(names.get(r.la_code, ""), r.la_code, r.file),
+                      wrap=True),
+               Column("Severity", HUB_WIDTH, "severity"),
+               Column("What was flagged", RETURN_WIDTH, lambda r: _flagged(r), wrap=True)]
     book.table(ws, first, columns, issues.itertuples(index=False), "Warnings")
+
+
+def _named(name: str, code: str, file: Any) -> str:
+    """An authority, its code, and the file a warning is about, one to a line."""
+    return "\n".join(str(part) for part in (f"{name} ({code})" if name else code, file) if not xlsx.is_blank(part))
+
+
+def _flagged(issue) -> str:
+    """What was flagged, after the indicator and the cell it is about (when it is about one)."""
+    cell = None if xlsx.is_blank(issue.sheet) or xlsx.is_blank(issue.cell) else f"{issue.sheet}!{issue.cell}"
+    where = ", ".join(str(p) for p in (issue.field_id, cell) if not xlsx.is_blank(p))
+    return f"{where}: {issue.message}" if where else str(issue.message)

@@ -29,18 +29,19 @@ def definitions_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     polarity = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better", "neither": "Neither"}
     spec = book.spec
     columns = [
-        Column("Reference", 16, "id", wrap=True), Column("Indicator", 34, "label", wrap=True),
-        Column("Definition", 50, "definition", wrap=True),
-        Column("Unit", 12, lambda f: UNIT_LABELS.get(f.unit, f.unit), wrap=True),
-        Column("Worked out as", 22, "expression", wrap=True),
-        Column("Agency", 18, lambda f: spec.agency_titles.get(f.agency or "", f.agency), wrap=True),
-        Column("Theme", 24, lambda f: spec.theme_titles.get(f.theme or "", f.theme), wrap=True),
-        Column("Polarity", 14, lambda f: polarity[f.polarity], wrap=True),
+        # A reference is never broken across lines; the other widths keep the rows as short as they can be.
+        Column("Reference", 19, "id", wrap=True), Column("Indicator", 28, "label", wrap=True),
+        Column("Definition", 48, "definition", wrap=True),
+        Column("Unit", 10, lambda f: UNIT_LABELS.get(f.unit, f.unit), wrap=True),
+        Column("Worked out as", 19, "expression", wrap=True),
+        Column("Agency", 15, lambda f: spec.agency_titles.get(f.agency or "", f.agency), wrap=True),
+        Column("Theme", 26, lambda f: spec.theme_titles.get(f.theme or "", f.theme), wrap=True),
+        Column("Polarity", 10, lambda f: polarity[f.polarity], wrap=True),
         Column("Headline", 9, lambda f: "Yes" if f.headline else None, wrap=True),
         Column("National indicator", 11, "national_indicator", wrap=True),
-        Column("Source", 44, "source", wrap=True),
+        Column("Source", 42, "source", wrap=True),
     ]
-    book.table(ws, first, columns, fields, "Definitions")
+    book.table(ws, first, columns, fields, "Definitions", fit_header=True)
     ws.freeze_panes(first + 1, 1)
     book.print_layout(ws, (first, first))
 

@@ -29,9 +29,11 @@ ACTION_ORDER = {status: i for i, status in enumerate(
      "Accepted with warnings", "Accepted"))}
 COUNT_OF_THINGS = "0"  # counts of returns, issues or authorities: not counts of children, never suppressed
 CHART_WIDTH, CHART_HEIGHT = 640, 480
-# Authority, Hub, Value, Lower, Upper, Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap
-BLOCK_WIDTHS = [22, 11, 10, 10, 9, 13, 10, 10, 10, 12, 10, 10, 11, 11, 13, 2]
-GROUP_WIDTHS = [18, 10, 10, 10, 11, 12, 11]  # London and groups, beside each indicator's chart
+# Authority, Hub, Value, Previous, Change, Change since previous ('no significant change'), Lower, Upper,
+# Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap; a figure's column holds
+# 'not available' and 'rejected' whole
+BLOCK_WIDTHS = [22, 12, 11, 11, 11, 18, 11, 11, 11, 12, 11, 11, 11, 11, 13, 2]
+GROUP_WIDTHS = [18, 12, 10, 10, 11, 12, 11]  # London and groups, beside each indicator's chart ('12 of 30 Yes')
 OVERVIEW_COLUMNS = 10
 LINKS_PER_ROW, LINK_SPAN = 4, 3  # links to each indicator's section, four to a row, each across three columns
 SPREAD_LABELS = (("lowest", "Lowest authority"), ("q1", "25th percentile"), ("median", "Median authority"),

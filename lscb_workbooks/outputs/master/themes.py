@@ -181,7 +181,8 @@ def block_columns(book: MasterWorkbook, f: Field) -> list[Column]:
             columns += [verdict("Compared with London", "vs_london"), verdict("Compared with hub", "vs_hub")]
             if has_england(book.c):
                 columns.append(verdict("Compared with England", "vs_england"))
-    return columns + [Column("Data quality", value=lambda r: quality_words(r.status))]
+    # The last column wraps: text running on to the right would print under the chart beside the table.
+    return columns + [Column("Data quality", BLOCK_WIDTHS[len(columns)], lambda r: quality_words(r.status), wrap=True)]
 
 
 def authorities_cell(book: MasterWorkbook, ws: Worksheet, row: int, col: int, g) -> None:

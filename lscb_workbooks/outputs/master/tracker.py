@@ -34,7 +34,7 @@ def tracker_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
         Column("Status", 24, "status", style=lambda r: book.return_state(r.status)),
         Column("Date received", 17, "received_at",
                style=book.f.get(num_format="dd/mm/yyyy hh:mm", align="left", valign="top")),
-        Column("File", 30, "file"), Column("Template version", 10, "template_version"),
+        Column("File", 40, "file", wrap=True), Column("Template version", 10, "template_version"),
         Column("Errors", 8, lambda r: whole_number(r.errors), style=count),
         Column("Warnings", 9, lambda r: whole_number(r.warnings), style=count),
         Column("What happened", 70, "message", wrap=True),

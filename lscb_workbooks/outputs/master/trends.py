@@ -82,10 +82,11 @@ def trends_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
 
 
 def trend_figures_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
-    first = book.heading(ws, f"Trend figures: {book.d.periods[-2]} to {book.d.periods[-1]}",
-                        "Every group's figures in both periods over the same authorities, its change and direction. "
-                        "The Trends sheet shows London's and each group's direction on one page.", (7, 118))
+    note = ("Every group's figures in both periods over the same authorities, its change and direction. "
+            "The Trends sheet shows London's and each group's direction on one page.")
+    first = book.heading(ws, f"Trend figures: {book.d.periods[-2]} to {book.d.periods[-1]}", note, (7, 118))
     _like_for_like_table(book, ws, first + 1, book.d.trends)
+    ws.set_row(first - 2, xlsx.row_points(xlsx.wrapped_lines(note, xlsx.columns_width(ws, 0, 7))))  # its columns now
     xlsx.print_heading_only(ws, book.d.header, book.f, first, 7)
 
 
@@ -159,10 +160,11 @@ def _direction_table(book: MasterWorkbook, ws: Worksheet, row: int, t: pd.DataFr
     latest = t[(t.period == book.d.periods[-1])] if not t.empty else t
     ws.write_string(row, 0, f"Each authority's direction of travel, {book.d.periods[-2]} to {book.d.periods[-1]}",
                     book.f.subtitle)
-    ws.write_string(row + 1, 0, "I improving · W worsening (both significant at 95%) · = no significant change · "
-                    "H higher · L lower (where neither is better, or a count) · * small number, not compared · "
-                    "blank: no comparison. Headings are the indicators' short names (see Definitions).",
-                    book.f.get(italic=True, font_color="#404040"))
+    # The key runs over the empty cells beside it, one line no wider than the table (the table and its
+    # key print on one page).
+    ws.write_string(row + 1, 0, "I improving · W worsening (significant at 95%) · = no significant change · H higher, "
+                    "L lower (neither is better, or a count) · * small number · blank: no comparison. Headings are "
+                    "short names (see Definitions).", book.f.get(italic=True, font_color="#404040"))
     first = row + 2
     areas = [("Authority", a.la_code, a.name, a.hub) for a in sorted(book.d.register, key=lambda a: (a.hub, a.name))]
     areas = [(k, g, label, "") for k, g, label in book.c.group_labels() if k not in COMPARATOR_GROUPS] + areas
@@ -172,7 +174,7 @@ def _direction_table(book: MasterWorkbook, ws: Worksheet, row: int, t: pd.DataFr
     columns += [letter_column(book, f.short, lambda area, f=f: direction.get((area[0], area[1], f.id), "no comparison"),
                               rotate=True) for f in fields]
     book.table(ws, first, columns, areas, "Direction_of_travel", header_height=None if fields else 30)
-    ws.set_column(1 + len(book.d.periods), 1 + len(fields), 4.5)
+    ws.set_column(1 + len(book.d.periods), 1 + len(fields), 6)  # wide enough that the sheet prints its sections whole
 
 
 def direction_of(figures: dict) -> str:

@@ -51,7 +51,8 @@ def describe(f: Field, spec: Spec) -> str:
 
 
 def gap_words(status: str) -> str:
-    return {NO_RETURN: "no return", REJECTED: REJECTED, NOT_AVAILABLE: "not available", MISSING: "missing"}.get(status, "")
+    """A gap in a figure's cell, short enough for a figure's column ('rejected': its Data quality says why)."""
+    return {NO_RETURN: "no return", REJECTED: "rejected", NOT_AVAILABLE: "not available", MISSING: "missing"}.get(status, "")
 
 
 def quality_words(status: str) -> str:
