@@ -70,8 +70,9 @@ def _normal(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """Words as a printed page gives them back: split at spaces and after hyphens and slashes, where lines wrap."""
-    return [w for w in re.split(r"\s+|(?<=[-/])", _normal(text)) if w]
+    """Words as a printed page gives them back: split at spaces and after hyphens, slashes, question marks
+    and underscores, where LibreOffice wraps a line (a web address in a wrapped cell breaks at all four)."""
+    return [w for w in re.split(r"\s+|(?<=[-/?_])", _normal(text)) if w]
 
 
 @dataclass(frozen=True)
@@ -199,14 +200,21 @@ def run_on_cut(cells: list[PrintedCell]) -> list[str]:
             and text_width(c.text, c.size) > c.width + c.room_right]
 
 
+def _matchable_words(cell: PrintedCell) -> list[str]:
+    """A cell's words, less those of a wrapped cell's run of text longer than its line (a long web address):
+    LibreOffice breaks such a run anywhere, so its pieces are not whole words on the page."""
+    per_line = max(int(cell.width * CHARACTERS_PER_WIDTH * 11 / cell.size), 1)
+    return [w for run in _normal(cell.text).split() if not (cell.wrapped and len(run) > per_line) for w in _words(run)]
+
+
 def missing_words(printed: Printed, cells: list[PrintedCell]) -> list[str]:
     """Words of printed cells that the PDF holds fewer times than the cells do."""
-    wanted = Counter(w for c in cells for w in _words(c.text))
+    wanted = Counter(w for c in cells for w in _matchable_words(c))
     found = printed.words
     short = {w: n - found[w] for w, n in wanted.items() if found[w] < n}
     where = {}
     for c in cells:
-        for w in _words(c.text):
+        for w in _matchable_words(c):
             if w in short and w not in where:
                 where[w] = f"{c.sheet}!{c.coordinate}"
     return [f"{w!r} printed {found[w]} of {wanted[w]} times (first in {where[w]})" for w in sorted(short)]

@@ -27,7 +27,7 @@ pytestmark = [requires_libreoffice, pytest.mark.libreoffice,
               pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext is not installed")]
 
 TALLEST_ROW_POINTS = 409  # Excel's limit
-MOST_PAGES = {"profile": 12, "feedback": 12, "mapping": 40, "consultation": 60, "template": 40}
+MOST_PAGES = {"master": 59, "profile": 12, "feedback": 12, "mapping": 40, "consultation": 60, "template": 40}
 
 
 @pytest.fixture(scope="module")

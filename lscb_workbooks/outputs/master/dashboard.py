@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import TYPE_CHECKING
 
 from xlsxwriter.worksheet import Worksheet
@@ -39,6 +41,7 @@ def dashboard_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     columns += [figure(f) for f in headline]
     columns.append(Column("Authorities", 11, write=lambda ws, i, col, area: authorities_cell(
         book, ws, i, col, table[(area[0], area[1], headline[0].id)] if headline else None)))
+    widths = [c.width for c in columns]
     book.table(ws, first, columns, groups, "Dashboard_headlines",
                header_height=header_height([c.header for c in columns[1:-1]], 15))
     row = first + len(groups) + 3
@@ -52,6 +55,8 @@ def dashboard_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
         ("Better", "better"), ("Similar", "similar"), ("Worse", "worse"), ("Higher (no better or worse)", "higher"),
         ("Lower (no better or worse)", "lower"), ("Small number (not compared)", SMALL_NUMBER),
         ("Not compared", "not compared"))]
+    # A column past the headlines' table is as wide as its Authorities column, so 'compared' prints whole.
+    columns = [c if j < len(widths) else replace(c, width=widths[-1]) for j, c in enumerate(columns)]
     book.table(ws, row + 1, columns, headline, "Dashboard_verdicts",
                header_height=header_height([c.header for c in columns[1:]], 11))
     chart_row = row + len(headline) + 4
