@@ -202,7 +202,7 @@ class ConsultationWorkbook(SurveyWorkbook):
         headers = (["Ref", "Indicator", "Theme", "Unit", "No view given", "Votes"] + options
                    + ["Share in favour", "Share against"] + [f"Median {f.label.split(' (')[0].lower()}" for f in self.score_fields()]
                    + [f"Commonest: {f.label.lower()}" for f in self.tally_fields()] + ["Comments", "Suggested verdict"])
-        widths = ([13, 50, 34, 9, 10, 8] + [10] * len(options) + [10, 10] + [11] * len(self.score_fields())
+        widths = ([22, 50, 34, 14, 10, 8] + [10] * len(options) + [10, 10] + [11] * len(self.score_fields())
                   + [26] * len(self.tally_fields()) + [10, 20])
         self.table(ws, first, len(s), headers, "Verdicts", widths=widths)
         self.colour_vote_headers(ws, first, 6, options)
@@ -262,7 +262,9 @@ class ConsultationWorkbook(SurveyWorkbook):
     def _group_votes(self, ws: Worksheet, row: int, group: str, rows: pd.DataFrame, options: list[str]) -> int:
         ws.write_string(row, 0, xlsx.cell_text(group), self.f.subtitle)
         first = row + 1
-        self.table(ws, first, len(rows), ["Indicator"] + options + ["Suggested verdict"], f"Votes_{group[:20]}")
+        headers = ["Indicator"] + options + ["Suggested verdict"]
+        self.table(ws, first, len(rows), headers, f"Votes_{group[:20]}")
+        xlsx.fit_row(ws, first, zip(headers, [LABEL_WIDTH] + [12] * (len(headers) - 1)))
         self.colour_vote_headers(ws, first, 1, options)
         for i, r in enumerate(rows.to_dict("records"), start=first + 1):
             self.text(ws, i, 0, r["short"], wrap=True)
@@ -274,7 +276,7 @@ class ConsultationWorkbook(SurveyWorkbook):
         height = min(100 + 34 * len(rows), PAGE_PX)
         most = rows.sort_values("votes", ascending=False).head(3)
         self.bar_chart(ws, ws.name, (first, len(options) + 3), (first + 1, last, 0),
-                       [(o, j) for j, o in enumerate(options, start=1)], short(f"Votes: {group}", 80),
+                       [(o, j) for j, o in enumerate(options, start=1)], short(f"Votes: {group}", 150),
                        "Indicator", "Votes",
                        f"Stacked bar chart of the votes ({', '.join(options)}) on each of the {len(rows)} indicators of "
                        f"the theme '{group}'. Most votes: " + "; ".join(
@@ -296,7 +298,7 @@ class ConsultationWorkbook(SurveyWorkbook):
                              f"{len(given)} comments, in the order of the indicators, with the vote each came with.",
                              (4, 100))
         headers = ["Ref", "Indicator", "Authority", "Hub", self.vote.label] + [f.label for f in lists]
-        self.table(ws, first, len(given), headers, "Comments", widths=[13, 40, 20, 12, 18] + [70] * len(lists))
+        self.table(ws, first, len(given), headers, "Comments", widths=[22, 40, 20, 12, 18] + [70] * len(lists))
         for i, r in enumerate(given.to_dict("records"), start=first + 1):
             values = [r["row_id"], labels.get(r["row_id"], ""), r["name"], r["hub"], r.get(self.vote.id)]
             for col, value in enumerate(values + [r.get(f.id) for f in lists]):
@@ -347,7 +349,9 @@ class ConsultationWorkbook(SurveyWorkbook):
         first = row + 1
         counts = [(g, int(gaps[gaps.group == g].authorities.sum()), int((gaps.group == g).sum()))
                   for g in group.options if (gaps.group == g).any()]
-        self.table(ws, first, len(counts), [group.label, "Times named", "Different gaps"], f"Gaps_by_{group.id}")
+        headers = [group.label, "Times named", "Different gaps"]
+        self.table(ws, first, len(counts), headers, f"Gaps_by_{group.id}")
+        xlsx.fit_row(ws, first, zip(headers, [30, 36, 11]))  # the widths the gaps table above set
         for i, (g, named, different) in enumerate(counts, start=first + 1):
             self.text(ws, i, 0, g, wrap=True)
             self.number(ws, i, 1, named)
