@@ -181,7 +181,14 @@ def short_rows(cells: list[PrintedCell]) -> list[str]:
             for c in cells if c.wrapped and c.height + TOLERANCE_POINTS < points_needed(c)]
 
 
-PRINTED_CHARACTERS_PER_WIDTH = 1.2  # as LibreOffice prints: lenient, so only text clearly too wide is flagged
+def text_width(text: str, size: float = 11) -> float:
+    """Width of one line of text in column-width units (the width of a '0'), with the cell's margins.
+
+    Capitals are wider than a '0', small letters and spaces narrower: an
+    identifier in capitals needs a wider column than a sentence as long.
+    """
+    units = sum(1.05 if c.isupper() or c in "_%@#&" else 1.0 if c.isdigit() else 0.8 for c in text)
+    return units * size / 11 + 0.7
 
 
 def run_on_cut(cells: list[PrintedCell]) -> list[str]:
@@ -189,7 +196,7 @@ def run_on_cut(cells: list[PrintedCell]) -> list[str]:
     return [f"{c.sheet}!{c.coordinate}: {len(c.text)} characters of unwrapped text in width {c.width:g} "
             f"(+{c.room_right:g} empty beside it): {c.text[:60]!r}"
             for c in cells if not c.wrapped and "\n" not in c.text
-            and len(c.text) * c.size / 11 > (c.width + c.room_right) * PRINTED_CHARACTERS_PER_WIDTH]
+            and text_width(c.text, c.size) > c.width + c.room_right]
 
 
 def missing_words(printed: Printed, cells: list[PrintedCell]) -> list[str]:

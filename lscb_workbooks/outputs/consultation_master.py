@@ -31,6 +31,7 @@ VERDICT_COLOURS = {KEEP: palette.KEEP_AS_IT_IS, CONTESTED: palette.CONTESTED, DR
 ROW_PX = 20
 PAGE_PX = 860  # the height of one printed page of the Votes sheet, in pixels at the scale it prints
 LABEL_WIDTH = 60
+VERDICT_WIDTH = max(len(v) for v in VERDICTS) + 3
 
 
 def write_consultation_master(store: Store, spec: Spec, register: Register, period: str, out_path: Path,
@@ -239,7 +240,8 @@ class ConsultationWorkbook(SurveyWorkbook):
                              "First, how many indicators each suggested verdict applies to. Then, for each theme, the "
                              "votes cast on each of its indicators: each bar is one indicator, split by vote.", (5, 110))
         ws.set_column(0, 0, LABEL_WIDTH)
-        ws.set_column(1, len(options) + 1, 12)
+        ws.set_column(1, len(options), 12)
+        ws.set_column(len(options) + 1, len(options) + 1, VERDICT_WIDTH)
         self.table(ws, first, len(VERDICTS), ["Suggested verdict", "Indicators"], "Verdict_counts")
         counts = s.verdict.value_counts() if not s.empty else pd.Series(dtype=int)
         for i, words in enumerate(VERDICTS, start=first + 1):
@@ -264,7 +266,7 @@ class ConsultationWorkbook(SurveyWorkbook):
         first = row + 1
         headers = ["Indicator"] + options + ["Suggested verdict"]
         self.table(ws, first, len(rows), headers, f"Votes_{group[:20]}")
-        xlsx.fit_row(ws, first, zip(headers, [LABEL_WIDTH] + [12] * (len(headers) - 1)))
+        xlsx.fit_row(ws, first, zip(headers, [LABEL_WIDTH] + [12] * len(options) + [VERDICT_WIDTH]))
         self.colour_vote_headers(ws, first, 1, options)
         for i, r in enumerate(rows.to_dict("records"), start=first + 1):
             self.text(ws, i, 0, r["short"], wrap=True)

@@ -480,7 +480,7 @@ def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, hea
         indicator = figure.indicator + (" (worked out from your counts)" if figure.derived else "")
         ws.write_string(row, 3, xlsx.cell_text(indicator), formats.get(text_wrap=True, valign="top", **extra))
         value_format = formats.unit(figure.unit, valign="top", align="right", **extra) if isinstance(figure.value, (int, float)) \
-            else formats.get(text_wrap=True, valign="top", align="right", **extra)
+            else formats.get(text_wrap=True, valign="top", **extra)
         xlsx.write_value(ws, row, 4, figure.value, value_format)
         xlsx.write_value(ws, row, 5, figure.previous, formats.unit(figure.unit, valign="top"))
         xlsx.write_value(ws, row, 6, figure.change, formats.get(

@@ -52,7 +52,7 @@ STATUS_WORDS = {
 SUPPRESSED_MARK = "c"
 
 TABLE_COLUMNS = [
-    ("Ref", 17), ("Indicator", 46), ("Unit", 14), ("Value", 10), ("Previous", 10), ("Change", 9),
+    ("Ref", 22), ("Indicator", 46), ("Unit", 14), ("Value", 10), ("Previous", 10), ("Change", 9),
     ("Change since previous", 21), ("Lower 95%", 9), ("Upper 95%", 9),
     ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
     ("Compared with hub", 13), ("Data quality", 13),
@@ -358,7 +358,9 @@ def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produ
     row = 4
     headers = [h if h != "Hub" else profile.hub_label for h, _ in table_columns(c)]
     first_header = None
+    sections = []
     for theme_id, rows in profile.rows.groupby("theme_id", sort=False):
+        sections.append((row, 2 + min(len(rows), 3)))
         ws.merge_range(row, 0, row, len(widths) - 1, rows.theme.iloc[0], formats.get(bold=True, font_size=12, bg_color="#F2F2F2", valign="vcenter"))
         ws.set_row(row, 22)
         ws.add_table(row + 1, 0, row + len(rows) + 1, len(widths) - 1, {
@@ -375,6 +377,7 @@ def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produ
     ws.freeze_panes(first_header + 1, 2)
     ws.hide_gridlines(2)
     xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
+    xlsx.keep_sections_whole(ws, sections, widths, row, repeated_row_points=LINE_HEIGHT + 5)
 
 
 def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.Formats,
