@@ -33,6 +33,7 @@ VERDICT_COLOURS = {KEEP: palette.KEEP_AS_IT_IS, CONTESTED: palette.CONTESTED, DR
 ROW_PX = 20
 PAGE_PX = 860  # the height of one printed page of the Votes sheet, in pixels at the scale it prints
 LABEL_WIDTH = 60
+VERDICT_WIDTH = max(len(v) for v in VERDICTS) + 3
 
 
 def write_consultation_master(store: Store, spec: Spec, register: Register, period: str, out_path: Path,
@@ -203,8 +204,8 @@ class ConsultationWorkbook(SurveyWorkbook):
         options = list(self.vote.options)
         returned = len(self.d.returned)
         number = self.number_column
-        columns = [Column("Ref", 13, "id"), Column("Indicator", 50, "label", wrap=True),
-                   Column("Theme", 34, "group", wrap=True), Column("Unit", 9, "unit"),
+        columns = [Column("Ref", 22, "id"), Column("Indicator", 50, "label", wrap=True),
+                   Column("Theme", 34, "group", wrap=True), Column("Unit", 14, "unit"),
                    number("No view given", 10, lambda r: returned - r["votes"]), number("Votes", 8, "votes")]
         columns += [number(o, 10, f"vote:{o}") for o in options]
         columns += [number("Share in favour", 10, "in_favour", SHARE), number("Share against", 10, "against", SHARE)]
@@ -228,7 +229,8 @@ class ConsultationWorkbook(SurveyWorkbook):
                              "First, how many indicators each suggested verdict applies to. Then, for each theme, the "
                              "votes cast on each of its indicators: each bar is one indicator, split by vote.", (5, 110))
         ws.set_column(0, 0, LABEL_WIDTH)
-        ws.set_column(1, len(options) + 1, 12)
+        ws.set_column(1, len(options), 12)
+        ws.set_column(len(options) + 1, len(options) + 1, VERDICT_WIDTH)
         counts = s.verdict.value_counts() if not s.empty else pd.Series(dtype=int)
         columns = [Column("Suggested verdict", value=lambda words: words, style=self.verdict_format),
                    self.number_column("Indicators", None, lambda words: int(counts.get(words, 0)))]
@@ -251,15 +253,16 @@ class ConsultationWorkbook(SurveyWorkbook):
         ws.write_string(row, 0, xlsx.cell_text(group), self.f.subtitle)
         first = row + 1
         columns = [Column("Indicator", LABEL_WIDTH, "short", wrap=True)] \
-            + [self.number_column(o, None, f"vote:{o}") for o in options] \
-            + [Column("Suggested verdict", value="verdict", style=lambda r: self.verdict_format(r["verdict"]))]
-        self.table(ws, first, columns, rows.to_dict("records"), f"Votes_{group[:20]}", empty_note=NONE_YET)
+            + [self.number_column(o, 12, f"vote:{o}") for o in options] \
+            + [Column("Suggested verdict", VERDICT_WIDTH, "verdict", style=lambda r: self.verdict_format(r["verdict"]))]
+        self.table(ws, first, columns, rows.to_dict("records"), f"Votes_{group[:20]}", fit_header=True,
+                   empty_note=NONE_YET)
         self.colour_vote_headers(ws, first, 1, options)
         last = first + len(rows)
         height = min(100 + 34 * len(rows), PAGE_PX)
         most = rows.sort_values("votes", ascending=False).head(3)
         self.bar_chart(ws, ws.name, (first, len(options) + 3), (first + 1, last, 0),
-                       [(o, j) for j, o in enumerate(options, start=1)], short(f"Votes: {group}", 80),
+                       [(o, j) for j, o in enumerate(options, start=1)], short(f"Votes: {group}", 150),
                        "Indicator", "Votes",
                        f"Stacked bar chart of the votes ({', '.join(options)}) on each of the {len(rows)} indicators of "
                        f"the theme '{group}'. Most votes: " + "; ".join(
@@ -281,7 +284,7 @@ class ConsultationWorkbook(SurveyWorkbook):
         first = self.heading(ws, "Comments on the proposed indicators",
                              f"{len(given)} comments, in the order of the indicators, with the vote each came with.",
                              (4, 100))
-        columns = [Column("Ref", 13, "row_id", wrap=True),
+        columns = [Column("Ref", 22, "row_id", wrap=True),
                    Column("Indicator", 40, lambda r: labels.get(r["row_id"], ""), wrap=True),
                    Column("Authority", 20, "name", wrap=True), Column("Hub", 12, "hub", wrap=True),
                    Column(self.vote.label, 18, self.vote.id, wrap=True)]
@@ -325,9 +328,9 @@ class ConsultationWorkbook(SurveyWorkbook):
         counts = [(g, int(gaps[gaps.group == g].authorities.sum()), int((gaps.group == g).sum()))
                   for g in group.options if (gaps.group == g).any()]
         columns = [Column(group.label, 30, lambda c: c[0], wrap=True),
-                   self.number_column("Times named", None, lambda c: c[1]),
-                   self.number_column("Different gaps", None, lambda c: c[2])]
-        self.table(ws, first, columns, counts, f"Gaps_by_{group.id}", empty_note=NONE_YET)
+                   self.number_column("Times named", 36, lambda c: c[1]),  # the widths the gaps table above set
+                   self.number_column("Different gaps", 11, lambda c: c[2])]
+        self.table(ws, first, columns, counts, f"Gaps_by_{group.id}", fit_header=True, empty_note=NONE_YET)
         self.bar_chart(ws, sheet, (first, 4), (first + 1, first + len(counts), 0), [("Times named", 1)],
                        f"Gaps named, by {group.label.lower()}", group.label, "Times a gap was named",
                        "Bar chart of how many times boroughs named a gap in each area: "

@@ -449,7 +449,7 @@ def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, book: WorkbookBuilder) -> 
     formats = book.f
     figures = fb.figures
     if figures.empty:
-        for col, width in enumerate([12, 7, 16, 44]):
+        for col, width in enumerate([12, 7, 22, 44]):
             ws.set_column(col, col, width)
         ws.write_string(0, 0, "We could not read your file, so there are no figures to show.", formats.subtitle)
         book.print_layout(ws)
@@ -464,14 +464,15 @@ def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, book: WorkbookBuilder) -> 
         shade = {"bg_color": HIGHLIGHT[r.severity]} if r.severity in HIGHLIGHT else {}
         if isinstance(r.value, (int, float)):
             return formats.unit(r.unit, valign="top", align="right", **shade)
-        return formats.get(valign="top", align="right", **shade)
+        return formats.get(text_wrap=True, valign="top", **shade)
 
     columns = [
-        Column("Sheet", 12, "sheet", style=shaded()), Column("Cell", 7, "cell", style=shaded()),
-        Column("Ref", 16, "field_id", style=shaded()),
+        Column("Sheet", 12, "sheet", style=shaded(text_wrap=True), wrap=True),
+        Column("Cell", 7, "cell", style=shaded()),
+        Column("Ref", 22, "field_id", style=shaded()),
         Column("Indicator", 44, lambda r: r.indicator + (" (worked out from your counts)" if r.derived else ""),
                style=shaded(text_wrap=True), wrap=True),
-        Column("Value", 11, "value", style=value_format),
+        Column("Value", 16, "value", style=value_format, wrap=True),
         Column("Last period", 11, "previous", style=lambda r: formats.unit(r.unit, valign="top")),
         Column("Change", 9, "change", style=lambda r: formats.get(
             num_format=xlsx.signed_format(xlsx.number_format(r.unit)), valign="top")),

@@ -68,11 +68,12 @@ def table_columns(comparison: Comparison, formats: xlsx.Formats, hub_header: str
 
     def verdict(header: str, key: str, width: float, words: dict[str, str] = VERDICT_WORDS) -> Column:
         return Column(header, width, lambda r: words.get(getattr(r, key), getattr(r, key)),
-                      style=lambda r: _verdict_format(formats, getattr(r, key)))
+                      style=lambda r: _verdict_format(formats, getattr(r, key)), wrap=True)
 
     indent = formats.get(valign="top", indent=1)
     columns = [
-        Column("Ref", 17, "field_id"), Column("Indicator", 46, "indicator", wrap=True), Column("Unit", 9, "unit_label"),
+        Column("Ref", 22, "field_id"), Column("Indicator", 46, "indicator", wrap=True),
+        Column("Unit", 14, "unit_label"),
         Column("Value", 10, "value", style=figure("value")), Column("Previous", 10, "previous", style=number),
         Column("Change", 9, "change", style=lambda r: formats.get(
             num_format=xlsx.signed_format(xlsx.number_format(r.unit)), valign="top")),
@@ -81,7 +82,7 @@ def table_columns(comparison: Comparison, formats: xlsx.Formats, hub_header: str
         Column("London", 11, "london", style=figure("london")), Column(hub_header, 11, "hub_figure", style=figure("hub_figure")),
         Column("Rank in London", 11, "rank", style=indent), Column("Quartile", 12, "quartile", style=indent),
         verdict("Compared with London", "vs_london", 13), verdict("Compared with hub", "vs_hub", 13),
-        Column("Data quality", 13, "quality"),
+        Column("Data quality", 13, "quality", wrap=True),
     ]
     if has_england(comparison):
         columns += [Column("England", 11, "england", style=figure("england")),
@@ -373,7 +374,9 @@ def _profile_sheet(ws: Worksheet, profile: Profile, book: WorkbookBuilder, produ
     ws.set_row(2, LINE_HEIGHT * 3)
     row = 4
     first_header = None
+    sections = []
     for theme_id, rows in profile.rows.groupby("theme_id", sort=False):
+        sections.append((row, 2 + min(len(rows), 3)))
         ws.merge_range(row, 0, row, len(columns) - 1, rows.theme.iloc[0],
                        formats.get(bold=True, font_size=12, bg_color="#F2F2F2", valign="vcenter"))
         ws.set_row(row, 22)
@@ -384,13 +387,14 @@ def _profile_sheet(ws: Worksheet, profile: Profile, book: WorkbookBuilder, produ
     ws.freeze_panes(first_header + 1, 2)
     ws.hide_gridlines(2)
     book.print_layout(ws, (0, 0))
+    xlsx.keep_sections_whole(ws, sections, [c.width for c in columns], row, repeated_row_points=LINE_HEIGHT + 5)
 
 
 def _verdict_format(formats: xlsx.Formats, verdict: str):
     colour = palette.VERDICT.get(verdict)
     if colour is not None and verdict != "not compared":
-        return formats.get(valign="top", **colour.cell())
-    return formats.get(valign="top", font_color="#595959")
+        return formats.get(valign="top", text_wrap=True, **colour.cell())
+    return formats.get(valign="top", text_wrap=True, font_color="#595959")
 
 
 def _how_to_read(c: Comparison) -> str:

@@ -345,7 +345,7 @@ class SurveyWorkbook(WorkbookBuilder):
             Column("Code", 7, "la_code"), Column("Authority", 24, "name"), Column("Hub", 13, "hub"),
             Column("Status", 21, "status", style=lambda r: self.return_state(r.status)),
             Column("Received", 17, lambda r: str(r.received_at)[:16].replace("T", " ")),
-            Column("File", 34, "file"),
+            Column("File", 34, "file", wrap=True),
             Column("Errors", 8, lambda r: None if _missing(r.errors) else int(r.errors), style=count),
             Column("Warnings", 9, lambda r: None if _missing(r.warnings) else int(r.warnings), style=count),
             Column("What happened", 70, "message", wrap=True),
@@ -420,7 +420,7 @@ class SurveyWorkbook(WorkbookBuilder):
             chart_col = 5 + len(parts)
             series = [(o, 4 + j) for j, o in enumerate(parts)] if split else [("Authorities", 2)]
             top = "; ".join(f"{r.answer} ({r.authorities})" for r in counts.head(5).itertuples())
-            self.bar_chart(ws, sheet, (first, chart_col), (first + 1, last, 0), series, short(f.label, 70),
+            self.bar_chart(ws, sheet, (first, chart_col), (first + 1, last, 0), series, short(f.label, 150),
                            "Answer", "Times given" if split else "Authorities giving this answer",
                            f"Bar chart of the answers to '{f.label}', most often first. Top answers with the number "
                            f"of authorities: {top}.", stacked=bool(split),
@@ -450,7 +450,7 @@ class SurveyWorkbook(WorkbookBuilder):
         self.table(ws, first, columns, frame.to_dict("records"), f"All_{section.id}", fit_header=True,
                    empty_note=NONE_YET)
         ws.freeze_panes(first + 1, 2)
-        self.print_layout(ws, (first, first))
+        xlsx.print_heading_only(ws, self.d.header, self.f, first - 1, len(columns) - 1)
 
 
 def _column_width(f: Field) -> float:
