@@ -27,6 +27,7 @@ from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
 from .spec.periods import PeriodError, parse_period
+from .stages import stage
 from .store.db import IN_USE, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
 from .store.returns import NOT_A_RETURN, returns_for_round
@@ -109,18 +110,8 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         logged_here = run_id is None
         if run_id is None:
             run_id = store.start_run(now(), "collate", str(inbox))
-        archive = Archive(store.path.parent / "archive")
-        own = _own_files(out_dir, store)
-        for _, data in containers(inbox, own):
-            archive.keep(data)
-        large_hashes = _large_hashes(archive)
-        received = list(walk_inbox(inbox, large_hashes, own))
-        _keep_large_hashes(archive, large_hashes)
-        new = [r for r in received if not store.known(r.path, r.sha256)]
-        for item in new:
-            if item.kept:
-                archive.keep(item.data)
-        new.sort(key=lambda r: (received_at(r), r.path))
+        with stage("intake"):
+            received, new = _take_in(inbox, out_dir, store)
         check_and_store(new, store, register, key, run_id, progress, SpecLibrary([spec]))
         notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
@@ -134,6 +125,23 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         return report
     finally:
         store.close()
+
+
+def _take_in(inbox: Path, out_dir: Path, store: Store) -> tuple[list[Received], list[Received]]:
+    """Every file under `inbox` and, of them, those new to the store, each kept in the archive first."""
+    archive = Archive(store.path.parent / "archive")
+    own = _own_files(out_dir, store)
+    for _, data in containers(inbox, own):
+        archive.keep(data)
+    large_hashes = _large_hashes(archive)
+    received = list(walk_inbox(inbox, large_hashes, own))
+    _keep_large_hashes(archive, large_hashes)
+    new = [r for r in received if not store.known(r.path, r.sha256)]
+    for item in new:
+        if item.kept:
+            archive.keep(item.data)
+    new.sort(key=lambda r: (received_at(r), r.path))
+    return received, new
 
 
 LARGE_HASHES = "large-files.json"
@@ -185,9 +193,11 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
 
     `specs` holds the spec of the collection being collated (which may be a revised draft given by its
     path); any other collection's returns are judged by the shipped specs."""
-    store.add_all(judge(items, store, register, key, run_id, progress, specs=specs))
-    store.retire_incomplete_copies()
-    store.settle_statuses()
+    checked = judge(items, store, register, key, run_id, progress, specs=specs)
+    with stage("store"):
+        store.add_all(checked)
+        store.retire_incomplete_copies()
+        store.settle_statuses()
 
 
 def judge(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
@@ -207,7 +217,8 @@ def judge(items: list[Received], store: Store, register: Register, key: bytes, r
         else:
             to_read[index] = item
             seen[item.sha256] = item
-    workbooks = check_and_read_workbooks((str(k), item.data) for k, item in to_read.items()) if to_read else {}
+    with stage("read"):
+        workbooks = check_and_read_workbooks((str(k), item.data) for k, item in to_read.items()) if to_read else {}
     returns: list[tuple[int, Submission, ReturnData]] = []
     for index, item in to_read.items():
         result = workbooks.get(str(index)) or Unreadable(
@@ -230,7 +241,8 @@ def judge(items: list[Received], store: Store, register: Register, key: bytes, r
         identified, data = outcome
         _stamp(submission, identified)
         returns.append((index, submission, data))
-    done.update(_validate_all(returns, store))
+    with stage("validation"):
+        done.update(_validate_all(returns, store))
     return [done[index] for index in sorted(done)]
 
 
@@ -246,10 +258,12 @@ def _identify_and_read(workbook: Workbook, specs: SpecLibrary, register: Registe
                        key: bytes) -> IssueRecord | ToolFault | tuple[Identified, ReturnData]:
     identified = None
     try:
-        identified = identify(workbook, specs, register, key)
+        with stage("identity"):
+            identified = identify(workbook, specs, register, key)
         if isinstance(identified, IssueRecord):
             return identified
-        return identified, extract(identified, workbook)
+        with stage("extract"):
+            return identified, extract(identified, workbook)
     except Exception:  # a bug of the tool's, whatever the file holds: reported as such and checked again later
         return ToolFault(traceback.format_exc(), identified)
 
@@ -445,9 +459,11 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     notes = [note] if (note := other_periods_note(store, spec, period)) else []
     shown = focus or register
     listed = _listed(focus) if focus is not None else _everything
-    submissions = listed(store.submissions())
-    write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
-    write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
+    with stage("submissions.csv"):
+        submissions = listed(store.submissions())
+        write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
+    with stage("issues.csv"):
+        write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
     report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
                              [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
@@ -471,7 +487,8 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline,
                                                         comparators, focus)
     if period and not spec.open_to:
-        report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
+        with stage("feedback"):
+            report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
     return report
 
 
@@ -525,21 +542,26 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     from .round_status import tracker_columns
 
     shown = focus or register
-    in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
-    rejected = rejected_in(store.submissions(spec.id, period))
-    comparison = compare_period(spec, register, in_use, period, rejected=rejected, suppress=suppress).focused(focus)
-    comparison = with_trends(comparison, store.values_in_use(spec.id))
-    shown_values = _listed(shown)(in_use)
-    if suppress:
-        shown_values = suppressed_values(shown_values, spec, [comparison])
-    write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
+    with stage("comparison"):
+        in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
+        rejected = rejected_in(store.submissions(spec.id, period))
+        comparison = compare_period(spec, register, in_use, period, rejected=rejected,
+                                    suppress=suppress).focused(focus)
+        comparison = with_trends(comparison, store.values_in_use(spec.id))
+    with stage("values.csv"):
+        shown_values = _listed(shown)(in_use)
+        if suppress:
+            shown_values = suppressed_values(shown_values, spec, [comparison])
+        write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
     with_comparators = add_comparators(comparison, comparators)
-    profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles")
-    round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
-    master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
-                          round_columns=round_columns, runs=None if suppress else store.runs(), comparison=comparison,
-                          comparators=comparators)
-    return master, profiles_written()
+    profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles", stage="profiles")
+    with stage("master"):
+        round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
+        master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
+                              round_columns=round_columns, runs=None if suppress else store.runs(),
+                              comparison=comparison, comparators=comparators)
+    with stage("profiles (waiting)"):
+        return master, profiles_written()
 
 
 def _everything(frame: pd.DataFrame) -> pd.DataFrame:
