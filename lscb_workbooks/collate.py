@@ -11,6 +11,7 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -276,6 +277,7 @@ def _tool_error(submission: Submission, fault: ToolFault, store: Store) -> Check
     return Checked(_with(submission, TOOL_ERROR, TOOL_ERROR_MESSAGE))
 
 
+@cache
 def tool_version() -> str:
     try:
         return version("lscb-workbooks")
@@ -451,24 +453,29 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     sharing, `out_dir/shared`, under disclosure control; the officer's ledgers and feedback
     stay in `out_dir`, outside the pack, as they quote borough figures.
     """
-    from .outputs.csv_export import write_csv
-    from .outputs.feedback import write_feedback
+    from .outputs.csv_export import stream_csv
+    from .outputs.manifest import OutputManifest
+    from .store.db import issues_query, submissions_query, values_query
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = OutputManifest(out_dir)
     period = choose_period(store, spec, period)
     notes = [note] if (note := other_periods_note(store, spec, period)) else []
     shown = focus or register
-    listed = _listed(focus) if focus is not None else _everything
+    codes = {a.la_code for a in focus} if focus is not None else None
     with stage("submissions.csv"):
-        submissions = listed(store.submissions())
-        write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
+        stream_csv(store.rows(submissions_query(), SUBMISSION_COLUMNS, codes), out_dir / "submissions.csv",
+                   SUBMISSION_COLUMNS)
     with stage("issues.csv"):
-        write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
-    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
+        stream_csv(store.rows(issues_query(), ISSUE_COLUMNS, codes), out_dir / "issues.csv", ISSUE_COLUMNS)
+    statuses = Counter(status for (status,) in store.rows(submissions_query(), ("status",), codes))
+    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, statuses,
                              [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
     if not period or spec.kind != "dataset":
-        write_csv(listed(store.values_in_use(spec.id, period)), out_dir / "values.csv", VALUE_COLUMNS)
+        with stage("values.csv"):
+            stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, codes), out_dir / "values.csv",
+                       VALUE_COLUMNS)
     if comparators is not None and period and period not in comparators.periods():
         report.notes.append(f"The published figures ({', '.join(comparators.files)}) have none for {period} "
                             f"(they cover {', '.join(comparators.periods())}), so England is not shown.")
@@ -485,11 +492,58 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.profiles = sorted((report.pack / "profiles").glob("*.xlsx"))
     elif period:
         report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline,
-                                                        comparators, focus)
+                                                        comparators, focus, manifest)
     if period and not spec.open_to:
         with stage("feedback"):
-            report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
+            report.feedback = _write_feedback(store, spec, shown, out_dir / "feedback", period, manifest)
+    manifest.save()
     return report
+
+
+def _write_feedback(store: Store, spec: Spec, shown: Register, folder: Path, period: str, manifest) -> list[Path]:
+    """The feedback workbooks of the authorities whose files, findings or earlier figures changed since the
+    last run; every other authority's feedback (or its absence) stands."""
+    from .outputs.feedback import write_feedback
+    from .outputs.manifest import fingerprint
+
+    before = _period_before(store, spec, period)
+    earlier = store.figures_digest(spec.id, [before], before) if before else ""
+    common = (tool_version(), _spec_digest(spec), period, before, earlier)
+    made_from = {a.la_code: fingerprint("feedback", common, a, store.authority_digest(spec.id, period, a.la_code))
+                 for a in shown}
+    due = Register(a for a in shown if not manifest.up_to_date(f"feedback/{a.la_code}", made_from[a.la_code]))
+    written = {p.name: p for p in write_feedback(store, spec, due, folder, period)} if due else {}
+    for a in due:
+        own = written.get(f"{a.file_stem}.xlsx")
+        manifest.record(f"feedback/{a.la_code}", made_from[a.la_code], [own] if own else [])
+    return [p for a in shown for p in manifest.files(f"feedback/{a.la_code}")]
+
+
+def _period_before(store: Store, spec: Spec, period: str) -> str | None:
+    try:
+        key = parse_period(period).sort_key()
+        before = [p for p in store.periods(spec.id) if parse_period(p).sort_key() < key]
+    except PeriodError:
+        return None
+    return max(before, key=lambda p: parse_period(p).sort_key()) if before else None
+
+
+def _periods_up_to(store: Store, spec: Spec, period: str) -> list[str]:
+    try:
+        key = parse_period(period).sort_key()
+        return [p for p in store.periods(spec.id) if parse_period(p).sort_key() <= key]
+    except PeriodError:
+        return [period]
+
+
+def _spec_digest(spec: Spec) -> str:
+    return spec.model_dump_json()
+
+
+def _comparators_digest(comparators) -> object:
+    if comparators is None:
+        return None
+    return (sorted(comparators.figures.items()), sorted(comparators.areas.items()), comparators.files)
 
 
 SHARED_PACK = "shared"
@@ -526,12 +580,15 @@ def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, 
 
 
 def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, period: str, suppress: bool,
-                   deadline: date | None, comparators, focus: Register | None) -> tuple[Path, list[Path]]:
+                   deadline: date | None, comparators, focus: Register | None,
+                   manifest=None) -> tuple[Path, list[Path]]:
     """values.csv, the master workbook and the profiles of the authorities shown (`focus`, else all of
     `register`), under disclosure control where `suppress`.
 
     The comparison, and so its protection, is London's whatever is shown: every pack of a round
     hides the same figures, so that no two of them can be set side by side to give one away.
+    With a `manifest` (the outputs as the last run left them), the master and the profiles are
+    written only when what they show has changed; values.csv only when its rows have.
     """
     from .outputs.benchmarks import add_comparators
     from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
@@ -541,31 +598,56 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     from .outputs.profiles import write_profiles
     from .round_status import tracker_columns
 
+    from .outputs.csv_export import stream_csv
+    from .outputs.manifest import fingerprint
+    from .store.db import values_query
+
     shown = focus or register
+    if not suppress:
+        with stage("values.csv"):
+            stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, {a.la_code for a in shown}),
+                       out_dir / "values.csv", VALUE_COLUMNS)
+    round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
+    master_from = profiles_from = None
+    if manifest is not None:
+        with stage("fingerprints"):
+            periods = _periods_up_to(store, spec, period)  # the trends run up to the period shown
+            figures = (tool_version(), _spec_digest(spec), tuple(register), tuple(shown), period, periods, suppress,
+                       _comparators_digest(comparators), store.figures_digest(spec.id, periods, period))
+            profiles_from = fingerprint("profiles", figures)
+            master_from = fingerprint("master", figures, store.period_digest(spec.id, period),
+                                      None if round_columns is None else round_columns.to_csv())
+        if manifest.up_to_date("master", master_from) and manifest.up_to_date("profiles", profiles_from):
+            return out_dir / "master.xlsx", manifest.files("profiles")
     with stage("comparison"):
         in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
         rejected = rejected_in(store.submissions(spec.id, period))
         comparison = compare_period(spec, register, in_use, period, rejected=rejected,
                                     suppress=suppress).focused(focus)
         comparison = with_trends(comparison, store.values_in_use(spec.id))
-    with stage("values.csv"):
-        shown_values = _listed(shown)(in_use)
-        if suppress:
-            shown_values = suppressed_values(shown_values, spec, [comparison])
-        write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
+    if suppress:
+        with stage("values.csv"):
+            shown_values = suppressed_values(_listed(shown)(in_use), spec, [comparison])
+            write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
     with_comparators = add_comparators(comparison, comparators)
-    profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles", stage="profiles")
-    with stage("master"):
-        round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
-        master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
-                              round_columns=round_columns, runs=None if suppress else store.runs(),
-                              comparison=comparison, comparators=comparators)
+    profiles_written = None
+    if manifest is None or not manifest.up_to_date("profiles", profiles_from):
+        profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles", stage="profiles")
+    master = out_dir / "master.xlsx"
+    if manifest is None or not manifest.up_to_date("master", master_from):
+        with stage("master"):
+            master = write_master(store, spec, shown, period, master, suppress=suppress,
+                                  round_columns=round_columns, runs=None if suppress else store.runs(),
+                                  comparison=comparison, comparators=comparators)
+        if manifest is not None:
+            manifest.record("master", master_from, [master])
+    if profiles_written is None:
+        return master, manifest.files("profiles")
     with stage("profiles (waiting)"):
-        return master, profiles_written()
-
-
-def _everything(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame
+        profiles = profiles_written()
+    if manifest is not None:
+        manifest.record("profiles", profiles_from, profiles)
+    return master, profiles
 
 
 def _listed(register: Register) -> Callable[[pd.DataFrame], pd.DataFrame]:
