@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import traceback
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -112,7 +112,7 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         if run_id is None:
             run_id = store.start_run(now(), "collate", str(inbox))
         with stage("intake"):
-            received, new = _take_in(inbox, out_dir, store)
+            seen, new = _take_in(inbox, out_dir, store)
         check_and_store(new, store, register, key, run_id, progress, SpecLibrary([spec]))
         notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
@@ -120,7 +120,7 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
             store.finish_run(run_id, f"{len(new)} new file(s)")
         report = write_outputs(store, spec, register, out_dir, period, suppress, deadline, comparators,
                                focus=report_register)
-        report.new_files, report.already_seen = len(new), len(received) - len(new)
+        report.new_files, report.already_seen = len(new), seen - len(new)
         report.notes = notes + report.notes
         report.run_id, report.new_statuses = run_id, new_statuses
         return report
@@ -128,21 +128,24 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         store.close()
 
 
-def _take_in(inbox: Path, out_dir: Path, store: Store) -> tuple[list[Received], list[Received]]:
-    """Every file under `inbox` and, of them, those new to the store, each kept in the archive first."""
+def _take_in(inbox: Path, out_dir: Path, store: Store) -> tuple[int, list[Received]]:
+    """How many files lie under `inbox`, and those new to the store, each kept in the archive first.
+
+    Only the new files' bytes are held: a file taken in by an earlier run is counted and let go.
+    """
     archive = Archive(store.path.parent / "archive")
     own = _own_files(out_dir, store)
-    for _, data in containers(inbox, own):
-        archive.keep(data)
+    archive.keep_all(data for _, data in containers(inbox, own))
     large_hashes = _large_hashes(archive)
-    received = list(walk_inbox(inbox, large_hashes, own))
+    seen, new = 0, []
+    for item in walk_inbox(inbox, large_hashes, own):
+        seen += 1
+        if not store.known(item.path, item.sha256):
+            new.append(item)
     _keep_large_hashes(archive, large_hashes)
-    new = [r for r in received if not store.known(r.path, r.sha256)]
-    for item in new:
-        if item.kept:
-            archive.keep(item.data)
+    archive.keep_all(item.data for item in new if item.kept)
     new.sort(key=lambda r: (received_at(r), r.path))
-    return received, new
+    return seen, new
 
 
 LARGE_HASHES = "large-files.json"
@@ -193,12 +196,23 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
     """Check each new file and store them all, in the order they were received.
 
     `specs` holds the spec of the collection being collated (which may be a revised draft given by its
-    path); any other collection's returns are judged by the shipped specs."""
-    checked = judge(items, store, register, key, run_id, progress, specs=specs)
-    with stage("store"):
-        store.add_all(checked)
-        store.retire_incomplete_copies()
-        store.settle_statuses()
+    path); any other collection's returns are judged by the shipped specs. A very large intake (a
+    national collection, years of returns at once) is checked and stored in batches, in order, so
+    that memory holds one batch's workbooks at a time; each batch's returns are settled before the
+    next, whose plausibility checks then find the figures in use for the period before in the store.
+    Once a batch is stored its files' bytes are let go: `items` keeps copies without them.
+    """
+    for start in range(0, max(len(items), 1), BATCH_FILES):
+        checked = judge(items[start:start + BATCH_FILES], store, register, key, run_id, progress, specs=specs)
+        with stage("store"):
+            store.add_all(checked)
+            store.retire_incomplete_copies()
+            store.settle_statuses()
+        del checked
+        items[start:start + BATCH_FILES] = [replace(item, data=b"") for item in items[start:start + BATCH_FILES]]
+
+
+BATCH_FILES = 1000
 
 
 def judge(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,

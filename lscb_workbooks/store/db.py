@@ -419,7 +419,7 @@ class Store:
         state = (collection, period, self.db.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
         if self._values_cache is None or self._values_cache[0] != state:
             self._values_cache = (state, self.frame(*values_query(collection, period)))
-        return self._values_cache[1].copy()
+        return self._values_cache[1].copy(deep=False)  # copy-on-write: a caller's change never reaches the cache
 
     def issues(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
         return self.frame(*issues_query(collection, period))
