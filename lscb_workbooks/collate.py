@@ -113,7 +113,7 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
             run_id = store.start_run(now(), "collate", str(inbox))
         with stage("intake"):
             seen, new = _take_in(inbox, out_dir, store)
-        check_and_store(new, store, register, key, run_id, progress, SpecLibrary([spec]))
+        check_and_store(new, store, register, key, run_id, progress, SpecLibrary([spec]), _archive_of(store))
         notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
@@ -128,24 +128,39 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         store.close()
 
 
+def _archive_of(store: Store) -> Archive:
+    return Archive(store.path.parent / "archive")
+
+
 def _take_in(inbox: Path, out_dir: Path, store: Store) -> tuple[int, list[Received]]:
     """How many files lie under `inbox`, and those new to the store, each kept in the archive first.
 
-    Only the new files' bytes are held: a file taken in by an earlier run is counted and let go.
+    The new files are returned without their bytes, which the archive now holds (`check_and_store`
+    reads them back a batch at a time), so that a national intake never sits in memory whole; a file
+    taken in by an earlier run is counted and let go.
     """
-    archive = Archive(store.path.parent / "archive")
+    archive = _archive_of(store)
     own = _own_files(out_dir, store)
     archive.keep_all(data for _, data in containers(inbox, own))
     large_hashes = _large_hashes(archive)
-    seen, new = 0, []
+    seen, new, holding = 0, [], []
     for item in walk_inbox(inbox, large_hashes, own):
         seen += 1
         if not store.known(item.path, item.sha256):
-            new.append(item)
+            holding.append(item)
+        if len(holding) >= BATCH_FILES:
+            new += _archived(archive, holding)
+            holding = []
+    new += _archived(archive, holding)
     _keep_large_hashes(archive, large_hashes)
-    archive.keep_all(item.data for item in new if item.kept)
     new.sort(key=lambda r: (received_at(r), r.path))
     return seen, new
+
+
+def _archived(archive: Archive, items: list[Received]) -> list[Received]:
+    """Keep the files in the archive, and let go of their bytes."""
+    archive.keep_all(item.data for item in items if item.kept)
+    return [replace(item, data=b"") if item.kept else item for item in items]
 
 
 LARGE_HASHES = "large-files.json"
@@ -192,7 +207,8 @@ def received_at(item: Received) -> str:
 
 
 def check_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
-                    progress: Progress = no_progress, specs: SpecLibrary | None = None) -> None:
+                    progress: Progress = no_progress, specs: SpecLibrary | None = None,
+                    archive: Archive | None = None) -> None:
     """Check each new file and store them all, in the order they were received.
 
     `specs` holds the spec of the collection being collated (which may be a revised draft given by its
@@ -200,16 +216,21 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
     national collection, years of returns at once) is checked and stored in batches, in order, so
     that memory holds one batch's workbooks at a time; each batch's returns are settled before the
     next, whose plausibility checks then find the figures in use for the period before in the store.
-    Once a batch is stored its files' bytes are let go: `items` keeps copies without them.
+    Items whose bytes were let go (see `_take_in`) are read back from `archive`, one batch at a time.
     """
     for start in range(0, max(len(items), 1), BATCH_FILES):
-        checked = judge(items[start:start + BATCH_FILES], store, register, key, run_id, progress, specs=specs)
+        batch = [_with_bytes(item, archive) for item in items[start:start + BATCH_FILES]]
+        checked = judge(batch, store, register, key, run_id, progress, specs=specs)
         with stage("store"):
             store.add_all(checked)
             store.retire_incomplete_copies()
             store.settle_statuses()
-        del checked
-        items[start:start + BATCH_FILES] = [replace(item, data=b"") for item in items[start:start + BATCH_FILES]]
+
+
+def _with_bytes(item: Received, archive: Archive | None) -> Received:
+    if archive is None or item.data or not item.kept or item.kind != "workbook":
+        return item
+    return replace(item, data=archive.read(item.sha256))
 
 
 BATCH_FILES = 1000
