@@ -629,13 +629,15 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFr
     or direction, and like-for-like totals rest only on figures shown.
     """
     periods = sorted({str(p) for p in values_all_periods.period.dropna()}, key=lambda p: parse_period(p).sort_key())
-    by_period = {str(p): part for p, part in values_all_periods.groupby("period", sort=False)}
-    made = {p: (known or {}).get(p) or compare_period(spec, register, by_period[p], p, suppress=suppress) for p in periods}
+    by_period = values_all_periods.groupby(values_all_periods.period.astype(str), sort=False)
     frames = []
-    for i, period in enumerate(periods):
-        before = made[periods[i - 1]] if i else None
-        frames.append(_authority_trends(spec, made[period], before))
-        frames.append(_group_trends(spec, register, made[period], before))
+    before = None
+    for period in periods:  # one period and the one before it at a time: years of periods never sit in memory
+        now = (known or {}).get(period) or compare_period(spec, register, by_period.get_group(period), period,
+                                                          suppress=suppress)
+        frames.append(_authority_trends(spec, now, before))
+        frames.append(_group_trends(spec, register, now, before))
+        before = now
     if not frames:
         return pd.DataFrame(columns=TREND_COLUMNS)
     trends = pd.concat(frames, ignore_index=True).reindex(columns=TREND_COLUMNS)

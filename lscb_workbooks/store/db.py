@@ -407,6 +407,21 @@ class Store:
             if la_codes is None or row["la_code"] in la_codes:
                 yield tuple(row[c] for c in columns)
 
+    def _frame_sharing_text(self, sql: str, params: tuple = ()) -> pd.DataFrame:
+        """`frame`, with each distinct text held once: the values of years of returns repeat the same
+        codes, periods, ids, file names and hashes hundreds of thousands of times."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        cursor.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        if not rows:
+            return self.frame(sql, params)
+        shared: dict[str, str] = {}
+        columns = [[shared.setdefault(v, v) if v.__class__ is str else v for v in column] for column in zip(*rows)]
+        del rows
+        return pd.DataFrame(dict(zip(names, columns)))
+
     def submissions(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
         return self.frame(*submissions_query(collection, period))
 
@@ -418,7 +433,7 @@ class Store:
         """
         state = (collection, period, self.db.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
         if self._values_cache is None or self._values_cache[0] != state:
-            self._values_cache = (state, self.frame(*values_query(collection, period)))
+            self._values_cache = (state, self._frame_sharing_text(*values_query(collection, period)))
         return self._values_cache[1].copy(deep=False)  # copy-on-write: a caller's change never reaches the cache
 
     def issues(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
