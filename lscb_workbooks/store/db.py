@@ -414,12 +414,13 @@ class Store:
         cursor.row_factory = None
         cursor.execute(sql, params)
         names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-        if not rows:
-            return self.frame(sql, params)
         shared: dict[str, str] = {}
-        columns = [[shared.setdefault(v, v) if v.__class__ is str else v for v in column] for column in zip(*rows)]
-        del rows
+        columns: list[list] = [[] for _ in names]
+        while rows := cursor.fetchmany(10_000):  # a slice at a time, so no text is ever held twice over
+            for column, values in zip(columns, zip(*rows)):
+                column.extend([shared.setdefault(v, v) if v.__class__ is str else v for v in values])
+        if not columns or not columns[0]:
+            return self.frame(sql, params)
         return pd.DataFrame(dict(zip(names, columns)))
 
     def submissions(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
