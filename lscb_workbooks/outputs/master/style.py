@@ -33,6 +33,7 @@ CHART_WIDTH, CHART_HEIGHT = 640, 480
 # Numerator, Denominator, Rank, Quartile, vs London, vs hub, Data quality, gap; a figure's column holds
 # 'not available' and 'rejected' whole
 BLOCK_WIDTHS = [22, 12, 11, 11, 11, 18, 11, 11, 11, 12, 11, 11, 11, 11, 13, 2]
+ENGLAND_WIDTH = 13  # the gap column, when it holds the comparison with England
 GROUP_WIDTHS = [18, 12, 10, 10, 11, 12, 11]  # London and groups, beside each indicator's chart ('12 of 30 Yes')
 OVERVIEW_COLUMNS = 10
 LINKS_PER_ROW, LINK_SPAN = 4, 3  # links to each indicator's section, four to a row, each across three columns

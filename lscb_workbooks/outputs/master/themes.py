@@ -16,8 +16,8 @@ from ..comparison import MISSING, SUPPRESSED
 from ..disclosure import RANKED_AMONG_SHOWN
 from .charts import indicator_chart
 from .style import (
-    BLOCK_WIDTHS, CHART_HEIGHT, COUNT_OF_THINGS, GROUP_WIDTHS, LINKS_PER_ROW, LINK_SPAN, OVERVIEW_COLUMNS,
-    ROW_PX, SPREAD_LABELS, header_height, number_format_for, number_or_none,
+    BLOCK_WIDTHS, CHART_HEIGHT, COUNT_OF_THINGS, ENGLAND_WIDTH, GROUP_WIDTHS, LINKS_PER_ROW, LINK_SPAN,
+    OVERVIEW_COLUMNS, ROW_PX, SPREAD_LABELS, header_height, number_format_for, number_or_none,
 )
 from .words import describe, group_status, quality_words, short_label, shown_fields
 
@@ -41,7 +41,7 @@ def theme_sheet(book: MasterWorkbook, ws: Worksheet, theme) -> None:
     for col, width in enumerate(BLOCK_WIDTHS + GROUP_WIDTHS):
         ws.set_column(col, col, width)
     if has_england(book.c):
-        ws.set_column(len(BLOCK_WIDTHS) - 1, len(BLOCK_WIDTHS) - 1, 13)  # the gap before the chart holds England
+        ws.set_column(len(BLOCK_WIDTHS) - 1, len(BLOCK_WIDTHS) - 1, ENGLAND_WIDTH)  # the gap before the chart
     breaks = []
     links_row = first
     row = first + -(-len(shown) // LINKS_PER_ROW) + 1
@@ -182,7 +182,8 @@ def block_columns(book: MasterWorkbook, f: Field) -> list[Column]:
             if has_england(book.c):
                 columns.append(verdict("Compared with England", "vs_england"))
     # The last column wraps: text running on to the right would print under the chart beside the table.
-    return columns + [Column("Data quality", BLOCK_WIDTHS[len(columns)], lambda r: quality_words(r.status), wrap=True)]
+    width = BLOCK_WIDTHS[len(columns)] if len(columns) < len(BLOCK_WIDTHS) - 1 else ENGLAND_WIDTH
+    return columns + [Column("Data quality", width, lambda r: quality_words(r.status), wrap=True)]
 
 
 def authorities_cell(book: MasterWorkbook, ws: Worksheet, row: int, col: int, g) -> None:
