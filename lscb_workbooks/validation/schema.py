@@ -361,7 +361,9 @@ def usual_range_message(data: ReturnData, f: Field) -> str:
         figure = (f"{_number(value)} ({_rounded(rate)} per 10,000 of '{data.spec.fields[usual.per_10000_of].short}' "
                   f"in {base.where.a1})")
     elif f.derived:
-        figure = f"{_shown(value, f)} (worked out from {' and '.join(data.form[n].where.a1 for n in f.parsed_expression.names)})"
+        ratio = f.parsed_expression.ratio
+        inputs = [ratio.numerator, ratio.denominator] if ratio else f.parsed_expression.names
+        figure = f"{_shown(value, f)} (worked out from {' and '.join(data.form[n].where.a1 for n in inputs)})"
     else:
         figure = _shown(value, f)
     per = " per 10,000" if usual.per_10000_of or f.unit == "rate_per_10000" else ""

@@ -31,7 +31,10 @@ def test_a_third_of_pupils_permanently_excluded_is_a_warning_in_the_feedback(mak
     assert submission["status"] == "accepted_with_warnings"
     [issue] = [i for i in rows(tmp_path / "out" / "issues.csv") if i["rule"] == "outside_usual_range"]
     assert issue["severity"] == "warning" and issue["field_id"] == "EXCL_PERM_RATE"
-    assert "29.4%" in issue["message"] and "usual range for a London borough (0% to 0.35%)" in issue["message"]
+    assert issue["message"] == (
+        "Row 96, 'Permanent exclusions as % of pupils' (D96, sheet 'Return'): 29.4% (worked out from D94 and D95) is "
+        "outside the usual range for a London borough (0% to 0.35%). Please check the figures; if they are right, "
+        "say why in the comment."), "as the README shows it"
     assert "Please check the figures" in issue["message"]
     [feedback] = (tmp_path / "out" / "feedback").glob("307-*.xlsx")
     written = texts(feedback)
@@ -52,7 +55,9 @@ def test_a_count_far_beyond_a_handful_names_its_usual_range(make_return, key, tm
     collate(tmp_path / "inbox", tmp_path / "out", key=key)
     [issue] = [i for i in rows(tmp_path / "out" / "issues.csv") if i["rule"] == "outside_usual_range"]
     assert issue["field_id"] == "SCR_INITIATED"
-    assert "3,593 is outside the usual range for a London borough (0 to 6)" in issue["message"]
+    assert issue["message"] == ("Row 107, 'Serious case reviews initiated by the LSCB' (D107, sheet 'Return'): 3,593 "
+                                "is outside the usual range for a London borough (0 to 6). Please check the figure; "
+                                "if it is right, say why in the comment."), "as the README shows it"
     assert "Please check the figure; if it is right, say why in the comment." in issue["message"]
 
 
