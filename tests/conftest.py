@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 from lscb_workbooks.spec.load import load_spec
 from lscb_workbooks.spec.register import load_register
@@ -26,3 +27,14 @@ def register():
     return load_register()
 
 
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """`lscb demo` run once for the session: (its output folder, what it printed)."""
+    from lscb_workbooks.cli import main
+
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output

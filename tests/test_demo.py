@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import docx
 import openpyxl
 import pytest
@@ -12,15 +10,6 @@ from click.testing import CliRunner
 from lscb_workbooks.cli import main
 from lscb_workbooks.spec.load import check_spec_text
 from lscb_workbooks.store.db import Store
-from spreadsheet_program import convert, requires_libreoffice
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out, result.output
 
 
 def test_every_phase_is_run_in_order_and_its_outputs_named(demo):
@@ -75,22 +64,6 @@ def test_the_pilot_exports_as_open_data_that_meets_the_standard(demo, tmp_path):
     data = sorted(tmp_path.glob("lscb_dataset_*.csv"))
     assert [p.name.endswith(".meta.csv") for p in data] == [False, True]
     assert standard_problems(data[0], data[1]) == []
-
-
-@requires_libreoffice
-@pytest.mark.libreoffice
-def test_the_printed_master_is_under_sixty_pages_with_every_indicator_named_in_full(demo, tmp_path):
-    """As a steering group member prints it: LibreOffice's PDF of the demo's master."""
-    out, _ = demo
-    pdf = convert(out / "master.xlsx", "pdf", tmp_path)[0]
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    pages = text.count("\f") + (0 if text.endswith("\f") else 1)
-    assert pages < 60, pages
-    spec = check_spec_text((out / "3-revised-spec" / "dataset.yaml").read_text(encoding="utf-8"), "dataset.yaml")[0]
-    flat = " ".join(text.split())
-    for f in spec.indicators:
-        assert f.short in flat, f"{f.id}: its short name is printed whole somewhere"
-    assert "…" not in flat, "no label is cut short with an ellipsis"
 
 
 def test_the_pilot_looks_like_london_every_figure_in_its_usual_range_but_the_planted_mistakes(demo):

@@ -31,6 +31,7 @@ VERDICT_COLOURS = {KEEP: palette.KEEP_AS_IT_IS, CONTESTED: palette.CONTESTED, DR
 ROW_PX = 20
 PAGE_PX = 860  # the height of one printed page of the Votes sheet, in pixels at the scale it prints
 LABEL_WIDTH = 60
+VERDICT_WIDTH = max(len(v) for v in VERDICTS) + 3
 
 
 def write_consultation_master(store: Store, spec: Spec, register: Register, period: str, out_path: Path,
@@ -202,7 +203,7 @@ class ConsultationWorkbook(SurveyWorkbook):
         headers = (["Ref", "Indicator", "Theme", "Unit", "No view given", "Votes"] + options
                    + ["Share in favour", "Share against"] + [f"Median {f.label.split(' (')[0].lower()}" for f in self.score_fields()]
                    + [f"Commonest: {f.label.lower()}" for f in self.tally_fields()] + ["Comments", "Suggested verdict"])
-        widths = ([13, 50, 34, 9, 10, 8] + [10] * len(options) + [10, 10] + [11] * len(self.score_fields())
+        widths = ([22, 50, 34, 14, 10, 8] + [10] * len(options) + [10, 10] + [11] * len(self.score_fields())
                   + [26] * len(self.tally_fields()) + [10, 20])
         self.table(ws, first, len(s), headers, "Verdicts", widths=widths)
         self.colour_vote_headers(ws, first, 6, options)
@@ -239,7 +240,8 @@ class ConsultationWorkbook(SurveyWorkbook):
                              "First, how many indicators each suggested verdict applies to. Then, for each theme, the "
                              "votes cast on each of its indicators: each bar is one indicator, split by vote.", (5, 110))
         ws.set_column(0, 0, LABEL_WIDTH)
-        ws.set_column(1, len(options) + 1, 12)
+        ws.set_column(1, len(options), 12)
+        ws.set_column(len(options) + 1, len(options) + 1, VERDICT_WIDTH)
         self.table(ws, first, len(VERDICTS), ["Suggested verdict", "Indicators"], "Verdict_counts")
         counts = s.verdict.value_counts() if not s.empty else pd.Series(dtype=int)
         for i, words in enumerate(VERDICTS, start=first + 1):
@@ -262,7 +264,9 @@ class ConsultationWorkbook(SurveyWorkbook):
     def _group_votes(self, ws: Worksheet, row: int, group: str, rows: pd.DataFrame, options: list[str]) -> int:
         ws.write_string(row, 0, xlsx.cell_text(group), self.f.subtitle)
         first = row + 1
-        self.table(ws, first, len(rows), ["Indicator"] + options + ["Suggested verdict"], f"Votes_{group[:20]}")
+        headers = ["Indicator"] + options + ["Suggested verdict"]
+        self.table(ws, first, len(rows), headers, f"Votes_{group[:20]}")
+        xlsx.fit_row(ws, first, zip(headers, [LABEL_WIDTH] + [12] * len(options) + [VERDICT_WIDTH]))
         self.colour_vote_headers(ws, first, 1, options)
         for i, r in enumerate(rows.to_dict("records"), start=first + 1):
             self.text(ws, i, 0, r["short"], wrap=True)
@@ -274,7 +278,7 @@ class ConsultationWorkbook(SurveyWorkbook):
         height = min(100 + 34 * len(rows), PAGE_PX)
         most = rows.sort_values("votes", ascending=False).head(3)
         self.bar_chart(ws, ws.name, (first, len(options) + 3), (first + 1, last, 0),
-                       [(o, j) for j, o in enumerate(options, start=1)], short(f"Votes: {group}", 80),
+                       [(o, j) for j, o in enumerate(options, start=1)], short(f"Votes: {group}", 150),
                        "Indicator", "Votes",
                        f"Stacked bar chart of the votes ({', '.join(options)}) on each of the {len(rows)} indicators of "
                        f"the theme '{group}'. Most votes: " + "; ".join(
@@ -296,7 +300,7 @@ class ConsultationWorkbook(SurveyWorkbook):
                              f"{len(given)} comments, in the order of the indicators, with the vote each came with.",
                              (4, 100))
         headers = ["Ref", "Indicator", "Authority", "Hub", self.vote.label] + [f.label for f in lists]
-        self.table(ws, first, len(given), headers, "Comments", widths=[13, 40, 20, 12, 18] + [70] * len(lists))
+        self.table(ws, first, len(given), headers, "Comments", widths=[22, 40, 20, 12, 18] + [70] * len(lists))
         for i, r in enumerate(given.to_dict("records"), start=first + 1):
             values = [r["row_id"], labels.get(r["row_id"], ""), r["name"], r["hub"], r.get(self.vote.id)]
             for col, value in enumerate(values + [r.get(f.id) for f in lists]):
@@ -347,7 +351,9 @@ class ConsultationWorkbook(SurveyWorkbook):
         first = row + 1
         counts = [(g, int(gaps[gaps.group == g].authorities.sum()), int((gaps.group == g).sum()))
                   for g in group.options if (gaps.group == g).any()]
-        self.table(ws, first, len(counts), [group.label, "Times named", "Different gaps"], f"Gaps_by_{group.id}")
+        headers = [group.label, "Times named", "Different gaps"]
+        self.table(ws, first, len(counts), headers, f"Gaps_by_{group.id}")
+        xlsx.fit_row(ws, first, zip(headers, [30, 36, 11]))  # the widths the gaps table above set
         for i, (g, named, different) in enumerate(counts, start=first + 1):
             self.text(ws, i, 0, g, wrap=True)
             self.number(ws, i, 1, named)

@@ -456,7 +456,7 @@ def _problems_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, he
 
 FIGURE_HEADERS = ["Sheet", "Cell", "Ref", "Indicator", "Value", "Last period", "Change", "Data quality", "Comment",
                   "Check", "Problem"]
-FIGURE_WIDTHS = [12, 7, 16, 44, 11, 11, 9, 12, 30, 9, 40]
+FIGURE_WIDTHS = [12, 7, 22, 44, 16, 11, 9, 12, 30, 9, 40]
 
 
 def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, header: str) -> None:
@@ -476,11 +476,11 @@ def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, hea
         shade = HIGHLIGHT.get(figure.severity)
         extra = {"bg_color": shade} if shade else {}
         for col, value in enumerate([figure.sheet, figure.cell, figure.field_id], start=0):
-            ws.write_string(row, col, xlsx.cell_text(value), formats.get(valign="top", **extra))
+            ws.write_string(row, col, xlsx.cell_text(value), formats.get(text_wrap=col == 0, valign="top", **extra))
         indicator = figure.indicator + (" (worked out from your counts)" if figure.derived else "")
         ws.write_string(row, 3, xlsx.cell_text(indicator), formats.get(text_wrap=True, valign="top", **extra))
         value_format = formats.unit(figure.unit, valign="top", align="right", **extra) if isinstance(figure.value, (int, float)) \
-            else formats.get(valign="top", align="right", **extra)
+            else formats.get(text_wrap=True, valign="top", **extra)
         xlsx.write_value(ws, row, 4, figure.value, value_format)
         xlsx.write_value(ws, row, 5, figure.previous, formats.unit(figure.unit, valign="top"))
         xlsx.write_value(ws, row, 6, figure.change, formats.get(
@@ -491,7 +491,8 @@ def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, hea
             ws.write_string(row, 9, SEVERITY_WORDS.get(figure.severity, figure.severity.title()),
                             formats.get(bold=True, valign="top", **extra))
             ws.write_string(row, 10, xlsx.cell_text(figure.problem), formats.get(text_wrap=True, valign="top", **extra))
-        _fit_row(ws, row, {3: indicator, 8: figure.comment, 10: figure.problem}, FIGURE_WIDTHS)
+        _fit_row(ws, row, {0: figure.sheet, 3: indicator, 4: figure.value if isinstance(figure.value, str) else "",
+                           8: figure.comment, 10: figure.problem}, FIGURE_WIDTHS)
     ws.freeze_panes(1, 4)
     xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
 
@@ -520,14 +521,9 @@ def _when(value: Any) -> str:
 
 def _fit_row(ws: Worksheet, row: int, texts: dict[int, str], widths: list[float]) -> None:
     """Set a row's height to show its wrapped text: spreadsheet programs do not all grow rows themselves."""
-    lines = max((_lines(text, widths[col]) for col, text in texts.items()), default=1)
+    lines = max((xlsx.wrapped_lines(_text(text), widths[col]) for col, text in texts.items()), default=1)
     if lines > 1:
         ws.set_row(row, min(LINE_HEIGHT * lines + 3, 409))
-
-
-def _lines(text: str, width: float) -> int:
-    per_line = max(int(width * 1.15) - 1, 8)
-    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
 
 
 def _remove_stale(out_dir: Path, register: Register, written: list[Path]) -> None:

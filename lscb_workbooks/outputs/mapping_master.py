@@ -114,6 +114,8 @@ class MappingWorkbook(SurveyWorkbook):
         mark = self.f.get(align="center", font_color="#1F4E79", bold=True)
         for i, r in enumerate(matrix.to_dict("records"), start=first + 1):
             self.text(ws, i, 0, r["item"], wrap=True)
+            if xlsx.wrapped_lines(r["item"], 44) > 1:
+                xlsx.fit_row(ws, i, [(r["item"], 44)])
             self.number(ws, i, 1, r["authorities"])
             for j, code in enumerate(codes, start=2):
                 ws.write_string(i, j, MARK if r[code] else "", mark)
@@ -188,6 +190,8 @@ class MappingWorkbook(SurveyWorkbook):
         for i, r in enumerate(matrix.to_dict("records"), start=first + 1):
             summary = score_summary(self.rows[keys == r["key"]], self.scores)
             self.text(ws, i, 0, r["item"], wrap=True)
+            if xlsx.wrapped_lines(r["item"], 40) > 1:
+                xlsx.fit_row(ws, i, [(r["item"], 40)])
             self.number(ws, i, 1, r["authorities"])
             for j, f in enumerate(self.scores):
                 self.number(ws, i, 2 + 2 * j, summary[f"{f.id}:median"], SCORE)

@@ -52,7 +52,7 @@ STATUS_WORDS = {
 SUPPRESSED_MARK = "c"
 
 TABLE_COLUMNS = [
-    ("Ref", 17), ("Indicator", 46), ("Unit", 9), ("Value", 10), ("Previous", 10), ("Change", 9),
+    ("Ref", 22), ("Indicator", 46), ("Unit", 14), ("Value", 10), ("Previous", 10), ("Change", 9),
     ("Change since previous", 21), ("Lower 95%", 9), ("Upper 95%", 9),
     ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
     ("Compared with hub", 13), ("Data quality", 13),
@@ -142,8 +142,7 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
         ws.write_string(i, 0, xlsx.cell_text(row.authority), formats.text)
         ws.write_string(i, 1, xlsx.cell_text(row.hub), formats.text)
         ws.write_string(i, 2, xlsx.cell_text(row.theme), formats.text)
-        _write_profile_row(ws, i, 3, row, formats)
-        _fit_row(ws, i, row.indicator, TABLE_COLUMNS[1][1])
+        _fit_row(ws, i, _write_profile_row(ws, i, 3, row, formats), [w for _, w in columns])
     ws.freeze_panes(first + 1, 1)
     xlsx.print_heading_only(ws, f"Borough profiles · {comparison.period}", formats, first - 1, len(columns) - 1)
 
@@ -359,7 +358,9 @@ def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produ
     row = 4
     headers = [h if h != "Hub" else profile.hub_label for h, _ in table_columns(c)]
     first_header = None
+    sections = []
     for theme_id, rows in profile.rows.groupby("theme_id", sort=False):
+        sections.append((row, 2 + min(len(rows), 3)))
         ws.merge_range(row, 0, row, len(widths) - 1, rows.theme.iloc[0], formats.get(bold=True, font_size=12, bg_color="#F2F2F2", valign="vcenter"))
         ws.set_row(row, 22)
         ws.add_table(row + 1, 0, row + len(rows) + 1, len(widths) - 1, {
@@ -371,16 +372,20 @@ def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produ
         first_header = row + 1 if first_header is None else first_header
         for i, r in enumerate(rows.itertuples(index=False), start=row + 2):
             ws.write_string(i, 0, r.field_id, formats.text)
-            _write_profile_row(ws, i, 1, r, formats, skip_ref=True)
-            _fit_row(ws, i, r.indicator, widths[1])
+            _fit_row(ws, i, _write_profile_row(ws, i, 1, r, formats, skip_ref=True), widths)
         row += len(rows) + 3
     ws.freeze_panes(first_header + 1, 2)
     ws.hide_gridlines(2)
     xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
+    xlsx.keep_sections_whole(ws, sections, widths, row, repeated_row_points=LINE_HEIGHT + 5)
 
 
-def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.Formats, skip_ref: bool = False) -> None:
-    """Ref (unless skipped), indicator, unit, value, interval, London, hub, rank, quartile, verdicts, quality."""
+def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.Formats,
+                       skip_ref: bool = False) -> list[tuple[str, int]]:
+    """Ref (unless skipped), indicator, unit, value, interval, London, hub, rank, quartile, verdicts, quality.
+
+    Returns the wrapped texts written, with their columns, for the row's height.
+    """
     cells: list[tuple[Any, Any]] = []
     if not skip_ref:
         cells.append((r.field_id, formats.text))
@@ -401,20 +406,22 @@ def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.
         (r.quartile, formats.get(valign="top", indent=1)),
         (VERDICT_WORDS.get(r.vs_london, r.vs_london), _verdict_format(formats, r.vs_london)),
         (VERDICT_WORDS.get(r.vs_hub, r.vs_hub), _verdict_format(formats, r.vs_hub)),
-        (r.quality, formats.text),
+        (r.quality, formats.wrap),
     ]
     if hasattr(r, "england"):
         cells += [(r.england, number if isinstance(r.england, float) else text_right),
                   (VERDICT_WORDS.get(r.vs_england, r.vs_england), _verdict_format(formats, r.vs_england))]
     for offset, (value, cell_format) in enumerate(cells):
         xlsx.write_value(ws, row, col + offset, value, cell_format)
+    return [(value, col + offset) for offset, (value, cell_format) in enumerate(cells)
+            if isinstance(value, str) and cell_format.text_wrap]
 
 
 def _verdict_format(formats: xlsx.Formats, verdict: str):
     colour = palette.VERDICT.get(verdict)
     if colour is not None and verdict != "not compared":
-        return formats.get(valign="top", **colour.cell())
-    return formats.get(valign="top", font_color="#595959")
+        return formats.get(valign="top", text_wrap=True, **colour.cell())
+    return formats.get(valign="top", text_wrap=True, font_color="#595959")
 
 
 def _how_to_read(c: Comparison) -> str:
@@ -431,11 +438,11 @@ def _how_to_read(c: Comparison) -> str:
         + (" " + ENGLAND_NOTE if has_england(c) else "")
 
 
-def _fit_row(ws: Worksheet, row: int, text: str, width: float) -> None:
-    per_line = max(int(width * 1.15) - 1, 8)
-    lines = max(1, -(-len(text) // per_line))
-    if lines > 1:
-        ws.set_row(row, LINE_HEIGHT * lines + 3)
+def _fit_row(ws: Worksheet, row: int, texts: list[tuple[str, int]], widths: list[float]) -> None:
+    """Make the row tall enough for its wrapped texts, given as (text, column)."""
+    cells = [(text, widths[col]) for text, col in texts]
+    if max((xlsx.wrapped_lines(text, width) for text, width in cells), default=1) > 1:
+        xlsx.fit_row(ws, row, cells)
 
 
 def _table_name(text: str) -> str:

@@ -414,12 +414,13 @@ class SurveyWorkbook:
             state = palette.RETURN_STATE.get(r.status, palette.NOT_COMPARED)
             ws.write_string(i, 3, r.status, self.f.get(**state.cell(), bold=r.status != "Accepted", valign="top"))
             self.text(ws, i, 4, str(r.received_at)[:16].replace("T", " "))
-            self.text(ws, i, 5, r.file)
+            self.text(ws, i, 5, r.file, wrap=True)
             for col, n in ((6, r.errors), (7, r.warnings)):
                 xlsx.write_value(ws, i, col, None if _missing(n) else int(n), self.f.get(num_format=WHOLE, valign="top"))
             self.text(ws, i, 8, r.message, wrap=True)
-            if r.message:
-                ws.set_row(i, 15 * xlsx.wrapped_lines(r.message, 70) + 3)
+            lines = max(xlsx.wrapped_lines(r.message or "", 70), xlsx.wrapped_lines(r.file or "", 34))
+            if lines > 1:
+                ws.set_row(i, 15 * lines + 3)
         ws.freeze_panes(first + 1, 2)
         self.print_setup(ws, (first, first))
 
@@ -487,7 +488,7 @@ class SurveyWorkbook:
             chart_col = 5 + len(parts)
             series = [(o, 4 + j) for j, o in enumerate(parts)] if split else [("Authorities", 2)]
             top = "; ".join(f"{r.answer} ({r.authorities})" for r in counts.head(5).itertuples())
-            self.bar_chart(ws, sheet, (first, chart_col), (first + 1, last, 0), series, short(f.label, 70),
+            self.bar_chart(ws, sheet, (first, chart_col), (first + 1, last, 0), series, short(f.label, 150),
                            "Answer", "Times given" if split else "Authorities giving this answer",
                            f"Bar chart of the answers to '{f.label}', most often first. Top answers with the number "
                            f"of authorities: {top}.", stacked=bool(split),
@@ -513,11 +514,11 @@ class SurveyWorkbook:
                     self.number(ws, i, col, value)
                 else:
                     self.text(ws, i, col, value, wrap=True)
-            longest = max([xlsx.wrapped_lines(str(r.get(f.id) or ""), _column_width(f)) for f in fields] + [1])
+            longest = max([xlsx.wrapped_lines(v, w) for v, w in zip(values, widths) if isinstance(v, str)] + [1])
             if longest > 1:
                 ws.set_row(i, 15 * longest + 3)
         ws.freeze_panes(first + 1, 2)
-        self.print_setup(ws, (first, first))
+        xlsx.print_heading_only(ws, self.d.header, self.f, first - 1, len(headers) - 1)
 
 
 def _column_width(f: Field) -> float:

@@ -189,6 +189,36 @@ def set_print_layout(worksheet: Worksheet, header: str, repeat_rows: tuple[int, 
 
 
 LINE_POINTS = 15
+PRINTED_WIDTH_POINTS = 784   # landscape A4 inside set_print_layout's margins
+PRINTED_HEIGHT_POINTS = 470  # the same, less the header and footer, with a little to spare
+
+
+def keep_sections_whole(worksheet: Worksheet, sections: list[tuple[int, int]], widths: Iterable[float],
+                        last_row: int, repeated_row_points: float = 0) -> list[int]:
+    """Page breaks so that no section's heading prints at the foot of a page with its rows overleaf.
+
+    `sections` are (first row, rows that must print with it), such as a heading, a
+    table's header and its first rows. The page holds as many rows as fit at the
+    scale a page-wide printout shrinks the sheet to (set_print_layout), worked
+    out from the heights the rows were given.
+    """
+    sheet_points = sum(int(w * 7 + 5) for w in widths) * 0.75
+    page = PRINTED_HEIGHT_POINTS / min(1.0, PRINTED_WIDTH_POINTS / max(sheet_points, 1)) - repeated_row_points
+    keep = dict(sections)
+    breaks, used = [], 0.0
+    for row in range(last_row + 1):
+        if row in keep and used > 0 and used + sum(_row_points(worksheet, r) for r in range(row, row + keep[row])) > page:
+            breaks.append(row)
+            used = 0.0
+        height = _row_points(worksheet, row)
+        used = height if used + height > page else used + height
+    worksheet.set_h_pagebreaks(breaks)
+    return breaks
+
+
+def _row_points(worksheet: Worksheet, row: int) -> float:
+    pixels, hidden = worksheet.row_sizes.get(row, [worksheet.default_row_height, False])
+    return 0.0 if hidden else pixels * 0.75
 
 
 def wrapped_lines(text: Any, width: float) -> int:

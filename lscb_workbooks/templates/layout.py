@@ -12,6 +12,7 @@ rows, rows with the row's id in column A (and its label and unit under the
 
 from __future__ import annotations
 
+import math
 import textwrap
 from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime
@@ -103,6 +104,7 @@ class SheetLayout:
     conditionals: list[Conditional] = dataclass_field(default_factory=list)
     widths: dict[int, float] = dataclass_field(default_factory=dict)
     heights: dict[int, float] = dataclass_field(default_factory=dict)
+    growing_rows: set[int] = dataclass_field(default_factory=set)
     freeze_row: int | None = None
     repeat_rows: tuple[int, int] | None = None
 
@@ -400,6 +402,8 @@ def _draw_field_row(sheet: SheetLayout, spec: Spec, fld: Field, place: FieldPlac
         sheet.heights[r] = max(sheet.heights[r], text_box_height(fld.max_length, sheet.widths[VALUE_COL]))
     elif section.rated and not fld.derived:
         sheet.heights[r] = max(sheet.heights[r], lines_height(COMMENT_LINES_SHOWN))
+    if not fld.derived and (fld.unit == "text" or section.rated):
+        sheet.growing_rows.add(r)
     sheet.add(r, REF_COL, styles.REF, fld.id)
     sheet.add(r, LABEL_COL, styles.LABEL, fld.label)
     sheet.add(r, UNIT_COL, styles.UNIT, fld.shown_unit)
@@ -590,6 +594,8 @@ def table_sheet(spec: Spec, section: Section, authority: Authority, period: Peri
         sheet.add(row, 0, styles.ROW_NUMBER, number)
         sheet.heights[row] = _table_row_height(section, {f.id: c for c, f in enumerate(section.fields, start=1)},
                                                sheet.widths)
+        if any(f.unit == "text" for f in section.fields):
+            sheet.growing_rows.add(row)
     return sheet, columns
 
 
@@ -688,6 +694,8 @@ def _fixed_row(sheet: SheetLayout, section: Section, fixed, row: int, inputs: di
                              text_height(fixed.definition, sheet.widths[definition_col], styles.DEFINITION.size),
                              text_height(fixed.unit, sheet.widths[FIXED_UNIT_COL], styles.UNIT.size),
                              _table_row_height(section, inputs, sheet.widths))
+    if any(f.unit == "text" for f in section.fields):
+        sheet.growing_rows.add(row)
 
 
 def _table_width(fld: Field) -> float:
@@ -695,7 +703,8 @@ def _table_width(fld: Field) -> float:
     if fld.unit == "choice":
         return float(min(max(len(o) for o in fld.options) + 3, 24))
     if fld.unit == "text":
-        return 50.0 if fld.max_length > 200 else float(min(max(len(fld.label) + 2, fld.max_length), 30))
+        return _long_text_width(fld.max_length) if fld.max_length > 200 \
+            else float(min(max(len(fld.label) + 2, fld.max_length), 30))
     if fld.unit == "yes_no":
         return 10.0
     return float(min(max(len(fld.label) + 2, 10), 14))
@@ -756,6 +765,13 @@ def identity_sheet(rows: list[tuple[str, str]]) -> SheetLayout:
 
 TEXT_BOX_CHARACTERS_SHOWN = 400
 COMMENT_LINES_SHOWN = 3
+TALLEST_ROW_POINTS = 409  # Excel's limit: a row grown for its text stops here
+
+
+def _long_text_width(max_length: int) -> float:
+    """A column wide enough that its longest allowed text fits in Excel's tallest row (with a tenth to spare)."""
+    lines = int((TALLEST_ROW_POINTS - lines_height(0)) // (lines_height(1) - lines_height(0)))
+    return float(max(50, math.ceil((max_length * 1.1 / lines + 1) / 1.1)))
 
 
 def text_box_height(max_length: int, width: float) -> float:
@@ -780,5 +796,5 @@ def lines_height(lines: int, size: float = 11) -> float:
 
 
 def wrapped_lines(text: str, width: float, size: float = 11) -> int:
-    per_line = max(1, int(width * 1.15 * 11 / size))
+    per_line = max(1, int(width * 1.1 * 11 / size) - 1)
     return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True))) for part in str(text).split("\n"))

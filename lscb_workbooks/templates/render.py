@@ -181,7 +181,33 @@ def draw_workbook(layout: TemplateLayout, password: str = SHEET_PASSWORD) -> byt
         workbook.close()
     if caught:
         raise TemplateError("the template could not be drawn: " + "; ".join(str(w.message) for w in caught))
-    return lock_structure(buffer.getvalue())
+    return lock_structure(let_rows_grow(buffer.getvalue(), [sheet.growing_rows for sheet in layout.sheets]))
+
+
+def let_rows_grow(xlsx: bytes, growing: list[set[int]]) -> bytes:
+    """The same workbook with its text-box rows left for the spreadsheet program to size.
+
+    A row whose height the file marks as set by hand keeps it, so a long comment
+    typed into it would show, and print, cut; without the mark, Excel and
+    LibreOffice grow the row to fit as the text is typed. The height written
+    stays as the row's starting height. The spreadsheet writer marks every row
+    it sizes, so the marks are taken off here (sheets are numbered in the order
+    they were drawn).
+    """
+    parts = {f"xl/worksheets/sheet{i}.xml": rows for i, rows in enumerate(growing, start=1) if rows}
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename in parts:
+                numbers = {str(row + 1).encode() for row in parts[info.filename]}
+                data = _ROW_SIZED_BY_HAND.sub(lambda m: m.group(1) if m.group(2) in numbers else m.group(0), data)
+            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+_ROW_SIZED_BY_HAND = re.compile(rb'(<row r="(\d+)"[^>]*?) customHeight="1"')
 
 
 class _Drawer:
