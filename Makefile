@@ -14,6 +14,9 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/collate_benchmark.py
 
+bench-national: $(VENV)/.installed
+	$(BIN)/python benchmarks/collate_benchmark.py --national --work output/bench-national
+
 bench-templates: $(VENV)/.installed
 	$(BIN)/python benchmarks/templates_benchmark.py
 	$(BIN)/python benchmarks/templates_benchmark.py --collection consultation

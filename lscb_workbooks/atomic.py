@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import tempfile
@@ -17,8 +18,12 @@ class OutputError(LscbError, OSError):
 
 
 @contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path` to write to; moved onto `path` only if the block finishes."""
+def replacing(path: Path, unless_same: bool = False) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; moved onto `path` only if the block finishes.
+
+    `unless_same`: where `path` already holds exactly what was written, it is left as it is (so its
+    modification time still says when its content last changed).
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,6 +33,9 @@ def replacing(path: Path) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(temporary)
+        if unless_same and _same_content(Path(temporary), path):
+            Path(temporary).unlink()
+            return
         os.chmod(temporary, 0o666 & ~_umask())  # as any new file: mkstemp makes it private to its owner
         try:
             os.replace(temporary, path)
@@ -36,6 +44,13 @@ def replacing(path: Path) -> Iterator[Path]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _same_content(one: Path, other: Path) -> bool:
+    try:
+        return filecmp.cmp(one, other, shallow=False)
+    except OSError:
+        return False
 
 
 def cannot_write(path: Path, exc: OSError) -> str:

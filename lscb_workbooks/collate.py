@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import traceback
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -27,6 +28,7 @@ from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
 from .spec.periods import PeriodError, parse_period
+from .stages import stage
 from .store.db import IN_USE, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
 from .store.returns import NOT_A_RETURN, returns_for_round
@@ -110,31 +112,56 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         logged_here = run_id is None
         if run_id is None:
             run_id = store.start_run(now(), "collate", str(inbox))
-        archive = Archive(store.path.parent / "archive")
-        own = _own_files(out_dir, store)
-        for _, data in containers(inbox, own):
-            archive.keep(data)
-        large_hashes = _large_hashes(archive)
-        received = list(walk_inbox(inbox, large_hashes, own))
-        _keep_large_hashes(archive, large_hashes)
-        new = [r for r in received if not store.known(r.path, r.sha256)]
-        for item in new:
-            if item.kept:
-                archive.keep(item.data)
-        new.sort(key=lambda r: (received_at(r), r.path))
-        check_and_store(new, store, register, key, run_id, progress, SpecLibrary([spec]))
+        with stage("intake"):
+            seen, new = _take_in(inbox, out_dir, store)
+        check_and_store(new, store, register, key, run_id, progress, SpecLibrary([spec]), _archive_of(store))
         notes = undecided_notes(store, register)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
         report = write_outputs(store, spec, register, out_dir, period, suppress, deadline, comparators,
                                focus=report_register)
-        report.new_files, report.already_seen = len(new), len(received) - len(new)
+        report.new_files, report.already_seen = len(new), seen - len(new)
         report.notes = notes + report.notes
         report.run_id, report.new_statuses = run_id, new_statuses
         return report
     finally:
         store.close()
+
+
+def _archive_of(store: Store) -> Archive:
+    return Archive(store.path.parent / "archive")
+
+
+def _take_in(inbox: Path, out_dir: Path, store: Store) -> tuple[int, list[Received]]:
+    """How many files lie under `inbox`, and those new to the store, each kept in the archive first.
+
+    The new files are returned without their bytes, which the archive now holds (`check_and_store`
+    reads them back a batch at a time), so that a national intake never sits in memory whole; a file
+    taken in by an earlier run is counted and let go.
+    """
+    archive = _archive_of(store)
+    own = _own_files(out_dir, store)
+    archive.keep_all(data for _, data in containers(inbox, own))
+    large_hashes = _large_hashes(archive)
+    seen, new, holding = 0, [], []
+    for item in walk_inbox(inbox, large_hashes, own):
+        seen += 1
+        if not store.known(item.path, item.sha256):
+            holding.append(item)
+        if len(holding) >= BATCH_FILES:
+            new += _archived(archive, holding)
+            holding = []
+    new += _archived(archive, holding)
+    _keep_large_hashes(archive, large_hashes)
+    new.sort(key=lambda r: (received_at(r), r.path))
+    return seen, new
+
+
+def _archived(archive: Archive, items: list[Received]) -> list[Received]:
+    """Keep the files in the archive, and let go of their bytes."""
+    archive.keep_all(item.data for item in items if item.kept)
+    return [replace(item, data=b"") if item.kept else item for item in items]
 
 
 LARGE_HASHES = "large-files.json"
@@ -181,14 +208,33 @@ def received_at(item: Received) -> str:
 
 
 def check_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
-                    progress: Progress = no_progress, specs: SpecLibrary | None = None) -> None:
+                    progress: Progress = no_progress, specs: SpecLibrary | None = None,
+                    archive: Archive | None = None) -> None:
     """Check each new file and store them all, in the order they were received.
 
     `specs` holds the spec of the collection being collated (which may be a revised draft given by its
-    path); any other collection's returns are judged by the shipped specs."""
-    store.add_all(judge(items, store, register, key, run_id, progress, specs=specs))
-    store.retire_incomplete_copies()
-    store.settle_statuses()
+    path); any other collection's returns are judged by the shipped specs. A very large intake (a
+    national collection, years of returns at once) is checked and stored in batches, in order, so
+    that memory holds one batch's workbooks at a time; each batch's returns are settled before the
+    next, whose plausibility checks then find the figures in use for the period before in the store.
+    Items whose bytes were let go (see `_take_in`) are read back from `archive`, one batch at a time.
+    """
+    for start in range(0, max(len(items), 1), BATCH_FILES):
+        batch = [_with_bytes(item, archive) for item in items[start:start + BATCH_FILES]]
+        checked = judge(batch, store, register, key, run_id, progress, specs=specs)
+        with stage("store"):
+            store.add_all(checked)
+            store.retire_incomplete_copies()
+            store.settle_statuses()
+
+
+def _with_bytes(item: Received, archive: Archive | None) -> Received:
+    if archive is None or item.data or not item.kept or item.kind != "workbook":
+        return item
+    return replace(item, data=archive.read(item.sha256))
+
+
+BATCH_FILES = 1000
 
 
 def judge(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
@@ -208,7 +254,8 @@ def judge(items: list[Received], store: Store, register: Register, key: bytes, r
         else:
             to_read[index] = item
             seen[item.sha256] = item
-    workbooks = check_and_read_workbooks((str(k), item.data) for k, item in to_read.items()) if to_read else {}
+    with stage("read"):
+        workbooks = check_and_read_workbooks((str(k), item.data) for k, item in to_read.items()) if to_read else {}
     returns: list[tuple[int, Submission, ReturnData]] = []
     for index, item in to_read.items():
         result = workbooks.get(str(index)) or Unreadable(
@@ -231,7 +278,8 @@ def judge(items: list[Received], store: Store, register: Register, key: bytes, r
         identified, data = outcome
         _stamp(submission, identified)
         returns.append((index, submission, data))
-    done.update(_validate_all(returns, store))
+    with stage("validation"):
+        done.update(_validate_all(returns, store))
     return [done[index] for index in sorted(done)]
 
 
@@ -247,10 +295,12 @@ def _identify_and_read(workbook: Workbook, specs: SpecLibrary, register: Registe
                        key: bytes) -> IssueRecord | ToolFault | tuple[Identified, ReturnData]:
     identified = None
     try:
-        identified = identify(workbook, specs, register, key)
+        with stage("identity"):
+            identified = identify(workbook, specs, register, key)
         if isinstance(identified, IssueRecord):
             return identified
-        return identified, extract(identified, workbook)
+        with stage("extract"):
+            return identified, extract(identified, workbook)
     except Exception:  # a bug of the tool's, whatever the file holds: reported as such and checked again later
         return ToolFault(traceback.format_exc(), identified)
 
@@ -263,6 +313,7 @@ def _tool_error(submission: Submission, fault: ToolFault, store: Store) -> Check
     return Checked(_with(submission, TOOL_ERROR, TOOL_ERROR_MESSAGE))
 
 
+@cache
 def tool_version() -> str:
     try:
         return version("lscb-workbooks")
@@ -434,22 +485,29 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
     sharing, `out_dir/shared`, under disclosure control; the officer's ledgers and feedback
     stay in `out_dir`, outside the pack, as they quote borough figures.
     """
-    from .outputs.csv_export import write_csv
-    from .outputs.feedback import write_feedback
+    from .outputs.csv_export import stream_csv
+    from .outputs.manifest import OutputManifest
+    from .store.db import issues_query, submissions_query, values_query
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = OutputManifest(out_dir)
     period = choose_period(store, spec, period)
     notes = [note] if (note := other_periods_note(store, spec, period)) else []
     shown = focus or register
-    listed = _listed(focus) if focus is not None else _everything
-    submissions = listed(store.submissions())
-    write_csv(submissions, out_dir / "submissions.csv", SUBMISSION_COLUMNS)
-    write_csv(listed(store.issues()), out_dir / "issues.csv", ISSUE_COLUMNS)
-    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, Counter(submissions.status),
+    codes = {a.la_code for a in focus} if focus is not None else None
+    with stage("submissions.csv"):
+        stream_csv(store.rows(submissions_query(), SUBMISSION_COLUMNS, codes), out_dir / "submissions.csv",
+                   SUBMISSION_COLUMNS)
+    with stage("issues.csv"):
+        stream_csv(store.rows(issues_query(), ISSUE_COLUMNS, codes), out_dir / "issues.csv", ISSUE_COLUMNS)
+    statuses = Counter(status for (status,) in store.rows(submissions_query(), ("status",), codes))
+    report = CollationReport(out_dir, store.path, spec.id, period, 0, 0, statuses,
                              [] if spec.open_to else missing_authorities(store, spec, shown, period),
                              notes=notes)
     if not period or spec.kind != "dataset":
-        write_csv(listed(store.values_in_use(spec.id, period)), out_dir / "values.csv", VALUE_COLUMNS)
+        with stage("values.csv"):
+            stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, codes), out_dir / "values.csv",
+                       VALUE_COLUMNS)
     if comparators is not None and period and period not in comparators.periods():
         report.notes.append(f"The published figures ({', '.join(comparators.files)}) have none for {period} "
                             f"(they cover {', '.join(comparators.periods())}), so England is not shown.")
@@ -466,10 +524,58 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.profiles = sorted((report.pack / "profiles").glob("*.xlsx"))
     elif period:
         report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline,
-                                                        comparators, focus)
+                                                        comparators, focus, manifest)
     if period and not spec.open_to:
-        report.feedback = write_feedback(store, spec, shown, out_dir / "feedback", period)
+        with stage("feedback"):
+            report.feedback = _write_feedback(store, spec, shown, out_dir / "feedback", period, manifest)
+    manifest.save()
     return report
+
+
+def _write_feedback(store: Store, spec: Spec, shown: Register, folder: Path, period: str, manifest) -> list[Path]:
+    """The feedback workbooks of the authorities whose files, findings or earlier figures changed since the
+    last run; every other authority's feedback (or its absence) stands."""
+    from .outputs.feedback import write_feedback
+    from .outputs.manifest import fingerprint
+
+    before = _period_before(store, spec, period)
+    earlier = store.figures_digest(spec.id, [before], before) if before else ""
+    common = (tool_version(), _spec_digest(spec), period, before, earlier)
+    made_from = {a.la_code: fingerprint("feedback", common, a, store.authority_digest(spec.id, period, a.la_code))
+                 for a in shown}
+    due = Register(a for a in shown if not manifest.up_to_date(f"feedback/{a.la_code}", made_from[a.la_code]))
+    written = {p.name: p for p in write_feedback(store, spec, due, folder, period)} if due else {}
+    for a in due:
+        own = written.get(f"{a.file_stem}.xlsx")
+        manifest.record(f"feedback/{a.la_code}", made_from[a.la_code], [own] if own else [])
+    return [p for a in shown for p in manifest.files(f"feedback/{a.la_code}")]
+
+
+def _period_before(store: Store, spec: Spec, period: str) -> str | None:
+    try:
+        key = parse_period(period).sort_key()
+        before = [p for p in store.periods(spec.id) if parse_period(p).sort_key() < key]
+    except PeriodError:
+        return None
+    return max(before, key=lambda p: parse_period(p).sort_key()) if before else None
+
+
+def _periods_up_to(store: Store, spec: Spec, period: str) -> list[str]:
+    try:
+        key = parse_period(period).sort_key()
+        return [p for p in store.periods(spec.id) if parse_period(p).sort_key() <= key]
+    except PeriodError:
+        return [period]
+
+
+def _spec_digest(spec: Spec) -> str:
+    return spec.model_dump_json()
+
+
+def _comparators_digest(comparators) -> object:
+    if comparators is None:
+        return None
+    return (sorted(comparators.figures.items()), sorted(comparators.areas.items()), comparators.files)
 
 
 SHARED_PACK = "shared"
@@ -506,12 +612,15 @@ def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, 
 
 
 def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, period: str, suppress: bool,
-                   deadline: date | None, comparators, focus: Register | None) -> tuple[Path, list[Path]]:
+                   deadline: date | None, comparators, focus: Register | None,
+                   manifest=None) -> tuple[Path, list[Path]]:
     """values.csv, the master workbook and the profiles of the authorities shown (`focus`, else all of
     `register`), under disclosure control where `suppress`.
 
     The comparison, and so its protection, is London's whatever is shown: every pack of a round
     hides the same figures, so that no two of them can be set side by side to give one away.
+    With a `manifest` (the outputs as the last run left them), the master and the profiles are
+    written only when what they show has changed; values.csv only when its rows have.
     """
     from .outputs.benchmarks import add_comparators
     from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
@@ -521,26 +630,56 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     from .outputs.profiles import write_profiles
     from .round_status import tracker_columns
 
+    from .outputs.csv_export import stream_csv
+    from .outputs.manifest import fingerprint
+    from .store.db import values_query
+
     shown = focus or register
-    in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
-    rejected = rejected_in(store.submissions(spec.id, period))
-    comparison = compare_period(spec, register, in_use, period, rejected=rejected, suppress=suppress).focused(focus)
-    comparison = with_trends(comparison, store.values_in_use(spec.id))
-    shown_values = _listed(shown)(in_use)
-    if suppress:
-        shown_values = suppressed_values(shown_values, spec, [comparison])
-    write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
-    with_comparators = add_comparators(comparison, comparators)
-    profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles")
+    if not suppress:
+        with stage("values.csv"):
+            stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, {a.la_code for a in shown}),
+                       out_dir / "values.csv", VALUE_COLUMNS)
     round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
-    master = write_master(store, spec, shown, period, out_dir / "master.xlsx", suppress=suppress,
-                          round_columns=round_columns, runs=None if suppress else store.runs(), comparison=comparison,
-                          comparators=comparators)
-    return master, profiles_written()
-
-
-def _everything(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame
+    master_from = profiles_from = None
+    if manifest is not None:
+        with stage("fingerprints"):
+            periods = _periods_up_to(store, spec, period)  # the trends run up to the period shown
+            figures = (tool_version(), _spec_digest(spec), tuple(register), tuple(shown), period, periods, suppress,
+                       _comparators_digest(comparators), store.figures_digest(spec.id, periods, period))
+            profiles_from = fingerprint("profiles", figures)
+            master_from = fingerprint("master", figures, store.period_digest(spec.id, period),
+                                      None if round_columns is None else round_columns.to_csv())
+        if manifest.up_to_date("master", master_from) and manifest.up_to_date("profiles", profiles_from):
+            return out_dir / "master.xlsx", manifest.files("profiles")
+    with stage("comparison"):
+        in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
+        rejected = rejected_in(store.submissions(spec.id, period))
+        comparison = compare_period(spec, register, in_use, period, rejected=rejected,
+                                    suppress=suppress).focused(focus)
+        comparison = with_trends(comparison, store.values_in_use(spec.id))
+    if suppress:
+        with stage("values.csv"):
+            shown_values = suppressed_values(_listed(shown)(in_use), spec, [comparison])
+            write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
+    with_comparators = add_comparators(comparison, comparators)
+    profiles_written = None
+    if manifest is None or not manifest.up_to_date("profiles", profiles_from):
+        profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles", stage="profiles")
+    master = out_dir / "master.xlsx"
+    if manifest is None or not manifest.up_to_date("master", master_from):
+        with stage("master"):
+            master = write_master(store, spec, shown, period, master, suppress=suppress,
+                                  round_columns=round_columns, runs=None if suppress else store.runs(),
+                                  comparison=comparison, comparators=comparators)
+        if manifest is not None:
+            manifest.record("master", master_from, [master])
+    if profiles_written is None:
+        return master, manifest.files("profiles")
+    with stage("profiles (waiting)"):
+        profiles = profiles_written()
+    if manifest is not None:
+        manifest.record("profiles", profiles_from, profiles)
+    return master, profiles
 
 
 def _listed(register: Register) -> Callable[[pd.DataFrame], pd.DataFrame]:

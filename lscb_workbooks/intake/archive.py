@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -34,6 +35,29 @@ class Archive:
             _write_atomically(target, data)
         return sha256
 
+    def keep_all(self, datas: Iterable[bytes]) -> list[str]:
+        """`keep` for many files at once: every new one is written under a temporary name, then all are
+        flushed to disk, then each is renamed into place; one flush after many writes costs the disk
+        far less than one after each."""
+        hashes, pending, writing = [], [], set()
+        try:
+            for data in datas:
+                sha256 = hashlib.sha256(data).hexdigest()
+                hashes.append(sha256)
+                target = self.path_of(sha256)
+                if target not in writing and not target.exists():
+                    writing.add(target)
+                    pending.append((target, _write_unflushed(target, data)))
+            for _, temporary in pending:
+                _flush(temporary)
+            for target, temporary in pending:
+                os.replace(temporary, target)
+        except BaseException:
+            for _, temporary in pending:
+                Path(temporary).unlink(missing_ok=True)
+            raise
+        return hashes
+
     def path_of(self, sha256: str) -> Path:
         if not _SHA256_HEX.fullmatch(sha256):
             raise ValueError(f"{sha256!r} is not a sha256 in lower-case hex")
@@ -41,6 +65,19 @@ class Archive:
 
     def read(self, sha256: str) -> bytes:
         return self.path_of(sha256).read_bytes()
+
+
+def _write_unflushed(target: Path, data: bytes) -> str:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(data)
+    return temporary
+
+
+def _flush(path: str) -> None:
+    with open(path, "rb+") as stream:
+        os.fsync(stream.fileno())
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

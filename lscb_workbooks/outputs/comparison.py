@@ -93,15 +93,25 @@ class Comparison:
     def rows_by_authority(self) -> dict[str, dict[str, dict[str, Any]]]:
         """{la_code: {field_id: row}}: the same rows as `authorities`, for reading many times over."""
         rows: dict[str, dict[str, dict[str, Any]]] = {}
-        for row in self.authorities.to_dict("records"):
+        for row in _row_dicts(self.authorities):
             rows.setdefault(row["la_code"], {})[row["field_id"]] = row
         return rows
+
+    @cached_property
+    def usable_by_field(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """{field_id: {la_code: row}} of the figures in use (provided or estimated, with a value)."""
+        usable: dict[str, dict[str, dict[str, Any]]] = {}
+        for la_code, by_field in self.rows_by_authority.items():
+            for field_id, row in by_field.items():
+                if row["status"] in (PROVIDED, ESTIMATED) and not _nan(row["value"]):
+                    usable.setdefault(field_id, {})[la_code] = row
+        return usable
 
     @cached_property
     def rows_by_group(self) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
         """{(group_type, group): {field_id: row}}."""
         rows: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-        for row in self.groups.to_dict("records"):
+        for row in _row_dicts(self.groups):
             rows.setdefault((row["group_type"], row["group"]), {})[row["field_id"]] = row
         return rows
 
@@ -124,6 +134,14 @@ class Comparison:
         hubs = {a.hub for a in self.shown}
         return [(kind, group, label) for kind, group, label in zip(seen.group_type, seen.group, seen.label)
                 if kind != "Hub" or group in hubs]
+
+
+def _row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """`frame.to_dict("records")`, built column by column: several times quicker on nullable columns."""
+    columns = list(frame.columns)
+    lists = [[None if v is pd.NA else v for v in frame[c].tolist()] if frame[c].hasnans else frame[c].tolist()
+             for c in columns]
+    return [dict(zip(columns, values)) for values in zip(*lists)]
 
 
 def rejected_in(submissions: pd.DataFrame) -> list[str]:
@@ -611,13 +629,15 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFr
     or direction, and like-for-like totals rest only on figures shown.
     """
     periods = sorted({str(p) for p in values_all_periods.period.dropna()}, key=lambda p: parse_period(p).sort_key())
-    by_period = {str(p): part for p, part in values_all_periods.groupby("period", sort=False)}
-    made = {p: (known or {}).get(p) or compare_period(spec, register, by_period[p], p, suppress=suppress) for p in periods}
+    by_period = values_all_periods.groupby(values_all_periods.period.astype(str), sort=False)
     frames = []
-    for i, period in enumerate(periods):
-        before = made[periods[i - 1]] if i else None
-        frames.append(_authority_trends(spec, made[period], before))
-        frames.append(_group_trends(spec, register, made[period], before))
+    before = None
+    for period in periods:  # one period and the one before it at a time: years of periods never sit in memory
+        now = (known or {}).get(period) or compare_period(spec, register, by_period.get_group(period), period,
+                                                          suppress=suppress)
+        frames.append(_authority_trends(spec, now, before))
+        frames.append(_group_trends(spec, register, now, before))
+        before = now
     if not frames:
         return pd.DataFrame(columns=TREND_COLUMNS)
     trends = pd.concat(frames, ignore_index=True).reindex(columns=TREND_COLUMNS)
@@ -663,15 +683,12 @@ def _group_trends(spec: Spec, register: Register, now: Comparison, before: Compa
 
 def _like_for_like(f: Field, members: list[str], now: Comparison, before: Comparison) -> tuple[dict, dict] | None:
     """A group's figure in both periods over the members whose figure is in use in both."""
-    def usable(c: Comparison, la: str) -> dict | None:
-        row = c.rows_by_authority.get(la, {}).get(f.id)
-        return row if row and row["status"] in (PROVIDED, ESTIMATED) and not _nan(row["value"]) else None
-
-    both = [la for la in members if usable(now, la) and usable(before, la)]
+    in_now, in_before = now.usable_by_field.get(f.id, {}), before.usable_by_field.get(f.id, {})
+    both = [la for la in members if la in in_now and la in in_before]
     if not both:
         return None
-    old = _pooled(f, [usable(before, la) for la in both], before.inputs)
-    new = _pooled(f, [usable(now, la) for la in both], now.inputs)
+    old = _pooled(f, [in_before[la] for la in both], before.inputs)
+    new = _pooled(f, [in_now[la] for la in both], now.inputs)
     for figure in (old, new):
         figure["small"] = is_small_denominator(f, figure["denominator"], now.spec)
     return old, new

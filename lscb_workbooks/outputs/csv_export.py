@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import pandas as pd
 
@@ -34,6 +34,17 @@ def write_csv(frame: pd.DataFrame, path: Path, columns: Iterable[str] | None = N
         writer = csv.writer(handle)
         writer.writerow(columns)
         for row in frame[columns].itertuples(index=False):
+            writer.writerow([_cell(v) for v in row])
+    return path
+
+
+def stream_csv(rows: Iterable[Sequence[object]], path: Path, columns: Sequence[str]) -> Path:
+    """Write rows as they come (from a store query, say), atomically; a file whose content would not
+    change is left as it is, so that its modification time still says when it last changed."""
+    with replacing(path, unless_same=True) as temporary, temporary.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
             writer.writerow([_cell(v) for v in row])
     return path
 

@@ -10,6 +10,7 @@ events), both from DHSC's PHStatsMethods rather than written here by hand.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -39,8 +40,7 @@ def proportion_interval(numerator: float, denominator: float, multiplier: float 
     """
     if not _usable(numerator, denominator) or denominator <= 0 or not 0 <= numerator <= denominator:
         return NO_INTERVAL
-    lower = float(wilson_lower(numerator, denominator, confidence))
-    upper = float(wilson_upper(numerator, denominator, confidence))
+    lower, upper = _wilson(float(numerator), float(denominator), confidence)
     return max(lower, 0.0) * multiplier, min(upper, 1.0) * multiplier
 
 
@@ -52,11 +52,23 @@ def rate_interval(count: float, population: float, per: float = 10_000,
     """
     if not _usable(count, population) or population <= 0 or count < 0:
         return NO_INTERVAL
-    if count == 0:
-        return 0.0, float(exact_upper(0, confidence)) / population * per
-    lower = float(byars_lower(count, confidence))
-    upper = float(byars_upper(count, confidence))
+    lower, upper = _byars(float(count), confidence)
     return lower / population * per, upper / population * per
+
+
+# The same counts recur across authorities, groups and periods, and each interval costs scipy a
+# quantile: each is worked out once per run. Same function, same inputs, same figures.
+@lru_cache(maxsize=65_536)
+def _wilson(numerator: float, denominator: float, confidence: float) -> tuple[float, float]:
+    return (float(wilson_lower(numerator, denominator, confidence)),
+            float(wilson_upper(numerator, denominator, confidence)))
+
+
+@lru_cache(maxsize=65_536)
+def _byars(count: float, confidence: float) -> tuple[float, float]:
+    if count == 0:
+        return 0.0, float(exact_upper(0, confidence))
+    return float(byars_lower(count, confidence)), float(byars_upper(count, confidence))
 
 
 def significance(lower: float | None, upper: float | None, benchmark: float | None, polarity: str) -> str:

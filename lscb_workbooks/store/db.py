@@ -11,12 +11,13 @@ applied, in one transaction, when the store is opened.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -140,6 +141,16 @@ CREATE TABLE IF NOT EXISTS verdict_changes (
         columns=(("submissions", "saved_at", "TEXT"), ("values", "prefilled", "TEXT NOT NULL DEFAULT ''"),
                  ("submissions", "tool_version", "TEXT")),
     ),
+    # A return's values and issues found by its submission, and its files by authority and period,
+    # without reading the whole table: feedback and the outputs' fingerprints ask one return at a time.
+    Migration(
+        """
+CREATE INDEX IF NOT EXISTS values_by_submission ON "values" (submission_id);
+CREATE INDEX IF NOT EXISTS issues_by_submission ON issues (submission_id);
+CREATE INDEX IF NOT EXISTS submissions_by_return ON submissions (la_code, collection, period);
+""",
+        columns=(("submissions", "values_digest", "TEXT"),),
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -201,6 +212,7 @@ class Store:
         # A reader (`lscb status`) waits for a writer's commit rather than failing.
         self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
         self.db.row_factory = sqlite3.Row
+        self._values_cache: tuple[tuple, pd.DataFrame] | None = None
         try:
             # Write-ahead logging: readers never block the writer, one small file per commit.
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -386,31 +398,47 @@ class Store:
     def frame(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         return pd.read_sql_query(sql, self.db, params=params)
 
+    def rows(self, query: tuple[str, tuple], columns: Iterable[str], la_codes: set[str] | None = None
+             ) -> Iterator[tuple]:
+        """The rows of a query (such as `values_query`), `columns` of each, one at a time: for CSV files
+        of any size. With `la_codes`, only the rows of those authorities."""
+        columns = tuple(columns)
+        for row in self.db.execute(*query):
+            if la_codes is None or row["la_code"] in la_codes:
+                yield tuple(row[c] for c in columns)
+
+    def _frame_sharing_text(self, sql: str, params: tuple = ()) -> pd.DataFrame:
+        """`frame`, with each distinct text held once: the values of years of returns repeat the same
+        codes, periods, ids, file names and hashes hundreds of thousands of times."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        cursor.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        shared: dict[str, str] = {}
+        columns: list[list] = [[] for _ in names]
+        while rows := cursor.fetchmany(10_000):  # a slice at a time, so no text is ever held twice over
+            for column, values in zip(columns, zip(*rows)):
+                column.extend([shared.setdefault(v, v) if v.__class__ is str else v for v in values])
+        if not columns or not columns[0]:
+            return self.frame(sql, params)
+        return pd.DataFrame(dict(zip(names, columns)))
+
     def submissions(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
-        where, params = _where(collection=collection, period=period, alias="")
-        return self.frame(f"SELECT * FROM submissions {where} ORDER BY id", params)
+        return self.frame(*submissions_query(collection, period))
 
     def values_in_use(self, collection: str, period: str | None = None) -> pd.DataFrame:
-        """Values of the returns in use (accepted, with or without warnings), with their source file."""
-        where, params = _where(collection=collection, period=period, alias="s.")
-        status = f"s.status IN ({','.join('?' * len(IN_USE))})"
-        where = f"{where} AND {status}" if where else f"WHERE {status}"
-        return self.frame(
-            'SELECT v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number, v.rating, '
-            "v.comment, v.sheet, v.cell, v.derived, v.prefilled, s.sha256, s.file, s.id AS submission_id "
-            f'FROM "values" v JOIN submissions s ON s.id = v.submission_id {where} '
-            "ORDER BY v.period, v.la_code, v.section_id, v.row_number, v.rowid",
-            params + IN_USE,
-        )
+        """Values of the returns in use (accepted, with or without warnings), with their source file.
+
+        Several outputs of one run ask for the same values: they are read once while the store
+        stays as it is (no change through this connection, no commit from any other).
+        """
+        state = (collection, period, self.db.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
+        if self._values_cache is None or self._values_cache[0] != state:
+            self._values_cache = (state, self._frame_sharing_text(*values_query(collection, period)))
+        return self._values_cache[1].copy(deep=False)  # copy-on-write: a caller's change never reaches the cache
 
     def issues(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
-        where, params = _where(collection=collection, period=period, alias="s.")
-        return self.frame(
-            "SELECT s.sha256, i.la_code, i.period, i.severity, i.field_id, i.sheet, i.cell, i.rule, i.message, "
-            "s.file, s.status, s.id AS submission_id "
-            f"FROM issues i JOIN submissions s ON s.id = i.submission_id {where} ORDER BY s.id, i.rowid",
-            params,
-        )
+        return self.frame(*issues_query(collection, period))
 
     def periods(self, collection: str) -> list[str]:
         rows = self.db.execute(
@@ -431,6 +459,51 @@ class Store:
             numbers.setdefault(la_code, {})[field_id] = number
         return numbers
 
+    # Digests of what an output is made from, so that an unchanged output need not be written again.
+    # A return's values follow from its bytes (its sha256) under one spec and tool; the values' and
+    # issues' row ids change whenever they are stored again (a recheck), so they are digested too.
+
+    def digest(self, sql: str, params: tuple = ()) -> str:
+        """sha256 of the rows a query gives, in its order."""
+        digest = hashlib.sha256()
+        for row in self.db.execute(sql, params):
+            digest.update(repr(tuple(row)).encode("utf-8"))
+        return digest.hexdigest()
+
+    def figures_digest(self, collection: str, periods: list[str], period: str) -> str:
+        """The values in use for `periods`, and who was rejected in `period`: a return sent again with the
+        same figures changes nothing here. (A return stored before digests were kept counts by its bytes.)"""
+        marks = ",".join("?" * len(periods))
+        in_use = f"s.collection = ? AND s.period IN ({marks}) AND s.status IN ({','.join('?' * len(IN_USE))})"
+        return "|".join((
+            self.digest("SELECT s.la_code, s.period, COALESCE(s.values_digest, s.sha256 || ':' || s.id) "
+                        f"FROM submissions s WHERE {in_use} ORDER BY s.la_code, s.period",
+                        (collection, *periods, *IN_USE)),
+            self.digest("SELECT DISTINCT la_code FROM submissions WHERE collection = ? AND period = ? "
+                        "AND status = 'rejected' ORDER BY la_code", (collection, period)),
+        ))
+
+    def period_digest(self, collection: str, period: str) -> str:
+        """Every file received for a period, as the ledger has it, with its issues as stored."""
+        return "|".join((
+            self.digest("SELECT * FROM submissions WHERE collection = ? AND period = ? ORDER BY id",
+                        (collection, period)),
+            self.digest("SELECT COUNT(*), MIN(i.rowid), MAX(i.rowid) FROM issues i JOIN submissions s "
+                        "ON s.id = i.submission_id WHERE s.collection = ? AND s.period = ?", (collection, period)),
+        ))
+
+    def authority_digest(self, collection: str, period: str, la_code: str) -> str:
+        """One authority's files for a period (readable or not) and what was found in them."""
+        own = "la_code = ? AND (collection IS NULL OR collection = ?) AND (period IS NULL OR period = ?)"
+        params = (la_code, collection, period)
+        return "|".join((
+            self.digest(f"SELECT * FROM submissions WHERE {own} ORDER BY id", params),
+            self.digest("SELECT COUNT(*), MIN(rowid), MAX(rowid) FROM issues WHERE submission_id IN "
+                        f"(SELECT id FROM submissions WHERE {own})", params),
+            self.digest("SELECT COUNT(*), MIN(rowid), MAX(rowid) FROM \"values\" WHERE submission_id IN "
+                        f"(SELECT id FROM submissions WHERE {own})", params),
+        ))
+
     def runs(self) -> pd.DataFrame:
         return self.frame("SELECT * FROM runs ORDER BY id")
 
@@ -447,6 +520,35 @@ class Store:
         if period:
             return self.frame("SELECT * FROM drafts WHERE period = ? ORDER BY rowid", (period,))
         return self.frame("SELECT * FROM drafts ORDER BY rowid")
+
+
+def submissions_query(collection: str | None = None, period: str | None = None) -> tuple[str, tuple]:
+    where, params = _where(collection=collection, period=period, alias="")
+    return f"SELECT * FROM submissions {where} ORDER BY id", params
+
+
+def values_query(collection: str | None, period: str | None = None) -> tuple[str, tuple]:
+    """The values of the returns in use, by period, authority and place in the return."""
+    where, params = _where(collection=collection, period=period, alias="s.")
+    status = f"s.status IN ({','.join('?' * len(IN_USE))})"
+    where = f"{where} AND {status}" if where else f"WHERE {status}"
+    return (
+        'SELECT v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number, v.rating, '
+        "v.comment, v.sheet, v.cell, v.derived, v.prefilled, s.sha256, s.file, s.id AS submission_id "
+        f'FROM "values" v JOIN submissions s ON s.id = v.submission_id {where} '
+        "ORDER BY v.period, v.la_code, v.section_id, v.row_number, v.rowid",
+        params + IN_USE,
+    )
+
+
+def issues_query(collection: str | None = None, period: str | None = None) -> tuple[str, tuple]:
+    where, params = _where(collection=collection, period=period, alias="s.")
+    return (
+        "SELECT s.sha256, i.la_code, i.period, i.severity, i.field_id, i.sheet, i.cell, i.rule, i.message, "
+        "s.file, s.status, s.id AS submission_id "
+        f"FROM issues i JOIN submissions s ON s.id = i.submission_id {where} ORDER BY s.id, i.rowid",
+        params,
+    )
 
 
 def schema_version(db: sqlite3.Connection) -> int:
@@ -518,18 +620,27 @@ def _insert(db: sqlite3.Connection, checked: Checked) -> int:
 
 def _insert_findings(db: sqlite3.Connection, checked: Checked) -> None:
     s = checked.submission
+    rows = [(s.id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
+             v.rating, v.comment, v.sheet, v.cell, int(v.derived), v.prefilled) for v in checked.values]
     db.executemany(
         'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
-        "number, rating, comment, sheet, cell, derived, prefilled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [(s.id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
-          v.rating, v.comment, v.sheet, v.cell, int(v.derived), v.prefilled) for v in checked.values],
-    )
+        "number, rating, comment, sheet, cell, derived, prefilled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    db.execute("UPDATE submissions SET values_digest = ? WHERE id = ?", (_values_digest(rows), s.id))
     db.executemany(
         "INSERT INTO issues (submission_id, la_code, period, severity, field_id, sheet, cell, rule, message) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
         [(s.id, i.la_code or s.la_code, i.period or s.period, i.severity, i.field_id, i.sheet, i.cell,
           i.rule, i.message) for i in checked.issues],
     )
+
+
+def _values_digest(rows: list[tuple]) -> str:
+    """What a return's figures are, apart from where in the file they were: equal for a return sent again
+    with the same figures (the submission and the cells left out)."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(repr(row[1:10] + row[12:]).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _where(collection: str | None, period: str | None, alias: str) -> tuple[str, tuple]:

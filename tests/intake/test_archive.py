@@ -40,3 +40,13 @@ def test_empty_files_are_kept_too(tmp_path):
 def test_only_a_sha256_names_a_file(tmp_path, bad):
     with pytest.raises(ValueError):
         Archive(tmp_path).path_of(bad)
+
+
+def test_many_files_kept_at_once_are_each_kept_once_byte_for_byte(tmp_path):
+    archive = Archive(tmp_path / "archive")
+    datas = [b"first return", b"second return", b"first return"]
+    hashes = archive.keep_all(datas)
+    assert hashes[0] == hashes[2] and len(set(hashes)) == 2
+    assert [archive.read(h) for h in hashes] == datas
+    assert archive.keep_all([b"second return"]) == [hashes[1]]
+    assert not list((tmp_path / "archive").rglob(".incoming-*"))
