@@ -36,6 +36,7 @@ from .validation.extract import ReturnData, extract
 from .validation.records import IssueRecord
 from .validation.identity import Identified, SpecLibrary, identify
 from .validation.schema import ReturnSchema, validate_tables
+from .wording import plural
 
 STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "undecided", "duplicate", "unreadable",
             "ignored", "tool_error")
@@ -378,20 +379,16 @@ def _judge(submission: Submission, data: ReturnData) -> Checked:
     figures = data.answered
     if errors:
         status = "rejected"
-        message = (f"Rejected: {_plural(errors, 'error')}" + (f" and {_plural(warnings, 'warning')}" if warnings else "")
+        message = (f"Rejected: {plural(errors, 'error')}" + (f" and {plural(warnings, 'warning')}" if warnings else "")
                    + ". Please correct them (the feedback workbook lists each cell) and send the whole return again.")
     elif warnings:
         status = "accepted_with_warnings"
-        message = (f"Accepted with {_plural(warnings, 'warning')}: {_plural(figures, 'answer')} read. Please check the figures "
+        message = (f"Accepted with {plural(warnings, 'warning')}: {plural(figures, 'answer')} read. Please check the figures "
                    "listed in the feedback workbook; reply if they are right, or send a corrected return.")
     else:
-        status, message = "accepted", f"Accepted: {_plural(figures, 'answer')} read, no problems. Nothing to do."
+        status, message = "accepted", f"Accepted: {plural(figures, 'answer')} read, no problems. Nothing to do."
     return Checked(_with(submission, status, message, errors=errors, warnings=warnings),
                    values=data.value_records(), issues=data.issues)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _submission(item: Received, run_id: int) -> Submission:

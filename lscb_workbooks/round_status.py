@@ -20,6 +20,7 @@ import pandas as pd
 from .spec.register import Register
 from .store.db import IN_USE, Store, stored_time
 from .store.returns import STATES, return_standing, returns_for_round, state_of
+from .wording import long_date, plural
 
 STATE_WORDS = {
     "accepted": "Accepted",
@@ -110,14 +111,10 @@ def _timing(state: str, late: int | None, deadline: date | None) -> str:
     if deadline is None or late is None:
         return ""
     if state in IN_USE:
-        return "on time" if late <= 0 else f"{_days(late)} late"
+        return "on time" if late <= 0 else f"{plural(late, 'day')} late"
     if late < 0:
-        return f"due in {_days(-late)}"
-    return "due today" if late == 0 else f"{_days(late)} overdue"
-
-
-def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
+        return f"due in {plural(-late, 'day')}"
+    return "due today" if late == 0 else f"{plural(late, 'day')} overdue"
 
 
 
@@ -184,12 +181,12 @@ def deadline_line(status: RoundStatus) -> str:
     if status.deadline is None:
         return "Deadline: none set (add 'deadline: YYYY-MM-DD' to lscb.yaml, or give --deadline)"
     days = status.days_to_deadline
-    when = f"{status.deadline:%A} {status.deadline.day} {status.deadline:%B %Y}"
+    when = long_date(status.deadline, weekday=True)
     if days > 0:
-        return f"Deadline {when}: {_days(days)} to go"
+        return f"Deadline {when}: {plural(days, 'day')} to go"
     if days == 0:
         return f"Deadline {when}: today"
-    return f"Deadline {when}: {_days(-days)} past"
+    return f"Deadline {when}: {plural(-days, 'day')} past"
 
 
 def status_table(status: RoundStatus) -> str:

@@ -28,6 +28,7 @@ from .errors import LscbError
 from .spec.load import default_schemas_dir
 from .spec.periods import Period, PeriodError, parse_period
 from .spec.register import EMAIL, Register, check_register, default_register_path
+from .wording import long_date
 
 CONFIG_NAME = "lscb.yaml"
 EMAIL_KINDS = ("invite", "chase", "feedback")
@@ -505,4 +506,4 @@ def sender_display(sender: str) -> str:
 
 def describe_deadline(deadline: date | None) -> str:
     """'Friday 15 May 2026', as people write a date."""
-    return f"{deadline:%A} {deadline.day} {deadline:%B %Y}" if deadline else ""
+    return long_date(deadline, weekday=True) if deadline else ""

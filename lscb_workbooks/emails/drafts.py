@@ -27,6 +27,7 @@ from ..spec.periods import Period
 from ..spec.register import Authority, Register
 from ..store.db import Store
 from ..templates.render import template_file_name
+from ..wording import long_date, plural
 
 KINDS = ("invite", "chase", "feedback")
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -278,7 +279,7 @@ def _situation(row: dict) -> str:
                 "file name and when you last saved it.")
     errors = row["errors"]
     return (f"The return you sent on {when} ({row['file']}) could not be used: it had "
-            f"{_count(errors, 'error')}. The feedback workbook lists each one with its cell; please correct "
+            f"{plural(errors, 'error')}. The feedback workbook lists each one with its cell; please correct "
             "them and send the whole return again.")
 
 
@@ -287,12 +288,12 @@ def _deadline_note(details: RoundDetails) -> str:
         return ""
     today = details.today or date.today()
     days = (details.deadline - today).days
-    when = _long_date(details.deadline)
+    when = long_date(details.deadline, weekday=True)
     if days > 0:
-        return f"The deadline is {when}, in {_count(days, 'day')}."
+        return f"The deadline is {when}, in {plural(days, 'day')}."
     if days == 0:
         return f"The deadline is today, {when}."
-    return f"The deadline was {when}, {_count(-days, 'day')} ago."
+    return f"The deadline was {when}, {plural(-days, 'day')} ago."
 
 
 def _feedback_words(fb: ReturnFeedback, workbook: Path) -> dict[str, str]:
@@ -301,7 +302,7 @@ def _feedback_words(fb: ReturnFeedback, workbook: Path) -> dict[str, str]:
         "file": str(fb.submission.get("file", "")),
         "received": _day(fb.submission.get("received_at")),
         "outcome": outcome, "action": action,
-        "problem_count": _problem_count(fb.errors, fb.warnings),
+        "problem_count": _problemplural(fb.errors, fb.warnings),
         "errors": str(fb.errors), "warnings": str(fb.warnings),
         "problems": problem_list(fb),
         "feedback_file": workbook.name,
@@ -321,9 +322,9 @@ def problem_list(fb: ReturnFeedback) -> str:
     return "\n".join(lines) if lines else "- nothing specific: please see the attached workbook"
 
 
-def _problem_count(errors: int, warnings: int) -> str:
-    parts = [_count(errors, "error")] if errors else []
-    parts += [_count(warnings, "warning")] if warnings else []
+def _problemplural(errors: int, warnings: int) -> str:
+    parts = [plural(errors, "error")] if errors else []
+    parts += [plural(warnings, "warning")] if warnings else []
     return " and ".join(parts) or "no errors or warnings in the figures"
 
 
@@ -334,9 +335,9 @@ def _message(text: EmailText, details: RoundDetails, authority: Authority, words
         "coordinator_name": authority.coordinator_name or "colleague",
         "authority": authority.name, "la_code": authority.la_code, "hub": authority.hub,
         "collection_title": details.spec.title, "period": str(details.period),
-        "period_dates": f"{_long_date(details.period.start, weekday=False)} to "
-                        f"{_long_date(details.period.end, weekday=False)}",
-        "deadline": _long_date(details.deadline) if details.deadline else "the date agreed",
+        "period_dates": f"{long_date(details.period.start)} to "
+                        f"{long_date(details.period.end)}",
+        "deadline": long_date(details.deadline, weekday=True) if details.deadline else "the date agreed",
         "sender_name": sender_name or sender_email, "sender_email": sender_email,
         **words,
     }
@@ -351,10 +352,6 @@ def _message(text: EmailText, details: RoundDetails, authority: Authority, words
     return message
 
 
-def _long_date(day: date, weekday: bool = True) -> str:
-    return (f"{day:%A} " if weekday else "") + f"{day.day} {day:%B %Y}"
-
-
 def _day(value) -> str:
     if isinstance(value, str) and value:
         try:
@@ -362,10 +359,7 @@ def _day(value) -> str:
         except ValueError:
             return value
     if isinstance(value, datetime) or hasattr(value, "to_pydatetime"):
-        return _long_date(value.date() if isinstance(value, datetime) else value.to_pydatetime().date(),
-                          weekday=False)
+        return long_date(value.date() if isinstance(value, datetime) else value.to_pydatetime().date())
     return "an earlier date"
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"

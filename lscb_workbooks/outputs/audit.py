@@ -7,17 +7,15 @@ each authority's status, which reminders and feedback were drafted.
 
 from __future__ import annotations
 
-
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..store.db import stored_time
 from . import xlsx
+from .builder import Column, WorkbookBuilder
 
 AUDIT_SHEET = "Audit log"
-HEADERS = ("When (UTC)", "Command", "Command line", "What changed")
-WIDTHS = (17, 12, 48, 100)
 
 
 def add_audit_sheet(workbook: xlsxwriter.Workbook, runs: pd.DataFrame, formats: xlsx.Formats | None = None,
@@ -27,35 +25,27 @@ def add_audit_sheet(workbook: xlsxwriter.Workbook, runs: pd.DataFrame, formats: 
     `formats` lets the sheet share a workbook's formats; `name` and
     `table_name` let a workbook that already uses them choose others.
     """
-    formats = formats or xlsx.Formats(workbook)
     ws = workbook.add_worksheet(name)
-    write_audit_log(ws, runs, formats, table_name)
+    write_audit_log(ws, runs, WorkbookBuilder(workbook, header=AUDIT_SHEET, formats=formats), table_name)
     return ws
 
 
-def write_audit_log(ws: Worksheet, runs: pd.DataFrame, formats: xlsx.Formats, table_name: str = "Audit_log") -> None:
+def write_audit_log(ws: Worksheet, runs: pd.DataFrame, book: WorkbookBuilder, table_name: str = "Audit_log") -> None:
     """Fill a sheet the caller has already added (a workbook that orders its sheets itself) with the audit log."""
+    formats = book.f
     ws.write_string(0, 0, "Audit log: the commands run in this round", formats.title)
     ws.write_string(1, 0, "Oldest first. 'What changed' lists new files and how they were judged, each authority "
                           "whose status moved, and the templates and email drafts written.", formats.note)
     first = 3
-    rows = _ordered(runs)
-    ws.add_table(first, 0, first + max(len(rows), 1), len(HEADERS) - 1, {
-        "name": table_name, "style": "Table Style Light 9", "autofilter": True,
-        "columns": [{"header": h, "header_format": formats.header} for h in HEADERS],
-    })
-    for col, width in enumerate(WIDTHS):
-        ws.set_column(col, col, width)
     when = formats.get(num_format="dd/mm/yyyy hh:mm", align="left", valign="top")
-    for i, run in enumerate(rows.itertuples(index=False), start=first + 1):
-        started = stored_time(run.started_at)
-        if started is not None:
-            ws.write_datetime(i, 0, started, when)
-        else:
-            xlsx.write_value(ws, i, 0, run.started_at, formats.text)
-        xlsx.write_value(ws, i, 1, run.command, formats.text)
-        xlsx.write_value(ws, i, 2, run.detail, formats.wrap)
-        xlsx.write_value(ws, i, 3, _readable(run.changes), formats.wrap)
+    columns = [
+        Column("When (UTC)", 17, lambda run: stored_time(run.started_at) or run.started_at,
+               style=lambda run: when if stored_time(run.started_at) is not None else formats.text),
+        Column("Command", 12, "command"),
+        Column("Command line", 48, "detail", wrap=True),
+        Column("What changed", 100, lambda run: _readable(run.changes), wrap=True),
+    ]
+    book.table(ws, first, columns, _ordered(runs).itertuples(index=False), table_name)
     ws.freeze_panes(first + 1, 0)
     xlsx.set_print_layout(ws, AUDIT_SHEET, (first, first))
 

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
@@ -21,7 +22,8 @@ from ..spec.models import Field, Section, Spec, Verdicts
 from ..spec.register import Register
 from ..store.db import Store
 from . import palette, xlsx
-from .survey_master import (SCORE, SHARE, SurveyData, SurveyWorkbook, commonest, gather_survey, same_words, short,
+from .builder import Column
+from .survey_master import (NONE_YET, SCORE, SHARE, SurveyData, SurveyWorkbook, commonest, gather_survey, same_words, short,
                             table_answers)
 
 KEEP, CONTESTED, DROP, NO_VOTES = "Consensus to keep", "Contested", "Drop", "No votes yet"
@@ -200,36 +202,23 @@ class ConsultationWorkbook(SurveyWorkbook):
         s = self.summary
         first = self.heading(ws, "Proposed indicators: votes and suggested verdicts", self.about, (9, 160))
         options = list(self.vote.options)
-        headers = (["Ref", "Indicator", "Theme", "Unit", "No view given", "Votes"] + options
-                   + ["Share in favour", "Share against"] + [f"Median {f.label.split(' (')[0].lower()}" for f in self.score_fields()]
-                   + [f"Commonest: {f.label.lower()}" for f in self.tally_fields()] + ["Comments", "Suggested verdict"])
-        widths = ([22, 50, 34, 14, 10, 8] + [10] * len(options) + [10, 10] + [11] * len(self.score_fields())
-                  + [26] * len(self.tally_fields()) + [10, 20])
-        self.table(ws, first, len(s), headers, "Verdicts", widths=widths)
-        self.colour_vote_headers(ws, first, 6, options)
         returned = len(self.d.returned)
-        for i, r in enumerate(s.to_dict("records"), start=first + 1):
-            col = 0
-            for value in (r["id"], r["label"], r["group"], r["unit"]):
-                self.text(ws, i, col, value, wrap=col in (1, 2))
-                col += 1
-            for value in [returned - r["votes"], r["votes"]] + [r[f"vote:{o}"] for o in options]:
-                self.number(ws, i, col, value)
-                col += 1
-            for key in ("in_favour", "against"):
-                self.number(ws, i, col, r[key], SHARE)
-                col += 1
-            for f in self.score_fields():
-                self.number(ws, i, col, r[f"median:{f.id}"], SCORE)
-                col += 1
-            for f in self.tally_fields():
-                self.text(ws, i, col, r[f"commonest:{f.id}"], wrap=True)
-                col += 1
-            self.number(ws, i, col, r["comments"])
-            ws.write_string(i, col + 1, r["verdict"], self.verdict_format(r["verdict"]))
-            ws.set_row(i, 15 * max(xlsx.wrapped_lines(r["label"], 50), xlsx.wrapped_lines(r["group"], 34)) + 3)
+        number = self.number_column
+        columns = [Column("Ref", 22, "id"), Column("Indicator", 50, "label", wrap=True),
+                   Column("Theme", 34, "group", wrap=True), Column("Unit", 14, "unit"),
+                   number("No view given", 10, lambda r: returned - r["votes"]), number("Votes", 8, "votes")]
+        columns += [number(o, 10, f"vote:{o}") for o in options]
+        columns += [number("Share in favour", 10, "in_favour", SHARE), number("Share against", 10, "against", SHARE)]
+        columns += [number(f"Median {f.label.split(' (')[0].lower()}", 11, f"median:{f.id}", SCORE)
+                    for f in self.score_fields()]
+        columns += [Column(f"Commonest: {f.label.lower()}", 26, f"commonest:{f.id}", wrap=True)
+                    for f in self.tally_fields()]
+        columns += [number("Comments", 10, "comments"),
+                    Column("Suggested verdict", 20, "verdict", style=lambda r: self.verdict_format(r["verdict"]))]
+        self.table(ws, first, columns, s.to_dict("records"), "Verdicts", fit_header=True, empty_note=NONE_YET)
+        self.colour_vote_headers(ws, first, 6, options)
         ws.freeze_panes(first + 1, 2)
-        self.print_setup(ws, (first, first))
+        self.print_layout(ws, (first, first))
 
     # --- Votes ---------------------------------------------------------------------------------
 
@@ -242,11 +231,10 @@ class ConsultationWorkbook(SurveyWorkbook):
         ws.set_column(0, 0, LABEL_WIDTH)
         ws.set_column(1, len(options), 12)
         ws.set_column(len(options) + 1, len(options) + 1, VERDICT_WIDTH)
-        self.table(ws, first, len(VERDICTS), ["Suggested verdict", "Indicators"], "Verdict_counts")
         counts = s.verdict.value_counts() if not s.empty else pd.Series(dtype=int)
-        for i, words in enumerate(VERDICTS, start=first + 1):
-            ws.write_string(i, 0, words, self.verdict_format(words))
-            self.number(ws, i, 1, int(counts.get(words, 0)))
+        columns = [Column("Suggested verdict", value=lambda words: words, style=self.verdict_format),
+                   self.number_column("Indicators", None, lambda words: int(counts.get(words, 0)))]
+        self.table(ws, first, columns, VERDICTS, "Verdict_counts")
         self.bar_chart(ws, ws.name, (first, len(options) + 3), (first + 1, first + len(VERDICTS), 0),
                        [("Indicators", 1)], "Proposed indicators by suggested verdict", "Suggested verdict",
                        "Number of indicators",
@@ -259,21 +247,17 @@ class ConsultationWorkbook(SurveyWorkbook):
             breaks.append(row)
             row = self._group_votes(ws, row, str(group) or "Proposed indicators", rows, options)
         ws.set_h_pagebreaks(breaks)
-        self.print_setup(ws)
+        self.print_layout(ws)
 
     def _group_votes(self, ws: Worksheet, row: int, group: str, rows: pd.DataFrame, options: list[str]) -> int:
         ws.write_string(row, 0, xlsx.cell_text(group), self.f.subtitle)
         first = row + 1
-        headers = ["Indicator"] + options + ["Suggested verdict"]
-        self.table(ws, first, len(rows), headers, f"Votes_{group[:20]}")
-        xlsx.fit_row(ws, first, zip(headers, [LABEL_WIDTH] + [12] * len(options) + [VERDICT_WIDTH]))
+        columns = [Column("Indicator", LABEL_WIDTH, "short", wrap=True)] \
+            + [self.number_column(o, 12, f"vote:{o}") for o in options] \
+            + [Column("Suggested verdict", VERDICT_WIDTH, "verdict", style=lambda r: self.verdict_format(r["verdict"]))]
+        self.table(ws, first, columns, rows.to_dict("records"), f"Votes_{group[:20]}", fit_header=True,
+                   empty_note=NONE_YET)
         self.colour_vote_headers(ws, first, 1, options)
-        for i, r in enumerate(rows.to_dict("records"), start=first + 1):
-            self.text(ws, i, 0, r["short"], wrap=True)
-            for j, o in enumerate(options, start=1):
-                self.number(ws, i, j, r[f"vote:{o}"])
-            ws.write_string(i, len(options) + 1, r["verdict"], self.verdict_format(r["verdict"]))
-            ws.set_row(i, 15 * xlsx.wrapped_lines(r["short"], LABEL_WIDTH) + 3)
         last = first + len(rows)
         height = min(100 + 34 * len(rows), PAGE_PX)
         most = rows.sort_values("votes", ascending=False).head(3)
@@ -284,7 +268,8 @@ class ConsultationWorkbook(SurveyWorkbook):
                        f"the theme '{group}'. Most votes: " + "; ".join(
                            f"{r['short']} ({r['verdict'].lower()})" for r in most.to_dict("records")) + ".",
                        stacked=True, size=(680, height), colours=[self.vote_colour(o).fill for o in options])
-        table_px = sum(round((15 * xlsx.wrapped_lines(label, LABEL_WIDTH) + 3) * 4 / 3) for label in rows.short) + 2 * ROW_PX
+        lines = [xlsx.wrapped_lines(label, LABEL_WIDTH) for label in rows.short]
+        table_px = sum(round(xlsx.row_points(n) * 4 / 3) if n > 1 else ROW_PX for n in lines) + 2 * ROW_PX
         return first + len(rows) + max(0, math.ceil((height - table_px) / ROW_PX)) + 3
 
     # --- Comments ------------------------------------------------------------------------------
@@ -299,16 +284,14 @@ class ConsultationWorkbook(SurveyWorkbook):
         first = self.heading(ws, "Comments on the proposed indicators",
                              f"{len(given)} comments, in the order of the indicators, with the vote each came with.",
                              (4, 100))
-        headers = ["Ref", "Indicator", "Authority", "Hub", self.vote.label] + [f.label for f in lists]
-        self.table(ws, first, len(given), headers, "Comments", widths=[22, 40, 20, 12, 18] + [70] * len(lists))
-        for i, r in enumerate(given.to_dict("records"), start=first + 1):
-            values = [r["row_id"], labels.get(r["row_id"], ""), r["name"], r["hub"], r.get(self.vote.id)]
-            for col, value in enumerate(values + [r.get(f.id) for f in lists]):
-                self.text(ws, i, col, value, wrap=True)
-            ws.set_row(i, 15 * max([xlsx.wrapped_lines(str(r.get(f.id) or ""), 70) for f in lists]
-                                   + [xlsx.wrapped_lines(values[1], 40)]) + 3)
+        columns = [Column("Ref", 22, "row_id", wrap=True),
+                   Column("Indicator", 40, lambda r: labels.get(r["row_id"], ""), wrap=True),
+                   Column("Authority", 20, "name", wrap=True), Column("Hub", 12, "hub", wrap=True),
+                   Column(self.vote.label, 18, self.vote.id, wrap=True)]
+        columns += [Column(f.label, 70, f.id, wrap=True) for f in lists]
+        self.table(ws, first, columns, given.to_dict("records"), "Comments", fit_header=True, empty_note=NONE_YET)
         ws.freeze_panes(first + 1, 2)
-        self.print_setup(ws, (first, first))
+        self.print_layout(ws, (first, first))
 
     # --- Gaps ----------------------------------------------------------------------------------
 
@@ -322,43 +305,32 @@ class ConsultationWorkbook(SurveyWorkbook):
                              f"{len(frame)} gaps named by {frame.la_code.nunique() if not frame.empty else 0} "
                              "authorities. Gaps named in the same words (ignoring case and spacing) are counted once, "
                              "with every authority that named them.", (4, 120))
-        headers = ([group.label] if group else []) + [item.label, "Authorities", "Named by"] + [f.label for f in lists]
-        widths = ([30] if group else []) + [36, 11, 30] + [60] * len(lists)
-        self.table(ws, first, len(gaps), headers, f"Gaps_{section.id}", widths=widths)
-        for i, r in enumerate(gaps.to_dict("records"), start=first + 1):
-            col = 0
-            if group:
-                self.text(ws, i, col, r["group"], wrap=True)
-                col += 1
-            self.text(ws, i, col, r["item"], wrap=True)
-            self.number(ws, i, col + 1, r["authorities"])
-            self.text(ws, i, col + 2, r["named_by"], wrap=True)
-            said = []
-            for j, f in enumerate(lists, start=col + 3):
-                reasons = [f"{self.d.name_of(m['la_code'])}: {m[f.id]}" for m in r["rows"].to_dict("records")
-                           if not xlsx.is_blank(m.get(f.id))]
-                said.append("\n".join(reasons))
-                self.text(ws, i, j, said[-1], wrap=True)
-            ws.set_row(i, 15 * max([xlsx.wrapped_lines(text, 60) for text in said] + [xlsx.wrapped_lines(r["named_by"], 30),
-                                                                          xlsx.wrapped_lines(r["group"], 30)]) + 3)
+
+        def reasons(f: Field) -> Callable[[dict], str]:
+            """What each authority that named the gap said in one of its columns, one authority a line."""
+            return lambda r: "\n".join(f"{self.d.name_of(m['la_code'])}: {m[f.id]}"
+                                       for m in r["rows"].to_dict("records") if not xlsx.is_blank(m.get(f.id)))
+
+        columns = ([Column(group.label, 30, "group", wrap=True)] if group else []) \
+            + [Column(item.label, 36, "item", wrap=True), self.number_column("Authorities", 11, "authorities"),
+               Column("Named by", 30, "named_by", wrap=True)] \
+            + [Column(f.label, 60, reasons(f), wrap=True) for f in lists]
+        self.table(ws, first, columns, gaps.to_dict("records"), f"Gaps_{section.id}", fit_header=True,
+                   empty_note=NONE_YET)
         if group is not None and not gaps.empty:
             self._gaps_by_group(ws, first + len(gaps) + 3, gaps, group, ws.name)
         ws.freeze_panes(first + 1, 0)
-        self.print_setup(ws, (first, first))
+        self.print_layout(ws, (first, first))
 
     def _gaps_by_group(self, ws: Worksheet, row: int, gaps: pd.DataFrame, group: Field, sheet: str) -> None:
         ws.write_string(row, 0, f"Gaps by {group.label.lower()}", self.f.subtitle)
         first = row + 1
         counts = [(g, int(gaps[gaps.group == g].authorities.sum()), int((gaps.group == g).sum()))
                   for g in group.options if (gaps.group == g).any()]
-        headers = [group.label, "Times named", "Different gaps"]
-        self.table(ws, first, len(counts), headers, f"Gaps_by_{group.id}")
-        xlsx.fit_row(ws, first, zip(headers, [30, 36, 11]))  # the widths the gaps table above set
-        for i, (g, named, different) in enumerate(counts, start=first + 1):
-            self.text(ws, i, 0, g, wrap=True)
-            self.number(ws, i, 1, named)
-            self.number(ws, i, 2, different)
-            ws.set_row(i, 15 * xlsx.wrapped_lines(g, 30) + 3)
+        columns = [Column(group.label, 30, lambda c: c[0], wrap=True),
+                   self.number_column("Times named", 36, lambda c: c[1]),  # the widths the gaps table above set
+                   self.number_column("Different gaps", 11, lambda c: c[2])]
+        self.table(ws, first, columns, counts, f"Gaps_by_{group.id}", fit_header=True, empty_note=NONE_YET)
         self.bar_chart(ws, sheet, (first, 4), (first + 1, first + len(counts), 0), [("Times named", 1)],
                        f"Gaps named, by {group.label.lower()}", group.label, "Times a gap was named",
                        "Bar chart of how many times boroughs named a gap in each area: "

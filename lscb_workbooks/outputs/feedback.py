@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,8 @@ from ..spec.periods import PeriodError, parse_period
 from ..spec.register import Authority, Register
 from ..store.db import Store
 from . import xlsx
+from ..wording import when_received
+from .builder import Column, WorkbookBuilder
 from .comparison import recompute_derived
 
 VALIDATED = ("accepted", "accepted_with_warnings", "rejected", "undecided")
@@ -54,7 +55,6 @@ SEVERITY_WORDS = {"error": "Error", "warning": "Warning"}
 SEVERITY_ORDER = {"error": 0, "warning": 1}
 HIGHLIGHT = {"error": "#F8CBAD", "warning": "#FFE699"}
 WHOLE_FILE = "(whole file)"
-LINE_HEIGHT = 15
 CELL_REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
@@ -129,16 +129,16 @@ def gather_feedback(store: Store, spec: Spec, register: Register, period: str) -
 
 
 def render_feedback(workbook: xlsxwriter.Workbook, feedback: ReturnFeedback, spec: Spec) -> None:
-    formats = xlsx.Formats(workbook)
     header = f"{feedback.authority.name} · {feedback.period} · Feedback on your {spec.title.lower()} return"
+    book = WorkbookBuilder(workbook, header=header)
     workbook.set_properties({
         "title": f"Feedback on {feedback.authority.name}'s return for {feedback.period}",
         "subject": spec.title,
         "comments": "Made by lscb-workbooks from the checks run on the return when it was received.",
     })
-    _what_to_do_sheet(workbook.add_worksheet("What to do"), feedback, spec, formats, header)
-    _problems_sheet(workbook.add_worksheet("Problems"), feedback, formats, header)
-    _figures_sheet(workbook.add_worksheet("Your figures"), feedback, formats, header)
+    _what_to_do_sheet(workbook.add_worksheet("What to do"), feedback, spec, book)
+    _problems_sheet(workbook.add_worksheet("Problems"), feedback, book)
+    _figures_sheet(workbook.add_worksheet("Your figures"), feedback, book)
 
 
 # Choosing what to report ---------------------------------------------------------------------
@@ -212,7 +212,7 @@ def _problems(spec: Spec, issues: pd.DataFrame, failed: list[dict[str, Any]]) ->
             "cell": "",
             "field_id": "",
             "indicator": "",
-            "message": f"{_text(f['file'])} (received {_when(f['received_at'])}): {_text(f['message'])}",
+            "message": f"{_text(f['file'])} (received {when_received(f['received_at'])}): {_text(f['message'])}",
             "action": STATUS_WORDS["unreadable"][1] + ".",
         }
         for f in failed
@@ -368,7 +368,8 @@ def _no_figures() -> pd.DataFrame:
 # Rendering -----------------------------------------------------------------------------------
 
 
-def _what_to_do_sheet(ws: Worksheet, fb: ReturnFeedback, spec: Spec, formats: xlsx.Formats, header: str) -> None:
+def _what_to_do_sheet(ws: Worksheet, fb: ReturnFeedback, spec: Spec, book: WorkbookBuilder) -> None:
+    formats = book.f
     status_words, action = STATUS_WORDS.get(fb.status, (fb.status.replace("_", " ").capitalize(), ""))
     label = formats.get(bold=True, valign="top")
     wrap = formats.wrap
@@ -382,7 +383,7 @@ def _what_to_do_sheet(ws: Worksheet, fb: ReturnFeedback, spec: Spec, formats: xl
         ("Period", fb.period, wrap),
         ("Collection", spec.title, wrap),
         ("File received", _text(fb.submission.get("file")), wrap),
-        ("Received", _when(fb.submission.get("received_at")), wrap),
+        ("Received", when_received(fb.submission.get("received_at")), wrap),
         ("Status", status_words, wrap),
         ("What to do", action, strong),
         ("Errors", fb.errors, formats.get(num_format="0", align="left", valign="top")),
@@ -392,22 +393,22 @@ def _what_to_do_sheet(ws: Worksheet, fb: ReturnFeedback, spec: Spec, formats: xl
     if fb.authority.coordinator_name:
         rows.insert(1, ("For", fb.authority.coordinator_name, wrap))
     if fb.unreadable and fb.submission.get("status") != "unreadable":
-        later = "; ".join(f"{_text(f['file'])} (received {_when(f['received_at'])})" for f in fb.unreadable)
+        later = "; ".join(f"{_text(f['file'])} (received {when_received(f['received_at'])})" for f in fb.unreadable)
         rows.append(("Also received", f"{later}: we could not read this. See the Problems sheet.", wrap))
     row = 2
     for name, value, value_format in rows:
         ws.write_string(row, 0, name, label)
         xlsx.write_value(ws, row, 1, value, value_format)
-        _fit_row(ws, row, {1: xlsx.cell_text(value)}, widths)
+        xlsx.fit_row(ws, row, [(xlsx.cell_text(value), widths[1])])
         row += 1
     row += 1
     ws.write_string(row, 0, "How to use this workbook", formats.subtitle)
     for line in _guidance(fb):
         row += 1
         ws.write_string(row, 1, line, wrap)
-        _fit_row(ws, row, {1: line}, widths)
+        xlsx.fit_row(ws, row, [(line, widths[1])])
     ws.hide_gridlines(2)
-    xlsx.set_print_layout(ws, header)
+    book.print_layout(ws)
     ws.activate()
 
 
@@ -427,74 +428,63 @@ def _guidance(fb: ReturnFeedback) -> list[str]:
     return lines
 
 
-PROBLEM_HEADERS = ["Severity", "Sheet", "Cell", "Ref", "Indicator", "What is wrong", "What to do"]
-PROBLEM_WIDTHS = [10, 14, 7, 16, 36, 56, 42]
-
-
-def _problems_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, header: str) -> None:
-    problems = fb.problems
-    for col, width in enumerate(PROBLEM_WIDTHS):
-        ws.set_column(col, col, width)
-    ws.add_table(0, 0, max(len(problems), 1), len(PROBLEM_HEADERS) - 1, {
-        "name": "Problems",
-        "style": "Table Style Light 9",
-        "columns": [{"header": h, "header_format": formats.header} for h in PROBLEM_HEADERS],
-    })
-    for row, problem in enumerate(problems.itertuples(), start=1):
-        severity_format = formats.get(bold=True, valign="top", bg_color=HIGHLIGHT.get(problem.severity, "#FFFFFF"))
-        ws.write_string(row, 0, SEVERITY_WORDS.get(problem.severity, problem.severity.title()), severity_format)
-        texts = dict(enumerate([problem.sheet, problem.cell, problem.field_id, problem.indicator, problem.message, problem.action], start=1))
-        for col, value in texts.items():
-            ws.write_string(row, col, xlsx.cell_text(value), formats.wrap)
-        _fit_row(ws, row, texts, PROBLEM_WIDTHS)
-    if problems.empty:
+def _problems_sheet(ws: Worksheet, fb: ReturnFeedback, book: WorkbookBuilder) -> None:
+    formats = book.f
+    columns = [
+        Column("Severity", 10, lambda p: SEVERITY_WORDS.get(p.severity, p.severity.title()),
+               style=lambda p: formats.get(bold=True, valign="top", bg_color=HIGHLIGHT.get(p.severity, "#FFFFFF"))),
+        Column("Sheet", 14, "sheet", wrap=True), Column("Cell", 7, "cell", wrap=True),
+        Column("Ref", 16, "field_id", wrap=True), Column("Indicator", 36, "indicator", wrap=True),
+        Column("What is wrong", 56, "message", wrap=True), Column("What to do", 42, "action", wrap=True),
+    ]
+    book.table(ws, 0, columns, fb.problems.itertuples(), "Problems")
+    if fb.problems.empty:
         ws.write_string(1, 0, "None", formats.wrap)
         ws.write_string(1, 5, "We found no problem with individual cells.", formats.wrap)
     ws.freeze_panes(1, 0)
-    xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
+    book.print_layout(ws, (0, 0))
 
 
-FIGURE_HEADERS = ["Sheet", "Cell", "Ref", "Indicator", "Value", "Last period", "Change", "Data quality", "Comment",
-                  "Check", "Problem"]
-FIGURE_WIDTHS = [12, 7, 22, 44, 16, 11, 9, 12, 30, 9, 40]
-
-
-def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, formats: xlsx.Formats, header: str) -> None:
+def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, book: WorkbookBuilder) -> None:
+    formats = book.f
     figures = fb.figures
-    for col, width in enumerate(FIGURE_WIDTHS):
-        ws.set_column(col, col, width)
     if figures.empty:
+        for col, width in enumerate([12, 7, 22, 44]):
+            ws.set_column(col, col, width)
         ws.write_string(0, 0, "We could not read your file, so there are no figures to show.", formats.subtitle)
-        xlsx.set_print_layout(ws, header)
+        book.print_layout(ws)
         return
-    ws.add_table(0, 0, len(figures), len(FIGURE_HEADERS) - 1, {
-        "name": "YourFigures",
-        "style": "Table Style Light 1",
-        "columns": [{"header": h, "header_format": formats.header} for h in FIGURE_HEADERS],
-    })
-    for row, figure in enumerate(figures.itertuples(), start=1):
-        shade = HIGHLIGHT.get(figure.severity)
-        extra = {"bg_color": shade} if shade else {}
-        for col, value in enumerate([figure.sheet, figure.cell, figure.field_id], start=0):
-            ws.write_string(row, col, xlsx.cell_text(value), formats.get(text_wrap=col == 0, valign="top", **extra))
-        indicator = figure.indicator + (" (worked out from your counts)" if figure.derived else "")
-        ws.write_string(row, 3, xlsx.cell_text(indicator), formats.get(text_wrap=True, valign="top", **extra))
-        value_format = formats.unit(figure.unit, valign="top", align="right", **extra) if isinstance(figure.value, (int, float)) \
-            else formats.get(text_wrap=True, valign="top", **extra)
-        xlsx.write_value(ws, row, 4, figure.value, value_format)
-        xlsx.write_value(ws, row, 5, figure.previous, formats.unit(figure.unit, valign="top"))
-        xlsx.write_value(ws, row, 6, figure.change, formats.get(
-            num_format=xlsx.signed_format(xlsx.number_format(figure.unit)), valign="top"))
-        ws.write_string(row, 7, xlsx.cell_text(figure.rating), formats.get(valign="top", indent=1))
-        ws.write_string(row, 8, xlsx.cell_text(figure.comment), formats.wrap)
-        if figure.severity:
-            ws.write_string(row, 9, SEVERITY_WORDS.get(figure.severity, figure.severity.title()),
-                            formats.get(bold=True, valign="top", **extra))
-            ws.write_string(row, 10, xlsx.cell_text(figure.problem), formats.get(text_wrap=True, valign="top", **extra))
-        _fit_row(ws, row, {0: figure.sheet, 3: indicator, 4: figure.value if isinstance(figure.value, str) else "",
-                           8: figure.comment, 10: figure.problem}, FIGURE_WIDTHS)
+
+    def shaded(**style: Any):
+        """A format shaded as the figure's worst problem is (red for an error, yellow for a warning)."""
+        return lambda r: formats.get(valign="top", **style, **({"bg_color": HIGHLIGHT[r.severity]}
+                                                                  if r.severity in HIGHLIGHT else {}))
+
+    def value_format(r):
+        shade = {"bg_color": HIGHLIGHT[r.severity]} if r.severity in HIGHLIGHT else {}
+        if isinstance(r.value, (int, float)):
+            return formats.unit(r.unit, valign="top", align="right", **shade)
+        return formats.get(text_wrap=True, valign="top", **shade)
+
+    columns = [
+        Column("Sheet", 12, "sheet", style=shaded(text_wrap=True), wrap=True),
+        Column("Cell", 7, "cell", style=shaded()),
+        Column("Ref", 22, "field_id", style=shaded()),
+        Column("Indicator", 44, lambda r: r.indicator + (" (worked out from your counts)" if r.derived else ""),
+               style=shaded(text_wrap=True), wrap=True),
+        Column("Value", 16, "value", style=value_format, wrap=True),
+        Column("Last period", 11, "previous", style=lambda r: formats.unit(r.unit, valign="top")),
+        Column("Change", 9, "change", style=lambda r: formats.get(
+            num_format=xlsx.signed_format(xlsx.number_format(r.unit)), valign="top")),
+        Column("Data quality", 12, "rating", style=formats.get(valign="top", indent=1)),
+        Column("Comment", 30, "comment", wrap=True),
+        Column("Check", 9, lambda r: SEVERITY_WORDS.get(r.severity, r.severity.title()) if r.severity else None,
+               style=shaded(bold=True)),
+        Column("Problem", 40, lambda r: r.problem if r.severity else None, style=shaded(text_wrap=True), wrap=True),
+    ]
+    book.table(ws, 0, columns, figures.itertuples(), "YourFigures", style="Table Style Light 1")
     ws.freeze_panes(1, 4)
-    xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
+    book.print_layout(ws, (0, 0))
 
 
 # Small words ---------------------------------------------------------------------------------
@@ -507,23 +497,6 @@ def _label(spec: Spec, field_id: str) -> str:
 
 def _text(value: Any) -> str:
     return "" if xlsx.is_blank(value) else str(value)
-
-
-def _when(value: Any) -> str:
-    """A received time as a person says it: `2 May 2008 at 10:15`."""
-    text = _text(value)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
-    return f"{moment.day} {moment:%B %Y at %H:%M}"
-
-
-def _fit_row(ws: Worksheet, row: int, texts: dict[int, str], widths: list[float]) -> None:
-    """Set a row's height to show its wrapped text: spreadsheet programs do not all grow rows themselves."""
-    lines = max((xlsx.wrapped_lines(_text(text), widths[col]) for col, text in texts.items()), default=1)
-    if lines > 1:
-        ws.set_row(row, min(LINE_HEIGHT * lines + 3, 409))
 
 
 def _remove_stale(out_dir: Path, register: Register, written: list[Path]) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 from ..spec.models import Spec
 from ..store.db import IN_USE, Store
 from . import xlsx
+from .builder import Column, WorkbookBuilder
 
 
 def good_practice_examples(store: Store, spec: Spec, period: str) -> pd.DataFrame:
@@ -43,13 +44,13 @@ def write_good_practice_master(store: Store, spec: Spec, period: str, out_path: 
     submissions = store.submissions(spec.id, period)
 
     def build(workbook) -> None:
-        f = xlsx.Formats(workbook)
+        book = WorkbookBuilder(workbook)
         fields = {**{x.id: x.label for x in spec.fields.values()}, "board": "Board", "file": "File"}
-        _sheet(workbook.add_worksheet("Examples"), f, f"{spec.title}, {period}: every example in use",
+        _sheet(workbook.add_worksheet("Examples"), book, f"{spec.title}, {period}: every example in use",
                [fields.get(c, c) for c in examples.columns], examples.values.tolist(), "Examples")
         returns = submissions[["la_code", "file", "received_at", "status", "message"]] if not submissions.empty \
             else pd.DataFrame(columns=["la_code", "file", "received_at", "status", "message"])
-        _sheet(workbook.add_worksheet("Returns"), f, "Every return received, by the board named in it",
+        _sheet(workbook.add_worksheet("Returns"), book, "Every return received, by the board named in it",
                ["Board", "File", "Received", "Status", "Message"], returns.values.tolist(), "Returns")
 
     return xlsx.save_atomically(build, Path(out_path))
@@ -61,14 +62,9 @@ def boards_returned(store: Store, spec: Spec, period: str) -> list[str]:
     return sorted(set(used.la_code.dropna()))
 
 
-def _sheet(ws, f: xlsx.Formats, title: str, headers: list[str], rows: list[list], name: str) -> None:
-    ws.write_string(0, 0, xlsx.cell_text(title), f.title)
-    ws.add_table(2, 0, 2 + max(len(rows), 1), len(headers) - 1, {
-        "name": name, "style": "Table Style Light 9",
-        "columns": [{"header": h, "header_format": f.header} for h in headers]})
-    for c in range(len(headers)):
-        ws.set_column(c, c, 28)
-    for r, row in enumerate(rows, start=3):
-        for c, value in enumerate(row):
-            xlsx.write_value(ws, r, c, None if xlsx.is_blank(value) else value, f.wrap)
+def _sheet(ws, book: WorkbookBuilder, title: str, headers: list[str], rows: list[list], name: str) -> None:
+    ws.write_string(0, 0, xlsx.cell_text(title), book.f.title)
+    columns = [Column(h, 28, lambda row, j=j: None if xlsx.is_blank(row[j]) else row[j], wrap=True)
+               for j, h in enumerate(headers)]
+    book.table(ws, 2, columns, rows, name)
     xlsx.set_print_layout(ws, title, repeat_rows=(2, 2))

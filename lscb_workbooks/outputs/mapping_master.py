@@ -18,7 +18,8 @@ from ..spec.models import Field, Section, Spec
 from ..spec.register import Register
 from ..store.db import Store
 from . import xlsx
-from .survey_master import (LONDON, SCORE, SurveyData, SurveyWorkbook, commonest, gather_survey, same_words,
+from .builder import Column
+from .survey_master import (LONDON, NONE_YET, SCORE, SurveyData, SurveyWorkbook, commonest, gather_survey, same_words,
                             score_summary, short, table_answers)
 
 MARK = "✓"
@@ -101,26 +102,16 @@ class MappingWorkbook(SurveyWorkbook):
         first = self.heading(ws, "Who collects what",
                              f"One row per data item named, most widely used first; {MARK} marks each authority that "
                              "listed it. Authorities are grouped by hub (the row above the names).", (2, 60)) + 1
-        headers = ["Data item", "Authorities"] + [self.d.name_of(c) for c in codes]
-        rotated = self.f.get(bold=True, rotation=90, valign="bottom", align="center", bg_color="#D9E1F2", border=1,
-                             font_size=9)
-        ws.set_row(first, 135)
-        self.table(ws, first, len(matrix), headers, "Who_collects_what", widths=[44, 11] + [3.6] * len(codes),
-                   header_format=rotated)
-        for col, text in enumerate(headers[:2]):
-            ws.write_string(first, col, text, self.f.get(bold=True, valign="bottom", text_wrap=True,
-                                                         bg_color="#D9E1F2", border=1))
+        mark = self.f.get(align="center", valign="top", font_color="#1F4E79", bold=True)
+        columns = [Column("Data item", 44, "item", wrap=True), self.number_column("Authorities", 11, "authorities")]
+        columns += [Column(self.d.name_of(c), 3.6, lambda r, c=c: MARK if r[c] else "", style=mark, rotate=True)
+                    for c in codes]
+        names = [c.header for c in columns[2:]]
+        self.table(ws, first, columns, matrix.to_dict("records"), "Who_collects_what", empty_note=NONE_YET,
+                   header_height=8 * max(map(len, names)) + 12 if names else None)  # whole names, in bold
         self._hub_labels(ws, first - 1, codes)
-        mark = self.f.get(align="center", font_color="#1F4E79", bold=True)
-        for i, r in enumerate(matrix.to_dict("records"), start=first + 1):
-            self.text(ws, i, 0, r["item"], wrap=True)
-            if xlsx.wrapped_lines(r["item"], 44) > 1:
-                xlsx.fit_row(ws, i, [(r["item"], 44)])
-            self.number(ws, i, 1, r["authorities"])
-            for j, code in enumerate(codes, start=2):
-                ws.write_string(i, j, MARK if r[code] else "", mark)
         ws.freeze_panes(first + 1, 2)
-        self.print_setup(ws, (first - 1, first))
+        self.print_layout(ws, (first - 1, first))
 
     def _hub_labels(self, ws: Worksheet, row: int, codes: list[str]) -> None:
         """Each hub's name above its authorities' columns."""
@@ -146,19 +137,11 @@ class MappingWorkbook(SurveyWorkbook):
         first = self.heading(ws, "Usefulness, feasibility and robustness",
                              f"Scores from {scale}, over every data item rated in the returns in use. The median is "
                              "the middle score; the mean shows small differences the median hides.", (8, 100))
-        areas = self._areas()
-        headers = ["Area", "Authorities", "Items rated"] + [f"{f.label}: {w}" for f in self.scores
-                                                          for w in ("median", "mean")]
-        self.table(ws, first, len(areas), headers, "Scores_by_area",
-                   widths=[40, 11, 11] + [12] * (2 * len(self.scores)))
-        for i, (area, rows) in enumerate(areas, start=first + 1):
-            summary = score_summary(rows, self.scores)
-            self.text(ws, i, 0, area)
-            self.number(ws, i, 1, rows.la_code.nunique())
-            self.number(ws, i, 2, len(rows))
-            for j, f in enumerate(self.scores):
-                self.number(ws, i, 3 + 2 * j, summary[f"{f.id}:median"], SCORE)
-                self.number(ws, i, 4 + 2 * j, summary[f"{f.id}:mean"], SCORE)
+        areas = [{"area": area, "rows": rows, **score_summary(rows, self.scores)} for area, rows in self._areas()]
+        columns = [Column("Area", 40, "area"),
+                   self.number_column("Authorities", 11, lambda r: r["rows"].la_code.nunique()),
+                   self.number_column("Items rated", 11, lambda r: len(r["rows"]))] + self._score_columns()
+        self.table(ws, first, columns, areas, "Scores_by_area", fit_header=True, empty_note=NONE_YET)
         last = first + len(areas)
         if not self.rows.empty:
             london = score_summary(self.rows, self.scores)
@@ -172,7 +155,12 @@ class MappingWorkbook(SurveyWorkbook):
                 horizontal=False, size=(760, 380), y_range=(0, self.scores[0].upper_bound))
         row = last + 23
         self._scores_by_item(ws, row)
-        self.print_setup(ws)
+        self.print_layout(ws)
+
+    def _score_columns(self) -> list[Column]:
+        """Each score's median and mean, from a record holding `score_summary`'s figures."""
+        return [self.number_column(f"{f.label}: {w}", 12, f"{f.id}:{w}", SCORE) for f in self.scores
+                for w in ("median", "mean")]
 
     def _areas(self) -> list[tuple[str, pd.DataFrame]]:
         areas = [(LONDON, self.rows)]
@@ -184,18 +172,11 @@ class MappingWorkbook(SurveyWorkbook):
         matrix = item_matrix(self.rows, self.item, []) if self.item else pd.DataFrame()
         ws.write_string(row, 0, "Scores for each data item", self.f.subtitle)
         first = row + 1
-        headers = ["Data item", "Authorities"] + [f"{f.label}: {w}" for f in self.scores for w in ("median", "mean")]
-        self.table(ws, first, len(matrix), headers, "Scores_by_item", widths=[40, 11] + [12] * (2 * len(self.scores)))
         keys = self.rows[self.item.id].map(same_words) if not self.rows.empty else pd.Series(dtype=str)
-        for i, r in enumerate(matrix.to_dict("records"), start=first + 1):
-            summary = score_summary(self.rows[keys == r["key"]], self.scores)
-            self.text(ws, i, 0, r["item"], wrap=True)
-            if xlsx.wrapped_lines(r["item"], 40) > 1:
-                xlsx.fit_row(ws, i, [(r["item"], 40)])
-            self.number(ws, i, 1, r["authorities"])
-            for j, f in enumerate(self.scores):
-                self.number(ws, i, 2 + 2 * j, summary[f"{f.id}:median"], SCORE)
-                self.number(ws, i, 3 + 2 * j, summary[f"{f.id}:mean"], SCORE)
+        items = [{**r, **score_summary(self.rows[keys == r["key"]], self.scores)} for r in matrix.to_dict("records")]
+        columns = [Column("Data item", 40, "item", wrap=True), self.number_column("Authorities", 11, "authorities")] \
+            + self._score_columns()
+        self.table(ws, first, columns, items, "Scores_by_item", fit_header=True, empty_note=NONE_YET)
         top = min(len(matrix), TOP_ITEMS)
         if top:
             chart_col = 3 + 2 * len(self.scores)

@@ -11,11 +11,10 @@ The master workbook gets the same rows for every authority on one sheet.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 import xlsxwriter
@@ -23,8 +22,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..spec.models import UNIT_LABELS, Field
 from ..spec.register import Authority
+from ..wording import long_date, ordinal
 from . import palette, xlsx
 from .benchmarks import ENGLAND, ENGLAND_NOTE, has_england
+from .builder import Column, WorkbookBuilder
 from .comparison import NO_RETURN, REJECTED, Comparison
 from .disclosure import RANKED_AMONG_SHOWN
 from .parallel import start_in_process
@@ -51,19 +52,43 @@ STATUS_WORDS = {
 }
 SUPPRESSED_MARK = "c"
 
-TABLE_COLUMNS = [
-    ("Ref", 22), ("Indicator", 46), ("Unit", 14), ("Value", 10), ("Previous", 10), ("Change", 9),
-    ("Change since previous", 21), ("Lower 95%", 9), ("Upper 95%", 9),
-    ("London", 11), ("Hub", 11), ("Rank in London", 11), ("Quartile", 12), ("Compared with London", 13),
-    ("Compared with hub", 13), ("Data quality", 13),
-]
-ENGLAND_COLUMNS = [("England", 11), ("Compared with England", 13)]
 LINE_HEIGHT = 15
 
 
-def table_columns(comparison: Comparison) -> list[tuple[str, int]]:
-    """The profile table's columns; England's two when published figures for England were given."""
-    return TABLE_COLUMNS + (ENGLAND_COLUMNS if has_england(comparison) else [])
+def table_columns(comparison: Comparison, formats: xlsx.Formats, hub_header: str = "Hub") -> list[Column]:
+    """The profile table's columns, each written from one of `build_profile`'s rows; England's two when
+    published figures for England were given."""
+    def number(r) -> Any:
+        return formats.unit(r.unit, valign="top")
+
+    def figure(key: str) -> Callable[[Any], Any]:
+        """A London, hub or England figure, or the authority's own: a number, or words where there is none."""
+        text_right = formats.get(align="right", valign="top")
+        return lambda r: number(r) if isinstance(getattr(r, key), float) else text_right
+
+    def verdict(header: str, key: str, width: float, words: dict[str, str] = VERDICT_WORDS) -> Column:
+        return Column(header, width, lambda r: words.get(getattr(r, key), getattr(r, key)),
+                      style=lambda r: _verdict_format(formats, getattr(r, key)), wrap=True)
+
+    indent = formats.get(valign="top", indent=1)
+    columns = [
+        Column("Ref", 22, "field_id"), Column("Indicator", 46, "indicator", wrap=True),
+        Column("Unit", 14, "unit_label"),
+        Column("Value", 10, "value", style=figure("value")), Column("Previous", 10, "previous", style=number),
+        Column("Change", 9, "change", style=lambda r: formats.get(
+            num_format=xlsx.signed_format(xlsx.number_format(r.unit)), valign="top")),
+        verdict("Change since previous", "trend", 21, TREND_WORDS),
+        Column("Lower 95%", 9, "lower", style=number), Column("Upper 95%", 9, "upper", style=number),
+        Column("London", 11, "london", style=figure("london")), Column(hub_header, 11, "hub_figure", style=figure("hub_figure")),
+        Column("Rank in London", 11, "rank", style=indent), Column("Quartile", 12, "quartile", style=indent),
+        verdict("Compared with London", "vs_london", 13), verdict("Compared with hub", "vs_hub", 13),
+        Column("Data quality", 13, "quality", wrap=True),
+    ]
+    if has_england(comparison):
+        columns += [Column("England", 11, "england", style=figure("england")),
+                    verdict("Compared with England", "vs_england", 13)]
+    return columns
+
 
 # The spine chart: London's range as a stacked bar, the authority and London as narrow marks over it.
 # The bar is turned so that right is better, so its quarters are named by place, left to right.
@@ -116,9 +141,14 @@ def _write_some(comparison: Comparison, authorities: list, out_dir: Path, produc
     return written
 
 
-def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, formats: xlsx.Formats | None = None) -> None:
-    """A 'Profiles' sheet for the master workbook: every returned authority's profile rows in one filterable table."""
-    formats = formats or xlsx.Formats(workbook)
+def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison,
+                       book: WorkbookBuilder | None = None) -> None:
+    """A 'Profiles' sheet for the master workbook: every returned authority's profile rows in one filterable table.
+
+    `book` is the master workbook's builder, so that the sheet shares its formats and table names.
+    """
+    book = book or WorkbookBuilder(workbook, header=f"Borough profiles · {comparison.period}")
+    formats = book.f
     ws = workbook.add_worksheet("Profiles")
     rows = pd.concat(
         [build_profile(comparison, a).rows.assign(authority=a.name, hub=a.hub)
@@ -126,23 +156,14 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison, fo
         ignore_index=True,
     ) if comparison.returned or comparison.rejected else pd.DataFrame()
     ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
-    columns = [("Authority", 22), ("Hub", 12), ("Theme", 30)] + [(h if h != "Hub" else "Hub figure", w)
-                                                                  for h, w in table_columns(comparison)]
-    for col, (_, width) in enumerate(columns):
-        ws.set_column(col, col, width)
+    columns = [Column("Authority", 22, "authority"), Column("Hub", 12, "hub"), Column("Theme", 30, "theme")] \
+        + table_columns(comparison, formats, hub_header="Hub figure")
+    for col, column in enumerate(columns):
+        ws.set_column(col, col, column.width)
     ws.merge_range(1, 0, 1, len(columns) - 1, _how_to_read(comparison), formats.note)
     ws.set_row(1, LINE_HEIGHT * 3)
     first = 3
-    ws.add_table(first, 0, first + max(len(rows), 1), len(columns) - 1, {
-        "name": "Profiles",
-        "style": "Table Style Light 9",
-        "columns": [{"header": h, "header_format": formats.header} for h, _ in columns],
-    })
-    for i, row in enumerate(rows.itertuples(index=False), start=first + 1):
-        ws.write_string(i, 0, xlsx.cell_text(row.authority), formats.text)
-        ws.write_string(i, 1, xlsx.cell_text(row.hub), formats.text)
-        ws.write_string(i, 2, xlsx.cell_text(row.theme), formats.text)
-        _fit_row(ws, i, _write_profile_row(ws, i, 3, row, formats), [w for _, w in columns])
+    book.table(ws, first, columns, rows.itertuples(index=False), "Profiles")
     ws.freeze_panes(first + 1, 1)
     xlsx.print_heading_only(ws, f"Borough profiles · {comparison.period}", formats, first - 1, len(columns) - 1)
 
@@ -219,11 +240,6 @@ def rank_text(rank: Any, out_of: int) -> str:
     if _missing(rank) or not out_of:
         return ""
     return f"{ordinal(int(rank))} of {out_of}"
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def quartile_text(quartile: Any, polarity: str) -> str:
@@ -323,7 +339,6 @@ def _mark_segments(authority: float | None, london: float | None) -> dict[str, f
 
 
 def render_profile(workbook: xlsxwriter.Workbook, profile: Profile, produced: str) -> None:
-    formats = xlsx.Formats(workbook)
     c, a = profile.comparison, profile.authority
     workbook.set_properties({
         "title": f"{a.name}: safeguarding profile, {c.period}",
@@ -331,18 +346,20 @@ def render_profile(workbook: xlsxwriter.Workbook, profile: Profile, produced: st
         "comments": f"Made by lscb-workbooks on {produced} from the returns in use.",
     })
     header = f"{a.name} · {c.period} · Safeguarding profile"
-    _profile_sheet(workbook.add_worksheet("Profile"), profile, formats, produced, header)
+    book = WorkbookBuilder(workbook, header=header)
+    formats = book.f
+    _profile_sheet(workbook.add_worksheet("Profile"), profile, book, produced)
     _spine_sheet(workbook, workbook.add_worksheet("Spine charts"), profile, formats, header)
     data = workbook.add_worksheet("Chart data")
     _chart_data_sheet(data, profile, formats, header)
     data.hide()
 
 
-def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produced: str, header: str) -> None:
-    c, a = profile.comparison, profile.authority
-    widths = [w for _, w in table_columns(c)]
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
+def _profile_sheet(ws: Worksheet, profile: Profile, book: WorkbookBuilder, produced: str) -> None:
+    c, a, formats = profile.comparison, profile.authority, book.f
+    columns = table_columns(c, formats, hub_header=profile.hub_label)
+    for col, column in enumerate(columns):
+        ws.set_column(col, col, column.width)
     ws.write_string(0, 0, f"{a.name}: safeguarding profile, {c.period}", formats.title)
     ws.write_string(1, 0, (
         f"{a.name} compared with London ({len(c.returned)} of {len(c.register)} authorities returned) and the "
@@ -351,70 +368,26 @@ def _profile_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, produ
            "London's and the hub's are shown without them." if a.la_code in set(c.rejected) else "")
     ), formats.wrap)
     ws.write_string(2, 0, _how_to_read(c), formats.note)
-    ws.merge_range(1, 0, 1, len(widths) - 1, None)
-    ws.merge_range(2, 0, 2, len(widths) - 1, None)
+    ws.merge_range(1, 0, 1, len(columns) - 1, None)
+    ws.merge_range(2, 0, 2, len(columns) - 1, None)
     ws.set_row(1, LINE_HEIGHT * 2)
     ws.set_row(2, LINE_HEIGHT * 3)
     row = 4
-    headers = [h if h != "Hub" else profile.hub_label for h, _ in table_columns(c)]
     first_header = None
     sections = []
     for theme_id, rows in profile.rows.groupby("theme_id", sort=False):
         sections.append((row, 2 + min(len(rows), 3)))
-        ws.merge_range(row, 0, row, len(widths) - 1, rows.theme.iloc[0], formats.get(bold=True, font_size=12, bg_color="#F2F2F2", valign="vcenter"))
+        ws.merge_range(row, 0, row, len(columns) - 1, rows.theme.iloc[0],
+                       formats.get(bold=True, font_size=12, bg_color="#F2F2F2", valign="vcenter"))
         ws.set_row(row, 22)
-        ws.add_table(row + 1, 0, row + len(rows) + 1, len(widths) - 1, {
-            "name": _table_name(f"Profile_{theme_id}"),
-            "style": "Table Style Light 9",
-            "columns": [{"header": h, "header_format": formats.header} for h in headers],
-        })
-        ws.set_row(row + 1, LINE_HEIGHT * 2 + 3)
+        book.table(ws, row + 1, columns, rows.itertuples(index=False), f"Profile_{theme_id}",
+                   header_height=LINE_HEIGHT * 2 + 3)
         first_header = row + 1 if first_header is None else first_header
-        for i, r in enumerate(rows.itertuples(index=False), start=row + 2):
-            ws.write_string(i, 0, r.field_id, formats.text)
-            _fit_row(ws, i, _write_profile_row(ws, i, 1, r, formats, skip_ref=True), widths)
         row += len(rows) + 3
     ws.freeze_panes(first_header + 1, 2)
     ws.hide_gridlines(2)
-    xlsx.set_print_layout(ws, header, repeat_rows=(0, 0))
-    xlsx.keep_sections_whole(ws, sections, widths, row, repeated_row_points=LINE_HEIGHT + 5)
-
-
-def _write_profile_row(ws: Worksheet, row: int, col: int, r: Any, formats: xlsx.Formats,
-                       skip_ref: bool = False) -> list[tuple[str, int]]:
-    """Ref (unless skipped), indicator, unit, value, interval, London, hub, rank, quartile, verdicts, quality.
-
-    Returns the wrapped texts written, with their columns, for the row's height.
-    """
-    cells: list[tuple[Any, Any]] = []
-    if not skip_ref:
-        cells.append((r.field_id, formats.text))
-    number = formats.unit(r.unit, valign="top")
-    text_right = formats.get(align="right", valign="top")
-    cells += [
-        (r.indicator, formats.wrap),
-        (r.unit_label, formats.text),
-        (r.value, number if isinstance(r.value, float) else text_right),
-        (r.previous, number),
-        (r.change, formats.get(num_format=xlsx.signed_format(xlsx.number_format(r.unit)), valign="top")),
-        (TREND_WORDS.get(r.trend, r.trend), _verdict_format(formats, r.trend)),
-        (r.lower, number),
-        (r.upper, number),
-        (r.london, number if isinstance(r.london, float) else text_right),
-        (r.hub_figure, number if isinstance(r.hub_figure, float) else text_right),
-        (r.rank, formats.get(valign="top", indent=1)),
-        (r.quartile, formats.get(valign="top", indent=1)),
-        (VERDICT_WORDS.get(r.vs_london, r.vs_london), _verdict_format(formats, r.vs_london)),
-        (VERDICT_WORDS.get(r.vs_hub, r.vs_hub), _verdict_format(formats, r.vs_hub)),
-        (r.quality, formats.wrap),
-    ]
-    if hasattr(r, "england"):
-        cells += [(r.england, number if isinstance(r.england, float) else text_right),
-                  (VERDICT_WORDS.get(r.vs_england, r.vs_england), _verdict_format(formats, r.vs_england))]
-    for offset, (value, cell_format) in enumerate(cells):
-        xlsx.write_value(ws, row, col + offset, value, cell_format)
-    return [(value, col + offset) for offset, (value, cell_format) in enumerate(cells)
-            if isinstance(value, str) and cell_format.text_wrap]
+    book.print_layout(ws, (0, 0))
+    xlsx.keep_sections_whole(ws, sections, [c.width for c in columns], row, repeated_row_points=LINE_HEIGHT + 5)
 
 
 def _verdict_format(formats: xlsx.Formats, verdict: str):
@@ -436,17 +409,6 @@ def _how_to_read(c: Comparison) -> str:
         "previous' is 'Improving' or 'Worsening' only where the two periods' intervals do not overlap."
     ) + (" " + RANKED_AMONG_SHOWN + " 'c': withheld to protect confidentiality." if c.protection else "") \
         + (" " + ENGLAND_NOTE if has_england(c) else "")
-
-
-def _fit_row(ws: Worksheet, row: int, texts: list[tuple[str, int]], widths: list[float]) -> None:
-    """Make the row tall enough for its wrapped texts, given as (text, column)."""
-    cells = [(text, widths[col]) for text, col in texts]
-    if max((xlsx.wrapped_lines(text, width) for text, width in cells), default=1) > 1:
-        xlsx.fit_row(ws, row, cells)
-
-
-def _table_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", text)[:250]
 
 
 # The spine charts ----------------------------------------------------------------------------
@@ -601,8 +563,4 @@ def _alt_text(profile: Profile, part: pd.DataFrame, title: str) -> str:
 
 def _produced_text(produced_at: datetime | date | str | None) -> str:
     moment = produced_at or datetime.now()
-    if isinstance(moment, datetime):
-        return f"{moment.day} {moment:%B %Y}"
-    if isinstance(moment, date):
-        return f"{moment.day} {moment:%B %Y}"
-    return str(moment)
+    return long_date(moment) if isinstance(moment, date) else str(moment)

@@ -24,6 +24,7 @@ from ..spec.models import ConceptualModel, Spec
 from ..spec.register import Register
 from ..store.db import Store
 from . import xlsx
+from .builder import Column, WorkbookBuilder
 from .consultation_master import CONTESTED, DROP, KEEP, grouped_gaps, indicator_summary
 from .survey_master import commonest, gather_survey, same_words, table_answers
 
@@ -294,9 +295,10 @@ def _with_proposals(text: str, spec: Spec, proposals: list[Proposal], version: s
 # ---------------------------------------------------------------- the sign-off workbook
 
 
-class _SignOff:
+class _SignOff(WorkbookBuilder):
     def __init__(self, workbook, revision: Revision) -> None:
-        self.wb, self.r, self.f = workbook, revision, xlsx.Formats(workbook)
+        super().__init__(workbook, header="Dataset sign-off")
+        self.r = revision
 
     def render(self) -> None:
         self.wb.set_properties({"title": f"Sign-off: dataset {self.r.new.version}",
@@ -338,39 +340,35 @@ class _SignOff:
         xlsx.set_print_layout(ws, "Dataset sign-off")
 
     def changes(self, ws) -> None:
-        headers = ["Ref", "Indicator", "Theme", "Age group", "Change", "Why", "Votes", "Share in favour",
-                   "Share against", "Suggested verdict"]
-        rows = [[c.field_id, c.label, c.theme, c.age_group, c.change, c.reason, c.votes.get("votes") or 0,
-                 c.votes.get("in_favour"), c.votes.get("against"), c.votes.get("verdict", "")] for c in self.r.changes]
-        rows += [[p.field_id, p.gap, p.theme or "", p.age_group or "", PROPOSED, f"named by {p.boards} boards",
-                  None, None, None, ""] for p in self.r.proposals]
-        self._table(ws, "Every change, with the votes behind it", headers, rows, "Changes",
-                    [18, 46, 16, 12, 20, 60, 8, 10, 10, 18])
+        share = self.f.get(num_format="0%", text_wrap=True, valign="top")
+        columns = [Column("Ref", 18, "field_id", wrap=True), Column("Indicator", 46, "label", wrap=True),
+                   Column("Theme", 16, "theme", wrap=True), Column("Age group", 12, "age_group", wrap=True),
+                   Column("Change", 20, "change", wrap=True), Column("Why", 60, "reason", wrap=True),
+                   Column("Votes", 8, "votes", wrap=True), Column("Share in favour", 10, "in_favour", style=share),
+                   Column("Share against", 10, "against", style=share),
+                   Column("Suggested verdict", 18, "verdict", wrap=True)]
+        rows = [dict(field_id=c.field_id, label=c.label, theme=c.theme, age_group=c.age_group, change=c.change,
+                     reason=c.reason, votes=c.votes.get("votes") or 0, in_favour=c.votes.get("in_favour"),
+                     against=c.votes.get("against"), verdict=c.votes.get("verdict", "")) for c in self.r.changes]
+        rows += [dict(field_id=p.field_id, label=p.gap, theme=p.theme or "", age_group=p.age_group or "",
+                      change=PROPOSED, reason=f"named by {p.boards} boards") for p in self.r.proposals]
+        self._table(ws, "Every change, with the votes behind it", columns, rows, "Changes")
 
     def cells(self, ws) -> None:
-        headers = ["Theme", "Age group", "Indicators before", "Indicators after", "Proposals", "What happened"]
-        rows = [[c["theme"], c["age_group"], c["before"], c["after"], c["proposals"], c["status"]] for c in self.r.cells]
-        self._table(ws, "The conceptual model's cells, before and after", headers, rows, "Model_cells",
-                    [40, 20, 50, 50, 30, 24])
+        columns = [Column("Theme", 40, "theme", wrap=True), Column("Age group", 20, "age_group", wrap=True),
+                   Column("Indicators before", 50, "before", wrap=True),
+                   Column("Indicators after", 50, "after", wrap=True),
+                   Column("Proposals", 30, "proposals", wrap=True), Column("What happened", 24, "status", wrap=True)]
+        self._table(ws, "The conceptual model's cells, before and after", columns, self.r.cells, "Model_cells")
 
     def proposals(self, ws) -> None:
-        headers = ["Proposed ref", "Gap named", "Theme", "Age group", "Boards", "Named by"]
-        rows = [[p.field_id, p.gap, p.theme or "", p.age_group or "", p.boards, p.named_by] for p in self.r.proposals]
-        self._table(ws, "Gaps named in the consultation, proposed as indicators", headers, rows, "Proposals",
-                    [30, 40, 16, 14, 8, 70])
+        columns = [Column("Proposed ref", 30, "field_id", wrap=True), Column("Gap named", 40, "gap", wrap=True),
+                   Column("Theme", 16, lambda p: p.theme or ""), Column("Age group", 14, lambda p: p.age_group or ""),
+                   Column("Boards", 8, "boards", wrap=True), Column("Named by", 70, "named_by", wrap=True)]
+        self._table(ws, "Gaps named in the consultation, proposed as indicators", columns, self.r.proposals,
+                    "Proposals")
 
-    def _table(self, ws, title: str, headers: list[str], rows: list[list], name: str, widths: list[float]) -> None:
+    def _table(self, ws, title: str, columns: list[Column], rows: list, name: str) -> None:
         ws.write_string(0, 0, title, self.f.title)
-        ws.add_table(2, 0, 2 + max(len(rows), 1), len(headers) - 1, {
-            "name": name, "style": "Table Style Light 9",
-            "columns": [{"header": h, "header_format": self.f.header} for h in headers]})
-        for i, width in enumerate(widths):
-            ws.set_column(i, i, width)
-        share = self.f.get(num_format="0%")
-        for r, row in enumerate(rows, start=3):
-            for c, value in enumerate(row):
-                if isinstance(value, float) and headers[c].startswith("Share"):
-                    ws.write_number(r, c, value, share)
-                else:
-                    xlsx.write_value(ws, r, c, value, self.f.wrap)
+        self.table(ws, 2, columns, rows, name)
         xlsx.set_print_layout(ws, title, repeat_rows=(2, 2))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
@@ -25,6 +25,8 @@ from ..spec.register import Register
 from ..store.db import Store
 from ..store.returns import is_a_return, return_standing
 from . import palette, xlsx
+from ..wording import plural
+from .builder import Column, SheetPlan, WorkbookBuilder, stamp
 
 IN_USE = ("accepted", "accepted_with_warnings")
 STATUS_WORDS = {"accepted": "Accepted", "accepted_with_warnings": "Accepted with warnings",
@@ -34,6 +36,7 @@ WHOLE = "0"
 SHARE = '0%'
 SCORE = "0.0"
 LONDON = "London"
+NONE_YET = "None received yet"
 
 
 @dataclass
@@ -219,29 +222,23 @@ def short(text: str, limit: int = 60) -> str:
 # ---------------------------------------------------------------- the workbook
 
 
-@dataclass
-class Plan:
-    """The sheets in workbook order: name, what each holds (for Contents), and how to draw it."""
+class Plan(SheetPlan):
+    """The sheets in workbook order; a sheet's name is made from its title's first words."""
 
-    entries: list[tuple[str, str, Callable[[Worksheet], None]]] = dataclass_field(default_factory=list)
-    taken: set[str] = dataclass_field(default_factory=set)
-
-    def add(self, title: str, about: str, draw: Callable[[Worksheet], None]) -> None:
-        self.entries.append((xlsx.sheet_name(sheet_title(title), self.taken), about, draw))
+    def add(self, title: str, about: str, draw: Callable[[Worksheet], None] | None = None) -> str:
+        return super().add(sheet_title(title), about, draw)
 
 
-class SurveyWorkbook:
+class SurveyWorkbook(WorkbookBuilder):
     """Contents, returns tracker, and the building blocks of every other sheet; subclasses plan the rest."""
 
     title = "Master workbook"
     about = ""
 
     def __init__(self, workbook: xlsxwriter.Workbook, data: SurveyData) -> None:
-        self.wb = workbook
+        super().__init__(workbook, header=data.header, stamp=stamp(data.period, data.produced_at))
         self.d = data
         self.spec = data.spec
-        self.f = xlsx.Formats(workbook)
-        self.tables: set[str] = set()
         self.plan = Plan()
 
     def plan_sheets(self) -> None:
@@ -260,46 +257,6 @@ class SurveyWorkbook:
         sheets[0][0].activate()
 
     # --- building blocks ----------------------------------------------------------------------
-
-    def table(self, ws: Worksheet, first_row: int, rows: int, headers: list[str], name: str,
-              widths: list[float] | None = None, first_col: int = 0, header_format=None) -> None:
-        """A real Excel table with a header row (and at least one data row, which Excel needs)."""
-        table = re.sub(r"[^A-Za-z0-9_]", "_", name)
-        table = table if re.match(r"[A-Za-z_]", table) else "T_" + table
-        base, n = table, 2
-        while table.lower() in self.tables:
-            table, n = f"{base}_{n}", n + 1
-        self.tables.add(table.lower())
-        ws.add_table(first_row, first_col, first_row + max(rows, 1), first_col + len(headers) - 1, {
-            "name": table, "style": "Table Style Light 9", "autofilter": True,
-            "columns": [{"header": h, "header_format": header_format or self.f.header} for h in _unique(headers)],
-        })
-        for i, width in enumerate(widths or []):
-            ws.set_column(first_col + i, first_col + i, width)
-        if widths and header_format is None:
-            tallest = max(xlsx.wrapped_lines(str(h), w) for h, w in zip(headers, widths))
-            ws.set_row(first_row, max(20, 15 * tallest + 6))
-        if rows == 0:
-            ws.write_string(first_row + 1, first_col, "None received yet", self.f.note)
-
-    def heading(self, ws: Worksheet, title: str, note: str | None = None, span: tuple[int, float] = (6, 120)) -> int:
-        """Title, period and date, and an optional note across columns 0..span[0] (span[1] characters wide);
-        returns the first free row after a gap."""
-        ws.write_string(0, 0, xlsx.cell_text(title), self.f.title)
-        ws.set_row(0, 24)
-        ws.write_string(1, 0, f"Period {self.d.period}. Produced {self.d.produced_at:%d %B %Y %H:%M}.",
-                        self.f.get(italic=True, font_color="#404040"))
-        row = 2
-        if note:
-            self.paragraph(ws, row, note, *span)
-            row += 1
-        return row + 1
-
-    def paragraph(self, ws: Worksheet, row: int, text: str, last_col: int, chars: float, **style: Any) -> None:
-        xlsx.write_paragraph(ws, self.f, row, text, last_col, chars, **style)
-
-    def print_setup(self, ws: Worksheet, repeat: tuple[int, int] | None = None) -> None:
-        xlsx.set_print_layout(ws, self.d.header, repeat_rows=repeat)
 
     def text(self, ws: Worksheet, row: int, col: int, value: Any, wrap: bool = False) -> None:
         xlsx.write_value(ws, row, col, value, self.f.wrap if wrap else self.f.text)
@@ -368,61 +325,42 @@ class SurveyWorkbook:
                 ("Authorities with nothing received", int((t.status == NOT_RECEIVED).sum()))]
 
     def contents(self, ws: Worksheet) -> None:
-        ws.set_column(0, 0, 42)
-        ws.set_column(1, 1, 100)
-        ws.write_string(0, 0, xlsx.cell_text(self.title), self.f.title)
-        ws.set_row(0, 24)
-        ws.write_string(1, 0, xlsx.cell_text(self.spec.title), self.f.subtitle)
-        row = 3
-        for label, value in self.facts():
-            ws.write_string(row, 0, label, self.f.get(bold=True, valign="top"))
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.write_number(row, 1, value, self.f.get(num_format=WHOLE, align="left"))
-            else:
-                ws.write_string(row, 1, xlsx.cell_text(value), self.f.wrap)
-                ws.set_row(row, 15 * xlsx.wrapped_lines(str(value), 100) + 3)
-            row += 1
         missing = self.d.tracker[self.d.tracker.status == NOT_RECEIVED].name.tolist()
-        if missing:
-            text = ", ".join(missing)
-            ws.write_string(row, 0, "Still missing", self.f.get(bold=True, valign="top"))
-            ws.write_string(row, 1, xlsx.cell_text(text), self.f.wrap)
-            ws.set_row(row, 15 * xlsx.wrapped_lines(text, 100) + 3)
-            row += 1
-        row += 1
+        row = self.contents_top(ws, self.title, self.spec.title, self.facts(), missing, (42, 100)) + 1
         ws.write_string(row, 0, "How to read it", self.f.subtitle)
         self.paragraph(ws, row + 1, self.about, 1, 134, italic=False, font_color="#000000")
         row += 3
         ws.write_string(row, 0, "Sheets", self.f.subtitle)
-        first = row + 1
-        self.table(ws, first, len(self.plan.entries), ["Sheet", "What it holds"], "Contents_sheets")
-        for i, (name, about, _) in enumerate(self.plan.entries, start=first + 1):
-            ws.write_url(i, 0, f"internal:'{name}'!A1", self.f.link, string=name, tip=f"Go to {name}")
-            ws.write_string(i, 1, xlsx.cell_text(about), self.f.text)
-        self.print_setup(ws)
+        self.sheet_links(ws, row + 1, [(name, about) for name, about, _ in self.plan.entries])
+        self.print_layout(ws)
 
     def tracker(self, ws: Worksheet) -> None:
         t = self.d.tracker
         first = self.heading(ws, f"Returns tracker: {self.d.period}",
                              "Every authority in the register. Only returns in use (accepted) are counted in the "
                              "other sheets; the message says what was wrong with any other.", (8, 200))
-        headers = ["Code", "Authority", "Hub", "Status", "Received", "File", "Errors", "Warnings", "What happened"]
-        self.table(ws, first, len(t), headers, "Returns_tracker", widths=[7, 24, 13, 21, 17, 34, 8, 9, 70])
-        for i, r in enumerate(t.itertuples(index=False), start=first + 1):
-            for col, value in enumerate((r.la_code, r.name, r.hub)):
-                self.text(ws, i, col, value)
-            state = palette.RETURN_STATE.get(r.status, palette.NOT_COMPARED)
-            ws.write_string(i, 3, r.status, self.f.get(**state.cell(), bold=r.status != "Accepted", valign="top"))
-            self.text(ws, i, 4, str(r.received_at)[:16].replace("T", " "))
-            self.text(ws, i, 5, r.file, wrap=True)
-            for col, n in ((6, r.errors), (7, r.warnings)):
-                xlsx.write_value(ws, i, col, None if _missing(n) else int(n), self.f.get(num_format=WHOLE, valign="top"))
-            self.text(ws, i, 8, r.message, wrap=True)
-            lines = max(xlsx.wrapped_lines(r.message or "", 70), xlsx.wrapped_lines(r.file or "", 34))
-            if lines > 1:
-                ws.set_row(i, 15 * lines + 3)
+        count = self.f.get(num_format=WHOLE, valign="top")
+
+        columns = [
+            Column("Code", 7, "la_code"), Column("Authority", 24, "name"), Column("Hub", 13, "hub"),
+            Column("Status", 21, "status", style=lambda r: self.return_state(r.status)),
+            Column("Received", 17, lambda r: str(r.received_at)[:16].replace("T", " ")),
+            Column("File", 34, "file", wrap=True),
+            Column("Errors", 8, lambda r: None if _missing(r.errors) else int(r.errors), style=count),
+            Column("Warnings", 9, lambda r: None if _missing(r.warnings) else int(r.warnings), style=count),
+            Column("What happened", 70, "message", wrap=True),
+        ]
+        self.table(ws, first, columns, t.itertuples(index=False), "Returns_tracker", fit_header=True,
+                   empty_note=NONE_YET)
         ws.freeze_panes(first + 1, 2)
-        self.print_setup(ws, (first, first))
+        self.print_layout(ws, (first, first))
+
+    def number_column(self, header: str, width: float | None, value: str | Callable[[Any], Any],
+                      num_format: str = WHOLE) -> Column:
+        """A column of numbers, with a dash where there is none to show."""
+        column = Column(header, width, value)
+        return Column(header, width, write=lambda ws, row, col, r: self.number(ws, row, col, column.value_of(r),
+                                                                                num_format))
 
     # --- sheets every survey can have ----------------------------------------------------------
 
@@ -446,16 +384,13 @@ class SurveyWorkbook:
         answered = answers[answers.value.notna()]
         first = self.heading(ws, f.label, f"{len(answered)} of {len(answers)} returns in use answered this. "
                              + (f.definition or ""), (2, 135))
-        self.table(ws, first, len(answered), ["Authority", "Hub", "Answer", "Cell in the return"],
-                   f"Answers_{f.id}", widths=[22, 13, 100, 24])
-        for i, r in enumerate(answered.itertuples(index=False), start=first + 1):
-            self.text(ws, i, 0, r.name)
-            self.text(ws, i, 1, r.hub)
-            self.text(ws, i, 2, r.value, wrap=True)
-            self.text(ws, i, 3, f"{r.sheet}!{r.cell}")
-            ws.set_row(i, 15 * xlsx.wrapped_lines(str(r.value), 100) + 3)
+        columns = [Column("Authority", 22, "name"), Column("Hub", 13, "hub"),
+                   Column("Answer", 100, "value", wrap=True),
+                   Column("Cell in the return", 24, lambda r: f"{r.sheet}!{r.cell}")]
+        self.table(ws, first, columns, answered.itertuples(index=False), f"Answers_{f.id}", fit_header=True,
+                   empty_note=NONE_YET)
         ws.freeze_panes(first + 1, 1)
-        self.print_setup(ws, (first, first))
+        self.print_layout(ws, (first, first))
 
     def tally_sheet(self, ws: Worksheet, f: Field, frame: pd.DataFrame, sheet: str, what: str) -> None:
         """How often each answer was given, with a bar chart beside the table."""
@@ -469,20 +404,17 @@ class SurveyWorkbook:
         if f.nothing_choice is not None:
             times = int(nothing.times) if nothing is not None else 0
             authorities = int(nothing.authorities) if nothing is not None else 0
-            note += (f" '{f.nothing_choice}' was given {times} time{'' if times == 1 else 's'} by {authorities} "
-                     f"authorit{'y' if authorities == 1 else 'ies'}: it says there is nothing to count, so it is not "
+            note += (f" '{f.nothing_choice}' was given {plural(times, 'time')} by {plural(authorities, 'authority')}"
+                     ": it says there is nothing to count, so it is not "
                      "listed or charted among the answers.")
         first = self.heading(ws, f.label, note, (3, 74))
-        headers = ["Answer", "Times given", "Authorities", "Share of authorities"] + parts
-        self.table(ws, first, len(counts), headers, f"Tally_{f.id}", widths=[40, 11, 11, 12] + [11] * len(parts))
         returned = max(len(self.d.returned), 1)
-        for i, r in enumerate(counts.to_dict("records"), start=first + 1):
-            self.text(ws, i, 0, r["answer"], wrap=True)
-            self.number(ws, i, 1, r["times"])
-            self.number(ws, i, 2, r["authorities"])
-            self.number(ws, i, 3, r["authorities"] / returned, SHARE)
-            for j, part in enumerate(parts, start=4):
-                self.number(ws, i, j, r[part])
+        columns = [Column("Answer", 40, "answer", wrap=True), self.number_column("Times given", 11, "times"),
+                   self.number_column("Authorities", 11, "authorities"),
+                   self.number_column("Share of authorities", 12, lambda r: r["authorities"] / returned, SHARE)]
+        columns += [self.number_column(part, 11, part) for part in parts]
+        self.table(ws, first, columns, counts.to_dict("records"), f"Tally_{f.id}", fit_header=True,
+                   empty_note=NONE_YET)
         if not counts.empty:
             last = first + len(counts)
             chart_col = 5 + len(parts)
@@ -494,7 +426,7 @@ class SurveyWorkbook:
                            f"of authorities: {top}.", stacked=bool(split),
                            size=(720, max(300, 110 + 26 * len(counts))))
         ws.freeze_panes(first + 1, 0)
-        self.print_setup(ws, (first, first))
+        self.print_layout(ws, (first, first))
 
     def rows_sheet(self, ws: Worksheet, section: Section, frame: pd.DataFrame, lead: list[tuple[str, str, float]]) -> None:
         """Every row of a table from every return in use, filterable, each traced to its file and row."""
@@ -502,23 +434,23 @@ class SurveyWorkbook:
                              f"{len(frame)} rows from {frame.la_code.nunique() if not frame.empty else 0} returns. "
                              "'Row in return' is the row of the sheet it was typed on.", (6, 90))
         fields = section.fields
-        headers = ["Code", "Authority", "Hub"] + [h for _, h, _ in lead] + [f.label for f in fields] \
-            + ["Sheet", "Row in return", "File"]
-        widths = [7, 20, 12] + [w for _, _, w in lead] + [_column_width(f) for f in fields] + [16, 8, 30]
-        self.table(ws, first, len(frame), headers, f"All_{section.id}", widths=widths)
-        for i, r in enumerate(frame.to_dict("records"), start=first + 1):
-            values = [r["la_code"], r["name"], r["hub"]] + [r.get(key) for key, _, _ in lead] \
-                + [r.get(f.id) for f in fields] + [r["sheet"], r["row"], r["file"]]
-            for col, value in enumerate(values):
+        def cell(key: str, header: str, width: float, wrap: bool = True) -> Column:
+            def write(ws: Worksheet, row: int, col: int, r: dict) -> None:
+                value = r.get(key)
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and not _missing(value):
-                    self.number(ws, i, col, value)
+                    self.number(ws, row, col, value)
                 else:
-                    self.text(ws, i, col, value, wrap=True)
-            longest = max([xlsx.wrapped_lines(v, w) for v, w in zip(values, widths) if isinstance(v, str)] + [1])
-            if longest > 1:
-                ws.set_row(i, 15 * longest + 3)
+                    self.text(ws, row, col, value, wrap=True)
+            return Column(header, width, key, wrap=wrap, write=write)
+
+        columns = [cell("la_code", "Code", 7), cell("name", "Authority", 20), cell("hub", "Hub", 12)] \
+            + [cell(key, header, width) for key, header, width in lead] \
+            + [cell(f.id, f.label, _column_width(f)) for f in fields] \
+            + [cell("sheet", "Sheet", 16), cell("row", "Row in return", 8), cell("file", "File", 30)]
+        self.table(ws, first, columns, frame.to_dict("records"), f"All_{section.id}", fit_header=True,
+                   empty_note=NONE_YET)
         ws.freeze_panes(first + 1, 2)
-        xlsx.print_heading_only(ws, self.d.header, self.f, first - 1, len(headers) - 1)
+        xlsx.print_heading_only(ws, self.d.header, self.f, first - 1, len(columns) - 1)
 
 
 def _column_width(f: Field) -> float:
@@ -527,15 +459,3 @@ def _column_width(f: Field) -> float:
     if f.unit == "choice":
         return float(min(max(len(o) for o in f.options) + 2, 26))
     return 11.0
-
-
-def _unique(headers: list[str]) -> list[str]:
-    """Excel table headers must differ; a repeat gets a number."""
-    seen: dict[str, int] = {}
-    out = []
-    for h in headers:
-        text = str(h)[:255] or "Column"
-        key = text.lower()
-        seen[key] = seen.get(key, 0) + 1
-        out.append(text if seen[key] == 1 else f"{text} ({seen[key]})")
-    return out

@@ -232,10 +232,22 @@ def wrapped_lines(text: Any, width: float) -> int:
                for part in str("" if text is None else text).split("\n"))
 
 
+MAX_ROW_POINTS = 409  # Excel's tallest row
+
+
+def row_points(lines: int) -> float:
+    """The height, in points, of a row showing `lines` lines of wrapped text."""
+    return min(LINE_POINTS * lines + 3, MAX_ROW_POINTS)
+
+
 def fit_row(worksheet: Worksheet, row: int, cells: Iterable[tuple[Any, float]]) -> None:
-    """Make `row` tall enough for the longest of its wrapped cells, given as (text, column width)."""
+    """Make `row` tall enough for the longest of its wrapped cells, given as (text, column width).
+
+    A row whose every cell fits on one line keeps the program's own height.
+    """
     lines = max((wrapped_lines(text, width) for text, width in cells), default=1)
-    worksheet.set_row(row, LINE_POINTS * lines + 3)
+    if lines > 1:
+        worksheet.set_row(row, row_points(lines))
 
 
 ON_SCREEN_ONLY = ("For use on screen and in other programs: this sheet is not printed with the workbook "
@@ -307,5 +319,4 @@ def write_paragraph(ws: Worksheet, formats: "Formats", row: int, text: str, last
         ws.merge_range(row, 0, row, last_col, text, fmt)
     else:
         ws.write_string(row, 0, text, fmt)
-    lines = sum(max(1, math.ceil(len(part) / max(chars * 1.05, 1))) for part in text.split("\n"))
-    ws.set_row(row, 15 * lines + 3)
+    ws.set_row(row, row_points(wrapped_lines(text, chars)))

@@ -7,11 +7,12 @@ Every sheet name it mentions comes from the spec.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from ..spec.models import Spec
 from ..spec.periods import Period
 from ..spec.register import Authority
+from ..wording import long_date
 from . import styles
 from .layout import (COVER_SHEET, STATUS_COMPLETE, SheetLayout, form_sheet_names, spec_sheet_names,
                      text_height)
@@ -36,7 +37,7 @@ def cover_sheet(spec: Spec, authority: Authority, period: Period, created: datet
                                                    "copy this file for each board that sends examples."))
     else:
         rows.append(("fact", "Authority", f"{authority.name} (DfE code {authority.la_code})"))
-    rows.append(("fact", "Period", f"{period}: {_long_date(period.start)} to {_long_date(period.end)}"))
+    rows.append(("fact", "Period", f"{period}: {long_date(period.start)} to {long_date(period.end)}"))
     rows.append(("fact", "Send it back by", deadline or AS_AGREED))
     rows.append(("fact", "Send it to", send_to or AS_AGREED))
     rows.append(("gap", "", ""))
@@ -50,7 +51,7 @@ def cover_sheet(spec: Spec, authority: Authority, period: Period, created: datet
     rows.append(("heading", "About the protection", ""))
     rows.append(("fact", "Why it is locked", _protection_note()))
     rows.append(("fact", "Version", f"Collection '{spec.id}', spec version {spec.version}, template version "
-                                    f"{spec.template_version}; made {_long_date(created.date())}."))
+                                    f"{spec.template_version}; made {long_date(created.date())}."))
     for row, (kind, left, right) in enumerate(rows):
         _draw_cover_row(sheet, row, kind, left, right)
     return sheet
@@ -152,5 +153,3 @@ def _or(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"

@@ -15,6 +15,7 @@ from typing import Literal, Mapping
 
 from ..spec.models import Field, Spec
 from ..spec.periods import Period
+from ..wording import long_date
 
 TITLE_LIMIT = 32
 MESSAGE_LIMIT = 255
@@ -89,7 +90,7 @@ def value_rule(field: Field, period: Period, lists: Mapping[tuple[str, ...], str
     if unit == "date":
         first, last = period.sign_off_window
         return InputRule("date", title, message, "Not a date in range",
-                         _error(f"Type a date from {_long_date(first)} to {_long_date(last)}, "
+                         _error(f"Type a date from {long_date(first)} to {long_date(last)}, "
                                 f"for example {last - (last - first) / 2:%d/%m/%Y}.", context),
                          minimum=first, maximum=last)
     return InputRule("length", title, message, "Too long",
@@ -160,5 +161,3 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
 
 
-def _long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from .. import xlsx
+from ..builder import Column
 from .style import COUNT_OF_THINGS
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def challenges_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     section = next((s for s in book.spec.sections if s.kind == "table"), None)
     ch = book.d.challenges
-    first = book.title(ws, f"Challenges and gaps: {book.d.period}",
+    first = book.heading(ws, f"Challenges and gaps: {book.d.period}",
                         "Every entry in the returns' logs. Use the filter buttons to pick an agency, a category or an authority.",
                         (5, 95))
     if section is None:
@@ -25,20 +25,14 @@ def challenges_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
         return
     names = {a.la_code: a for a in book.d.register}
     first = _challenges_summary(book, ws, first, section, ch)
-    headers = ["Code", "Authority", "Hub", "Entry"] + [f.label for f in section.fields] + ["File"]
-    widths = [7, 22, 12, 6] + [min(max(12, f.max_length / 40 if f.unit == "text" else 24), 60) for f in section.fields] + [26]
-    book.table(ws, first, 0, len(ch), headers, "Challenges_and_gaps", widths=widths)
-    ws.set_row(first, 32)
-    for i, r in enumerate(ch.itertuples(index=False), start=first + 1):
-        a = names.get(r.la_code)
-        ws.write_string(i, 0, str(r.la_code), book.f.text)
-        ws.write_string(i, 1, a.name if a else "", book.f.text)
-        ws.write_string(i, 2, a.hub if a else "", book.f.text)
-        ws.write_number(i, 3, int(r.row_number), book.f.get(num_format=COUNT_OF_THINGS))
-        for j, f in enumerate(section.fields, start=4):
-            xlsx.write_value(ws, i, j, getattr(r, f.id), book.f.wrap)
-        xlsx.write_value(ws, i, 4 + len(section.fields), r.file, book.f.text)
-        xlsx.fit_row(ws, i, ((getattr(r, f.id), widths[j]) for j, f in enumerate(section.fields, start=4)))
+    columns = [
+        Column("Code", 7, lambda r: str(r.la_code)),
+        Column("Authority", 22, lambda r: names[r.la_code].name if r.la_code in names else ""),
+        Column("Hub", 12, lambda r: names[r.la_code].hub if r.la_code in names else ""),
+        Column("Entry", 6, lambda r: int(r.row_number), style=book.f.get(num_format=COUNT_OF_THINGS)),
+    ] + [Column(f.label, min(max(12, f.max_length / 40 if f.unit == "text" else 24), 60), f.id, wrap=True)
+         for f in section.fields] + [Column("File", 26, "file")]
+    book.table(ws, first, columns, ch.itertuples(index=False), "Challenges_and_gaps", header_height=32)
     ws.freeze_panes(first + 1, 2)
     book.print_layout(ws, (first, first))
 
@@ -51,18 +45,11 @@ def _challenges_summary(book: MasterWorkbook, ws: Worksheet, row: int, section, 
     by, across = choices
     ws.write_string(row, 1, f"Entries by {by.label.lower()} and {across.label.lower()}", book.f.subtitle)
     first = row + 1
-    headers = [by.label] + list(across.options) + ["Total"]
-    book.table(ws, first, 1, len(by.options), headers, "Challenges_summary")
-    rotated = book.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center", valign="bottom",
-                         text_wrap=True)
-    for j, option in enumerate(list(across.options) + ["Total"], start=2):
-        ws.write_string(first, j, option, rotated)
-    ws.set_row(first, 6 * max(len(o) for o in [*across.options, "Total"]) + 12)
     count = book.f.get(num_format=COUNT_OF_THINGS, align="center")
-    for i, option in enumerate(by.options, start=first + 1):
-        mine = ch[ch[by.id] == option] if not ch.empty and by.id in ch else ch.iloc[0:0]
-        ws.write_string(i, 1, option, book.f.text)
-        for j, other in enumerate(across.options, start=2):
-            ws.write_number(i, j, int((mine[across.id] == other).sum()) if not mine.empty else 0, count)
-        ws.write_number(i, 2 + len(across.options), len(mine), count)
+    entries = {option: ch[ch[by.id] == option] if not ch.empty and by.id in ch else ch.iloc[0:0] for option in by.options}
+    columns = [Column(by.label, value=lambda option: option)]
+    columns += [Column(other, style=count, rotate=True, value=lambda option, other=other: int(
+        (entries[option][across.id] == other).sum()) if not entries[option].empty else 0) for other in across.options]
+    columns.append(Column("Total", value=lambda option: len(entries[option]), style=count, rotate=True))
+    book.table(ws, first, columns, by.options, "Challenges_summary", first_col=1)
     return first + len(by.options) + 3

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from xlsxwriter.worksheet import Worksheet
@@ -11,9 +10,10 @@ from ...templates.model_sheet import (
     CELL_WIDTH, KEY_HEADERS, MAX_ROW_HEIGHT, THEME_WIDTH, grid_cells, key_rows, model_note,
 )
 from .. import xlsx
+from ..builder import Column
 from ..comparison import conventions
 from ..disclosure import METHOD as DISCLOSURE_METHOD
-from .style import COUNT_OF_THINGS, TITLE, VERDICT_STYLE
+from .style import TITLE, VERDICT_STYLE
 from .words import how_to_read
 
 if TYPE_CHECKING:
@@ -23,11 +23,6 @@ if TYPE_CHECKING:
 def contents_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     d = book.d
     tracker = d.tracker
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 90)
-    ws.write_string(0, 0, TITLE, book.f.title)
-    ws.set_row(0, 24)
-    ws.write_string(1, 0, xlsx.cell_text(book.spec.title), book.f.subtitle)
     facts = [("Period", d.period), ("Date produced", d.produced_at.strftime("%d %B %Y, %H:%M")),
              ("Spec version", book.spec.version), ("Authorities in the register", len(d.register)),
              ("Files received for the period", d.files_received),
@@ -36,24 +31,13 @@ def contents_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
              ("Returns accepted with warnings", int((tracker.status == "Accepted with warnings").sum())),
              ("Returns rejected (not in use)", int((tracker.status == "Rejected").sum())),
              ("Returns missing (nothing received)", int((tracker.status == "Not received").sum()))]
-    row = 3
-    for label, value in facts:
-        ws.write_string(row, 0, label, book.f.get(bold=True))
-        if isinstance(value, int):
-            ws.write_number(row, 1, value, book.f.get(num_format=COUNT_OF_THINGS, align="left"))
-        else:
-            ws.write_string(row, 1, xlsx.cell_text(value), book.f.text)
-        row += 1
-    missing = tracker[tracker.status == "Not received"].name.tolist()
-    if missing:
-        ws.write_string(row, 0, "Still missing", book.f.get(bold=True))
-        ws.write_string(row, 1, xlsx.cell_text(", ".join(missing)), book.f.wrap)
-        row += 1
+    row = book.contents_top(ws, TITLE, book.spec.title, facts, tracker[tracker.status == "Not received"].name.tolist(),
+                            (34, 90))
     row += 1
     if d.suppress:
         ws.merge_range(row, 0, row, 1, DISCLOSURE_METHOD,
                        book.f.get(italic=True, bold=True, text_wrap=True, valign="top", bg_color="#FFF2CC"))
-        ws.set_row(row, 15 * (len(DISCLOSURE_METHOD) // 105 + 2))
+        ws.set_row(row, xlsx.row_points(xlsx.wrapped_lines(DISCLOSURE_METHOD, 124) + 1))  # bold: a line to spare
         row += 2
     ws.write_string(row, 0, "How to read it", book.f.subtitle)
     row += 1
@@ -64,14 +48,11 @@ def contents_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
         row += 1
         ws.write_string(row, 0, label, book.f.get(bold=True, valign="top", text_wrap=True))
         ws.write_string(row, 1, xlsx.cell_text(text), book.f.get(text_wrap=True, valign="top"))
-        ws.set_row(row, 15 * math.ceil(len(text) / 95) + 3)
+        xlsx.fit_row(ws, row, [(text, 90)])
     row += 2
     ws.write_string(row, 0, "Sheets", book.f.subtitle)
     first = row + 1
-    book.table(ws, first, 0, len(book.sheets.entries), ["Sheet", "What it holds"], "Contents_sheets")
-    for i, (name, about) in enumerate(book.sheets.entries, start=first + 1):
-        ws.write_url(i, 0, f"internal:'{name}'!A1", book.f.link, string=name, tip=f"Go to {name}")
-        ws.write_string(i, 1, xlsx.cell_text(about), book.f.text)
+    book.sheet_links(ws, first, [(name, about) for name, about, _ in book.sheets.entries])
     book.print_layout(ws)
     ws.fit_to_pages(1, 1)  # the contents page is one page, even with the suppression note
 
@@ -79,7 +60,7 @@ def contents_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
 def conceptual_model_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     model = book.spec.conceptual_model
     last = len(model.age_groups)
-    first = book.title(ws, "Conceptual model: themes by age groups", model_note(model), (last, 34 + 30 * last))
+    first = book.heading(ws, "Conceptual model: themes by age groups", model_note(model), (last, 34 + 30 * last))
     ws.set_column(0, 0, THEME_WIDTH)
     ws.set_column(1, last, CELL_WIDTH)
     gap = book.f.get(italic=True, text_wrap=True, align="center", valign="vcenter", border=1,
@@ -93,8 +74,6 @@ def conceptual_model_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     row = first + len(model.themes) + 2
     ws.write_string(row, 0, "The indicators in the grid", book.f.subtitle)
     rows = key_rows(model)
-    book.table(ws, row + 1, 0, len(rows), list(KEY_HEADERS), "Conceptual_model_key")
-    for i, values in enumerate(rows, start=row + 2):
-        for col, text in enumerate(values):
-            ws.write_string(i, col, xlsx.cell_text(text), book.f.wrap)
+    columns = [Column(header, value=lambda values, j=j: values[j], style=book.f.wrap) for j, header in enumerate(KEY_HEADERS)]
+    book.table(ws, row + 1, columns, rows, "Conceptual_model_key")
     book.print_layout(ws, (first, first))

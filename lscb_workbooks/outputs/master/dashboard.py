@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from xlsxwriter.worksheet import Worksheet
 
-from .. import xlsx
+from ...spec.models import Field
 from ..benchmarks import ENGLAND_NOTE, has_england
+from ..builder import Column
 from ..comparison import SMALL_NUMBER
 from .charts import headline_charts
 from .style import COUNT_OF_THINGS, header_height
@@ -20,37 +21,39 @@ if TYPE_CHECKING:
 
 def dashboard_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     headline = [f for f in book.spec.indicators if f.headline and f.numeric]
-    first = book.title(ws, f"Dashboard: headline indicators, {book.d.period}",
+    first = book.heading(ws, f"Dashboard: headline indicators, {book.d.period}",
                         "London, hub, inner and outer figures are summed numerators over summed denominators "
                         "of the authorities that returned. 'Authorities' counts those included."
                         + (" " + ENGLAND_NOTE if has_england(book.c) else ""), (6, 134))
     groups = book.c.group_labels()
-    headers = ["Area"] + [short_label(f) for f in headline] + ["Authorities"]
-    book.table(ws, first, 0, len(groups), headers, "Dashboard_headlines",
-                widths=[44] + [15] * len(headline) + [11])
-    ws.set_row(first, header_height(headers[1:-1], 15))
     table = book.group
-    for i, (kind, group, label) in enumerate(groups, start=first + 1):
-        bold = kind == "London"
-        ws.write_string(i, 0, label, book.f.get(bold=bold))
-        for col, f in enumerate(headline, start=1):
-            g = table[(kind, group, f.id)]
+
+    def figure(f: Field) -> Column:
+        def write(ws: Worksheet, i: int, col: int, area: tuple[str, str, str]) -> None:
+            g, bold = table[(area[0], area[1], f.id)], area[0] == "London"
             book.write_figure(ws, i, col, f, g.value, group_status(g), bool(g.suppressed),
                               book.value_format(f, bold=bold))
-        authorities_cell(book, ws, i, len(headline) + 1, table[(kind, group, headline[0].id)] if headline else None)
+        return Column(short_label(f), 15, write=write)
+
+    columns = [Column("Area", 44, lambda area: area[2], style=lambda area: book.f.get(bold=area[0] == "London"))]
+    columns += [figure(f) for f in headline]
+    columns.append(Column("Authorities", 11, write=lambda ws, i, col, area: authorities_cell(
+        book, ws, i, col, table[(area[0], area[1], headline[0].id)] if headline else None)))
+    book.table(ws, first, columns, groups, "Dashboard_headlines",
+               header_height=header_height([c.header for c in columns[1:-1]], 15))
     row = first + len(groups) + 3
     ws.write_string(row, 0, "How many authorities differ from London (by their 95% confidence interval)", book.f.subtitle)
-    verdicts = ["better", "similar", "worse", "higher", "lower", SMALL_NUMBER, "not compared"]
-    headers = ["Indicator", "Better", "Similar", "Worse", "Higher (no better or worse)", "Lower (no better or worse)",
-               "Small number (not compared)", "Not compared"]
-    book.table(ws, row + 1, 0, len(headline), headers, "Dashboard_verdicts")
-    ws.set_row(row + 1, header_height(headers[1:], 11))
-    for i, f in enumerate(headline, start=row + 2):
-        mine = book.by_field[f.id]
-        counts = mine[mine.la_code.isin({a.la_code for a in book.d.register})].vs_london.value_counts()
-        ws.write_string(i, 0, xlsx.cell_text(short_label(f, 60)), book.f.text)
-        for col, v in enumerate(verdicts, start=1):
-            ws.write_number(i, col, int(counts.get(v, 0)), book.f.get(num_format=COUNT_OF_THINGS, align="center"))
+    shown = {a.la_code for a in book.d.register}
+    counts = {f.id: book.by_field[f.id][book.by_field[f.id].la_code.isin(shown)].vs_london.value_counts()
+              for f in headline}
+    centred = book.f.get(num_format=COUNT_OF_THINGS, align="center")
+    columns = [Column("Indicator", value=lambda f: short_label(f, 60))]
+    columns += [Column(header, value=lambda f, v=v: int(counts[f.id].get(v, 0)), style=centred) for header, v in (
+        ("Better", "better"), ("Similar", "similar"), ("Worse", "worse"), ("Higher (no better or worse)", "higher"),
+        ("Lower (no better or worse)", "lower"), ("Small number (not compared)", SMALL_NUMBER),
+        ("Not compared", "not compared"))]
+    book.table(ws, row + 1, columns, headline, "Dashboard_verdicts",
+               header_height=header_height([c.header for c in columns[1:]], 11))
     chart_row = row + len(headline) + 4
     headline_charts(book, ws, chart_row, headline, groups, table)
     ws.freeze_panes(first + 1, 1)

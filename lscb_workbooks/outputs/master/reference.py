@@ -10,6 +10,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ...spec.models import UNIT_LABELS
 from .. import xlsx
+from ..builder import Column
 from ..comparison import SUPPRESSED, is_score
 from ..profiles import add_profiles_sheet
 
@@ -19,25 +20,27 @@ if TYPE_CHECKING:
 
 def profiles_sheet(book: MasterWorkbook) -> None:
     """The borough profiles' rows for every authority; the profiles module owns its layout."""
-    add_profiles_sheet(book.wb, book.c, book.f)
+    add_profiles_sheet(book.wb, book.c, book)
 
 
 def definitions_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     fields = [f for f in book.spec.form_fields]
-    first = book.title(ws, f"Definitions: {book.spec.title} (spec version {book.spec.version})")
-    headers = ["Reference", "Indicator", "Definition", "Unit", "Worked out as", "Agency", "Theme", "Polarity",
-               "Headline", "National indicator", "Source"]
-    widths = [16, 34, 50, 12, 22, 18, 24, 14, 9, 11, 44]
-    book.table(ws, first, 0, len(fields), headers, "Definitions", widths=widths)
+    first = book.heading(ws, f"Definitions: {book.spec.title} (spec version {book.spec.version})")
     polarity = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better", "neither": "Neither"}
-    for i, f in enumerate(fields, start=first + 1):
-        row = [f.id, f.label, f.definition, UNIT_LABELS.get(f.unit, f.unit), f.expression or "",
-               book.spec.agency_titles.get(f.agency or "", f.agency or ""),
-               book.spec.theme_titles.get(f.theme or "", f.theme or ""), polarity[f.polarity],
-               "Yes" if f.headline else "", f.national_indicator or "", f.source]
-        for col, value in enumerate(row):
-            ws.write_string(i, col, xlsx.cell_text(value), book.f.wrap)
-        xlsx.fit_row(ws, i, zip(row, widths))
+    spec = book.spec
+    columns = [
+        Column("Reference", 16, "id", wrap=True), Column("Indicator", 34, "label", wrap=True),
+        Column("Definition", 50, "definition", wrap=True),
+        Column("Unit", 12, lambda f: UNIT_LABELS.get(f.unit, f.unit), wrap=True),
+        Column("Worked out as", 22, "expression", wrap=True),
+        Column("Agency", 18, lambda f: spec.agency_titles.get(f.agency or "", f.agency), wrap=True),
+        Column("Theme", 24, lambda f: spec.theme_titles.get(f.theme or "", f.theme), wrap=True),
+        Column("Polarity", 14, lambda f: polarity[f.polarity], wrap=True),
+        Column("Headline", 9, lambda f: "Yes" if f.headline else None, wrap=True),
+        Column("National indicator", 11, "national_indicator", wrap=True),
+        Column("Source", 44, "source", wrap=True),
+    ]
+    book.table(ws, first, columns, fields, "Definitions")
     ws.freeze_panes(first + 1, 1)
     book.print_layout(ws, (first, first))
 
@@ -49,36 +52,32 @@ def data_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     order = {code: i for i, code in enumerate(fields)}
     frame = frame.assign(_order=frame.field_id.map(order)).sort_values(["la_code", "_order"]) if not frame.empty else frame
     names = {a.la_code: a.name for a in book.d.register}
-    first = book.title(ws, f"Data: every figure in use, {book.d.period}",
+    first = book.heading(ws, f"Data: every figure in use, {book.d.period}",
                         "One row per figure. Rates and percentages are worked out again from the counts. "
                         "Sheet and cell say where in the borough's file each figure was typed.", (5, 112))
-    headers = ["Code", "Authority", "Period", "Reference", "Indicator", "Value", "Unit", "Rating", "Comment",
-               "Source file", "Sheet", "Cell"]
-    book.table(ws, first, 0, len(frame), headers, "Data", widths=[7, 22, 9, 16, 46, 12, 12, 12, 40, 26, 14, 7])
     text = book.f.text
     unit_formats = {u: book.f.unit(u) for u in ("count", "percentage", "rate_per_10000", "number")}
     score_format = book.f.get(num_format="0")
-    gap = book.gap_format
-    columns = ("la_code", "period", "field_id", "value", "number", "rating", "comment", "file", "sheet", "cell")
-    rows = [SimpleNamespace(**dict(zip(columns, row))) for row in zip(*(frame[c].tolist() for c in columns))]
-    for i, r in enumerate(rows, start=first + 1):
+
+    def value_cell(ws: Worksheet, i: int, col: int, r) -> None:
         f = fields[r.field_id]
-        ws.write_string(i, 0, str(r.la_code), text)
-        ws.write_string(i, 1, names.get(r.la_code, ""), text)
-        ws.write_string(i, 2, str(r.period), text)
-        ws.write_string(i, 3, f.id, text)
-        ws.write_string(i, 4, xlsx.cell_text(f.label), text)
         if r.value == SUPPRESSED:
-            ws.write_string(i, 5, SUPPRESSED, gap)
+            ws.write_string(i, col, SUPPRESSED, book.gap_format)
         elif f.numeric and not pd.isna(r.number):
-            ws.write_number(i, 5, float(r.number), score_format if is_score(f) else unit_formats[f.unit])
+            ws.write_number(i, col, float(r.number), score_format if is_score(f) else unit_formats[f.unit])
         else:
-            xlsx.write_value(ws, i, 5, r.value, text)
-        ws.write_string(i, 6, UNIT_LABELS.get(f.unit, f.unit), text)
-        xlsx.write_value(ws, i, 7, r.rating, text)
-        xlsx.write_value(ws, i, 8, r.comment, text)
-        xlsx.write_value(ws, i, 9, r.file, text)
-        xlsx.write_value(ws, i, 10, r.sheet, text)
-        xlsx.write_value(ws, i, 11, r.cell, text)
+            xlsx.write_value(ws, i, col, r.value, text)
+
+    columns = [
+        Column("Code", 7, lambda r: str(r.la_code)), Column("Authority", 22, lambda r: names.get(r.la_code, "")),
+        Column("Period", 9, lambda r: str(r.period)), Column("Reference", 16, "field_id"),
+        Column("Indicator", 46, lambda r: fields[r.field_id].label), Column("Value", 12, write=value_cell),
+        Column("Unit", 12, lambda r: UNIT_LABELS.get(fields[r.field_id].unit, fields[r.field_id].unit)),
+        Column("Rating", 12, "rating"), Column("Comment", 40, "comment"), Column("Source file", 26, "file"),
+        Column("Sheet", 14, "sheet"), Column("Cell", 7, "cell"),
+    ]
+    names_of_columns = ("la_code", "period", "field_id", "value", "number", "rating", "comment", "file", "sheet", "cell")
+    rows = [SimpleNamespace(**dict(zip(names_of_columns, row))) for row in zip(*(frame[c].tolist() for c in names_of_columns))]
+    book.table(ws, first, columns, rows, "Data")
     ws.freeze_panes(first + 1, 2)
-    xlsx.print_heading_only(ws, book.d.header, book.f, first - 1, len(headers) - 1)
+    xlsx.print_heading_only(ws, book.d.header, book.f, first - 1, len(columns) - 1)

@@ -23,7 +23,6 @@ SERIES_NAMES = {
     "higher": "Higher than London", "lower": "Lower than London", "not compared": "Authority",
     SMALL_NUMBER: "Small number (not compared)",
 }
-STATUS_STYLE = {status: (c.fill, c.text) for status, c in palette.RETURN_STATE.items()}
 # The returns tracker lists first the authorities whose return needs the officer to act.
 ACTION_ORDER = {status: i for i, status in enumerate(
     ("Rejected", "Could not be read", STATUS_WORDS["tool_error"], "Not received", "Not a return",
@@ -66,21 +65,6 @@ def with_suffix(num_format: str, suffix: str) -> str:
 def header_height(headers: list[str], width: float) -> float:
     lines = max((math.ceil(len(h) * 1.25 / max(width - 1, 1)) for h in headers), default=1)
     return min(15 * lines + 6, 170)
-
-
-def unique_headers(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for h in headers:
-        h = xlsx.cell_text(h)[:255] or "Column"
-        key = h.lower()
-        if key in seen:
-            seen[key] += 1
-            h = f"{h} ({seen[key]})"
-        else:
-            seen[key] = 1
-        out.append(h)
-    return out
 
 
 def column_letter(index: int) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from ...spec.models import Field
 from .. import xlsx
+from ..builder import Column
 from ..benchmarks import COMPARATOR_GROUPS, ENGLAND_NOTE, has_england
 from ..comparison import MISSING, SUPPRESSED
 from ..disclosure import RANKED_AMONG_SHOWN
@@ -18,7 +19,7 @@ from .style import (
     BLOCK_WIDTHS, CHART_HEIGHT, COUNT_OF_THINGS, GROUP_WIDTHS, LINKS_PER_ROW, LINK_SPAN, OVERVIEW_COLUMNS,
     ROW_PX, SPREAD_LABELS, header_height, number_format_for, number_or_none,
 )
-from .words import block_headers, describe, group_status, quality_words, short_label, shown_fields
+from .words import describe, group_status, quality_words, short_label, shown_fields
 
 if TYPE_CHECKING:
     from .book import MasterWorkbook
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 def theme_sheet(book: MasterWorkbook, ws: Worksheet, theme) -> None:
     fields = [f for f in book.spec.indicators if f.theme == theme.id]
     shown = shown_fields(fields)
-    first = book.title(ws, theme.title, (
+    first = book.heading(ws, theme.title, (
         "Rows are grouped by hub. Each figure is compared with London by its 95% confidence interval, in colour "
         "and in words: better or worse only where the interval excludes London's figure; higher or lower where "
         "neither is better. Rank 1 is the best (the highest where neither is better; ties share the best "
@@ -80,17 +81,17 @@ def _theme_overview(book: MasterWorkbook, ws: Worksheet, row: int, theme, fields
                     f"{book.spec.small_denominator}), not compared. Counts are not compared.", 11,
                     sum(BLOCK_WIDTHS[:12]))
     authorities = sorted(book.d.register, key=lambda a: (a.hub, a.name))
-    headers = ["Authority", "Hub"] + [short_label(f, 60) for f in fields]
-    first = row + 2
-    book.table(ws, first, 0, len(authorities), headers, f"Overview_{theme.id}_{part + 1}")
-    ws.set_row(first, header_height(headers[2:], min(BLOCK_WIDTHS[2:12])))
-    for i, a in enumerate(authorities, start=first + 1):
-        ws.write_string(i, 0, a.name, book.f.text)
-        ws.write_string(i, 1, a.hub, book.f.text)
-        for col, f in enumerate(fields, start=2):
+    def figure(f: Field) -> Column:
+        def write(ws: Worksheet, i: int, col: int, a) -> None:
             r = book.cell[(a.la_code, f.id)]
             book.write_figure(ws, i, col, f, r.value, r.status, bool(r.suppressed),
                               book.value_format(f, r.vs_london, letter=True))
+        return Column(short_label(f, 60), write=write)
+
+    first = row + 2
+    columns = [Column("Authority", value="name"), Column("Hub", value="hub")] + [figure(f) for f in fields]
+    book.table(ws, first, columns, authorities, f"Overview_{theme.id}_{part + 1}",
+               header_height=header_height([c.header for c in columns[2:]], min(BLOCK_WIDTHS[2:12])))
     return _summary_rows(book, ws, first + len(authorities) + 2, 2, fields) + 2
 
 
@@ -124,16 +125,9 @@ def _indicator_block(book: MasterWorkbook, ws: Worksheet, row: int, theme, f: Fi
     ws.write_string(row, 0, xlsx.cell_text(f.label), book.f.get(bold=True, font_size=12))
     book.paragraph(ws, row + 1, describe(f, book.spec), 11, sum(BLOCK_WIDTHS[:12]))
     first = row + 2
-    headers = ["Authority", "Hub"] + block_headers(f, ratio, has_england(book.c), book.previous_period) \
-        + ["Data quality"]
     authorities = sorted(book.d.register, key=lambda a: (a.hub, a.name))
-    book.table(ws, first, 0, len(authorities), headers, f"{theme.id}_{f.id}")
-    ws.set_row(first, 30)
-    for i, a in enumerate(authorities, start=first + 1):
-        r = book.cell[(a.la_code, f.id)]
-        status = r.status
-        for col, h in enumerate(headers):
-            _block_cell(book, ws, i, col, h, f, r, status)
+    book.table(ws, first, block_columns(book, f), [book.cell[(a.la_code, f.id)] for a in authorities],
+               f"{theme.id}_{f.id}", header_height=30)
     right = len(BLOCK_WIDTHS)
     charted = f.numeric and indicator_chart(book, ws, first, right, theme, f)
     groups_row = first + (CHART_HEIGHT // ROW_PX + 2 if charted else 0)
@@ -141,38 +135,53 @@ def _indicator_block(book: MasterWorkbook, ws: Worksheet, row: int, theme, f: Fi
     return max(end, first + len(authorities) + 1) + 2
 
 
-def _block_cell(book: MasterWorkbook, ws: Worksheet, i: int, col: int, header: str, f: Field, r, status: str) -> None:
-    hidden = bool(r.suppressed)
-    if header == "Authority":
-        ws.write_string(i, col, r.name, book.f.text)
-    elif header == "Hub":
-        ws.write_string(i, col, r.hub, book.f.text)
-    elif header in ("Value", "Answer"):
-        book.write_figure(ws, i, col, f, r.value, status, hidden, book.value_format(f), text=r.text)
-    elif header in ("Lower 95%", "Upper 95%"):
-        value = r.lower if header == "Lower 95%" else r.upper
-        xlsx.write_value(ws, i, col, SUPPRESSED if hidden else value, book.gap_format if hidden else book.value_format(f))
-    elif header in ("Numerator", "Denominator"):
-        value = r.numerator if header == "Numerator" else r.denominator
-        xlsx.write_value(ws, i, col, SUPPRESSED if hidden else value, book.gap_format if hidden else book.f.unit("count"))
-    elif header == "Rank":
-        xlsx.write_value(ws, i, col, None if pd.isna(r.rank) else int(r.rank), book.f.get(num_format="0", align="center"))
-    elif header == "Quartile":
-        xlsx.write_value(ws, i, col, None if pd.isna(r.quartile) else f"Q{int(r.quartile)}", book.f.get(align="center"))
-    elif header == "Compared with London":
-        ws.write_string(i, col, r.vs_london, book.verdict_format(r.vs_london))
-    elif header == "Compared with hub":
-        ws.write_string(i, col, r.vs_hub, book.verdict_format(r.vs_hub))
-    elif header == "Compared with England":
-        ws.write_string(i, col, r.vs_england, book.verdict_format(r.vs_england))
-    elif header.startswith("Previous ("):
-        xlsx.write_value(ws, i, col, None if hidden else number_or_none(r.previous), book.value_format(f))
-    elif header == "Change":
-        xlsx.write_value(ws, i, col, None if hidden else number_or_none(r.change), book.change_format(f))
-    elif header == "Change since previous":
-        ws.write_string(i, col, r.trend, book.verdict_format(r.trend))
-    elif header == "Data quality":
-        ws.write_string(i, col, quality_words(status), book.f.text)
+def block_columns(book: MasterWorkbook, f: Field) -> list[Column]:
+    """The columns of one indicator's table: the authority, its value, last period's beside it, the interval
+    and counts of a rate, only the comparisons the spec makes for it, and the figure's data quality."""
+    hidden = book.gap_format
+    figure = book.value_format(f)
+
+    def unless_hidden(key: str, shown_format) -> dict[str, Any]:
+        return dict(value=lambda r: SUPPRESSED if r.suppressed else getattr(r, key),
+                    style=lambda r: hidden if r.suppressed else shown_format)
+
+    def verdict(header: str, key: str) -> Column:
+        return Column(header, value=key, style=lambda r: book.verdict_format(getattr(r, key)))
+
+    def value_cell(ws: Worksheet, i: int, col: int, r) -> None:
+        book.write_figure(ws, i, col, f, r.value, r.status, bool(r.suppressed), figure, text=r.text)
+
+    columns = [Column("Authority", value="name"), Column("Hub", value="hub")]
+    if not f.numeric:
+        columns.append(Column("Answer", write=value_cell))
+    else:
+        columns.append(Column("Value", write=value_cell))
+        previous = book.previous_period
+        if previous:
+            columns += [
+                Column(f"Previous ({previous})", value=lambda r: None if r.suppressed else number_or_none(r.previous),
+                       style=figure),
+                Column("Change", value=lambda r: None if r.suppressed else number_or_none(r.change),
+                       style=book.change_format(f)),
+                verdict("Change since previous", "trend"),
+            ]
+        if f.derived and f.parsed_expression.ratio:
+            count = book.f.unit("count")
+            columns += [Column("Lower 95%", **unless_hidden("lower", figure)),
+                        Column("Upper 95%", **unless_hidden("upper", figure)),
+                        Column("Numerator", **unless_hidden("numerator", count)),
+                        Column("Denominator", **unless_hidden("denominator", count))]
+        if "rank" in f.comparisons:
+            columns.append(Column("Rank", value=lambda r: None if pd.isna(r.rank) else int(r.rank),
+                                  style=book.f.get(num_format="0", align="center")))
+        if "quartile" in f.comparisons:
+            columns.append(Column("Quartile", value=lambda r: None if pd.isna(r.quartile) else f"Q{int(r.quartile)}",
+                                  style=book.f.get(align="center")))
+        if "significance" in f.comparisons:
+            columns += [verdict("Compared with London", "vs_london"), verdict("Compared with hub", "vs_hub")]
+            if has_england(book.c):
+                columns.append(verdict("Compared with England", "vs_england"))
+    return columns + [Column("Data quality", value=lambda r: quality_words(r.status))]
 
 
 def authorities_cell(book: MasterWorkbook, ws: Worksheet, row: int, col: int, g) -> None:
@@ -192,7 +201,7 @@ def _block_groups(book: MasterWorkbook, ws: Worksheet, row: int, col: int, theme
     groups = book.c.group_labels()
     spread = book.spread.get(f.id) if f.numeric else None
     rows = len(groups) + (3 if spread else 0)
-    book.table(ws, row, col, rows, headers, f"{theme.id}_{f.id}_groups")
+    book.table_frame(ws, row, headers, rows, f"{theme.id}_{f.id}_groups", first_col=col)
     i = row
     for kind, group, label in groups:
         i += 1

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from .. import xlsx
+from ..builder import Column
 from ..benchmarks import COMPARATOR_GROUPS
 from ..comparison import SUPPRESSED
 from .charts import axis_unit, wrap_title
@@ -23,7 +24,7 @@ def trends_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     t = book.d.trends
     periods = book.d.periods
     headline = [f for f in book.spec.indicators if f.headline and f.numeric]
-    first = book.title(ws, f"Trends: {periods[0]} to {periods[-1]}",
+    first = book.heading(ws, f"Trends: {periods[0]} to {periods[-1]}",
                         "Direction of travel compares each period with the one before. A rate or percentage has "
                         "improved or worsened only where its 95% intervals in the two periods do not overlap (as "
                         "Fingertips judges it); otherwise 'no significant change'. 'Higher' and 'lower' where "
@@ -43,11 +44,10 @@ def trends_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
         book.paragraph(ws, row, f.label, len(periods), 26 + 11 * len(periods), italic=False, bold=True,
                         font_color="#000000")
         table_first = row + 1
-        book.table(ws, table_first, 0, len(groups), ["Area"] + periods, f"Trend_{f.id}")
-        for i, (kind, group, label) in enumerate(groups, start=table_first + 1):
-            ws.write_string(i, 0, label, book.f.get(bold=kind == "London"))
-            for j, p in enumerate(periods, start=1):
-                xlsx.write_value(ws, i, j, values.get((kind, group, f.id, p), math.nan), book.value_format(f))
+        columns = [Column("Area", value=lambda area: area[2], style=lambda area: book.f.get(bold=area[0] == "London"))]
+        columns += [Column(p, value=lambda area, p=p, f=f: values.get((area[0], area[1], f.id, p), math.nan),
+                           style=book.value_format(f)) for p in periods]
+        book.table(ws, table_first, columns, groups, f"Trend_{f.id}")
         last = table_first + len(groups)
         chart = book.wb.add_chart({"type": "line"})
         for i, (kind, group, label) in enumerate(groups, start=table_first + 1):
@@ -82,7 +82,7 @@ def trends_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
 
 
 def trend_figures_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
-    first = book.title(ws, f"Trend figures: {book.d.periods[-2]} to {book.d.periods[-1]}",
+    first = book.heading(ws, f"Trend figures: {book.d.periods[-2]} to {book.d.periods[-1]}",
                         "Every group's figures in both periods over the same authorities, its change and direction. "
                         "The Trends sheet shows London's and each group's direction on one page.", (7, 118))
     _like_for_like_table(book, ws, first + 1, book.d.trends)
@@ -105,24 +105,17 @@ def _london_changes(book: MasterWorkbook, ws: Worksheet, row: int, t: pd.DataFra
         "I improving · W worsening (significant at 95%) · = no significant change · H higher · L lower · "
         "* small number. Every group's figures are on the sheet 'Trend figures'."), 7, 80)
     first = row + 2
-    headers = ["Indicator", f"London {before}", f"London {now}", "London"] + [label for _, _, label in groups]
-    book.table(ws, first, 0, len(fields), headers, "London_changes")
-    ws.set_row(first, 6 * max(len(h) for h in headers[3:]) + 12)
-    rotated = book.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1, align="center", valign="bottom")
-    for j, label in enumerate(headers[3:], start=3):
-        ws.write_string(first, j, label, rotated)
-    for i, f in enumerate(fields, start=first + 1):
-        r = rows.get(("London", "London", f.id), {})
-        ws.write_string(i, 0, xlsx.cell_text(short_label(f, 0)), book.f.text)
-        hidden = book.hides(f, r.get("previous")) or book.hides(f, r.get("current_like"))
-        for col, key in ((1, "previous"), (2, "current_like")):
-            if hidden:
-                ws.write_string(i, col, SUPPRESSED, book.gap_format)
-            else:
-                xlsx.write_value(ws, i, col, number_or_none(r.get(key)), book.value_format(f))
-        for j, (kind, group) in enumerate([("London", "London")] + [(k, g) for k, g, _ in groups], start=3):
-            words = rows.get((kind, group, f.id), {}).get("direction", "no comparison")
-            ws.write_string(i, j, DIRECTION_LETTERS.get(words, ""), book.verdict_format(words, align="center"))
+    london_row = {f.id: rows.get(("London", "London", f.id), {}) for f in fields}
+
+    def direction(label: str, kind: str, group: str) -> Column:
+        return letter_column(book, label, lambda f: rows.get((kind, group, f.id), {}).get("direction", "no comparison"))
+
+    columns = [Column("Indicator", value=lambda f: short_label(f, 0)),
+               like_for_like(book, f"London {before}", "previous", lambda f: (f, london_row[f.id])),
+               like_for_like(book, f"London {now}", "current_like", lambda f: (f, london_row[f.id])),
+               direction("London", "London", "London")]
+    columns += [direction(label, kind, group) for kind, group, label in groups]
+    book.table(ws, first, columns, fields, "London_changes")
     return first + len(fields) + 3
 
 
@@ -140,26 +133,24 @@ def _like_for_like_table(book: MasterWorkbook, ws: Worksheet, row: int, t: pd.Da
             f"{london.get('left_out') or 'none'}. 'Authorities' counts those whose figure is in both periods.")
     book.paragraph(ws, row + 1, note, 7, 118)
     first = row + 2
-    headers = ["Area", "Reference", f"{before} (same authorities)", f"{now} (same authorities)", "Change",
-               "Direction", "Authorities", "Left out (returned in one period only)"]
     body = [(k, g, label, f) for k, g, label in groups for f in fields]
-    book.table(ws, first, 0, len(body), headers, "Group_changes")
-    ws.set_row(first, 30)
-    for i, (kind, group, label, f) in enumerate(body, start=first + 1):
-        r = rows.get((kind, group, f.id), {})
-        ws.write_string(i, 0, label, book.f.get(bold=kind == "London"))
-        ws.write_string(i, 1, f.id, book.f.text)
-        hidden = book.hides(f, r.get("previous")) or book.hides(f, r.get("current_like"))
-        for col, key in ((2, "previous"), (3, "current_like"), (4, "change")):
-            if hidden:
-                ws.write_string(i, col, SUPPRESSED, book.gap_format)
-            else:
-                xlsx.write_value(ws, i, col, number_or_none(r.get(key)),
-                                 book.change_format(f) if key == "change" else book.value_format(f))
-        words = r.get("direction", "no comparison")
-        ws.write_string(i, 5, words, book.verdict_format(words))
-        ws.write_number(i, 6, int(r.get("authorities", 0) or 0), book.f.get(num_format=COUNT_OF_THINGS))
-        xlsx.write_value(ws, i, 7, r.get("left_out", ""), book.f.text)
+
+    def figures(line: tuple) -> tuple:
+        kind, group, _, f = line
+        return f, rows.get((kind, group, f.id), {})
+
+    columns = [Column("Area", value=lambda line: line[2], style=lambda line: book.f.get(bold=line[0] == "London")),
+               Column("Reference", value=lambda line: line[3].id),
+               like_for_like(book, f"{before} (same authorities)", "previous", figures),
+               like_for_like(book, f"{now} (same authorities)", "current_like", figures),
+               like_for_like(book, "Change", "change", figures),
+               Column("Direction", value=lambda line: direction_of(figures(line)[1]),
+                      style=lambda line: book.verdict_format(direction_of(figures(line)[1]))),
+               Column("Authorities", value=lambda line: int(figures(line)[1].get("authorities", 0) or 0),
+                      style=book.f.get(num_format=COUNT_OF_THINGS)),
+               Column("Left out (returned in one period only)",
+                      value=lambda line: figures(line)[1].get("left_out", ""))]
+    book.table(ws, first, columns, body, "Group_changes", header_height=30)
     return first + len(body) + 3
 
 
@@ -175,17 +166,39 @@ def _direction_table(book: MasterWorkbook, ws: Worksheet, row: int, t: pd.DataFr
     first = row + 2
     areas = [("Authority", a.la_code, a.name, a.hub) for a in sorted(book.d.register, key=lambda a: (a.hub, a.name))]
     areas = [(k, g, label, "") for k, g, label in book.c.group_labels() if k not in COMPARATOR_GROUPS] + areas
-    headers = ["Area", "Hub"] + [f.short for f in fields]
-    book.table(ws, first, 0, len(areas), headers, "Direction_of_travel")
-    ws.set_row(first, 6 * max(len(f.short) for f in fields) + 12 if fields else 30)
-    ws.set_column(1 + len(book.d.periods), 1 + len(fields), 4.5)
     direction = dict(zip(zip(latest.area_type, latest.area, latest.field_id), latest.direction)) if not latest.empty else {}
-    for i, (kind, area, label, hub) in enumerate(areas, start=first + 1):
-        ws.write_string(i, 0, label, book.f.get(bold=kind != "Authority"))
-        ws.write_string(i, 1, hub, book.f.text)
-        for j, f in enumerate(fields, start=2):
-            words = direction.get((kind, area, f.id), "no comparison")
-            ws.write_string(i, j, DIRECTION_LETTERS.get(words, ""), book.verdict_format(words, align="center"))
-    for j in range(2, 2 + len(fields)):
-        ws.write_string(first, j, fields[j - 2].short, book.f.get(bold=True, rotation=90, bg_color="#D9E1F2", border=1,
-                                                                 align="center"))
+    columns = [Column("Area", value=lambda area: area[2], style=lambda area: book.f.get(bold=area[0] != "Authority")),
+               Column("Hub", value=lambda area: area[3])]
+    columns += [letter_column(book, f.short, lambda area, f=f: direction.get((area[0], area[1], f.id), "no comparison"),
+                              rotate=True) for f in fields]
+    book.table(ws, first, columns, areas, "Direction_of_travel", header_height=None if fields else 30)
+    ws.set_column(1 + len(book.d.periods), 1 + len(fields), 4.5)
+
+
+def direction_of(figures: dict) -> str:
+    return figures.get("direction", "no comparison")
+
+
+def letter_column(book: MasterWorkbook, header: str, words_of: Callable[[Any], str], rotate: bool = True) -> Column:
+    """A direction of travel as its letter (I, W, =, H, L, *), coloured as its words are."""
+    return Column(header, value=lambda record: DIRECTION_LETTERS.get(words_of(record), ""),
+                  style=lambda record: book.verdict_format(words_of(record), align="center"), rotate=rotate)
+
+
+def like_for_like(book: MasterWorkbook, header: str, key: str, figures_of: Callable[[Any], tuple]) -> Column:
+    """A group's figure in one of two periods (or the change), over the authorities in both; 'c' for the
+    whole row where either period's count is from 1 to 5 in a suppressed workbook."""
+    def hidden(f, r: dict) -> bool:
+        return book.hides(f, r.get("previous")) or book.hides(f, r.get("current_like"))
+
+    def value(record) -> Any:
+        f, r = figures_of(record)
+        return SUPPRESSED if hidden(f, r) else number_or_none(r.get(key))
+
+    def style(record):
+        f, r = figures_of(record)
+        if hidden(f, r):
+            return book.gap_format
+        return book.change_format(f) if key == "change" else book.value_format(f)
+
+    return Column(header, value=value, style=style)

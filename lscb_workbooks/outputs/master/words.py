@@ -9,20 +9,6 @@ from ..benchmarks import COMPARATOR_GROUPS
 from ..comparison import ESTIMATED, MISSING, NOT_AVAILABLE, NO_RETURN, PROVIDED, REJECTED, is_score
 
 
-def block_headers(f: Field, ratio: bool, england: bool = False, previous: str | None = None) -> list[str]:
-    """The columns of one indicator's table: the value, last period's beside it, and only the comparisons
-    the spec makes for it."""
-    if not f.numeric:
-        return ["Answer"]
-    headers = ["Value"] + ([f"Previous ({previous})", "Change", "Change since previous"] if previous else [])
-    if ratio:
-        headers += ["Lower 95%", "Upper 95%", "Numerator", "Denominator"]
-    headers += [h for h, c in (("Rank", "rank"), ("Quartile", "quartile")) if c in f.comparisons]
-    if "significance" in f.comparisons:
-        headers += ["Compared with London", "Compared with hub"] + (["Compared with England"] if england else [])
-    return headers
-
-
 def theme_sheet_title(theme_id: str) -> str:
     return theme_id.replace("_", " ").capitalize()
 
