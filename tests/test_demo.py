@@ -64,3 +64,33 @@ def test_the_pilot_exports_as_open_data_that_meets_the_standard(demo, tmp_path):
     data = sorted(tmp_path.glob("lscb_dataset_*.csv"))
     assert [p.name.endswith(".meta.csv") for p in data] == [False, True]
     assert standard_problems(data[0], data[1]) == []
+
+
+def test_the_pilot_looks_like_london_every_figure_in_its_usual_range_but_the_planted_mistakes(demo):
+    """The synthetic returns stay inside the spec's usual ranges; only the returns the demo sends with a mistake
+    in them (one with a percentage planted far above its usual range) raise a warning of that kind."""
+    import csv
+
+    from lscb_workbooks.demo.run import PLANTED_MISTAKES
+    from lscb_workbooks.spec.periods import parse_period
+    from lscb_workbooks.spec.register import load_register
+    from usual_ranges import outside_usual_ranges
+
+    out, _ = demo
+    spec = check_spec_text((out / "3-revised-spec" / "dataset.yaml").read_text(encoding="utf-8"), "dataset.yaml")[0]
+    planted = {a.la_code for i, a in enumerate(load_register()) if i in PLANTED_MISTAKES}
+    with (out / "issues.csv").open(newline="", encoding="utf-8") as handle:
+        warned = [i for i in csv.DictReader(handle) if i["rule"] == "outside_usual_range"]
+    assert warned and {i["la_code"] for i in warned} <= planted
+    far_outside = [i for i in warned if i["la_code"] == list(load_register())[PLANTED_MISTAKES[-1]].la_code]
+    assert far_outside and "is outside the usual range for a London borough" in far_outside[0]["message"]
+    with (out / "values.csv").open(newline="", encoding="utf-8") as handle:
+        values: dict[tuple[str, str], dict[str, object]] = {}
+        for row in csv.DictReader(handle):
+            number = float(row["value"]) if row["value"] and row["value"].lstrip("-").replace(".", "", 1).isdigit() \
+                else row["value"]
+            values.setdefault((row["la_code"], row["period"]), {})[row["field_id"]] = number
+    assert len(values) >= 29, "every return in use"
+    for (la_code, period), figures in values.items():
+        if la_code not in planted:
+            assert outside_usual_ranges(spec, figures, parse_period(period)) == [], (la_code, period)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-from ..spec.models import Field, FixedRow, Section, Spec
+from ..spec.models import Field, FixedRow, PlausibleRange, Section, Spec
 from ..spec.periods import Period
 from ..spec.register import Authority
 from .coordinator import Entries
@@ -28,11 +28,11 @@ def synthetic_entries(spec: Spec, authority: Authority, period: Period, seed: in
         return survey_entries(spec, authority, period, seed)
     rng = random.Random(f"{authority.la_code}-{period}-{seed}")
     population = child_population(authority)
-    roles = _roles(spec)
+    populations = _populations(spec)
     values: dict[str, object] = {}
     for f in _in_dependency_order(spec):
-        steady = random.Random(f"{authority.la_code}-{f.id}")
-        values[f.id] = _draw(f, roles, values, population, period, steady, rng)
+        steady = random.Random(f"{authority.la_code}-{_steady_key(spec, f)}")
+        values[f.id] = population if f.id in populations else _draw(spec, f, values, population, period, steady, rng)
     _respect_rules(spec, values)
     return Entries(
         values=values,
@@ -42,52 +42,65 @@ def synthetic_entries(spec: Spec, authority: Authority, period: Period, seed: in
     )
 
 
-def _roles(spec: Spec) -> dict[str, tuple[str, str]]:
-    """For each collected field: ('population', '') , ('denominator', ''), or ('numerator', denominator id)."""
-    roles: dict[str, tuple[str, str]] = {}
-    for f in spec.form_fields:
-        ratio = f.parsed_expression.ratio if f.parsed_expression else None
-        if not ratio:
-            continue
-        if ratio.multiplier == 10_000:
-            roles[ratio.denominator] = ("population", "")
-            roles.setdefault(ratio.numerator, ("rate_count", ""))
-        else:
-            roles.setdefault(ratio.denominator, ("denominator", ""))
-            roles[ratio.numerator] = ("numerator", ratio.denominator)
-    return roles
+def _populations(spec: Spec) -> set[str]:
+    """The counts that rates are per 10,000 of: the child population, typed in by every borough."""
+    ratios = [f.parsed_expression.ratio for f in spec.form_fields if f.parsed_expression]
+    return ({r.denominator for r in ratios if r and r.multiplier == 10_000}
+            | {f.plausible.per_10000_of for f in spec.form_fields if f.plausible and f.plausible.per_10000_of})
+
+
+def usual_basis(spec: Spec, f: Field) -> tuple[PlausibleRange, str | None, float] | None:
+    """Where a collected figure's usual level comes from: (range, the count it is per, multiplier).
+
+    Its own usual range (per 10,000 of a population, or as it stands), else the range
+    of the rate or percentage it is the numerator of, so that the figure worked out
+    from it lands in that range.
+    """
+    if f.plausible:
+        per = f.plausible.per_10000_of
+        return f.plausible, per, (10_000 if per else 1)
+    for derived in spec.form_fields:
+        ratio = derived.parsed_expression.ratio if derived.parsed_expression else None
+        if derived.plausible and ratio and ratio.numerator == f.id:
+            return derived.plausible, ratio.denominator, ratio.multiplier
+    return None
+
+
+def _steady_key(spec: Spec, f: Field) -> str:
+    """What an authority's steady level is drawn from: figures with the same usual range share one, so that
+    this year's and last year's rolling averages, or new arrangements and their visits, sit together."""
+    basis = usual_basis(spec, f)
+    return f.id if basis is None else f"{basis[0].model_dump_json()}-{basis[1]}-{basis[2]}"
 
 
 def _in_dependency_order(spec: Spec) -> list[Field]:
-    collected = [f for f in spec.form_fields if not f.derived]
-    roles = _roles(spec)
-    first = [f for f in collected if roles.get(f.id, ("",))[0] == "population"]
-    last = [f for f in collected if roles.get(f.id, ("",))[0] == "numerator"]
-    middle = [f for f in collected if f not in first and f not in last]
-    ordered, placed = first + middle, {f.id for f in first + middle}
-    while last:
-        ready = [f for f in last if roles[f.id][1] in placed]
+    """Collected fields, each after the count its usual level is worked out from."""
+    waiting = [f for f in spec.form_fields if not f.derived]
+    ordered: list[Field] = []
+    placed: set[str] = set()
+    while waiting:
+        ready = [f for f in waiting if (basis := usual_basis(spec, f)) is None or basis[1] in (None, *placed)]
+        ready = ready or waiting  # a loop in the spec: draw the rest as they come
         ordered += ready
         placed |= {f.id for f in ready}
-        last = [f for f in last if f not in ready] if ready else []
+        waiting = [f for f in waiting if f not in ready]
     return ordered
 
 
-def _draw(f: Field, roles, values, population: int, period: Period, steady: random.Random,
+def _draw(spec: Spec, f: Field, values, population: int, period: Period, steady: random.Random,
           rng: random.Random) -> object:
-    """A value for one field: its level is the authority's own, steady over periods; the wobble is the period's."""
-    role, denominator = roles.get(f.id, ("", ""))
-    scale = (0.25 if period.quarter else 1.0) * rng.uniform(0.88, 1.12)
+    """A value for one field: its level is the authority's own, steady over periods; the wobble is the period's.
+
+    A figure with a usual range (its own, or that of the rate or percentage it
+    feeds) is drawn inside it, around its middle, so the demo looks like London.
+    """
     if f.unit == "score":
         return rng.randint(int(f.lower_bound or 0), int(f.max))
+    if f.numeric and (basis := usual_basis(spec, f)) is not None:
+        return _usual_value(f, basis, values, period, steady, rng)
+    scale = (period.share_of_year) * rng.uniform(0.9, 1.1)
     if f.unit == "count":
-        if role == "population":
-            return population
-        if role == "numerator" and isinstance(values.get(denominator), (int, float)):
-            return min(values[denominator], round(values[denominator] * steady.uniform(0.08, 0.9) * rng.uniform(0.9, 1.1)))
-        if f.max is not None:
-            return rng.randint(int(f.lower_bound or 0), int(f.max))
-        return max(0, round(population * steady.uniform(5, 400) / 10_000 * scale))
+        return max(0, round(population * steady.uniform(5, 50) / 10_000 * scale))
     if f.unit == "number":
         return round(steady.uniform(5, 40) * population / 60_000 * scale, 1)
     if f.unit == "percentage":
@@ -97,6 +110,28 @@ def _draw(f: Field, roles, values, population: int, period: Period, steady: rand
     if f.unit == "date":
         return datetime.combine(period.end + timedelta(days=rng.randint(10, 40)), time())
     return SYNTHETIC if f.required else None
+
+
+def _usual_value(f: Field, basis: tuple[PlausibleRange, str | None, float], values, period: Period,
+                 steady: random.Random, rng: random.Random) -> float | int | None:
+    """A level inside the usual range, steady for the authority, wobbling a little from period to period."""
+    usual, per, multiplier = basis
+    low, high = usual.for_period(period.share_of_year)
+    low = 0.0 if low is None else low
+    high = low * 4 + 10 if high is None else high
+    margin = (high - low) * 0.05
+    level = low + (high - low) * steady.triangular(0.15, 0.85, 0.45)
+    level = min(high - margin, max(low + margin, level * rng.uniform(0.9, 1.1)))
+    if per is None:
+        value = level
+    elif isinstance(values.get(per), (int, float)):
+        value = level * values[per] / multiplier
+    else:
+        return None
+    if not f.whole_number:
+        return round(value, 1)
+    value = round(value)
+    return min(value, int(values[per])) if per is not None and multiplier == 100 else value
 
 
 def _respect_rules(spec: Spec, values: dict[str, object]) -> None:

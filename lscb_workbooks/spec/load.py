@@ -250,6 +250,9 @@ def _cross_check(spec: Spec, name: str, lines: dict[tuple, int]) -> list[Problem
             problems += _check_compare(field, name, _line_for(("sections", si, "fields", fi, "compare"), lines)
                                        or _line_for(("sections", si, "fields", fi, "id"), lines),
                                        f"sections.{si}.fields.{fi} ({field.id})")
+            if field.plausible and field.plausible.per_10000_of:
+                problems += _check_per_10000_of(spec, field, name, _line_for(
+                    ("sections", si, "fields", fi, "plausible", "per_10000_of"), lines), f"sections.{si}.fields.{fi} ({field.id})")
             if field.expression:
                 problems += _check_expression(spec, section, field, name, _line_for(("sections", si, "fields", fi, "expression"), lines),
                                               f"sections.{si}.fields.{fi} ({field.id})")
@@ -392,6 +395,16 @@ def _check_compare(field, name: str, line: int | None, where: str) -> list[Probl
     if "significance" in field.compare and ratio is None:
         return [Problem(name, line, where, "'significance' needs a rate or percentage worked out as numerator / "
                                            "denominator, which has a 95% interval")]
+    return []
+
+
+def _check_per_10000_of(spec: Spec, field: Field, name: str, line: int | None, where: str) -> list[Problem]:
+    """A range per 10,000 is per 10,000 of a count every borough types on the same form, such as its population."""
+    base = spec.fields.get(field.plausible.per_10000_of)
+    if base is None or base.derived or base.unit not in ("count", "number") or base.id == field.id \
+            or spec.section_of(base.id).kind != "form":
+        return [Problem(name, line, where, f"plausible.per_10000_of '{field.plausible.per_10000_of}' must name another "
+                                           "collected count on the form, such as POP_0_17")]
     return []
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PydanticField, model_validator
 
-from .expressions import Expression, parse_expression
+from .expressions import Expression, ExpressionError, parse_expression
 
 Unit = Literal[
     "count", "percentage", "rate_per_10000", "number", "score", "yes_no", "choice", "date", "text"
@@ -125,6 +125,27 @@ class Published(Strict):
     where: dict[str, str] = {}
 
 
+class PlausibleRange(Strict):
+    """Where a figure usually falls for a London borough; outside it, a warning asks the coordinator to check.
+
+    Not a hard limit: the return is still accepted. `per_10000_of` names the
+    count (the child population, say) the range is per 10,000 of, so that one
+    range fits the City of London and Croydon alike. `in_a_year` says the range
+    is for a year's figures, and a quarter's return is judged against a quarter
+    of it; leave it out for figures at the period's end and for percentages.
+    """
+
+    min: float | None = None
+    max: float | None = None
+    per_10000_of: str | None = PydanticField(default=None, pattern=IDENTIFIER)
+    in_a_year: bool = False
+
+    def for_period(self, share_of_year: float) -> tuple[float | None, float | None]:
+        """The range for a period that is `share_of_year` of a year (a quarter: 0.25)."""
+        scale = share_of_year if self.in_a_year else 1.0
+        return (None if self.min is None else self.min * scale, None if self.max is None else self.max * scale)
+
+
 class Field(Strict):
     """One box on a form, or one column of a table section."""
 
@@ -154,6 +175,7 @@ class Field(Strict):
     nothing_choice: str | None = None
     open_data_column: str | None = PydanticField(default=None, pattern=OPEN_DATA_NAME, max_length=50)
     published: Published | None = None
+    plausible: PlausibleRange | None = None
 
     @model_validator(mode="after")
     def _choices_match_unit(self) -> "Field":
@@ -168,7 +190,33 @@ class Field(Strict):
         if self.unit == "score" and (self.min is None or self.max is None or self.derived):
             raise ValueError(f"field {self.id}: a score is collected, with both min and max (such as 0 and 3)")
         self._check_summary()
+        self._check_plausible()
         return self
+
+    def _check_plausible(self) -> None:
+        """A usual range fits the kind of figure it is for, and lies inside the figure's hard limits."""
+        usual = self.plausible
+        if usual is None:
+            return
+        if usual.min is None and usual.max is None:
+            raise ValueError(f"field {self.id}: a plausible range needs min, max or both")
+        if usual.min is not None and usual.max is not None and usual.min > usual.max:
+            raise ValueError(f"field {self.id}: the plausible min {usual.min:g} is more than its max {usual.max:g}: "
+                             "swap them")
+        if not self.numeric:
+            raise ValueError(f"field {self.id}: a plausible range is for a number; '{self.id}' is {self.unit}. "
+                             "Remove 'plausible'")
+        if usual.per_10000_of is not None and (self.derived or self.unit not in ("count", "number")):
+            raise ValueError(f"field {self.id}: per_10000_of is for a collected count; a rate or percentage "
+                             "gives its range as it is shown")
+        if usual.in_a_year and self.unit == "percentage":
+            raise ValueError(f"field {self.id}: a percentage does not grow with the length of the period: "
+                             "remove in_a_year")
+        low, high = (0, None) if usual.per_10000_of else self.hard_bounds
+        for end, value in (("min", usual.min), ("max", usual.max)):
+            if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+                raise ValueError(f"field {self.id}: the plausible {end} {value:g} is outside what the field can hold "
+                                 f"({_bounds_words(low, high)}); a usual range lies inside those limits")
 
     def _check_summary(self) -> None:
         """Each summary in the master workbook needs values of a kind it can summarise."""
@@ -256,6 +304,28 @@ class Field(Strict):
         if self.max is not None:
             return self.max
         return 100 if self.unit == "percentage" and not self.derived else None
+
+    @property
+    def hard_bounds(self) -> tuple[float | None, float | None]:
+        """The limits a value can never pass: the field's own, or for a figure worked out as numerator /
+        denominator, 0 and (for a percentage, whose numerator never exceeds its denominator) 100."""
+        if not self.derived:
+            return self.lower_bound, self.upper_bound
+        try:
+            ratio = self.parsed_expression.ratio
+        except ExpressionError:
+            return None, None  # the expression's own problem is reported where it is checked
+        if ratio is None:
+            return self.min, self.max
+        percentage = self.unit == "percentage" and ratio.multiplier == 100
+        return (self.min if self.min is not None else 0,
+                self.max if self.max is not None else (100 if percentage else None))
+
+
+def _bounds_words(low: float | None, high: float | None) -> str:
+    if high is None:
+        return f"at least {low:g}"
+    return f"at most {high:g}" if low is None else f"{low:g} to {high:g}"
 
 
 class FixedRow(Strict):

@@ -29,6 +29,11 @@ class Period:
         return "quarter" if self.quarter else "year"
 
     @property
+    def share_of_year(self) -> float:
+        """How much of a year the period covers: what a year's range of a count is scaled by."""
+        return 0.25 if self.quarter else 1.0
+
+    @property
     def start(self) -> date:
         if not self.quarter:
             return date(self.start_year, 4, 1)

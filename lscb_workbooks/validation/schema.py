@@ -23,6 +23,8 @@ ANSWERED = "__answered"
 IN_WINDOW = "__in_window"
 CHANGE = "__change"
 WINDOW_START, WINDOW_END = "__window_start", "__window_end"
+USUAL = "__usual"
+SHARE_OF_YEAR = "__share_of_year"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class ReturnSchema:
                     for f in spec.form_fields if f.required and not f.derived}
         columns |= {f"{f.id}{IN_WINDOW}": self._date_window_column(f) for f in spec.form_fields if f.unit == "date"}
         columns |= {f"{f.id}{CHANGE}": self._plausibility_column(f) for f in self._plausible_fields}
+        columns |= {f"{f.id}{USUAL}": self._usual_column(f) for f in spec.form_fields if f.plausible}
         frame_checks = [self._rule_check(r) for r in spec.all_rules]
         ratings = {
             f"{f.id}{RATING}": pa.Column(None, nullable=True, checks=[pa.Check.isin(spec.ratings + [""])])
@@ -142,14 +145,22 @@ class ReturnSchema:
             "implausible_change", "warning", f.id, lambda d, v: _change_message(d, f, ratio)),
             [pa.Check.in_range(1 / ratio, ratio)], dtype=float, nullable=True)
 
+    def _usual_column(self, f: Field) -> pa.Column:
+        return self._meant(f"{f.id}{USUAL}", CheckMeaning(
+            "outside_usual_range", "warning", f.id, lambda d, v: usual_range_message(d, f)),
+            [pa.Check(lambda s: s, name="within_usual_range")])
+
     def frame(self, returns: list[ReturnData]) -> pd.DataFrame:
         rows = []
         for data in returns:
             row: dict[str, object] = {}
             start, end = data.period.sign_off_window
             row[WINDOW_START], row[WINDOW_END] = start.isoformat(), end.isoformat()
+            row[SHARE_OF_YEAR] = data.period.share_of_year
             for f in self.spec.form_fields:
                 if f.derived:
+                    if f.plausible:
+                        row[f.id] = data.derived_value(f)
                     continue
                 cells = data.form[f.id]
                 row[f.id] = cells.parsed.number if f.numeric else cells.parsed.text
@@ -160,6 +171,7 @@ class ReturnSchema:
             rows.append(row)
         frame = pd.DataFrame(rows, index=pd.RangeIndex(len(rows)))
         numeric = [c for f in self.spec.form_fields if f.numeric and not f.derived for c in (f.id, f"{f.id}{PREVIOUS}")]
+        numeric += [f.id for f in self.spec.form_fields if f.derived and f.plausible]
         numbers = frame[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
         frame = pd.concat([frame.drop(columns=numeric), numbers], axis=1)
         conditions = pd.DataFrame(self._conditions(frame), index=frame.index)
@@ -188,6 +200,9 @@ class ReturnSchema:
             compared = now.notna() & before.notna() & ~small & (now >= 0)
             change = (now / before.where(before != 0)).where(before != 0, float("inf"))
             conditions[f"{f.id}{CHANGE}"] = change.where(compared).astype(float)
+        for f in self.spec.form_fields:
+            if f.plausible:
+                conditions[f"{f.id}{USUAL}"] = within_usual_range(self.spec, f, df).astype(bool)
         return conditions
 
     def validate(self, returns: list[ReturnData]) -> None:
@@ -287,6 +302,88 @@ def _change_message(data: ReturnData, f: Field, ratio: float) -> str:
         change = f"changed more than {ratio:g}-fold"
     return (f"{_number(now)} has {change} since {data.period.previous()}, when it was {_number(before)}. "
             "Please check it; if it is right, say why in the comment.")
+
+
+def within_usual_range(spec: Spec, f: Field, df: pd.DataFrame) -> pd.Series:
+    """True where a field's figure lies in its usual range, or is not one to judge.
+
+    Not judged: a blank, a figure that is already an error (outside its hard
+    limits, a numerator over its denominator, text in a number box), and a
+    percentage on a denominator below the spec's small_denominator, which
+    swings too widely on a handful of children. A rate, or a count per 10,000,
+    is judged by its count, allowing for chance (two standard deviations of a
+    Poisson count at the range's edge), so that the City of London's few
+    children do not raise a warning for a single case more or less.
+    """
+    usual = f.plausible
+    scale = df[SHARE_OF_YEAR] if usual.in_a_year else pd.Series(1.0, index=df.index)
+    low = scale * (float("-inf") if usual.min is None else usual.min)
+    high = scale * (float("inf") if usual.max is None else usual.max)
+    value, judged = df[f.id], df[f.id].notna()
+    hard_low, hard_high = f.hard_bounds
+    if hard_low is not None:
+        judged &= value >= hard_low
+    if hard_high is not None:
+        judged &= value <= hard_high
+    if not f.derived:
+        judged &= ~df[f"{f.id}{BAD}"]
+    counted = _counted(f, usual.per_10000_of)
+    if counted is None:
+        return ~judged | ((value >= low) & (value <= high))
+    numerator, denominator, multiplier = counted
+    count, base = df[numerator], df[denominator]
+    judged &= count.notna() & (base > 0)
+    if multiplier == 100:
+        judged &= (base >= spec.small_denominator) & (count <= base)
+        return ~judged | ((value >= low) & (value <= high))
+    expected_low, expected_high = low * base / multiplier, high * base / multiplier
+    fewest = expected_low - 2 * expected_low.clip(lower=0) ** 0.5
+    most = expected_high + 2 * expected_high.clip(lower=0) ** 0.5
+    return ~judged | ((count >= fewest) & (count <= most))
+
+
+def _counted(f: Field, per_10000_of: str | None) -> tuple[str, str, float] | None:
+    """(count, denominator, multiplier) for a figure worked out from a count, else None."""
+    if per_10000_of:
+        return f.id, per_10000_of, 10_000
+    ratio = f.parsed_expression.ratio if f.derived else None
+    return (ratio.numerator, ratio.denominator, ratio.multiplier) if ratio else None
+
+
+def usual_range_message(data: ReturnData, f: Field) -> str:
+    """What a coordinator reads: the figure, the usual range for this period, and what to do."""
+    usual = f.plausible
+    low, high = usual.for_period(data.period.share_of_year)
+    value = data.derived_value(f) if f.derived else data.number(f.id)
+    if usual.per_10000_of:
+        base = data.form[usual.per_10000_of]
+        rate = value / base.parsed.number * 10_000
+        figure = (f"{_number(value)} ({_rounded(rate)} per 10,000 of '{data.spec.fields[usual.per_10000_of].short}' "
+                  f"in {base.where.a1})")
+    elif f.derived:
+        ratio = f.parsed_expression.ratio
+        inputs = [ratio.numerator, ratio.denominator] if ratio else f.parsed_expression.names
+        figure = f"{_shown(value, f)} (worked out from {' and '.join(data.form[n].where.a1 for n in inputs)})"
+    else:
+        figure = _shown(value, f)
+    per = " per 10,000" if usual.per_10000_of or f.unit == "rate_per_10000" else ""
+    span = (f"{_shown(low, f)} to {_shown(high, f)}" if low is not None and high is not None
+            else f"at least {_shown(low, f)}" if low is not None else f"at most {_shown(high, f)}")
+    when = f" in a {data.period.kind}" if usual.in_a_year else ""
+    check = ("the figures; if they are" if f.derived or usual.per_10000_of else "the figure; if it is")
+    return (f"{figure} is outside the usual range for a London borough ({span}{per}{when}). Please check "
+            f"{check} right, say why in the comment.")
+
+
+def _shown(value: float, f: Field) -> str:
+    return f"{_rounded(value)}%" if f.unit == "percentage" else _rounded(value)
+
+
+def _rounded(value: float) -> str:
+    """A worked-out figure as a person writes it: 1,234; 45.6; 0.12."""
+    if abs(value) >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if abs(value) >= 1 else f"{value:.2g}"
 
 
 def _number(value: object) -> str:
