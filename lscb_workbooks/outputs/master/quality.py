@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # The tables below share the completeness table's columns: the authority's, the hub's, then the return's,
 # wide enough for what was flagged in a return; counts and ratings in columns COUNT_WIDTH wide.
-AUTHORITY_WIDTH, HUB_WIDTH, RETURN_WIDTH, COUNT_WIDTH = 24, 12, 30, 9
+AUTHORITY_WIDTH, HUB_WIDTH, RETURN_WIDTH, COUNT_WIDTH = 24, 12, 60, 9
 
 
 def quality_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
