@@ -403,6 +403,7 @@ def test_the_dashboard_has_one_chart_per_headline_indicator_with_hubs_coloured_b
             points = re.findall(r'<c:dPt>.*?<a:srgbClr val="([0-9A-F]{6})"', xml, flags=re.S)
             assert points[0] == "000000", "London is black"
             assert set(points) <= allowed
+            assert '<c:min val="0"/>' in xml, "bars rise from zero, so their heights compare fairly"
 
 
 def test_the_tracker_puts_those_needing_action_first(book):

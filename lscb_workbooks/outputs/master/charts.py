@@ -75,7 +75,8 @@ def headline_charts(book: MasterWorkbook, ws: Worksheet, row: int, headline: lis
                           "num_font": {"size": 7, "rotation": -45}, "interval_unit": 1})
         chart.set_y_axis({"name": axis_unit(f), "name_font": {"size": 8}, "num_font": {"size": 8},
                           "num_format": xlsx.number_format(f.unit),
-                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+                          "min": axis_min([table[(kind, group, f.id)] for kind, group, _ in areas], f)})
         chart.set_legend({"none": True})
         chart.set_size({"width": 420, "height": 280})
         description = (f"Column chart of {f.label}, {book.d.period}: London "
@@ -214,7 +215,8 @@ def axis_unit(f: Field) -> str:
 
 
 def axis_min(rows: list, f: Field) -> float | None:
-    low = min(r.value for r in rows)
+    """0 for figures that cannot be negative: a bar drawn up from anywhere else exaggerates differences."""
+    low = min((r.value for r in rows if r.value is not None and r.value == r.value), default=0)
     return 0 if low >= 0 else None
 
 
