@@ -216,7 +216,7 @@ def axis_unit(f: Field) -> str:
 
 def axis_min(rows: list, f: Field) -> float | None:
     """0 for figures that cannot be negative: a bar drawn up from anywhere else exaggerates differences."""
-    low = min((r.value for r in rows if r.value is not None and r.value == r.value), default=0)
+    low = min((r.value for r in rows if not blank(r.value)), default=0)
     return 0 if low >= 0 else None
 
 
