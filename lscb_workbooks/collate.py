@@ -524,7 +524,7 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.profiles = sorted((report.pack / "profiles").glob("*.xlsx"))
     elif period:
         report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline,
-                                                        comparators, focus, manifest)
+                                                        comparators, focus, manifest, cache_dir=out_dir)
     if period and not spec.open_to:
         with stage("feedback"):
             report.feedback = _write_feedback(store, spec, shown, out_dir / "feedback", period, manifest)
@@ -606,14 +606,15 @@ def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, 
     from .atomic import replacing_folder
 
     with replacing_folder(pack) as building:
-        _write_figures(store, spec, register, building, period, True, deadline, comparators, focus)
+        _write_figures(store, spec, register, building, period, True, deadline, comparators, focus,
+                       cache_dir=pack.parent)
         (building / "README.txt").write_text(PACK_README.format(title=spec.title, period=period), encoding="utf-8")
     return pack
 
 
 def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, period: str, suppress: bool,
                    deadline: date | None, comparators, focus: Register | None,
-                   manifest=None) -> tuple[Path, list[Path]]:
+                   manifest=None, cache_dir: Path | None = None) -> tuple[Path, list[Path]]:
     """values.csv, the master workbook and the profiles of the authorities shown (`focus`, else all of
     `register`), under disclosure control where `suppress`.
 
@@ -621,6 +622,8 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     hides the same figures, so that no two of them can be set side by side to give one away.
     With a `manifest` (the outputs as the last run left them), the master and the profiles are
     written only when what they show has changed; values.csv only when its rows have.
+    With a `cache_dir` (the outputs folder), each period's trends are kept there and worked out again
+    only when that period's or the period before's returns change (`outputs.trend_cache`).
     """
     from .outputs.benchmarks import add_comparators
     from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
@@ -632,9 +635,12 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
 
     from .outputs.csv_export import stream_csv
     from .outputs.manifest import fingerprint
+    from .outputs.trend_cache import PeriodValues, TrendCache
     from .store.db import values_query
 
     shown = focus or register
+    trend_cache = None if cache_dir is None else TrendCache(
+        cache_dir, "trends-suppressed" if suppress else "trends", tool_version(), _spec_digest(spec), tuple(register))
     if not suppress:
         with stage("values.csv"):
             stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, {a.la_code for a in shown}),
@@ -656,7 +662,9 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
         rejected = rejected_in(store.submissions(spec.id, period))
         comparison = compare_period(spec, register, in_use, period, rejected=rejected,
                                     suppress=suppress).focused(focus)
-        comparison = with_trends(comparison, store.values_in_use(spec.id))
+        comparison = with_trends(comparison, PeriodValues(
+            store.periods_in_use(spec.id), lambda p: store.values_in_use(spec.id, p),
+            lambda p: store.figures_digest(spec.id, [p], p)), trend_cache)
     if suppress:
         with stage("values.csv"):
             shown_values = suppressed_values(_listed(shown)(in_use), spec, [comparison])

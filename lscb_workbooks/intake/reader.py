@@ -17,7 +17,8 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetMetadata, Shee
 from lscb_workbooks.intake import unreadable
 from lscb_workbooks.intake.biff import xls_formulas
 from lscb_workbooks.intake.ods import without_layout_whitespace
-from lscb_workbooks.intake.safety import OLE_MAGIC, ZIP_MAGIC, check_workbook_bytes, formula_cells
+from lscb_workbooks.intake.package import Package
+from lscb_workbooks.intake.safety import OLE_MAGIC, ZIP_MAGIC, check_workbook_bytes, formula_cells, opened_package
 from lscb_workbooks.intake.saved_time import last_saved
 from lscb_workbooks.intake.sandbox import CRASHED, TIMED_OUT, run_in_workers
 from lscb_workbooks.intake.unreadable import Unreadable
@@ -84,11 +85,20 @@ def check_and_read_workbooks(
 
 
 def check_and_read_workbook(data: bytes) -> Workbook | Unreadable:
-    return check_workbook_bytes("", data) or read_workbook(data)
+    """The safety checks, then the reading, with the package opened once: the parts the checks
+    inflate are scanned again for formulas without inflating them twice."""
+    package = opened_package(data)
+    try:
+        return check_workbook_bytes("", data, package) or read_workbook(data, package)
+    finally:
+        if package is not None:
+            package.close()
 
 
-def read_workbook(data: bytes) -> Workbook | Unreadable:
-    """One workbook's sheets and formulas, in this process. Prefer `read_workbooks`."""
+def read_workbook(data: bytes, package: Package | None = None) -> Workbook | Unreadable:
+    """One workbook's sheets and formulas, in this process. Prefer `read_workbooks`.
+
+    `package` is `data` opened already (by `check_and_read_workbook`)."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(_readable_by_calamine(data)))
     except PasswordError:
@@ -103,7 +113,7 @@ def read_workbook(data: bytes) -> Workbook | Unreadable:
         book.close()
     if data.startswith(OLE_MAGIC):
         _use_saved_formula_text(sheets, data)
-    return Workbook(sheets=sheets, formulas=formula_cells(data), saved_at=last_saved(data))
+    return Workbook(sheets=sheets, formulas=formula_cells(data, package), saved_at=last_saved(data))
 
 
 def _readable_by_calamine(data: bytes) -> bytes:

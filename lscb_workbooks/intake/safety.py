@@ -52,21 +52,34 @@ ODS_MIMETYPES = (
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 
-def check_workbook_bytes(name: str, data: bytes) -> Unreadable | None:
+def check_workbook_bytes(name: str, data: bytes, package: Package | None = None) -> Unreadable | None:
     """Why `data` must not be handed to a spreadsheet reader, or None when it may be.
 
-    `name` is the file's name as received; the verdict never depends on it.
+    `name` is the file's name as received; the verdict never depends on it. `package` is `data` already
+    opened (`opened_package`), so that what the checks inflate serves the formula scan too.
     """
     if not data:
         return unreadable.empty()
     if data.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
+        if package is not None:
+            return _package_problem(package)
         return _zip_package_problem(data)
     if data.startswith(OLE_MAGIC):
         return ole_problem(data)
     return what_loose_bytes_are(data)
 
 
-def formula_cells(data: bytes) -> dict[str, dict[str, bool | str]]:
+def opened_package(data: bytes) -> Package | None:
+    """`data` opened as a zip package, to be checked and scanned once; None when it is not one."""
+    if not data.startswith(ZIP_MAGIC):
+        return None
+    try:
+        return Package(data)
+    except Exception:  # no readable central directory: the checks say so
+        return None
+
+
+def formula_cells(data: bytes, package: Package | None = None) -> dict[str, dict[str, bool | str]]:
     """{sheet title: {cell reference: result}} for the formulas of a workbook, whatever its format.
 
     The result is True when the formula's value was saved with the file, False when it was not
@@ -75,8 +88,10 @@ def formula_cells(data: bytes) -> dict[str, dict[str, bool | str]]:
     """
     try:
         if data.startswith(ZIP_MAGIC):
-            with Package(data) as package:
+            if package is not None:
                 return _formula_cells_of_package(package)
+            with Package(data) as opened:
+                return _formula_cells_of_package(opened)
         if data.startswith(OLE_MAGIC):
             return {sheet: {f"{column_letters(col)}{row}": result.error or True
                             for (row, col), result in cells.items()}
@@ -107,13 +122,17 @@ def _zip_package_problem(data: bytes) -> Unreadable | None:
     except Exception:  # no readable central directory: the end of the file is missing
         return unreadable.truncated()
     with package:
-        problem = _size_problem(package.infos)
-        if problem:
-            return problem
-        try:
-            return _package_content_problem(package)
-        except Exception as error:  # a part that fails its CRC or does not parse
-            return unreadable.corrupt(_plain_error(error))
+        return _package_problem(package)
+
+
+def _package_problem(package: Package) -> Unreadable | None:
+    problem = _size_problem(package.infos)
+    if problem:
+        return problem
+    try:
+        return _package_content_problem(package)
+    except Exception as error:  # a part that fails its CRC or does not parse
+        return unreadable.corrupt(_plain_error(error))
 
 
 def _size_problem(infos: list[zipfile.ZipInfo]) -> Unreadable | None:

@@ -21,6 +21,7 @@ from ..spec.models import Field, Spec
 from ..spec.periods import parse_period
 from ..spec.register import Register
 from .disclosure import Protection, hide_protected, hide_values, is_small, protect_figures
+from .trend_cache import PeriodValues, TrendCache
 from .stats import (
     NOT_COMPARED,
     proportion_interval,
@@ -418,7 +419,7 @@ def _nan(value) -> bool:
 
 def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period: str,
                    with_intervals: bool = True, fields: list[Field] | None = None,
-                   rejected: Collection[str] = (), suppress: bool = False) -> Comparison:
+                   rejected: Collection[str] = (), suppress: bool = False, ranked: bool = True) -> Comparison:
     """Every authority in the register against London, its hub and inner/outer London for one period.
 
     `values` is `Store.values_in_use(collection, period)` (other periods in it are ignored).
@@ -428,6 +429,8 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     With `suppress`, disclosure control hides small counts (and whatever would give them away)
     before anything is ranked, quartiled or spread, as if the hidden figures did not exist.
     `fields` are the spec's indicators unless given (an export also wants the population).
+    Without `ranked` (an earlier period, for its trends), figures and intervals are worked out but
+    nothing is ranked, benchmarked or spread: a trend compares an area with itself.
     """
     form = _form_values(values, spec, period) if not values.empty else values
     if not form.empty:
@@ -468,16 +471,17 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     authorities["small"] = [is_small_denominator(fields[f], d, spec) and not math.isnan(v)
                             for f, d, v in zip(authorities.field_id, authorities.denominator, authorities.value)]
 
-    if with_intervals:
+    if with_intervals and ranked:
         authorities = _rank_and_benchmark(spec, authorities, groups)
     else:  # values only, for trends: no ranks, and nothing called better or worse
         authorities = authorities.assign(london=math.nan, hub_value=math.nan, vs_london=NOT_COMPARED,
                                          vs_hub=NOT_COMPARED, rank=math.nan, quartile=math.nan)
-    by_field = dict(tuple(authorities.groupby("field_id", sort=False).value))
-    spreads = pd.DataFrame.from_records(
-        [{"field_id": f.id, **spread(by_field[f.id])} for f in indicators if f.numeric],
-        columns=SPREAD_COLUMNS,
-    )
+    if ranked:
+        by_field = dict(tuple(authorities.groupby("field_id", sort=False).value))
+        spreads = pd.DataFrame.from_records(
+            [{"field_id": f.id, **spread(by_field[f.id])} for f in indicators if f.numeric], columns=SPREAD_COLUMNS)
+    else:
+        spreads = pd.DataFrame(columns=SPREAD_COLUMNS)
     return Comparison(spec=spec, register=register, period=str(period), authorities=authorities,
                       groups=groups, spread=spreads, returned=sorted(returns),
                       rejected=sorted(set(rejected) - set(returns)), inputs=inputs_by_la, protection=protection)
@@ -560,18 +564,24 @@ def _rank_and_benchmark(spec: Spec, authorities: pd.DataFrame, groups: pd.DataFr
 NO_SIGNIFICANT_CHANGE, NO_COMPARISON, NO_CHANGE = "no significant change", "no comparison", "no change"
 
 
-def with_trends(comparison: Comparison, values_all_periods: pd.DataFrame) -> Comparison:
+def with_trends(comparison: Comparison, values_all_periods: "pd.DataFrame | PeriodValues",
+                cache: "TrendCache | None" = None) -> Comparison:
     """The comparison with each authority's previous value, change and direction beside its current one,
-    and the trends of every period up to this one (`comparison.trends`)."""
-    if values_all_periods.empty:
-        return replace(comparison, trends=pd.DataFrame(columns=TREND_COLUMNS))
+    and the trends up to this one (`comparison.trends`): every group's in every period, each authority's
+    in this one (what the outputs show; at national scale, years of every authority's would not fit).
+
+    `values_all_periods` is a long values frame of every period, or a `PeriodValues` that reads each
+    period's only when it must be compared; with a `cache`, a period whose rows are known is not.
+    """
+    source = values_all_periods if isinstance(values_all_periods, PeriodValues) \
+        else PeriodValues.of_frame(values_all_periods)
     upto = parse_period(comparison.period).sort_key()
-    periods = {str(p) for p in values_all_periods.period.dropna() if parse_period(str(p)).sort_key() <= upto}
-    earlier = values_all_periods[values_all_periods.period.astype(str).isin(periods)]
-    if len(periods | {comparison.period}) < 2:
+    periods = [p for p in source.periods if parse_period(p).sort_key() <= upto]
+    if len(set(periods) | {comparison.period}) < 2:
         return replace(comparison, trends=pd.DataFrame(columns=TREND_COLUMNS))
-    trends = compare_trends(comparison.spec, comparison.register, earlier, {comparison.period: comparison},
-                            suppress=comparison.protection is not None)
+    trends = compare_trends(comparison.spec, comparison.register, replace(source, periods=periods),
+                            {comparison.period: comparison}, suppress=comparison.protection is not None,
+                            cache=cache, authorities_in={comparison.period})
     own = trends[(trends.area_type == "Authority") & (trends.period == comparison.period)]
     keyed = {(a, f): r for a, f, r in zip(own.area, own.field_id, own.to_dict("records"))}
     a = comparison.authorities.copy()
@@ -615,8 +625,9 @@ def direction_of_travel(previous: dict | None, current: dict | None, field: Fiel
     return side
 
 
-def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFrame,
-                   known: dict[str, Comparison] | None = None, suppress: bool = False) -> pd.DataFrame:
+def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataFrame | PeriodValues",
+                   known: dict[str, Comparison] | None = None, suppress: bool = False,
+                   cache: "TrendCache | None" = None, authorities_in: Collection[str] | None = None) -> pd.DataFrame:
     """Each authority and group, each indicator, each period: its value, and its change since the period before.
 
     An authority's change is its own. A group's value is the period's figure
@@ -627,17 +638,41 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: pd.DataFr
     already made for some periods, so they are not made twice. With `suppress`, each period is
     under its own disclosure control first: a hidden figure of any period has no value, change
     or direction, and like-for-like totals rest only on figures shown.
+
+    `values_all_periods` is a long values frame, or a `PeriodValues` read a period at a time. With a
+    `cache` (and the source's digests), a period whose rows were worked out from the same returns of it
+    and of the period before is read back, and neither period is compared for it. With `authorities_in`,
+    each authority's rows are kept for those periods only (every group's for every period).
     """
-    periods = sorted({str(p) for p in values_all_periods.period.dropna()}, key=lambda p: parse_period(p).sort_key())
-    by_period = values_all_periods.groupby(values_all_periods.period.astype(str), sort=False)
+    source = values_all_periods if isinstance(values_all_periods, PeriodValues) \
+        else PeriodValues.of_frame(values_all_periods)
+    periods = sorted(source.periods, key=lambda p: parse_period(p).sort_key())
+    known = known or {}
+
+    def compared(period: str) -> Comparison:
+        return known.get(period) or compare_period(spec, register, source.read(period), period,
+                                                   suppress=suppress, ranked=False)
+
     frames = []
-    before = None
+    previous: str | None = None
+    before: Comparison | None = None
+    digests = {} if cache is None or source.digest is None else {p: source.digest(p) for p in periods}
     for period in periods:  # one period and the one before it at a time: years of periods never sit in memory
-        now = (known or {}).get(period) or compare_period(spec, register, by_period.get_group(period), period,
-                                                          suppress=suppress)
-        frames.append(_authority_trends(spec, now, before))
-        frames.append(_group_trends(spec, register, now, before))
-        before = now
+        key = cache.key(period, digests[period], previous, digests.get(previous)) if digests else None
+        rows = cache.get(period, key) if key else None
+        now = None
+        if rows is None:
+            now = compared(period)
+            if before is None and previous is not None:
+                before = compared(previous)
+            rows = pd.concat([_authority_trends(spec, now, before), _group_trends(spec, register, now, before)],
+                             ignore_index=True)
+            if key:
+                cache.put(period, key, rows)
+        if authorities_in is not None and period not in authorities_in:
+            rows = rows[rows.area_type != "Authority"]
+        frames.append(rows)
+        previous, before = period, now
     if not frames:
         return pd.DataFrame(columns=TREND_COLUMNS)
     trends = pd.concat(frames, ignore_index=True).reindex(columns=TREND_COLUMNS)

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 from PHStatsMethods.confidence_intervals import (
     byars_lower,
     byars_upper,
@@ -68,7 +69,21 @@ def _wilson(numerator: float, denominator: float, confidence: float) -> tuple[fl
 def _byars(count: float, confidence: float) -> tuple[float, float]:
     if count == 0:
         return 0.0, float(exact_upper(0, confidence))
-    return float(byars_lower(count, confidence)), float(byars_upper(count, confidence))
+    if count < BYARS_FROM:
+        return float(byars_lower(count, confidence)), float(byars_upper(count, confidence))
+    # PHStatsMethods' own formula, with its normal quantile worked out once per confidence level rather
+    # than by scipy for every count (tests check the two agree).
+    z = _z(confidence)
+    return (count * (1 - 1 / (9 * count) - z / (3 * math.sqrt(count))) ** 3,
+            (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * math.sqrt(count + 1))) ** 3)
+
+
+BYARS_FROM = 10  # PHStatsMethods uses the exact interval below ten events
+
+
+@lru_cache(maxsize=8)
+def _z(confidence: float) -> float:
+    return float(norm.ppf(confidence + (1 - confidence) / 2))
 
 
 def significance(lower: float | None, upper: float | None, benchmark: float | None, polarity: str) -> str:

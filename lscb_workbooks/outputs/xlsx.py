@@ -8,6 +8,7 @@ of being dropped, and an interrupted run leaves the last good file in place.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import textwrap
@@ -96,7 +97,7 @@ def cell_text(value: Any) -> str:
     Excel counts UTF-16 units, so an emoji takes two of the 32,767.
     """
     text = "" if value is None else str(value)
-    if _utf16_length(text) <= EXCEL_CELL_LIMIT:
+    if len(text) * 2 <= EXCEL_CELL_LIMIT or _utf16_length(text) <= EXCEL_CELL_LIMIT:  # no character takes 3 units
         return text
     hidden = 0
     while True:
@@ -227,9 +228,14 @@ def wrapped_lines(text: Any, width: float) -> int:
     Spreadsheet programs do not grow a row for wrapped text when they open a file,
     so every row with wrapped text gets its height from here.
     """
-    per_line = max(int(width * 1.1) - 1, 8)
-    return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True)))
-               for part in str("" if text is None else text).split("\n"))
+    return _lines(str("" if text is None else text), max(int(width * 1.1) - 1, 8))
+
+
+@functools.lru_cache(maxsize=65536)
+def _lines(text: str, per_line: int) -> int:
+    """Lines for `text` at `per_line` characters: the same words recur in every table, so each is wrapped once."""
+    return sum(1 if len(part) <= per_line else max(1, len(textwrap.wrap(part, per_line, break_long_words=True)))
+               for part in text.split("\n"))
 
 
 MAX_ROW_POINTS = 409  # Excel's tallest row

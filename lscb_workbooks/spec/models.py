@@ -263,7 +263,7 @@ class Field(Strict):
         """A collected count of children or events: a volume, shown and summed but never ranked."""
         return self.unit == "count" and not self.derived
 
-    @property
+    @cached_property
     def comparisons(self) -> tuple[str, ...]:
         """Which comparisons apply: the spec's `compare`, else what the unit allows.
 

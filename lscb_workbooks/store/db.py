@@ -446,6 +446,14 @@ class Store:
         ).fetchall()
         return sorted(r[0] for r in rows)
 
+    def periods_in_use(self, collection: str) -> list[str]:
+        """The periods with at least one return in use: those with figures to compare."""
+        rows = self.db.execute(
+            "SELECT DISTINCT period FROM submissions WHERE collection = ? AND period IS NOT NULL "
+            f"AND status IN ({','.join('?' * len(IN_USE))})", (collection, *IN_USE)
+        ).fetchall()
+        return sorted(r[0] for r in rows)
+
     def numbers_in_use(self, collection: str, period: str) -> dict[str, dict[str, float]]:
         """{la_code: {field_id: number}} of the returns in use for a period, for plausibility checks."""
         rows = self.db.execute(

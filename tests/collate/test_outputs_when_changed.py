@@ -141,3 +141,50 @@ def test_a_deleted_or_edited_output_or_another_spec_means_writing_again(make_ret
     run(tmp_path / "inbox", out, key, collection=str(revised))
     rewritten = changed(before, written(out))
     assert {"master.xlsx", *(f"profiles/{p.name}" for p in report.profiles)} <= rewritten
+
+
+def period_return(spec, register, key, la_code: str, period: str, folder: Path, inbox: Path, seed: int = 0) -> Path:
+    authority = register.by_code(la_code)
+    [template] = write_templates(spec, Register([authority]), parse_period(period), folder / period, key)
+    entries = synthetic_entries(spec, authority, parse_period(period), seed=seed)
+    return fill_template(template, entries, inbox / f"{period}-{la_code}-{seed}.xlsx")
+
+
+def trend_sheets(master: Path) -> dict[str, list[tuple]]:
+    """The trend sheets' cells, below the line that says when the workbook was produced."""
+    book = load_workbook(master, read_only=True)
+    try:
+        return {name: [row for row in book[name].iter_rows(min_row=3, values_only=True)]
+                for name in ("Trends", "Trend figures")}
+    finally:
+        book.close()
+
+
+def test_a_corrected_return_works_out_again_only_its_own_periods_trends(spec, register, key, tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    for period in ("2024-25", "2025-26", "2026-27"):
+        for la_code in ("302", "303", "304"):
+            period_return(spec, register, key, la_code, period, tmp_path / "templates", inbox)
+    run(inbox, out, key)
+    cache = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (out / ".lscb-cache").iterdir()}
+    assert sorted(cache) == ["trends-2024-25.pickle", "trends-2025-26.pickle", "trends-2026-27.pickle"]
+
+    corrected = period_return(spec, register, key, "303", "2026-27", tmp_path / "templates", inbox, seed=7)
+    os.utime(corrected, (corrected.stat().st_mtime + 60,) * 2)
+    report = run(inbox, out, key)
+    assert report.new_files == 1 and report.period == "2026-27"
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (out / ".lscb-cache").iterdir()}
+    # The earlier periods' trends were read back, not worked out and written again; the period shown's were.
+    assert {name for name in cache if cache[name] != after[name]} == {"trends-2026-27.pickle"}
+    # And the master says exactly what a first collation of the same files says.
+    fresh = run(inbox, tmp_path / "fresh", key)
+    assert trend_sheets(out / "master.xlsx") == trend_sheets(fresh.master)
+    assert trend_sheets(fresh.master)["Trends"]
+
+    # Trends kept by the tool that it can no longer read (damaged, or from another version) are worked out again.
+    for path in (out / ".lscb-cache").iterdir():
+        path.write_bytes(b"not what the tool wrote")
+    (out / "master.xlsx").unlink()
+    run(inbox, out, key)
+    assert trend_sheets(out / "master.xlsx") == trend_sheets(fresh.master)
+    assert all(path.read_bytes() != b"not what the tool wrote" for path in (out / ".lscb-cache").iterdir())

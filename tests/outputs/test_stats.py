@@ -57,6 +57,15 @@ def test_rate_interval_uses_byars_from_ten_events_and_agrees_with_the_exact_limi
     assert byar == pytest.approx((4.795, 18.390), rel=0.002)
 
 
+@pytest.mark.parametrize("count", [9, 9.5, 10, 10.5, 11, 37, 250, 1_234, 98_765])
+@pytest.mark.parametrize("confidence", [0.95, 0.998])
+def test_rate_interval_agrees_with_phstatsmethods_byars_to_the_last_digit(count, confidence):
+    from PHStatsMethods.confidence_intervals import byars_lower, byars_upper
+
+    expected = (byars_lower(count, confidence) / 5_000 * 1_000, byars_upper(count, confidence) / 5_000 * 1_000)
+    assert rate_interval(count, 5_000, per=1_000, confidence=confidence) == pytest.approx(expected, rel=1e-12)
+
+
 def test_rate_interval_scales_to_the_population():
     lower, upper = rate_interval(289, 1_000_000, per=100_000)
     assert (lower, upper) == pytest.approx((25.66, 32.43), abs=0.01)

@@ -12,6 +12,7 @@ from ...spec.periods import parse_period
 from ...spec.register import Register
 from ...store.db import Store, stored_time
 from ...store.returns import is_a_return, return_standing
+from ..trend_cache import PeriodValues
 from ..comparison import Comparison, compare_period, recompute_derived, rejected_in, suppressed_values, with_trends
 
 
@@ -55,9 +56,7 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
            produced_at: datetime, comparison: Comparison | None = None) -> MasterData:
     collection = spec.id
     periods = [p for p in store.periods(collection) if parse_period(p).sort_key() <= parse_period(period).sort_key()]
-    all_values = store.values_in_use(collection)
-    all_values = all_values[all_values.period.isin(periods)]
-    values = all_values[all_values.period == period].reset_index(drop=True)
+    values = store.values_in_use(collection, period)
     shown = values[values.la_code.isin({a.la_code for a in register})].reset_index(drop=True)
     submissions = store.submissions(collection, period)
     if comparison is None or (suppress and comparison.protection is None):
@@ -65,7 +64,8 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
         comparison = compare_period(spec, comparison.register if comparison is not None else register, values,
                                     period, rejected=rejected_in(submissions), suppress=suppress).focused(focus)
     if comparison.trends is None:
-        comparison = with_trends(comparison, all_values)
+        comparison = with_trends(comparison, PeriodValues(store.periods_in_use(collection),
+                                                             lambda p: store.values_in_use(collection, p)))
     trends = comparison.trends if len(periods) > 1 else pd.DataFrame()
     data = recompute_derived(shown, spec)
     if suppress:
