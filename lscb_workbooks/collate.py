@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ from .atomic import replacing
 from .config import existing_signing_key
 from .intake.archive import Archive
 from .intake.inbox import Received, containers, walk_inbox
-from .intake.reader import Workbook, check_and_read_workbooks
+from .intake.reader import Workbook, check_and_read_as_ready
 from .intake.safety import Unreadable
 from .spec.load import load_spec
 from .spec.models import Spec
@@ -254,33 +254,54 @@ def judge(items: list[Received], store: Store, register: Register, key: bytes, r
         else:
             to_read[index] = item
             seen[item.sha256] = item
-    with stage("read"):
-        workbooks = check_and_read_workbooks((str(k), item.data) for k, item in to_read.items()) if to_read else {}
     returns: list[tuple[int, Submission, ReturnData]] = []
-    for index, item in to_read.items():
-        result = workbooks.get(str(index)) or Unreadable(
-            "reader_crashed", "The file could not be read. Please save it again in Excel and resend it.")
+
+    def settle(index: int, result: Workbook | Unreadable) -> None:
+        item = to_read.pop(index)
         submission = _submission(item, run_id)
         if isinstance(result, Unreadable):
             done[index] = Checked(_with(submission, "unreadable", result.message))
-            continue
+            return
         submission.saved_at = result.saved_at
         outcome = _identify_and_read(result, specs, register, key)
         if isinstance(outcome, ToolFault):
             if outcome.identified is not None:
                 _stamp(submission, outcome.identified)
             done[index] = _tool_error(submission, outcome, store)
-            continue
-        if isinstance(outcome, IssueRecord):
+        elif isinstance(outcome, IssueRecord):
             submission.la_code, submission.period = outcome.la_code, outcome.period
             done[index] = Checked(_with(submission, "rejected", outcome.message, errors=1), issues=[outcome])
-            continue
-        identified, data = outcome
-        _stamp(submission, identified)
-        returns.append((index, submission, data))
+        else:
+            identified, data = outcome
+            _stamp(submission, identified)
+            returns.append((index, submission, data))
+
+    # Each return is identified and read out while the workers check and read the next ones.
+    for read, result in _timed("read", check_and_read_as_ready([(str(k), item.data) for k, item in to_read.items()])):
+        settle(int(read), result)
+    for index in list(to_read):  # none should be left; if one were, it is still answered
+        settle(index, Unreadable("reader_crashed",
+                                 "The file could not be read. Please save it again in Excel and resend it."))
+    returns.sort(key=lambda r: r[0])  # in the order received: the latest of two returns is the later one
     with stage("validation"):
         done.update(_validate_all(returns, store))
     return [done[index] for index in sorted(done)]
+
+
+T = TypeVar("T")
+
+
+def _timed(name: str, results: Iterator[T]) -> Iterator[T]:
+    """`results`, with the time spent waiting for each counted to stage `name`."""
+    while True:
+        with stage(name):
+            result = next(results, _END)
+        if result is _END:
+            return
+        yield result
+
+
+_END = object()
 
 
 @dataclass

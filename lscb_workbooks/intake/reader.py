@@ -9,7 +9,7 @@ either the values or an `Unreadable` saying why not.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from python_calamine import CalamineWorkbook, PasswordError, SheetMetadata, SheetTypeEnum, SheetVisibleEnum
@@ -20,10 +20,10 @@ from lscb_workbooks.intake.ods import without_layout_whitespace
 from lscb_workbooks.intake.package import Package
 from lscb_workbooks.intake.safety import OLE_MAGIC, ZIP_MAGIC, check_workbook_bytes, formula_cells, opened_package
 from lscb_workbooks.intake.saved_time import last_saved
-from lscb_workbooks.intake.sandbox import CRASHED, TIMED_OUT, run_in_workers
+from lscb_workbooks.intake.sandbox import CRASHED, TIMED_OUT, results_as_ready, run_in_workers
 from lscb_workbooks.intake.unreadable import Unreadable
 
-__all__ = ["Sheet", "Workbook", "check_and_read_workbooks", "read_workbooks"]
+__all__ = ["Sheet", "Workbook", "check_and_read_as_ready", "read_workbooks"]
 
 VISIBILITY = (
     (SheetVisibleEnum.Visible, "visible"),
@@ -75,13 +75,14 @@ def read_workbooks(
     return {key: _as_result(outcome, timeout_s) for key, outcome in outcomes.items()}
 
 
-def check_and_read_workbooks(
+def check_and_read_as_ready(
     items: Iterable[tuple[str, bytes]], workers: int = 2, timeout_s: float = 30.0
-) -> dict[str, Workbook | Unreadable]:
-    """Like `read_workbooks`, but the safety checks run first inside each worker, spreading them over
-    the cores; a file that fails them never reaches calamine."""
-    outcomes = run_in_workers(items, check_and_read_workbook, workers, timeout_s)
-    return {key: _as_result(outcome, timeout_s) for key, outcome in outcomes.items()}
+) -> Iterator[tuple[str, Workbook | Unreadable]]:
+    """(key, Workbook or Unreadable) for each (key, bytes) pair, as soon as it is read, in no set order, so
+    that the caller works on one return while the workers read the next. The safety checks run first
+    inside each worker, spreading them over the cores; a file that fails them never reaches calamine."""
+    for key, outcome in results_as_ready(items, check_and_read_workbook, workers, timeout_s):
+        yield key, _as_result(outcome, timeout_s)
 
 
 def check_and_read_workbook(data: bytes) -> Workbook | Unreadable:

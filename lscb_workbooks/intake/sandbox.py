@@ -20,7 +20,7 @@ import os
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -62,6 +62,15 @@ def run_in_workers(
     return _Run(data, task, max(1, workers), timeout_s).results_in_order()
 
 
+def results_as_ready(
+    items: Iterable[tuple[str, bytes]], task: Task, workers: int, timeout_s: float
+) -> Iterator[tuple[str, object]]:
+    """(key, task(data)) for each item as soon as its worker answers, in no set order: the caller works on
+    one file's result while the workers read the next ones. Each key comes once, CRASHED or TIMED_OUT as in
+    `run_in_workers`."""
+    return _Run(dict(items), task, max(1, workers), timeout_s).results_as_ready()
+
+
 class _Run:
     """One batch: the queue of files, the live workers and the results so far."""
 
@@ -70,17 +79,26 @@ class _Run:
         self.queue: deque[str] = deque(data)
         self.retry_alone: deque[str] = deque()
         self.live: list[_Worker] = []
-        self.results: dict[str, object] = {}
+        self.results = _Results()
         self.chunk = max(1, min(MAX_CHUNK, len(data) // (workers * 4)))
 
     def results_in_order(self) -> dict[str, object]:
+        for _ in self.results_as_ready():
+            pass
+        return {key: self.results[key] for key in self.data}
+
+    def results_as_ready(self) -> Iterator[tuple[str, object]]:
+        given = 0
         try:
             while self.queue or self.retry_alone or self.live:
                 self._give_out_work()
                 self._wait_and_collect()
+                while given < len(self.results):  # results are only ever added, each key once
+                    key = self.results.order[given]
+                    given += 1
+                    yield key, self.results[key]
         finally:
             self._stop_all()
-        return {key: self.results[key] for key in self.data}
 
     # Handing out work
 
@@ -219,6 +237,19 @@ class _Run:
         for worker in list(self.live):
             worker.process.kill()
             self._bury(worker)
+
+
+class _Results(dict):
+    """Each file's final result, remembering the order they came in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []
+
+    def __setitem__(self, key: str, value: object) -> None:
+        if key not in self:
+            self.order.append(key)
+        super().__setitem__(key, value)
 
 
 def _serve(connection: Connection, parents_end: Connection, task: Task) -> None:

@@ -14,7 +14,7 @@ from intake_files import with_sheet_xml, xlsx_bytes
 
 from lscb_workbooks.intake.reader import Sheet, Workbook, read_workbooks
 from lscb_workbooks.intake.safety import check_workbook_bytes
-from lscb_workbooks.intake.sandbox import CRASHED, TIMED_OUT, run_in_workers
+from lscb_workbooks.intake.sandbox import CRASHED, TIMED_OUT, results_as_ready, run_in_workers
 
 
 def calamine_abort_file() -> bytes:
@@ -158,3 +158,19 @@ def test_a_file_whose_worker_died_is_retried_alone_before_it_is_blamed(tmp_path)
 
     assert marker.exists()
     assert results == {"flaky": len(flaky), **{f"x{n}": n for n in range(1, 8)}}
+
+
+def test_results_as_ready_answer_every_file_once_while_the_caller_works_between_them(tmp_path):
+    marker = tmp_path / "first-attempt"
+    flaky = b"abort-once:" + str(marker).encode()
+    items = [("a", b"1"), ("abort", b"abort"), ("flaky", flaky), ("hang", b"hang")] + \
+        [(f"x{n}", b"x" * n) for n in range(1, 40)]
+
+    answered = []
+    for key, result in results_as_ready(items, misbehave, workers=2, timeout_s=1.0):
+        answered.append((key, result))
+        time.sleep(0.01)  # the caller's own work on each answer, while the workers go on reading
+
+    assert sorted(key for key, _ in answered) == sorted(key for key, _ in items)
+    assert dict(answered) == {"a": 1, "abort": CRASHED, "flaky": len(flaky), "hang": TIMED_OUT,
+                              **{f"x{n}": n for n in range(1, 40)}}
