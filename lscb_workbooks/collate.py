@@ -678,14 +678,16 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
                                       None if round_columns is None else round_columns.to_csv())
         if manifest.up_to_date("master", master_from) and manifest.up_to_date("profiles", profiles_from):
             return out_dir / "master.xlsx", manifest.files("profiles")
+    every_period = PeriodValues(store.periods_in_use(spec.id), lambda p: store.values_in_use(spec.id, p),
+                                lambda p: store.figures_digest(spec.id, [p], p))
     with stage("comparison"):
         in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
         rejected = rejected_in(store.submissions(spec.id, period))
         comparison = compare_period(spec, register, in_use, period, rejected=rejected,
                                     suppress=suppress).focused(focus)
-        comparison = with_trends(comparison, PeriodValues(
-            store.periods_in_use(spec.id), lambda p: store.values_in_use(spec.id, p),
-            lambda p: store.figures_digest(spec.id, [p], p)), trend_cache)
+        # First the period shown beside the one before, for each authority's direction of travel: the profiles
+        # need no more, and are written while the master's trends over every period are worked out.
+        comparison = with_trends(comparison, every_period, trend_cache, this_period_only=True)
     if suppress:
         with stage("values.csv"):
             shown_values = suppressed_values(_listed(shown)(in_use), spec, [comparison])
@@ -696,6 +698,8 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
         profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles", stage="profiles")
     master = out_dir / "master.xlsx"
     if manifest is None or not manifest.up_to_date("master", master_from):
+        with stage("trends"):
+            comparison = with_trends(comparison, every_period, trend_cache)
         with stage("master"):
             master = write_master(store, spec, shown, period, master, suppress=suppress,
                                   round_columns=round_columns, runs=None if suppress else store.runs(),

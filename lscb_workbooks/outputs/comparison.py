@@ -374,11 +374,17 @@ def _groups_of(register: Register) -> list[tuple[str, str, str, list[str]]]:
     return groups
 
 
+def _in_use(row: dict) -> bool:
+    """A figure that counts towards its group's: provided or estimated, with a value (or an answer)."""
+    return row["status"] in (PROVIDED, ESTIMATED) and (not _nan(row.get("value")) or row.get("text") is not None)
+
+
 def _pooled(field: Field, members: list[dict], inputs_by_la: dict[str, dict[str, float]],
-            with_intervals: bool = True) -> dict:
-    """One group's figure: summed inputs through the expression, summed counts, a median of scores."""
-    usable = [m for m in members if m["status"] in (PROVIDED, ESTIMATED)
-              and (not _nan(m.get("value")) or m.get("text") is not None)]
+            with_intervals: bool = True, all_in_use: bool = False) -> dict:
+    """One group's figure: summed inputs through the expression, summed counts, a median of scores.
+
+    `all_in_use`: every member's figure is known to be in use (`_in_use`), so none is looked at again."""
+    usable = members if all_in_use else [m for m in members if _in_use(m)]
     row = {"value": math.nan, "text": None, "numerator": math.nan, "denominator": math.nan,
            "lower": math.nan, "upper": math.nan, "authorities": len(usable),
            "members": tuple(m["la_code"] for m in usable)}
@@ -489,16 +495,17 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
 
 def _compare_groups(indicators: list[Field], register: Register, records: list[dict],
                     inputs_by_la: dict[str, dict[str, float]], with_intervals: bool = True) -> pd.DataFrame:
-    by_field: dict[str, list[dict]] = {}
+    in_use: dict[str, dict[str, dict]] = {}  # {field: {la_code: record}}, in register order
     for record in records:
-        by_field.setdefault(record["field_id"], []).append(record)
+        if _in_use(record):
+            in_use.setdefault(record["field_id"], {})[record["la_code"]] = record
     out = []
     for group_type, group, label, members in _groups_of(register):
-        members = set(members)
         for f in indicators:
-            rows = [r for r in by_field.get(f.id, []) if r["la_code"] in members]
+            of_field = in_use.get(f.id, {})
+            rows = [of_field[la] for la in members if la in of_field]
             out.append({"group_type": group_type, "group": group, "label": label, "field_id": f.id,
-                        **_pooled(f, rows, inputs_by_la, with_intervals), "suppressed": False})
+                        **_pooled(f, rows, inputs_by_la, with_intervals, all_in_use=True), "suppressed": False})
     groups = pd.DataFrame.from_records(out, columns=GROUP_COLUMNS)
     groups["text"] = groups["text"].astype(object)
     return groups
@@ -565,13 +572,15 @@ NO_SIGNIFICANT_CHANGE, NO_COMPARISON, NO_CHANGE = "no significant change", "no c
 
 
 def with_trends(comparison: Comparison, values_all_periods: "pd.DataFrame | PeriodValues",
-                cache: "TrendCache | None" = None) -> Comparison:
+                cache: "TrendCache | None" = None, this_period_only: bool = False) -> Comparison:
     """The comparison with each authority's previous value, change and direction beside its current one,
     and the trends up to this one (`comparison.trends`): every group's in every period, each authority's
     in this one (what the outputs show; at national scale, years of every authority's would not fit).
 
     `values_all_periods` is a long values frame of every period, or a `PeriodValues` that reads each
     period's only when it must be compared; with a `cache`, a period whose rows are known is not.
+    `this_period_only`: the trends of this period alone (against the one before), which is all an
+    authority's direction of travel needs; the trends of every period can follow in a second call.
     """
     source = values_all_periods if isinstance(values_all_periods, PeriodValues) \
         else PeriodValues.of_frame(values_all_periods)
@@ -579,9 +588,12 @@ def with_trends(comparison: Comparison, values_all_periods: "pd.DataFrame | Peri
     periods = [p for p in source.periods if parse_period(p).sort_key() <= upto]
     if len(set(periods) | {comparison.period}) < 2:
         return replace(comparison, trends=pd.DataFrame(columns=TREND_COLUMNS))
+    if this_period_only:
+        periods = sorted(periods, key=lambda p: parse_period(p).sort_key())[-2:]
     trends = compare_trends(comparison.spec, comparison.register, replace(source, periods=periods),
                             {comparison.period: comparison}, suppress=comparison.protection is not None,
-                            cache=cache, authorities_in={comparison.period})
+                            cache=cache, authorities_in={comparison.period},
+                            rows_for={comparison.period} if this_period_only else None)
     own = trends[(trends.area_type == "Authority") & (trends.period == comparison.period)]
     keyed = {(a, f): r for a, f, r in zip(own.area, own.field_id, own.to_dict("records"))}
     a = comparison.authorities.copy()
@@ -627,7 +639,8 @@ def direction_of_travel(previous: dict | None, current: dict | None, field: Fiel
 
 def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataFrame | PeriodValues",
                    known: dict[str, Comparison] | None = None, suppress: bool = False,
-                   cache: "TrendCache | None" = None, authorities_in: Collection[str] | None = None) -> pd.DataFrame:
+                   cache: "TrendCache | None" = None, authorities_in: Collection[str] | None = None,
+                   rows_for: Collection[str] | None = None) -> pd.DataFrame:
     """Each authority and group, each indicator, each period: its value, and its change since the period before.
 
     An authority's change is its own. A group's value is the period's figure
@@ -642,7 +655,8 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
     `values_all_periods` is a long values frame, or a `PeriodValues` read a period at a time. With a
     `cache` (and the source's digests), a period whose rows were worked out from the same returns of it
     and of the period before is read back, and neither period is compared for it. With `authorities_in`,
-    each authority's rows are kept for those periods only (every group's for every period).
+    each authority's rows are kept for those periods only (every group's for every period). With
+    `rows_for`, only those periods' rows are worked out; the others serve as the period before.
     """
     source = values_all_periods if isinstance(values_all_periods, PeriodValues) \
         else PeriodValues.of_frame(values_all_periods)
@@ -658,6 +672,9 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
     before: Comparison | None = None
     digests = {} if cache is None or source.digest is None else {p: source.digest(p) for p in periods}
     for period in periods:  # one period and the one before it at a time: years of periods never sit in memory
+        if rows_for is not None and period not in rows_for:
+            previous, before = period, None
+            continue
         key = cache.key(period, digests[period], previous, digests.get(previous)) if digests else None
         rows = cache.get(period, key) if key else None
         now = None
@@ -722,8 +739,8 @@ def _like_for_like(f: Field, members: list[str], now: Comparison, before: Compar
     both = [la for la in members if la in in_now and la in in_before]
     if not both:
         return None
-    old = _pooled(f, [in_before[la] for la in both], before.inputs)
-    new = _pooled(f, [in_now[la] for la in both], now.inputs)
+    old = _pooled(f, [in_before[la] for la in both], before.inputs, all_in_use=True)
+    new = _pooled(f, [in_now[la] for la in both], now.inputs, all_in_use=True)
     for figure in (old, new):
         figure["small"] = is_small_denominator(f, figure["denominator"], now.spec)
     return old, new
