@@ -695,7 +695,9 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     with_comparators = add_comparators(comparison, comparators)
     profiles_written = None
     if manifest is None or not manifest.up_to_date("profiles", profiles_from):
-        profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles", stage="profiles")
+        # One process for the profiles, beside this one working out the trends and writing the master.
+        profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles", None, False,
+                                            stage="profiles")
     master = out_dir / "master.xlsx"
     if manifest is None or not manifest.up_to_date("master", master_from):
         with stage("trends"):

@@ -115,16 +115,18 @@ CHART_DATA_COLUMNS = [
 ]
 
 
-def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime | date | str | None = None) -> list[Path]:
+def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime | date | str | None = None,
+                   both_cores: bool = True) -> list[Path]:
     """One profile workbook, `out_dir/<la_code>-<Name>.xlsx`, for each authority that returned.
 
-    Half of them are written in another process, so both cores are busy.
+    With `both_cores`, half of them are written in another process, so both cores are busy; a caller
+    that runs this beside other work of its own (collation, writing the master) leaves that core to it.
     """
     out_dir = Path(out_dir)
     produced = _produced_text(produced_at)
     profiled = set(comparison.returned) | set(comparison.rejected)
     todo = [a for a in comparison.shown if a.la_code in profiled]
-    if len(todo) < 4:
+    if len(todo) < 4 or not both_cores:
         return _write_some(comparison, todo, out_dir, produced)
     other_half = start_in_process(_write_some, comparison, todo[1::2], out_dir, produced)
     written = _write_some(comparison, todo[0::2], out_dir, produced) + other_half()
