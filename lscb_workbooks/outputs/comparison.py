@@ -574,8 +574,9 @@ NO_SIGNIFICANT_CHANGE, NO_COMPARISON, NO_CHANGE = "no significant change", "no c
 def with_trends(comparison: Comparison, values_all_periods: "pd.DataFrame | PeriodValues",
                 cache: "TrendCache | None" = None, this_period_only: bool = False) -> Comparison:
     """The comparison with each authority's previous value, change and direction beside its current one,
-    and the trends up to this one (`comparison.trends`): every group's in every period, each authority's
-    in this one (what the outputs show; at national scale, years of every authority's would not fit).
+    and the trends up to this one (`comparison.trends`): each authority's and each group's change in this
+    period, and each group's value in every earlier one (what the outputs show: at national scale, years of
+    every authority's trends would not fit, and working them out would take most of a run).
 
     `values_all_periods` is a long values frame of every period, or a `PeriodValues` that reads each
     period's only when it must be compared; with a `cache`, a period whose rows are known is not.
@@ -592,7 +593,7 @@ def with_trends(comparison: Comparison, values_all_periods: "pd.DataFrame | Peri
         periods = sorted(periods, key=lambda p: parse_period(p).sort_key())[-2:]
     trends = compare_trends(comparison.spec, comparison.register, replace(source, periods=periods),
                             {comparison.period: comparison}, suppress=comparison.protection is not None,
-                            cache=cache, authorities_in={comparison.period},
+                            cache=cache, changes_for={comparison.period},
                             rows_for={comparison.period} if this_period_only else None)
     own = trends[(trends.area_type == "Authority") & (trends.period == comparison.period)]
     keyed = {(a, f): r for a, f, r in zip(own.area, own.field_id, own.to_dict("records"))}
@@ -639,7 +640,7 @@ def direction_of_travel(previous: dict | None, current: dict | None, field: Fiel
 
 def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataFrame | PeriodValues",
                    known: dict[str, Comparison] | None = None, suppress: bool = False,
-                   cache: "TrendCache | None" = None, authorities_in: Collection[str] | None = None,
+                   cache: "TrendCache | None" = None, changes_for: Collection[str] | None = None,
                    rows_for: Collection[str] | None = None) -> pd.DataFrame:
     """Each authority and group, each indicator, each period: its value, and its change since the period before.
 
@@ -653,10 +654,11 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
     or direction, and like-for-like totals rest only on figures shown.
 
     `values_all_periods` is a long values frame, or a `PeriodValues` read a period at a time. With a
-    `cache` (and the source's digests), a period whose rows were worked out from the same returns of it
-    and of the period before is read back, and neither period is compared for it. With `authorities_in`,
-    each authority's rows are kept for those periods only (every group's for every period). With
-    `rows_for`, only those periods' rows are worked out; the others serve as the period before.
+    `cache` (and the source's digests), a period whose rows were worked out from the same returns is
+    read back, and no period is compared for it. With `changes_for`, changes are worked out for those
+    periods only; every other period has one row per group and indicator, with its value alone (a
+    chart of groups over time needs no more), worked out from that period's returns alone. With
+    `rows_for`, only those periods have rows; the others serve as the period before.
     """
     source = values_all_periods if isinstance(values_all_periods, PeriodValues) \
         else PeriodValues.of_frame(values_all_periods)
@@ -675,19 +677,24 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
         if rows_for is not None and period not in rows_for:
             previous, before = period, None
             continue
-        key = cache.key(period, digests[period], previous, digests.get(previous)) if digests else None
+        changes = changes_for is None or period in changes_for
+        key = None
+        if digests:
+            key = cache.key(period, digests[period], previous, digests.get(previous)) if changes \
+                else cache.key(period, digests[period], None, None, values_only=True)
         rows = cache.get(period, key) if key else None
         now = None
         if rows is None:
             now = compared(period)
-            if before is None and previous is not None:
-                before = compared(previous)
-            rows = pd.concat([_authority_trends(spec, now, before), _group_trends(spec, register, now, before)],
-                             ignore_index=True)
+            if not changes:
+                rows = _group_values(register, now)
+            else:
+                if before is None and previous is not None:
+                    before = compared(previous)
+                rows = pd.concat([_authority_trends(spec, now, before), _group_trends(spec, register, now, before)],
+                                 ignore_index=True)
             if key:
                 cache.put(period, key, rows)
-        if authorities_in is not None and period not in authorities_in:
-            rows = rows[rows.area_type != "Authority"]
         frames.append(rows)
         previous, before = period, now
     if not frames:
@@ -696,6 +703,18 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
     for column in ("value", "previous", "current_like", "change"):
         trends[column] = trends[column].astype(float)
     return trends
+
+
+def _group_values(register: Register, now: Comparison) -> pd.DataFrame:
+    """Each group's value on each indicator in one period, and nothing about its change."""
+    g = now.groups
+    labels = {(kind, group): label for kind, group, label, _ in _groups_of(register)}
+    return pd.DataFrame({
+        "area_type": g.group_type, "area": g.group, "name": [labels.get(k, "") for k in zip(g.group_type, g.group)],
+        "hub": "", "field_id": g.field_id, "period": now.period, "value": g.value.astype(float),
+        "previous": math.nan, "current_like": math.nan, "change": math.nan, "direction": NO_COMPARISON,
+        "authorities": g.authorities, "left_out": "",
+    }, columns=TREND_COLUMNS)
 
 
 def _authority_trends(spec: Spec, now: Comparison, before: Comparison | None) -> pd.DataFrame:

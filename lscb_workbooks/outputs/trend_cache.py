@@ -62,8 +62,9 @@ class TrendCache:
         self.reused: list[str] = []
         self.worked_out: list[str] = []
 
-    def key(self, period: str, digest: str, before: str | None, digest_before: str | None) -> str:
-        return fingerprint(self.common, period, digest, before, digest_before)
+    def key(self, period: str, digest: str, before: str | None, digest_before: str | None,
+            values_only: bool = False) -> str:
+        return fingerprint(self.common, period, digest, before, digest_before, values_only)
 
     def get(self, period: str, key: str) -> pd.DataFrame | None:
         try:
