@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -181,25 +182,27 @@ class ReturnSchema:
         """The columns behind the required, date-window and plausibility checks."""
         not_available = self.spec.not_available_rating
         conditions: dict[str, pd.Series] = {}
+        # Worked out on numpy arrays: a few hundred pandas operations cost more than the checks themselves.
         for f in self.spec.form_fields:
             if f.derived:
                 continue
             if f.required:
-                answered = df[f.id].notna() | df[f"{f.id}{BAD}"]
+                answered = pd.notna(df[f.id].to_numpy()) | df[f"{f.id}{BAD}"].to_numpy(dtype=bool)
                 if self._rated(f):
-                    answered |= df[f"{f.id}{RATING}"] == not_available
-                conditions[f"{f.id}{ANSWERED}"] = answered.astype(bool)
+                    answered |= df[f"{f.id}{RATING}"].to_numpy() == not_available
+                conditions[f"{f.id}{ANSWERED}"] = pd.Series(answered.astype(bool), index=df.index)
             if f.unit == "date":
                 inside = (df[f.id] >= df[WINDOW_START]) & (df[f.id] <= df[WINDOW_END])
                 conditions[f"{f.id}{IN_WINDOW}"] = (df[f.id].isna() | df[f"{f.id}{BAD}"] | inside).astype(bool)
         bounds = self.spec.plausibility
         for f in self._plausible_fields:
-            now, before = df[f.id], df[f"{f.id}{PREVIOUS}"]
-            small = (now.fillna(0) < bounds.min_base) & (before.fillna(0) < bounds.min_base)
+            now, before = _floats(df[f.id]), _floats(df[f"{f.id}{PREVIOUS}"])
+            small = (np.nan_to_num(now) < bounds.min_base) & (np.nan_to_num(before) < bounds.min_base)
             # A negative count is already an error of its own; a change from it means nothing.
-            compared = now.notna() & before.notna() & ~small & (now >= 0)
-            change = (now / before.where(before != 0)).where(before != 0, float("inf"))
-            conditions[f"{f.id}{CHANGE}"] = change.where(compared).astype(float)
+            compared = ~np.isnan(now) & ~np.isnan(before) & ~small & (now >= 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                change = np.where(before != 0, now / before, np.inf)
+            conditions[f"{f.id}{CHANGE}"] = pd.Series(np.where(compared, change, np.nan), index=df.index)
         for f in self.spec.form_fields:
             if f.plausible:
                 conditions[f"{f.id}{USUAL}"] = within_usual_range(self.spec, f, df).astype(bool)
@@ -316,30 +319,36 @@ def within_usual_range(spec: Spec, f: Field, df: pd.DataFrame) -> pd.Series:
     children do not raise a warning for a single case more or less.
     """
     usual = f.plausible
-    scale = df[SHARE_OF_YEAR] if usual.in_a_year else pd.Series(1.0, index=df.index)
-    low = scale * (float("-inf") if usual.min is None else usual.min)
-    high = scale * (float("inf") if usual.max is None else usual.max)
-    value, judged = df[f.id], df[f.id].notna()
+    scale = _floats(df[SHARE_OF_YEAR]) if usual.in_a_year else np.ones(len(df))
+    low = scale * (-np.inf if usual.min is None else usual.min)
+    high = scale * (np.inf if usual.max is None else usual.max)
+    value = _floats(df[f.id])
+    judged = ~np.isnan(value)
     hard_low, hard_high = f.hard_bounds
     if hard_low is not None:
         judged &= value >= hard_low
     if hard_high is not None:
         judged &= value <= hard_high
     if not f.derived:
-        judged &= ~df[f"{f.id}{BAD}"]
+        judged &= ~df[f"{f.id}{BAD}"].to_numpy(dtype=bool)
     counted = _counted(f, usual.per_10000_of)
     if counted is None:
-        return ~judged | ((value >= low) & (value <= high))
+        return pd.Series(~judged | ((value >= low) & (value <= high)), index=df.index)
     numerator, denominator, multiplier = counted
-    count, base = df[numerator], df[denominator]
-    judged &= count.notna() & (base > 0)
+    count, base = _floats(df[numerator]), _floats(df[denominator])
+    judged &= ~np.isnan(count) & (base > 0)
     if multiplier == 100:
         judged &= (base >= spec.small_denominator) & (count <= base)
-        return ~judged | ((value >= low) & (value <= high))
-    expected_low, expected_high = low * base / multiplier, high * base / multiplier
-    fewest = expected_low - 2 * expected_low.clip(lower=0) ** 0.5
-    most = expected_high + 2 * expected_high.clip(lower=0) ** 0.5
-    return ~judged | ((count >= fewest) & (count <= most))
+        return pd.Series(~judged | ((value >= low) & (value <= high)), index=df.index)
+    with np.errstate(invalid="ignore"):  # an open end of the range is infinite; a missing base is no figure
+        expected_low, expected_high = low * base / multiplier, high * base / multiplier
+        fewest = expected_low - 2 * np.sqrt(np.clip(expected_low, 0, None))
+        most = expected_high + 2 * np.sqrt(np.clip(expected_high, 0, None))
+    return pd.Series(~judged | ((count >= fewest) & (count <= most)), index=df.index)
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _counted(f: Field, per_10000_of: str | None) -> tuple[str, str, float] | None:
