@@ -11,7 +11,7 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
-from functools import cache
+from functools import cache, partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
@@ -678,8 +678,7 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
                                       None if round_columns is None else round_columns.to_csv())
         if manifest.up_to_date("master", master_from) and manifest.up_to_date("profiles", profiles_from):
             return out_dir / "master.xlsx", manifest.files("profiles")
-    every_period = PeriodValues(store.periods_in_use(spec.id), lambda p: store.values_in_use(spec.id, p),
-                                lambda p: store.figures_digest(spec.id, [p], p))
+    every_period = PeriodValues.of_store(store, spec.id)
     with stage("comparison"):
         in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
         rejected = rejected_in(store.submissions(spec.id, period))
@@ -696,8 +695,8 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     profiles_written = None
     if manifest is None or not manifest.up_to_date("profiles", profiles_from):
         # One process for the profiles, beside this one working out the trends and writing the master.
-        profiles_written = start_in_process(write_profiles, with_comparators, out_dir / "profiles", None, False,
-                                            stage="profiles")
+        profiles_written = start_in_process(partial(write_profiles, both_cores=False), with_comparators,
+                                            out_dir / "profiles", stage="profiles")
     master = out_dir / "master.xlsx"
     if manifest is None or not manifest.up_to_date("master", master_from):
         with stage("trends"):

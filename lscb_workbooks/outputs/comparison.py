@@ -687,7 +687,7 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
         if rows is None:
             now = compared(period)
             if not changes:
-                rows = _group_values(register, now)
+                rows = _group_values(now)
             else:
                 if before is None and previous is not None:
                     before = compared(previous)
@@ -705,12 +705,11 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
     return trends
 
 
-def _group_values(register: Register, now: Comparison) -> pd.DataFrame:
+def _group_values(now: Comparison) -> pd.DataFrame:
     """Each group's value on each indicator in one period, and nothing about its change."""
     g = now.groups
-    labels = {(kind, group): label for kind, group, label, _ in _groups_of(register)}
     return pd.DataFrame({
-        "area_type": g.group_type, "area": g.group, "name": [labels.get(k, "") for k in zip(g.group_type, g.group)],
+        "area_type": g.group_type, "area": g.group, "name": g.label,
         "hub": "", "field_id": g.field_id, "period": now.period, "value": g.value.astype(float),
         "previous": math.nan, "current_like": math.nan, "change": math.nan, "direction": NO_COMPARISON,
         "authorities": g.authorities, "left_out": "",

@@ -57,6 +57,9 @@ def rate_interval(count: float, population: float, per: float = 10_000,
     return lower / population * per, upper / population * per
 
 
+BYARS_FROM = 10  # PHStatsMethods uses the exact interval below ten events
+
+
 # The same counts recur across authorities, groups and periods, and each interval costs scipy a
 # quantile: each is worked out once per run. Same function, same inputs, same figures.
 @lru_cache(maxsize=65_536)
@@ -76,9 +79,6 @@ def _byars(count: float, confidence: float) -> tuple[float, float]:
     z = _z(confidence)
     return (count * (1 - 1 / (9 * count) - z / (3 * math.sqrt(count))) ** 3,
             (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * math.sqrt(count + 1))) ** 3)
-
-
-BYARS_FROM = 10  # PHStatsMethods uses the exact interval below ten events
 
 
 @lru_cache(maxsize=8)

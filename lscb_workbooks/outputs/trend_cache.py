@@ -17,12 +17,15 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
 from ..atomic import replacing
 from .manifest import fingerprint
+
+if TYPE_CHECKING:
+    from ..store.db import Store
 
 CACHE_FOLDER = ".lscb-cache"
 
@@ -38,6 +41,12 @@ class PeriodValues:
     periods: list[str]
     read: Callable[[str], pd.DataFrame]
     digest: Callable[[str], str] | None = None
+
+    @classmethod
+    def of_store(cls, store: "Store", collection: str) -> "PeriodValues":
+        """The periods with returns in use in the store, each read (and digested) when asked for."""
+        return cls(store.periods_in_use(collection), lambda period: store.values_in_use(collection, period),
+                   lambda period: store.figures_digest(collection, [period], period))
 
     @classmethod
     def of_frame(cls, values: pd.DataFrame) -> "PeriodValues":
@@ -59,8 +68,6 @@ class TrendCache:
         self.folder = Path(folder) / CACHE_FOLDER
         self.name = name
         self.common = fingerprint(pd.__version__, *made_from)
-        self.reused: list[str] = []
-        self.worked_out: list[str] = []
 
     def key(self, period: str, digest: str, before: str | None, digest_before: str | None,
             values_only: bool = False) -> str:
@@ -74,11 +81,9 @@ class TrendCache:
             return None
         if stored_key != key or not isinstance(rows, pd.DataFrame):
             return None
-        self.reused.append(period)
         return rows
 
     def put(self, period: str, key: str, rows: pd.DataFrame) -> None:
-        self.worked_out.append(period)
         try:
             with replacing(self._path(period)) as temporary:
                 temporary.write_bytes(pickle.dumps((key, rows), protocol=pickle.HIGHEST_PROTOCOL))

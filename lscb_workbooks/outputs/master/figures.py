@@ -64,8 +64,7 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
         comparison = compare_period(spec, comparison.register if comparison is not None else register, values,
                                     period, rejected=rejected_in(submissions), suppress=suppress).focused(focus)
     if comparison.trends is None:
-        comparison = with_trends(comparison, PeriodValues(store.periods_in_use(collection),
-                                                             lambda p: store.values_in_use(collection, p)))
+        comparison = with_trends(comparison, PeriodValues.of_store(store, collection))
     trends = comparison.trends if len(periods) > 1 else pd.DataFrame()
     data = recompute_derived(shown, spec)
     if suppress:
