@@ -16,7 +16,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
@@ -59,16 +58,16 @@ def table_columns(comparison: Comparison, formats: xlsx.Formats, hub_header: str
     """The profile table's columns, each written from one of `build_profile`'s rows; England's two when
     published figures for England were given."""
     def number(r) -> Any:
-        return formats.unit(r.unit, valign="top")
+        return formats.unit(r["unit"], valign="top")
 
     def figure(key: str) -> Callable[[Any], Any]:
         """A London, hub or England figure, or the authority's own: a number, or words where there is none."""
         text_right = formats.get(align="right", valign="top")
-        return lambda r: number(r) if isinstance(getattr(r, key), float) else text_right
+        return lambda r: number(r) if isinstance(r[key], float) else text_right
 
     def verdict(header: str, key: str, width: float, words: dict[str, str] = VERDICT_WORDS) -> Column:
-        return Column(header, width, lambda r: words.get(getattr(r, key), getattr(r, key)),
-                      style=lambda r: _verdict_format(formats, getattr(r, key)), wrap=True)
+        return Column(header, width, lambda r: words.get(r[key], r[key]),
+                      style=lambda r: _verdict_format(formats, r[key]), wrap=True)
 
     indent = formats.get(valign="top", indent=1)
     columns = [
@@ -76,7 +75,7 @@ def table_columns(comparison: Comparison, formats: xlsx.Formats, hub_header: str
         Column("Unit", 14, "unit_label"),
         Column("Value", 10, "value", style=figure("value")), Column("Previous", 10, "previous", style=number),
         Column("Change", 9, "change", style=lambda r: formats.get(
-            num_format=xlsx.signed_format(xlsx.number_format(r.unit)), valign="top")),
+            num_format=xlsx.signed_format(xlsx.number_format(r["unit"])), valign="top")),
         verdict("Change since previous", "trend", 21, TREND_WORDS),
         Column("Lower 95%", 9, "lower", style=number), Column("Upper 95%", 9, "upper", style=number),
         Column("London", 11, "london", style=figure("london")), Column(hub_header, 11, "hub_figure", style=figure("hub_figure")),
@@ -152,11 +151,9 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison,
     book = book or WorkbookBuilder(workbook, header=f"Borough profiles · {comparison.period}")
     formats = book.f
     ws = workbook.add_worksheet("Profiles")
-    rows = pd.concat(
-        [build_profile(comparison, a).rows.assign(authority=a.name, hub=a.hub)
-         for a in comparison.shown if a.la_code in set(comparison.returned) | set(comparison.rejected)],
-        ignore_index=True,
-    ) if comparison.returned or comparison.rejected else pd.DataFrame()
+    profiled = set(comparison.returned) | set(comparison.rejected)
+    rows = [{**row, "authority": a.name, "hub": a.hub}
+            for a in comparison.shown if a.la_code in profiled for row in build_profile(comparison, a).rows]
     ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
     columns = [Column("Authority", 22, "authority"), Column("Hub", 12, "hub"), Column("Theme", 30, "theme")] \
         + table_columns(comparison, formats, hub_header="Hub figure")
@@ -165,7 +162,7 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison,
     ws.merge_range(1, 0, 1, len(columns) - 1, _how_to_read(comparison), formats.note)
     ws.set_row(1, LINE_HEIGHT * 3)
     first = 3
-    book.table(ws, first, columns, rows.itertuples(index=False), "Profiles")
+    book.table(ws, first, columns, rows, "Profiles")
     ws.freeze_panes(first + 1, 1)
     xlsx.print_heading_only(ws, f"Borough profiles · {comparison.period}", formats, first - 1, len(columns) - 1)
 
@@ -179,8 +176,8 @@ class Profile:
 
     comparison: Comparison
     authority: Authority
-    rows: pd.DataFrame    # one per indicator, in spec order, with the words a reader sees
-    spine: pd.DataFrame   # one per charted indicator, with the chart's normalised segments
+    rows: list[dict[str, Any]]   # one per indicator, in spec order, with the words a reader sees
+    spine: list[dict[str, Any]]  # one per charted indicator, with the chart's normalised segments
 
     @property
     def hub_label(self) -> str:
@@ -233,8 +230,15 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
             spine.append(_spine_row(f, spec.theme_titles.get(f.theme, ""), spread,
                                     None if small else _number(a["value"]), _number(a["london"]),
                                     "small number" if small else str(a["vs_london"]), small))
-    return Profile(comparison, authority, pd.DataFrame(rows),
-                   pd.DataFrame(spine, columns=CHART_DATA_COLUMNS + ["theme_id", "has_value"]))
+    return Profile(comparison, authority, rows, spine)
+
+
+def by_theme(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """`records` in runs of one theme each, themes in the order they first come."""
+    themes: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        themes.setdefault(record["theme_id"], []).append(record)
+    return list(themes.values())
 
 
 def rank_text(rank: Any, out_of: int) -> str:
@@ -377,12 +381,12 @@ def _profile_sheet(ws: Worksheet, profile: Profile, book: WorkbookBuilder, produ
     row = 4
     first_header = None
     sections = []
-    for theme_id, rows in profile.rows.groupby("theme_id", sort=False):
+    for rows in by_theme(profile.rows):
         sections.append((row, 2 + min(len(rows), 3)))
-        ws.merge_range(row, 0, row, len(columns) - 1, rows.theme.iloc[0],
+        ws.merge_range(row, 0, row, len(columns) - 1, rows[0]["theme"],
                        formats.get(bold=True, font_size=12, bg_color="#F2F2F2", valign="vcenter"))
         ws.set_row(row, 22)
-        book.table(ws, row + 1, columns, rows.itertuples(index=False), f"Profile_{theme_id}",
+        book.table(ws, row + 1, columns, rows, f"Profile_{rows[0]['theme_id']}",
                    header_height=LINE_HEIGHT * 2 + 3)
         first_header = row + 1 if first_header is None else first_header
         row += len(rows) + 3
@@ -428,7 +432,7 @@ def _chart_data_sheet(ws: Worksheet, profile: Profile, formats: xlsx.Formats, he
     for col, name in enumerate(CHART_DATA_COLUMNS):
         ws.write_string(2, col, name, formats.header)
         ws.set_column(col, col, 14 if col > 2 else 30)
-    for i, r in enumerate(profile.spine[CHART_DATA_COLUMNS].to_dict("records"), start=3):
+    for i, r in enumerate(profile.spine, start=3):
         for col, name in enumerate(CHART_DATA_COLUMNS):
             xlsx.write_value(ws, i, col, None if hide_real and name in REAL_FIGURES else r[name])
     xlsx.set_print_layout(ws, header, repeat_rows=(2, 2))
@@ -443,12 +447,12 @@ def _spine_sheet(workbook: xlsxwriter.Workbook, ws: Worksheet, profile: Profile,
     ws.set_row(1, LINE_HEIGHT * (-(-len(key) // int(SPINE_COLUMN_WIDTH * 1.1)) + 1))
     row = 3
     breaks = []
-    spine = profile.spine.reset_index(drop=True)
-    for theme_id, rows in spine.groupby("theme_id", sort=False):
-        parts = [rows.iloc[i:i + CHART_ROWS] for i in range(0, len(rows), CHART_ROWS)]
+    position = {id(r): i for i, r in enumerate(profile.spine)}  # each bar's row on 'Chart data'
+    for rows in by_theme(profile.spine):
+        parts = [rows[i:i + CHART_ROWS] for i in range(0, len(rows), CHART_ROWS)]
         for number, part in enumerate(parts, start=1):
-            title = rows.Theme.iloc[0] + (f" (part {number} of {len(parts)})" if len(parts) > 1 else "")
-            chart, height = _spine_chart(workbook, profile, part, title)
+            title = rows[0]["Theme"] + (f" (part {number} of {len(parts)})" if len(parts) > 1 else "")
+            chart, height = _spine_chart(workbook, (position[id(part[0])], position[id(part[-1])]), part, title)
             if row > 3:
                 breaks.append(row)
             ws.insert_chart(row, 0, chart, {"description": _alt_text(profile, part, title), "object_position": 1})
@@ -460,9 +464,10 @@ def _spine_sheet(workbook: xlsxwriter.Workbook, ws: Worksheet, profile: Profile,
     xlsx.set_print_layout(ws, header)
 
 
-def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataFrame, title: str):
-    """A horizontal stacked bar per indicator (hidden lead, then the four quarters), marks on the secondary axis."""
-    first, last = int(part.index[0]) + 3, int(part.index[-1]) + 3
+def _spine_chart(workbook: xlsxwriter.Workbook, bars: tuple[int, int], part: list[dict[str, Any]], title: str):
+    """A horizontal stacked bar per indicator (hidden lead, then the four quarters), marks on the secondary axis;
+    `bars` are the first and last of `part`'s places among the chart's figures."""
+    first, last = bars[0] + 3, bars[1] + 3
     sheet = "Chart data"
     col = {name: i for i, name in enumerate(CHART_DATA_COLUMNS)}
     categories = [sheet, first, col["Chart label"], last, col["Chart label"]]
@@ -486,7 +491,7 @@ def _spine_chart(workbook: xlsxwriter.Workbook, profile: Profile, part: pd.DataF
     for band, colour in SPINE_BANDS:
         series(band, colour)
     series("Mark lead (hidden)", None, secondary=True, gap=20)
-    marks = [palette.VERDICT.get(v, palette.NOT_COMPARED).fill for v in part["Compared with London"]]
+    marks = [palette.VERDICT.get(r["Compared with London"], palette.NOT_COMPARED).fill for r in part]
     series("Authority mark (first)", AUTHORITY_COLOUR, secondary=True, gap=20, points=marks)
     series("London mark (first)", LONDON_COLOUR, secondary=True, gap=20)
     series("Mark gap (hidden)", None, secondary=True, gap=20)
@@ -516,7 +521,8 @@ SPINE_FIGURES = (("Authority", "Value"), ("London", "London"), ("Lowest", "Lowes
 SPINE_TITLE_PX = 44  # the chart's title, above its first bar
 
 
-def _spine_figures(ws: Worksheet, row: int, part: pd.DataFrame, profile: Profile, formats: xlsx.Formats) -> None:
+def _spine_figures(ws: Worksheet, row: int, part: list[dict[str, Any]], profile: Profile,
+                   formats: xlsx.Formats) -> None:
     """The figures beside each spine, as Fingertips shows them: the authority's value (coloured by how it
     compares with London), London, and London's lowest, quartiles and highest, one row per bar."""
     spec = profile.comparison.spec
@@ -526,7 +532,7 @@ def _spine_figures(ws: Worksheet, row: int, part: pd.DataFrame, profile: Profile
     for j, (_, heading) in enumerate(SPINE_FIGURES, start=1):
         ws.set_column(j, j, 10)
         ws.write_string(row, j, heading, header)
-    for i, r in enumerate(part.to_dict("records"), start=row + 1):
+    for i, r in enumerate(part, start=row + 1):
         f = spec.fields[r["Ref"]]
         ws.set_row(i, CHART_ROW_PX * 0.75)
         for j, (column, _) in enumerate(SPINE_FIGURES, start=1):
@@ -549,12 +555,12 @@ def _chart_key(name: str) -> str:
     )
 
 
-def _alt_text(profile: Profile, part: pd.DataFrame, title: str) -> str:
+def _alt_text(profile: Profile, part: list[dict[str, Any]], title: str) -> str:
     name = profile.authority.name
-    verdict_of = dict(zip(profile.rows.field_id, profile.rows.vs_london))
+    verdict_of = {r["field_id"]: r["vs_london"] for r in profile.rows}
     counts: dict[str, int] = {}
-    for ref in part.Ref:
-        counts[verdict_of[ref]] = counts.get(verdict_of[ref], 0) + 1
+    for r in part:
+        counts[verdict_of[r["Ref"]]] = counts.get(verdict_of[r["Ref"]], 0) + 1
     said = ", ".join(f"{VERDICT_WORDS.get(v, v).lower()} for {n}" for v, n in counts.items())
     return (
         f"Spine chart, {title}: {len(part)} indicators. Each bar is London's range from lowest to highest with "

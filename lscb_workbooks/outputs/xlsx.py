@@ -140,7 +140,12 @@ def write_value(worksheet: Worksheet, row: int, col: int, value: Any, cell_forma
     Text is written with `write_string`, so `=HYPERLINK(...)` or `@SUM(...)`
     typed by a borough reads back exactly as typed.
     """
-    if is_blank(value):
+    kind = type(value)  # the two kinds of nearly every cell first, without the checks the others need
+    if kind is float and -math.inf < value < math.inf:
+        result = worksheet.write_number(row, col, value, cell_format)
+    elif kind is str and value:
+        result = worksheet.write_string(row, col, cell_text(value), cell_format)
+    elif is_blank(value):
         result = worksheet.write_blank(row, col, None, cell_format)
     elif isinstance(value, bool):
         result = worksheet.write_string(row, col, "Yes" if value else "No", cell_format)
@@ -277,10 +282,15 @@ class Formats:
         self._made: dict[tuple, Format] = {}
 
     def get(self, **properties: Any) -> Format:
-        key = tuple(sorted(properties.items()))
-        if key not in self._made:
-            self._made[key] = self.workbook.add_format(properties)
-        return self._made[key]
+        as_given = tuple(properties.items())  # most calls repeat the same properties in the same order
+        made = self._made.get(as_given)
+        if made is None:
+            key = tuple(sorted(as_given))
+            made = self._made.get(key)
+            if made is None:
+                made = self._made[key] = self.workbook.add_format(properties)
+            self._made[as_given] = made
+        return made
 
     def unit(self, unit: str, **properties: Any) -> Format:
         return self.get(num_format=number_format(unit), **properties)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from datetime import date
 from types import SimpleNamespace
 
+import numpy as np
 import openpyxl
+import pandas as pd
+from openpyxl.utils.datetime import from_excel
 
 from lscb_workbooks.outputs import xlsx
 from lscb_workbooks.outputs.builder import Column, SheetPlan, WorkbookBuilder
@@ -66,3 +71,21 @@ def test_a_sheet_plan_gives_legal_unique_names():
              plan.add("x" * 40, "three")]
     assert names == ["Trends- London-hubs-", "Trends- London-hubs- (2)", "x" * 31]
     assert [about for _, about, _ in plan.entries] == ["one", "two", "three"]
+
+
+def test_each_kind_of_value_is_written_as_a_spreadsheet_reads_it(tmp_path):
+    values = [1.5, 3, np.float64(2.25), np.int64(7), True, "=SUM(A1:A2)", "words", "", None, math.nan, pd.NA,
+              math.inf, -math.inf, date(2026, 3, 31)]
+
+    def draw(workbook):
+        ws = workbook.add_worksheet("Kinds")
+        for row, value in enumerate(values):
+            xlsx.write_value(ws, row, 0, value, workbook.add_format({"bold": True}))
+
+    ws = openpyxl.load_workbook(xlsx.save_atomically(draw, tmp_path / "kinds.xlsx"))["Kinds"]
+    read = [ws.cell(row=row + 1, column=1).value for row in range(len(values))]
+    assert read[:7] == [1.5, 3, 2.25, 7, "Yes", "=SUM(A1:A2)", "words"]
+    assert ws.cell(row=6, column=1).data_type == "s"  # text as typed, never a formula
+    assert read[7:13] == [None] * 6  # blank text, nothing, not-a-number and infinities are left blank
+    assert from_excel(read[13]).date() == date(2026, 3, 31)  # a date is a date's serial number
+    assert all(ws.cell(row=row + 1, column=1).font.b for row in range(len(values)))  # blanks keep their format

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from lscb_workbooks.outputs import xlsx
@@ -174,7 +175,7 @@ def _charted_by_theme(comparison):
 
 def test_spine_puts_london_in_the_middle_and_turns_so_right_is_better(comparison):
     profile = build_profile(comparison, comparison.register.by_code("302"))
-    spine = profile.spine.set_index("Ref")
+    spine = pd.DataFrame(profile.spine).set_index("Ref")
     spec = comparison.spec
     rate = next(f for f in spec.indicators if f.derived and f.polarity == "lower_is_better" and f.id in spine.index)
     row = spine.loc[rate.id]
@@ -218,7 +219,7 @@ def test_small_numbers_show_as_c_when_suppressed(suppressed):
     hidden = suppressed
     suppressed = hidden.authorities[hidden.authorities.suppressed & hidden.authorities.la_code.isin(hidden.returned)]
     la_code, field_id = suppressed.iloc[0][["la_code", "field_id"]]
-    rows = build_profile(hidden, hidden.register.by_code(la_code)).rows.set_index("field_id")
+    rows = pd.DataFrame(build_profile(hidden, hidden.register.by_code(la_code)).rows).set_index("field_id")
     assert rows.at[field_id, "value"] == "c" and rows.at[field_id, "rank"] == ""
 
 
