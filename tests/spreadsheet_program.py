@@ -54,17 +54,18 @@ requires_gnumeric = pytest.mark.skipif(
     reason="Gnumeric is not installed (.ci/run installs it)",
 )
 
-GNUMERIC_EXPORTERS = {"xlsx": "Gnumeric_Excel:xlsx2", "xls": "Gnumeric_Excel:excel_biff8", "ods": "Gnumeric_OpenCalc:odf"}
+GNUMERIC_EXPORTERS = {"xlsx": "Gnumeric_Excel:xlsx2", "xls": "Gnumeric_Excel:excel_biff8", "ods": "Gnumeric_OpenCalc:odf",
+                      "xls95": "Gnumeric_Excel:excel_biff7"}  # Excel 5.0/95, still an .xls
 LIBREOFFICE_FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xlsm": "xlsm:Calc MS Excel 2007 VBA XML",
                        "xls": "xls:MS Excel 97", "ods": "ods"}
 
 
 def gnumeric_convert(source: Path, extension: str, out_dir: Path, timeout: float = 300) -> Path:
-    """Save `source` in Gnumeric's own writer for .xlsx, .xls or .ods (`ssconvert`)."""
+    """Save `source` in Gnumeric's own writer for .xlsx, .xls (97 or, as "xls95", 5.0/95) or .ods (`ssconvert`)."""
     ssconvert = ssconvert_path()
     assert ssconvert, "Gnumeric is needed for this test"
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{source.stem}.{extension}"
+    target = out_dir / f"{source.stem}.{extension.removesuffix('95')}"
     done = subprocess.run([ssconvert, "-T", GNUMERIC_EXPORTERS[extension], str(source), str(target)],
                           capture_output=True, text=True, timeout=timeout)
     assert target.exists(), f"Gnumeric did not write {target}: {done.stdout} {done.stderr}"

@@ -1,8 +1,11 @@
-"""Formulas in a legacy .xls (BIFF8) workbook, read from its records.
+"""Formulas in a legacy .xls workbook (Excel 97 and later's BIFF8, or Excel 5.0/95's BIFF5), read from its records.
 
 python-calamine reads an .xls formula's saved result, but not always right: the text result of a
 formula in a file LibreOffice saved comes back as 0. So the saved results are read here from the
 records themselves: a number, a text, a true/false, or the error the cell shows.
+
+The two versions lay their records out alike; they differ in how text is stored (BIFF8's carries a
+flags byte saying whether it is one byte or two a character; BIFF5's is bytes in the file's code page).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from dataclasses import dataclass
 
 import olefile
 
-BOF, BOUNDSHEET, FORMULA, STRING, EOF = 0x0809, 0x0085, 0x0006, 0x0207, 0x000A
+BOF, BOUNDSHEET, FORMULA, STRING, EOF, CODEPAGE = 0x0809, 0x0085, 0x0006, 0x0207, 0x000A, 0x0042
+BIFF8 = 0x0600
 PTG_STR = 0x17
 ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
           0x2A: "#N/A"}
@@ -34,7 +38,8 @@ def xls_formulas(data: bytes) -> dict[str, dict[tuple[int, int], FormulaResult]]
         if name is None:
             return {}
         stream = ole.openstream(name).read()
-    sheets = _sheet_names(stream)
+    text = _text_reader(stream)
+    sheets = _sheet_names(stream, text)
     found: dict[str, dict[tuple[int, int], FormulaResult]] = {}
     sheet, pending = None, None
     for offset, kind, body in _records(stream):
@@ -42,12 +47,12 @@ def xls_formulas(data: bytes) -> dict[str, dict[tuple[int, int], FormulaResult]]
             sheet = sheets.get(offset)
         elif kind == FORMULA and sheet is not None and len(body) >= 14:
             row, col = struct.unpack_from("<HH", body)
-            result = _constant_text(body) or _result(body[6:14])
+            result = _constant_text(body, text) or _result(body[6:14])
             found.setdefault(sheet, {})[(row + 1, col + 1)] = result
             pending = (sheet, row + 1, col + 1) if result.value == "" and body[6:8] == b"\x00\x00" \
                 and body[12:14] == b"\xff\xff" else None
         elif kind == STRING and pending is not None:
-            found[pending[0]][pending[1:]] = FormulaResult(_unicode_string(body, 2))
+            found[pending[0]][pending[1:]] = FormulaResult(text(body, 2))
             pending = None
     return found
 
@@ -60,18 +65,45 @@ def _records(stream: bytes):
         position += 4 + length
 
 
-def _sheet_names(stream: bytes) -> dict[int, str]:
+def _sheet_names(stream: bytes, text) -> dict[int, str]:
     """{offset of the sheet's first record: title} from the workbook's BOUNDSHEET records."""
     names = {}
     for _, kind, body in _records(stream):
-        if kind == BOUNDSHEET and len(body) >= 8:
-            names[struct.unpack_from("<I", body)[0]] = _unicode_string(body[6:], 1)
+        if kind == BOUNDSHEET and len(body) >= 7:
+            names[struct.unpack_from("<I", body)[0]] = text(body[6:], 1)
         elif kind == EOF:
             break
     return names
 
 
+def _text_reader(stream: bytes):
+    """How this file stores text: `text(body, count_bytes)` reads a string whose character count takes
+    `count_bytes` bytes at the start of `body`."""
+    records = _records(stream)
+    first = next(records, None)
+    if first is None or first[1] != BOF or len(first[2]) < 2 or struct.unpack_from("<H", first[2])[0] == BIFF8:
+        return _unicode_string
+    encoding = "cp1252"
+    for _, kind, body in records:
+        if kind == CODEPAGE and len(body) >= 2:
+            encoding = _encoding(struct.unpack_from("<H", body)[0])
+        if kind in (CODEPAGE, EOF):
+            break
+    return lambda body, count_bytes: _byte_string(body, count_bytes, encoding)
+
+
+def _encoding(codepage: int) -> str:
+    """Python's name for a Windows code page; Western European where it names none Python knows."""
+    name = {1200: "utf-16-le", 10000: "mac_roman", 32768: "mac_roman", 32769: "cp1252"}.get(codepage, f"cp{codepage}")
+    try:
+        "".encode(name)
+    except LookupError:
+        return "cp1252"
+    return name
+
+
 def _unicode_string(body: bytes, count_bytes: int) -> str:
+    """BIFF8: the count, a flags byte (bit 0: two bytes a character), then the characters."""
     count = body[0] if count_bytes == 1 else struct.unpack_from("<H", body)[0]
     flags = body[count_bytes] if len(body) > count_bytes else 0
     chars = body[count_bytes + 1:]
@@ -80,7 +112,13 @@ def _unicode_string(body: bytes, count_bytes: int) -> str:
     return chars[:count].decode("latin-1")
 
 
-def _constant_text(body: bytes) -> FormulaResult | None:
+def _byte_string(body: bytes, count_bytes: int, encoding: str) -> str:
+    """BIFF5: the count, then the characters as bytes in the file's code page."""
+    count = body[0] if count_bytes == 1 else struct.unpack_from("<H", body)[0]
+    return body[count_bytes:count_bytes + count].decode(encoding, "replace")
+
+
+def _constant_text(body: bytes, text) -> FormulaResult | None:
     """The text of a formula that is only a text constant (="12"), whatever result was saved with it.
 
     LibreOffice saves such a formula's result in an .xls as the number 0, so the constant itself is
@@ -92,9 +130,12 @@ def _constant_text(body: bytes) -> FormulaResult | None:
     formula = body[22:22 + length]
     if not formula or formula[0] != PTG_STR or len(formula) < 3:
         return None
-    count, flags = formula[1], formula[2]
-    size = 3 + count * (2 if flags & 0x01 else 1)
-    return FormulaResult(_unicode_string(formula[1:], 1)) if size == len(formula) else None
+    if text is _unicode_string:
+        count, flags = formula[1], formula[2]
+        size = 3 + count * (2 if flags & 0x01 else 1)
+    else:
+        size = 2 + formula[1]
+    return FormulaResult(text(formula[1:], 1)) if size == len(formula) else None
 
 
 def _result(value: bytes) -> FormulaResult:

@@ -30,8 +30,10 @@ def ole_problem(data: bytes) -> Unreadable | None:
         return unreadable.truncated() if len(data) % 512 else unreadable.corrupt()
     if {"encryptioninfo", "encryptedpackage"} <= streams:
         return unreadable.encrypted()
-    if "workbook" in streams or "book" in streams:
+    if "workbook" in streams:
         return _legacy_workbook_problem(data)
+    if "book" in streams:  # Excel 5.0/95, which the encryption check does not know: read as it is
+        return None
     return unreadable.not_a_spreadsheet(_what_ole_file_is(streams))
 
 

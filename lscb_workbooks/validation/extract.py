@@ -139,7 +139,8 @@ def extract(identified: Identified, workbook: Workbook) -> ReturnData:
 
 def _read_input(raw: object, f: Field, where: CellRef, workbook: Workbook, issues: list[IssueRecord],
                 fixed: FixedRow | None = None, rated: bool = False) -> Parsed:
-    has_cached = workbook.formulas.get(where.sheet, {}).get(where.a1)
+    formulas = workbook.formulas.get(where.sheet)  # most sheets have none: no cell address to work out
+    has_cached = formulas.get(where.a1) if formulas else None
     if isinstance(has_cached, str):
         issues.append(cell_issue("error", "formula_error", f, where,
                                  f"holds a formula that shows the error {has_cached}, so there is no figure to read. "

@@ -1,7 +1,7 @@
 """Returns saved by the spreadsheet programs boroughs really use come back exactly as typed.
 
 A template is filled in, then saved by LibreOffice and by Gnumeric in each format they write
-(.xlsx, .xls, .ods, and LibreOffice's .xlsm): every figure, rating, comment, date and table row must come back unchanged,
+(.xlsx, .xls, .ods, LibreOffice's .xlsm and Gnumeric's Excel 5.0/95 .xls): every figure, rating, comment, date and table row must come back unchanged,
 and a formula typed into an input box must be judged the same way whatever the format.
 """
 
@@ -28,6 +28,7 @@ CLIENTS = [
     pytest.param("libreoffice", "xls", marks=requires_libreoffice),
     pytest.param("gnumeric", "xlsx", marks=requires_gnumeric),
     pytest.param("gnumeric", "xls", marks=requires_gnumeric),
+    pytest.param("gnumeric", "xls95", marks=requires_gnumeric),  # Excel 5.0/95, from an old copy of Excel
     pytest.param("gnumeric", "ods", marks=requires_gnumeric),
 ]
 
