@@ -439,26 +439,8 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     nothing is ranked, benchmarked or spread: a trend compares an area with itself.
     """
     form = _form_values(values, spec, period) if not values.empty else values
-    if not form.empty:
-        form = form.assign(number=pd.to_numeric(form["number"], errors="coerce").astype(float))
-    returns = {la: rows for (la, _), rows in
-               _by_return(_records(form, ("la_code", "period", "field_id", "value", "number", "rating", "comment"))).items()}
     indicators = fields or spec.indicators
-    records, inputs_by_la = [], {}
-    for authority in register:
-        rows_by_field = returns.get(authority.la_code)
-        base = {"la_code": authority.la_code, "name": authority.name, "hub": authority.hub,
-                "inner_outer": authority.inner_outer, "returned": rows_by_field is not None}
-        if rows_by_field is None:
-            absent = REJECTED if authority.la_code in set(rejected) else NO_RETURN
-            for f in indicators:
-                records.append({**base, "field_id": f.id, "status": absent, "rating": "", "comment": "",
-                                "value": math.nan, "text": None})
-            continue
-        inputs = _usable_inputs(rows_by_field, spec)
-        inputs_by_la[authority.la_code] = inputs
-        for f in indicators:
-            records.append({**base, **_authority_row(f, inputs, rows_by_field, spec, with_intervals)})
+    returns, records, inputs_by_la = _authority_records(spec, register, form, indicators, rejected, with_intervals)
     groups = _compare_groups(indicators, register, records, inputs_by_la, with_intervals)
     authorities = pd.DataFrame.from_records(records).reindex(columns=AUTHORITY_COLUMNS)
     authorities["text"] = authorities["text"].astype(object)
@@ -491,6 +473,41 @@ def compare_period(spec: Spec, register: Register, values: pd.DataFrame, period:
     return Comparison(spec=spec, register=register, period=str(period), authorities=authorities,
                       groups=groups, spread=spreads, returned=sorted(returns),
                       rejected=sorted(set(rejected) - set(returns)), inputs=inputs_by_la, protection=protection)
+
+
+def _authority_records(spec: Spec, register: Register, form: pd.DataFrame, indicators: list[Field],
+                       rejected: Collection[str], with_intervals: bool,
+                       ) -> tuple[dict[str, dict[str, dict]], list[dict], dict[str, dict[str, float]]]:
+    """Each return's rows by field, each authority's row on each indicator, and each return's usable inputs."""
+    if not form.empty:
+        form = form.assign(number=pd.to_numeric(form["number"], errors="coerce").astype(float))
+    returns = {la: rows for (la, _), rows in
+               _by_return(_records(form, ("la_code", "period", "field_id", "value", "number", "rating", "comment"))).items()}
+    records, inputs_by_la = [], {}
+    for authority in register:
+        rows_by_field = returns.get(authority.la_code)
+        base = {"la_code": authority.la_code, "name": authority.name, "hub": authority.hub,
+                "inner_outer": authority.inner_outer, "returned": rows_by_field is not None}
+        if rows_by_field is None:
+            absent = REJECTED if authority.la_code in set(rejected) else NO_RETURN
+            for f in indicators:
+                records.append({**base, "field_id": f.id, "status": absent, "rating": "", "comment": "",
+                                "value": math.nan, "text": None})
+            continue
+        inputs = _usable_inputs(rows_by_field, spec)
+        inputs_by_la[authority.la_code] = inputs
+        for f in indicators:
+            records.append({**base, **_authority_row(f, inputs, rows_by_field, spec, with_intervals)})
+    return returns, records, inputs_by_la
+
+
+def _group_figures(spec: Spec, register: Register, values: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Each group's figure on each indicator in one period, without intervals, and nothing about its
+    authorities: what an earlier period's trend rows need where no figure is hidden. The figures are
+    `compare_period`'s own, worked out the same way."""
+    form = _form_values(values, spec, period) if not values.empty else values
+    _, records, inputs_by_la = _authority_records(spec, register, form, spec.indicators, (), with_intervals=False)
+    return _compare_groups(spec.indicators, register, records, inputs_by_la, with_intervals=False)
 
 
 def _compare_groups(indicators: list[Field], register: Register, records: list[dict],
@@ -669,6 +686,11 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
         return known.get(period) or compare_period(spec, register, source.read(period), period,
                                                    suppress=suppress, ranked=False)
 
+    def group_figures(period: str) -> pd.DataFrame:
+        if period in known or suppress:  # hidden figures need the whole comparison
+            return compared(period).groups
+        return _group_figures(spec, register, source.read(period), period)
+
     frames = []
     previous: str | None = None
     before: Comparison | None = None
@@ -685,10 +707,10 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
         rows = cache.get(period, key) if key else None
         now = None
         if rows is None:
-            now = compared(period)
             if not changes:
-                rows = _group_values(now)
+                rows = _group_values(group_figures(period), period)
             else:
+                now = compared(period)
                 if before is None and previous is not None:
                     before = compared(previous)
                 rows = pd.concat([_authority_trends(spec, now, before), _group_trends(spec, register, now, before)],
@@ -705,12 +727,11 @@ def compare_trends(spec: Spec, register: Register, values_all_periods: "pd.DataF
     return trends
 
 
-def _group_values(now: Comparison) -> pd.DataFrame:
-    """Each group's value on each indicator in one period, and nothing about its change."""
-    g = now.groups
+def _group_values(g: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Each group's value on each indicator in one period (`g`, a comparison's groups), and nothing about its change."""
     return pd.DataFrame({
         "area_type": g.group_type, "area": g.group, "name": g.label,
-        "hub": "", "field_id": g.field_id, "period": now.period, "value": g.value.astype(float),
+        "hub": "", "field_id": g.field_id, "period": period, "value": g.value.astype(float),
         "previous": math.nan, "current_like": math.nan, "change": math.nan, "direction": NO_COMPARISON,
         "authorities": g.authorities, "left_out": "",
     }, columns=TREND_COLUMNS)
