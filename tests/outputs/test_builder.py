@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import math
-from datetime import date
+import zipfile
+from datetime import date, datetime
 from types import SimpleNamespace
 
 import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.utils.datetime import from_excel
+from xlsxwriter.worksheet import Worksheet
 
 from lscb_workbooks.outputs import xlsx
 from lscb_workbooks.outputs.builder import Column, SheetPlan, WorkbookBuilder
@@ -89,3 +92,32 @@ def test_each_kind_of_value_is_written_as_a_spreadsheet_reads_it(tmp_path):
     assert read[7:13] == [None] * 6  # blank text, nothing, not-a-number and infinities are left blank
     assert from_excel(read[13]).date() == date(2026, 3, 31)  # a date is a date's serial number
     assert all(ws.cell(row=row + 1, column=1).font.b for row in range(len(values)))  # blanks keep their format
+
+
+def test_the_quicker_worksheet_saves_every_cell_exactly_as_xlsxwriter_does(tmp_path):
+    def draw(workbook):
+        ws = workbook.add_worksheet("Cells")
+        bold, money = workbook.add_format({"bold": True}), workbook.add_format({"num_format": "0.00"})
+        ws.set_row(3, 20, bold)  # a row format, used by the cells of that row that have none
+        ws.set_column(5, 5, 12, money)  # a column format, likewise
+        for row, cell_format in enumerate([None, bold, money, None, bold]):
+            ws.write_number(row, 0, 1 / 3 + row, cell_format)
+            ws.write_number(row, 1, 1e20 * row, cell_format)
+            ws.write_string(row, 2, f"text & <more> \"{row}\"", cell_format)
+            ws.write_blank(row, 3, None, cell_format)
+            ws.write_boolean(row, 4, row % 2 == 0, cell_format)
+            ws.write_number(row, 5, row, cell_format)
+            ws.write_formula(row, 6, f"=A{row + 1}*2", cell_format, 4)
+            ws.write_datetime(row, 7, datetime(2026, 3, row + 1), money)
+            ws.write_url(row, 8, "internal:'Cells'!A1", cell_format, string="Back")
+            ws.write_rich_string(row, 9, "plain ", bold, "bold", *([cell_format] if cell_format else []))
+
+    quick = xlsx.save_atomically(draw, tmp_path / "quick.xlsx")
+    plain_workbook = xlsx.new_workbook(tmp_path / "plain.xlsx")
+    plain_workbook.worksheet_class = Worksheet
+    draw(plain_workbook)
+    plain_workbook.close()
+    with zipfile.ZipFile(quick) as a, zipfile.ZipFile(tmp_path / "plain.xlsx") as b:
+        assert type(xlsx.new_workbook(io.BytesIO()).add_worksheet()) is not Worksheet  # the quicker one is in use
+        assert a.read("xl/worksheets/sheet1.xml") == b.read("xl/worksheets/sheet1.xml")
+        assert a.read("xl/sharedStrings.xml") == b.read("xl/sharedStrings.xml")
