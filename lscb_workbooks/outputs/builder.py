@@ -66,6 +66,17 @@ class Column:
             return self.style
         return formats.wrap if self.wrap else formats.text
 
+    def getter(self, of_dicts: bool) -> Callable[[Row], Any]:
+        """`value_of`, decided once for a table whose records are all dicts (`of_dicts`) or all objects."""
+        key = self.value
+        if callable(key):
+            return key
+        if key is None:
+            return lambda record: None
+        if of_dicts:
+            return lambda record: record.get(key)
+        return lambda record: getattr(record, key, None)
+
 
 @dataclass
 class SheetPlan:
@@ -190,8 +201,7 @@ class WorkbookBuilder:
         elif fit_header:
             tallest = max((xlsx.wrapped_lines(c.header, c.width) for c in columns if c.width), default=1)
             ws.set_row(first_row, max(20, 15 * tallest + 6))
-        for i, record in enumerate(records, start=first_row + 1):
-            self.table_row(ws, i, first_col, columns, record)
+        self.table_rows(ws, first_row + 1, first_col, columns, records)
         if not records and empty_note:
             ws.write_string(first_row + 1, first_col, empty_note, self.f.note)
         return first_row + max(len(records), 1) + 1
@@ -211,18 +221,34 @@ class WorkbookBuilder:
                 ws.set_column(first_col + j, first_col + j, width)
         return table
 
-    def table_row(self, ws: Worksheet, row: int, first_col: int, columns: Sequence[Column], record: Row) -> None:
-        """One record's cells, and the row's height when any wrapped cell needs more than one line."""
-        wrapped = []
-        for j, column in enumerate(columns):
-            if column.write is not None:
-                column.write(ws, row, first_col + j, record)
-            else:
-                xlsx.write_value(ws, row, first_col + j, column.value_of(record), column.style_of(record, self.f))
-            if column.wrap and column.width:
-                wrapped.append((column.value_of(record), column.width))
-        if wrapped:
-            xlsx.fit_row(ws, row, wrapped)
+    def table_rows(self, ws: Worksheet, first_row: int, first_col: int, columns: Sequence[Column],
+                   records: Sequence[Row]) -> None:
+        """Each record's cells from `first_row` down, and each row's height when a wrapped cell needs more than
+        one line. How each column reads and styles a record is settled once for the table, not once a cell."""
+        if not records:
+            return
+        of_dicts = isinstance(records[0], dict)
+        plan = []
+        for col, column in enumerate(columns, start=first_col):
+            dynamic = callable(column.style) and not isinstance(column.style, Format)
+            style = column.style if dynamic else column.style_of(None, self.f)
+            plan.append((col, column.write, column.getter(of_dicts), style, dynamic,
+                         column.width if column.wrap else None))
+        write_value = xlsx.write_value
+        for row, record in enumerate(records, start=first_row):
+            wrapped = []
+            for col, write, get, style, dynamic, wrap_width in plan:
+                if write is not None:
+                    write(ws, row, col, record)
+                    if wrap_width:
+                        wrapped.append((get(record), wrap_width))
+                    continue
+                value = get(record)
+                write_value(ws, row, col, value, style(record) if dynamic else style)
+                if wrap_width:
+                    wrapped.append((value, wrap_width))
+            if wrapped:
+                xlsx.fit_row(ws, row, wrapped)
 
     def sheet_links(self, ws: Worksheet, first_row: int, entries: Iterable[tuple[str, str]],
                     name: str = "Contents_sheets", about_width: float | None = None) -> int:
