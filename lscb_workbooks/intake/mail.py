@@ -18,10 +18,9 @@ from datetime import datetime, timezone
 from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-import extract_msg
 import tnefparse
-from extract_msg.enums import ErrorBehavior
 
 from lscb_workbooks.intake.identify import is_tnef, is_workbook
 
@@ -36,6 +35,9 @@ from lscb_workbooks.intake.received import (
     received_file,
 )
 from lscb_workbooks.intake.zipped import zip_records
+
+if TYPE_CHECKING:
+    import extract_msg
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 SMALLEST_OLE_FILE = 1536
@@ -271,6 +273,10 @@ def _open_outlook_message(data: bytes) -> extract_msg.msg_classes.MessageBase:
     # Below this size the library would take the bytes for a file path.
     if len(data) < SMALLEST_OLE_FILE or not data.startswith(OLE_MAGIC):
         raise ValueError("not an Outlook message file")
+    # Imported only when an Outlook message arrives: it takes a quarter of a second, on every command otherwise.
+    import extract_msg
+    from extract_msg.enums import ErrorBehavior
+
     message = extract_msg.openMsg(data, errorBehavior=ErrorBehavior.SUPPRESS_ALL)
     if not isinstance(message, extract_msg.msg_classes.MessageBase):
         message.close()
@@ -287,10 +293,12 @@ def _outlook_attachments(data: bytes) -> list[Attachment]:
 
 
 def _outlook_message_attachments(message: extract_msg.msg_classes.MessageBase, depth: int = 0) -> list[Attachment]:
+    from extract_msg.msg_classes import MessageBase  # imported already, by `_open_outlook_message`
+
     attachments: list[Attachment] = []
     for number, attachment in enumerate(message.attachments, start=1):
         data = attachment.data
-        if isinstance(data, extract_msg.msg_classes.MessageBase) and depth < MAX_NESTING:
+        if isinstance(data, MessageBase) and depth < MAX_NESTING:
             attachments.extend(_outlook_message_attachments(data, depth + 1))
         elif isinstance(data, bytes):
             attachments.append(Attachment(_outlook_attachment_name(attachment, number), data))
