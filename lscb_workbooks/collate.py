@@ -7,14 +7,15 @@ ledger with a message saying what to do, never the run.
 from __future__ import annotations
 
 import json
+import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
-from functools import cache, partial
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import pandas as pd
 
@@ -28,7 +29,7 @@ from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
 from .spec.periods import PeriodError, parse_period
-from .stages import stage
+from .stages import add_seconds, stage
 from .store.db import IN_USE, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
 from .store.returns import NOT_A_RETURN, returns_for_round
@@ -37,6 +38,9 @@ from .validation.records import IssueRecord
 from .validation.identity import Identified, SpecLibrary, identify
 from .validation.schema import ReturnSchema, validate_tables
 from .wording import plural
+
+if TYPE_CHECKING:
+    from .outputs.comparison import Comparison
 
 STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "undecided", "duplicate", "unreadable",
             "ignored", "tool_error")
@@ -650,8 +654,8 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
     from .outputs.csv_export import write_csv
     from .outputs.master import write_master
-    from .outputs.parallel import start_in_process
-    from .outputs.profiles import write_profiles
+    from .outputs.parallel import new_event, start_in_process
+    from .outputs.profiles import in_profile_order, produced_text, profile_turns, write_profiles_in_turn
     from .round_status import tracker_columns
 
     from .outputs.csv_export import stream_csv
@@ -692,28 +696,78 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
             shown_values = suppressed_values(_listed(shown)(in_use), spec, [comparison])
             write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
     with_comparators = add_comparators(comparison, comparators)
-    profiles_written = None
-    if manifest is None or not manifest.up_to_date("profiles", profiles_from):
-        # One process for the profiles, beside this one working out the trends and writing the master.
-        profiles_written = start_in_process(partial(write_profiles, both_cores=False), with_comparators,
-                                            out_dir / "profiles", stage="profiles")
+    master_due = manifest is None or not manifest.up_to_date("master", master_from)
+    profiles_due = manifest is None or not manifest.up_to_date("profiles", profiles_from)
+    # Both processes write profiles, each taking the next when it is free. The other one first works out
+    # every period's trends into the cache, while this one writes the master's sheets that do not show them.
+    folder, produced, turns = out_dir / "profiles", produced_text(None), profile_turns()
+    other = trends_done = None
+    if profiles_due:
+        if master_due and trend_cache is not None:
+            trends_done = new_event()
+        other = start_in_process(_trends_then_profiles, with_comparators, folder, produced, turns,
+                                 (store.path, spec.id, comparison, trend_cache, trends_done) if trends_done else None)
     master = out_dir / "master.xlsx"
-    if manifest is None or not manifest.up_to_date("master", master_from):
-        with stage("trends"):
-            comparison = with_trends(comparison, every_period, trend_cache)
-        with stage("master"):
-            master = write_master(store, spec, shown, period, master, suppress=suppress,
-                                  round_columns=round_columns, runs=None if suppress else store.runs(),
-                                  comparison=comparison, comparators=comparators)
+    if master_due:
+        waited = 0.0
+
+        def every_trend() -> Comparison:
+            nonlocal waited
+            start = time.perf_counter()
+            if trends_done is not None:
+                other.wait_for(trends_done)
+            trended = with_trends(comparison, every_period, trend_cache)  # read back from the cache when ready
+            waited = time.perf_counter() - start
+            return trended
+
+        start = time.perf_counter()
+        master = write_master(store, spec, shown, period, master, suppress=suppress,
+                              round_columns=round_columns, runs=None if suppress else store.runs(),
+                              comparison=comparison, comparators=comparators, trends_later=every_trend)
+        add_seconds("master", time.perf_counter() - start - waited)
+        add_seconds("trends" if trends_done is None else "trends (waiting)", waited)
         if manifest is not None:
             manifest.record("master", master_from, [master])
-    if profiles_written is None:
+    if other is None:
         return master, manifest.files("profiles")
+    with stage("profiles"):
+        profiles = write_profiles_in_turn(with_comparators, folder, produced, turns)
     with stage("profiles (waiting)"):
-        profiles = profiles_written()
+        theirs, seconds = other()
+    for name, elapsed in seconds.items():
+        add_seconds(name, elapsed)
+    profiles = in_profile_order(with_comparators, profiles + theirs)
     if manifest is not None:
         manifest.record("profiles", profiles_from, profiles)
     return master, profiles
+
+
+def _trends_then_profiles(comparison: Comparison, folder: Path, produced: str, turns: Any,
+                          trends: tuple | None) -> tuple[list[Path], dict[str, float]]:
+    """Beside the collating process: every period's `trends` into their cache, when asked (the store's
+    path, the collection, the comparison, the cache and the event to set when they are there), then
+    profiles in turns with the collating process. Returns the profiles written and the seconds each took."""
+    from .outputs.comparison import with_trends
+    from .outputs.profiles import write_profiles_in_turn
+    from .outputs.trend_cache import PeriodValues
+
+    seconds = {}
+    if trends is not None:
+        start = time.perf_counter()
+        store_path, collection, shown, cache, done = trends
+        try:
+            store = Store(store_path)
+            try:
+                with_trends(shown, PeriodValues.of_store(store, collection), cache)
+            finally:
+                store.close()
+        finally:
+            done.set()  # done or failed: the collating process reads what is there and works out the rest
+        seconds["trends"] = time.perf_counter() - start
+    start = time.perf_counter()
+    written = write_profiles_in_turn(comparison, folder, produced, turns)
+    seconds["profiles"] = time.perf_counter() - start
+    return written, seconds
 
 
 def _listed(register: Register) -> Callable[[pd.DataFrame], pd.DataFrame]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pickle
 import time
 import traceback
-from typing import Callable, TypeVar
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Callable, Generic, TypeVar
 
 from ..errors import LscbError
 from ..processes import worker_context
@@ -18,37 +20,59 @@ class ChildFailed(LscbError, RuntimeError):
     """The process writing beside the main one failed; the message carries its traceback."""
 
 
-def start_in_process(work: Callable[..., T], *args: object, stage: str | None = None) -> Callable[[], T]:
+class InProcess(Generic[T]):
+    """Work started in another process: call it to wait for the work's return value."""
+
+    def __init__(self, process: BaseProcess, receiver: Connection, stage: str | None) -> None:
+        self._process, self._receiver, self._stage = process, receiver, stage
+
+    def __call__(self) -> T:
+        try:
+            ok, payload, elapsed = pickle.loads(self._receiver.recv_bytes())
+        except EOFError:
+            self._process.join()
+            raise ChildFailed(f"the writing process stopped unexpectedly (exit code {self._process.exitcode})") from None
+        finally:
+            self._receiver.close()
+        self._process.join()
+        if self._stage:
+            add_seconds(self._stage, elapsed)
+        if not ok:
+            raise ChildFailed(payload)
+        return payload
+
+    def wait_for(self, event: Any) -> bool:
+        """Wait until the other process sets `event` (made by `new_event`); False if it stopped first."""
+        while not event.wait(EVENT_POLL_S):
+            if not self._process.is_alive():
+                return event.is_set()
+        return True
+
+
+EVENT_POLL_S = 0.2
+
+
+def new_event() -> Any:
+    """An event the other process can set, to say part of its work is done (see `InProcess.wait_for`)."""
+    return worker_context().Event()
+
+
+def start_in_process(work: Callable[..., T], *args: object, stage: str | None = None) -> InProcess[T]:
     """Start `work(*args)` in another process now; call the result to wait for its return value.
 
     With `stage`, the other process's own working time is added to that stage of a timed run.
 
     `work` is a module-level function and `args` picklable, so that it runs the same
     whether the process is forked (Linux) or spawned (Windows, macOS); only the
-    return value, or the error, comes back.
+    return value, or the error, comes back. Shared counters and events (`new_event`) may be
+    among `args`: they are handed to the process as it starts.
     """
     context = worker_context()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_run, args=(work, args, sender))
     process.start()
     sender.close()
-
-    def wait() -> T:
-        try:
-            ok, payload, elapsed = pickle.loads(receiver.recv_bytes())
-        except EOFError:
-            process.join()
-            raise ChildFailed(f"the writing process stopped unexpectedly (exit code {process.exitcode})") from None
-        finally:
-            receiver.close()
-        process.join()
-        if stage:
-            add_seconds(stage, elapsed)
-        if not ok:
-            raise ChildFailed(payload)
-        return payload
-
-    return wait
+    return InProcess(process, receiver, stage)
 
 
 def _run(work: Callable[..., object], args: tuple, sender) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Callable
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from ..processes import worker_context
 from ..spec.models import UNIT_LABELS, Field
 from ..spec.register import Authority
 from ..wording import long_date, ordinal
@@ -118,28 +119,49 @@ def write_profiles(comparison: Comparison, out_dir: Path, produced_at: datetime 
                    both_cores: bool = True) -> list[Path]:
     """One profile workbook, `out_dir/<la_code>-<Name>.xlsx`, for each authority that returned.
 
-    With `both_cores`, half of them are written in another process, so both cores are busy; a caller
-    that runs this beside other work of its own (collation, writing the master) leaves that core to it.
+    With `both_cores`, this process and another take the profiles in turns, so both cores are busy.
     """
-    out_dir = Path(out_dir)
-    produced = _produced_text(produced_at)
-    profiled = set(comparison.returned) | set(comparison.rejected)
-    todo = [a for a in comparison.shown if a.la_code in profiled]
-    if len(todo) < 4 or not both_cores:
-        return _write_some(comparison, todo, out_dir, produced)
-    other_half = start_in_process(_write_some, comparison, todo[1::2], out_dir, produced)
-    written = _write_some(comparison, todo[0::2], out_dir, produced) + other_half()
-    order = {a.file_stem: i for i, a in enumerate(todo)}
-    return sorted(written, key=lambda p: order[p.stem])
+    produced = produced_text(produced_at)
+    if len(profiled(comparison)) < 4 or not both_cores:
+        return write_profiles_in_turn(comparison, out_dir, produced)
+    turns = profile_turns()
+    theirs = start_in_process(write_profiles_in_turn, comparison, out_dir, produced, turns)
+    return in_profile_order(comparison, write_profiles_in_turn(comparison, out_dir, produced, turns) + theirs())
 
 
-def _write_some(comparison: Comparison, authorities: list, out_dir: Path, produced: str) -> list[Path]:
+def profiled(comparison: Comparison) -> list[Authority]:
+    """The authorities that get a profile: those shown whose return is in use or was rejected."""
+    returned = set(comparison.returned) | set(comparison.rejected)
+    return [a for a in comparison.shown if a.la_code in returned]
+
+
+def profile_turns() -> Any:
+    """A counter that the processes writing profiles share: each takes the next profile when it is free,
+    so that neither waits while the other still has several to write."""
+    return worker_context().Value("i", 0)
+
+
+def write_profiles_in_turn(comparison: Comparison, out_dir: Path, produced: str, turns: Any = None) -> list[Path]:
+    """The profiles this process takes from `turns` (all of them, without one), until none are left."""
+    todo = profiled(comparison)
     written = []
-    for authority in authorities:
-        profile = build_profile(comparison, authority)
-        path = out_dir / f"{authority.file_stem}.xlsx"
+    while True:
+        if turns is None:
+            turn = len(written)
+        else:
+            with turns.get_lock():
+                turn, turns.value = turns.value, turns.value + 1
+        if turn >= len(todo):
+            return written
+        profile = build_profile(comparison, todo[turn])
+        path = Path(out_dir) / f"{todo[turn].file_stem}.xlsx"
         written.append(xlsx.save_atomically(lambda workbook, p=profile: render_profile(workbook, p, produced), path))
-    return written
+
+
+def in_profile_order(comparison: Comparison, written: list[Path]) -> list[Path]:
+    """Profiles written by several processes, in register order."""
+    order = {a.file_stem: i for i, a in enumerate(profiled(comparison))}
+    return sorted(written, key=lambda p: order[p.stem])
 
 
 def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison,
@@ -151,9 +173,8 @@ def add_profiles_sheet(workbook: xlsxwriter.Workbook, comparison: Comparison,
     book = book or WorkbookBuilder(workbook, header=f"Borough profiles · {comparison.period}")
     formats = book.f
     ws = workbook.add_worksheet("Profiles")
-    profiled = set(comparison.returned) | set(comparison.rejected)
-    rows = [{**row, "authority": a.name, "hub": a.hub}
-            for a in comparison.shown if a.la_code in profiled for row in build_profile(comparison, a).rows]
+    rows = [{**row, "authority": a.name, "hub": a.hub} for a in profiled(comparison)
+            for row in build_profile(comparison, a).rows]
     ws.write_string(0, 0, f"Borough profiles, {comparison.period}", formats.title)
     columns = [Column("Authority", 22, "authority"), Column("Hub", 12, "hub"), Column("Theme", 30, "theme")] \
         + table_columns(comparison, formats, hub_header="Hub figure")
@@ -569,6 +590,7 @@ def _alt_text(profile: Profile, part: list[dict[str, Any]], title: str) -> str:
     )
 
 
-def _produced_text(produced_at: datetime | date | str | None) -> str:
+def produced_text(produced_at: datetime | date | str | None) -> str:
+    """When the profiles say they were made, the same in every process that writes them."""
     moment = produced_at or datetime.now()
     return long_date(moment) if isinstance(moment, date) else str(moment)

@@ -38,15 +38,19 @@ from .words import gap_words, theme_sheet_title
 def write_master(store: Store, spec: Spec, register: Register, period: str, out_path: Path,
                  suppress: bool = False, produced_at: datetime | None = None,
                  round_columns: pd.DataFrame | None = None, runs: pd.DataFrame | None = None,
-                 comparison: Comparison | None = None, comparators: Published | None = None) -> Path:
+                 comparison: Comparison | None = None, comparators: Published | None = None,
+                 trends_later: Callable[[], Comparison] | None = None) -> Path:
     """Write the master comparison workbook for `period`, replacing `out_path` only when it is complete.
 
     In a workspace, `round_columns` (from `round_status.tracker_columns`) add timing against the
     deadline, the coordinator and the last email to the returns tracker, and `runs` (the store's
     audit log) becomes an Audit log sheet. `comparison` is the period's, if the caller has made it already.
-    `comparators` are published figures (England) to show beside London.
+    `comparators` are published figures (England) to show beside London. `trends_later` gives the
+    comparison with every period's trends when the caller has them worked out while the workbook is
+    written: the sheets that show them are drawn last, and ask for them then.
     """
-    data = gather(store, spec, register, str(period), suppress, produced_at or datetime.now(), comparison)
+    data = gather(store, spec, register, str(period), suppress, produced_at or datetime.now(), comparison,
+                  trends_later=trends_later)
     data.comparison = add_comparators(data.comparison, comparators)
     if round_columns is not None and not round_columns.empty:
         data.tracker = data.tracker.merge(round_columns, on="la_code", how="left")
@@ -88,8 +92,10 @@ class MasterWorkbook(WorkbookBuilder):
         themes = [t for t in self.spec.themes if any(f.theme == t.id for f in self.spec.indicators)]
         plan = self.sheets
 
+        drawers: dict[str, Callable | None] = {}
+
         def add(title: str, about: str, draw: Callable[[MasterWorkbook, Worksheet], None] | None) -> None:
-            plan.add(title, about, (lambda ws: draw(self, ws)) if draw is not None else None)
+            drawers[plan.add(title, about, (lambda ws: draw(self, ws)) if draw is not None else None)] = draw
 
         add("Contents", "This page: what the workbook holds and how many returns it rests on.", contents_sheet)
         add("Returns tracker", "Every authority: whether its return arrived, when, and what was wrong with it.",
@@ -130,9 +136,15 @@ class MasterWorkbook(WorkbookBuilder):
         self.chart_data = worksheets[self.chart_data_name]
         self.chart_data.hide()  # the charts' own figures: every one is shown beside its chart or on a sheet
         start_chart_data(self)
-        for name, _, draw in plan.entries:
-            if draw is not None:
+        later = {trends_sheet, trend_figures_sheet} if self.d.trends_later is not None else set()
+        for name, _, draw in plan.entries:  # the sheets whose figures are still being worked out, last
+            if draw is not None and drawers[name] not in later:
                 draw(worksheets[name])
+        if later:
+            self.d.trends = self.d.periods_trends(self.d.trends_later())
+            for name, _, draw in plan.entries:
+                if drawers[name] in later:
+                    draw(worksheets[name])
         self.wb.worksheets()[0].activate()
 
     def value_format(self, f: Field, verdict: str | None = None, bold: bool = False, letter: bool = False):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime
+from typing import Callable
 
 import pandas as pd
 
@@ -46,14 +47,20 @@ class MasterData:
     periods: list[str]
     files_received: int
     runs: pd.DataFrame = dataclass_field(default_factory=pd.DataFrame)
+    trends_later: Callable[[], Comparison] | None = None  # the comparison with `trends`, when they are ready
 
     @property
     def header(self) -> str:
         return f"{self.spec.title} · {self.period}" + (" · small numbers suppressed" if self.suppress else "")
 
+    def periods_trends(self, comparison: Comparison) -> pd.DataFrame:
+        """The trends the workbook shows: none where there is one period only."""
+        return comparison.trends if len(self.periods) > 1 else pd.DataFrame()
+
 
 def gather(store: Store, spec: Spec, register: Register, period: str, suppress: bool,
-           produced_at: datetime, comparison: Comparison | None = None) -> MasterData:
+           produced_at: datetime, comparison: Comparison | None = None,
+           trends_later: Callable[[], Comparison] | None = None) -> MasterData:
     collection = spec.id
     periods = [p for p in store.periods(collection) if parse_period(p).sort_key() <= parse_period(period).sort_key()]
     values = store.values_in_use(collection, period)
@@ -63,20 +70,23 @@ def gather(store: Store, spec: Spec, register: Register, period: str, suppress: 
         focus = comparison.focus if comparison is not None else None
         comparison = compare_period(spec, comparison.register if comparison is not None else register, values,
                                     period, rejected=rejected_in(submissions), suppress=suppress).focused(focus)
-    if comparison.trends is None:
+    if comparison.trends is None and trends_later is None:
         comparison = with_trends(comparison, PeriodValues.of_store(store, collection))
-    trends = comparison.trends if len(periods) > 1 else pd.DataFrame()
-    data = recompute_derived(shown, spec)
+    figures = recompute_derived(shown, spec)
     if suppress:
-        data = suppressed_values(data, spec, [comparison])
+        figures = suppressed_values(figures, spec, [comparison])
     issues = store.issues(collection, period)
-    return MasterData(
+    data = MasterData(
         spec=spec, register=register, period=period, produced_at=produced_at, suppress=suppress,
-        comparison=comparison, data=data, tracker=tracker_rows(submissions, register),
+        comparison=comparison, data=figures, tracker=tracker_rows(submissions, register),
         issues=issues[issues.status.isin(IN_USE) & issues.la_code.isin({a.la_code for a in register})] if not issues.empty else issues,
-        challenges=challenge_rows(shown, spec, register), trends=trends, periods=periods,
+        challenges=challenge_rows(shown, spec, register), trends=pd.DataFrame(), periods=periods,
         files_received=int(is_a_return(submissions).sum()) if not submissions.empty else 0,
+        trends_later=trends_later,
     )
+    if trends_later is None:
+        data.trends = data.periods_trends(comparison)
+    return data
 
 
 def tracker_rows(submissions: pd.DataFrame, register: Register) -> pd.DataFrame:

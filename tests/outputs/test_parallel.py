@@ -1,0 +1,49 @@
+"""Work shared with another process: profiles taken in turns, and a part of the work said to be done."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from lscb_workbooks.outputs.parallel import ChildFailed, new_event, start_in_process
+from lscb_workbooks.outputs.profiles import (
+    in_profile_order, produced_text, profile_turns, profiled, write_profiles_in_turn,
+)
+from test_profiles import PRODUCED, comparison  # noqa: F401  (a module fixture)
+
+
+def test_two_processes_taking_profiles_in_turns_write_each_once(comparison, tmp_path):  # noqa: F811
+    turns = profile_turns()
+    theirs = start_in_process(write_profiles_in_turn, comparison, tmp_path, produced_text(PRODUCED), turns)
+    mine = write_profiles_in_turn(comparison, tmp_path, produced_text(PRODUCED), turns)
+    theirs = theirs()
+    assert not set(mine) & set(theirs)  # however the work fell between them (which depends on the machine)
+    expected = [tmp_path / f"{a.file_stem}.xlsx" for a in profiled(comparison)]
+    assert in_profile_order(comparison, mine + theirs) == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in expected)
+    assert turns.value >= len(expected)  # nothing is left to take
+
+
+def _set_after(event, seconds: float) -> str:
+    time.sleep(seconds)
+    event.set()
+    return "done"
+
+
+def _stop_without_setting(event) -> None:
+    os._exit(3)  # as a crash would: no exception, no event
+
+
+def test_waiting_for_part_of_the_work_ends_when_it_is_done_or_the_process_stops():
+    event = new_event()
+    work = start_in_process(_set_after, event, 0.3)
+    assert work.wait_for(event) is True
+    assert work() == "done"
+
+    event = new_event()
+    crashed = start_in_process(_stop_without_setting, event)
+    assert crashed.wait_for(event) is False  # not waiting for ever on a process that is gone
+    with pytest.raises(ChildFailed, match="stopped unexpectedly"):
+        crashed()
