@@ -707,31 +707,43 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
             trends_done = new_event()
         other = start_in_process(_trends_then_profiles, with_comparators, folder, produced, turns,
                                  (store.path, spec.id, comparison, trend_cache, trends_done) if trends_done else None)
-    master = out_dir / "master.xlsx"
+    master, profiles = out_dir / "master.xlsx", []
     if master_due:
-        waited = 0.0
+        aside: dict[str, float] = {}
+
+        def timed(name: str, work: Callable[[], T]) -> T:
+            start = time.perf_counter()
+            try:
+                return work()
+            finally:
+                aside[name] = aside.get(name, 0.0) + time.perf_counter() - start
 
         def every_trend() -> Comparison:
-            nonlocal waited
-            start = time.perf_counter()
-            if trends_done is not None:
-                other.wait_for(trends_done)
-            trended = with_trends(comparison, every_period, trend_cache)  # read back from the cache when ready
-            waited = time.perf_counter() - start
-            return trended
+            """Asked for by the master once its other sheets are drawn: until the other process has the
+            trends ready, this one writes profiles in the meantime (in turns with it, when it is free)."""
+            while trends_done is not None and not trends_done.is_set():
+                one = timed("profiles", lambda: write_profiles_in_turn(with_comparators, folder, produced, turns,
+                                                                       most=1))
+                if not one:
+                    timed("trends (waiting)", lambda: other.wait_for(trends_done))
+                profiles.extend(one)
+            # Read back from the cache, where the other process has put them; else worked out here.
+            return timed("trends" if trends_done is None else "trends (read back)",
+                         lambda: with_trends(comparison, every_period, trend_cache))
 
         start = time.perf_counter()
         master = write_master(store, spec, shown, period, master, suppress=suppress,
                               round_columns=round_columns, runs=None if suppress else store.runs(),
                               comparison=comparison, comparators=comparators, trends_later=every_trend)
-        add_seconds("master", time.perf_counter() - start - waited)
-        add_seconds("trends" if trends_done is None else "trends (waiting)", waited)
+        add_seconds("master", time.perf_counter() - start - sum(aside.values()))
+        for name, seconds in aside.items():
+            add_seconds(name, seconds)
         if manifest is not None:
             manifest.record("master", master_from, [master])
     if other is None:
         return master, manifest.files("profiles")
     with stage("profiles"):
-        profiles = write_profiles_in_turn(with_comparators, folder, produced, turns)
+        profiles += write_profiles_in_turn(with_comparators, folder, produced, turns)
     with stage("profiles (waiting)"):
         theirs, seconds = other()
     for name, elapsed in seconds.items():

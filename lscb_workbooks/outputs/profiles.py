@@ -141,11 +141,13 @@ def profile_turns() -> Any:
     return worker_context().Value("i", 0)
 
 
-def write_profiles_in_turn(comparison: Comparison, out_dir: Path, produced: str, turns: Any = None) -> list[Path]:
-    """The profiles this process takes from `turns` (all of them, without one), until none are left."""
+def write_profiles_in_turn(comparison: Comparison, out_dir: Path, produced: str, turns: Any = None,
+                           most: int | None = None) -> list[Path]:
+    """The profiles this process takes from `turns` (all of them, without one), until none are left or it
+    has written `most`."""
     todo = profiled(comparison)
     written = []
-    while True:
+    while most is None or len(written) < most:
         if turns is None:
             turn = len(written)
         else:
@@ -156,6 +158,7 @@ def write_profiles_in_turn(comparison: Comparison, out_dir: Path, produced: str,
         profile = build_profile(comparison, todo[turn])
         path = Path(out_dir) / f"{todo[turn].file_stem}.xlsx"
         written.append(xlsx.save_atomically(lambda workbook, p=profile: render_profile(workbook, p, produced), path))
+    return written
 
 
 def in_profile_order(comparison: Comparison, written: list[Path]) -> list[Path]:
