@@ -9,7 +9,9 @@ returns), then in one run and on the same files times:
 
 Each is run in a fresh process; work time excludes Python's start-up and imports,
 and the whole-command wall time is shown too. Peak memory is the largest resident
-set of the process and its reader workers. Run: `python benchmarks/collate_benchmark.py`.
+set of the process and its reader workers; for the national run, where Linux's /proc
+allows, also the most the whole job held at once: every process's proportional share
+(PSS) of memory, summed, sampled four times a second. Run: `python benchmarks/collate_benchmark.py`.
 """
 
 from __future__ import annotations
@@ -214,10 +216,52 @@ print(json.dumps({"seconds": time.perf_counter() - start, "files": report.new_fi
 """
 
 
-def run(code: str, *args: str) -> tuple[dict, float]:
+def run(code: str, *args: str, whole_job_memory: bool = False) -> tuple[dict, float]:
+    """Run `code` in a fresh process; its printed result and wall time. With `whole_job_memory`, the
+    result gains `job_peak_mb`: the most the process and all its children held at once (see below)."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1]), time.perf_counter() - start
+    process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    peak = 0.0
+    while whole_job_memory and process.poll() is None:
+        peak = max(peak, _tree_pss_mb(process.pid) or 0.0)
+        time.sleep(MEMORY_SAMPLE_S)
+    out, err = process.communicate()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, process.args, out, err)
+    result = json.loads(out.strip().splitlines()[-1])
+    if whole_job_memory and Path("/proc/self/smaps_rollup").exists():
+        result["job_peak_mb"] = peak
+    return result, time.perf_counter() - start
+
+
+MEMORY_SAMPLE_S = 0.25
+
+
+def _tree_pss_mb(root: int) -> float | None:
+    """The proportional set size of process `root` and every descendant, summed (Linux only: None elsewhere).
+    PSS counts a page shared by forked processes once across them, not once in each."""
+    proc = Path("/proc")
+    if not (proc / "self" / "smaps_rollup").exists():
+        return None
+    children: dict[int, list[int]] = {}
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            for line in (proc / str(pid) / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
 
 
 def main() -> None:
@@ -279,10 +323,12 @@ def national(options) -> None:
                        check=True)
     shutil.rmtree(root / "out", ignore_errors=True)
     print(f"machine load (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    collated, wall = run(NATIONAL, str(root), str(options.authorities))
+    collated, wall = run(NATIONAL, str(root), str(options.authorities), whole_job_memory=True)
     print(f"returns:                   {collated['files']} ({options.authorities} authorities, {quarters} quarters)")
     print(f"lscb collate (whole job):  {collated['seconds']:.1f} s work, {wall:.1f} s wall, "
           f"peak {collated['peak_mb']:.0f} MB (targets: under 120 s, under 500 MB)")
+    if "job_peak_mb" in collated:
+        print(f"all processes at once:     at most {collated['job_peak_mb']:.0f} MB (proportional set sizes, summed)")
     print(f"statuses:                  {collated['statuses']}")
     print_stages(collated["stages"], collated["seconds"])
     print(f"machine load (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
