@@ -12,6 +12,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lscb_workbooks.intake.package import Package
 
@@ -102,7 +103,9 @@ def column_number(letters: bytes | str) -> int:
     return number
 
 
+@lru_cache(maxsize=None)
 def column_letters(number: int) -> str:
+    """A column's letters from its number: 1 is A, 27 is AA. The one way the tool names a column."""
     letters = ""
     while number > 0:
         number, remainder = divmod(number - 1, 26)

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Callable, Literal
 
 from ..errors import LscbError
+from ..intake.xml_scan import column_letters
 from ..spec.models import UNIT_LABELS, Field, Rule, Section, Spec
 from ..spec.periods import Period
 from ..spec.register import Authority
@@ -163,18 +164,10 @@ class TemplateLayout:
 # ---------------------------------------------------------------- addresses
 
 
-def column_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def address(row: int, col: int, absolute: bool = True) -> str:
+    """The Excel address of a cell from its row and column counted from 0, as xlsxwriter counts them."""
     dollar = "$" if absolute else ""
-    return f"{dollar}{column_letter(col)}{dollar}{row + 1}"
+    return f"{dollar}{column_letters(col + 1)}{dollar}{row + 1}"
 
 
 def sheet_prefix(sheet: str) -> str:

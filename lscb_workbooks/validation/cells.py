@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from ..intake.xml_scan import column_letters
 from ..spec.models import Field
 
 # Thousands may be grouped with commas or spaces (ordinary, no-break or narrow), the same all through:
@@ -115,14 +116,6 @@ def _quote(raw: object) -> str:
     return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
 
 
-def column_letter(col: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while col:
-        col, remainder = divmod(col - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
 def a1(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
+    """A cell's address as a coordinator sees it, from its row and column numbers (both from 1)."""
+    return f"{column_letters(col)}{row}"

@@ -17,7 +17,7 @@ from ..spec.periods import PeriodError, parse_period
 from ..spec.register import Register
 from .records import IssueRecord
 from ..templates.identity import IDENTITY_SHEET, OPEN_CODE, SIGNATURE_KEY, signature_matches, table_input_columns
-from .cells import column_letter
+from ..intake.xml_scan import column_letters
 from .locate import Located, TableBlock, locate, value_at
 
 FRESH_TEMPLATE = "Please copy your figures into a fresh copy of the template you were sent, and send that."
@@ -187,9 +187,9 @@ def _moved_columns(section: Section, block: TableBlock) -> str | None:
     expected = {col: field_id for field_id, col in table_input_columns(section).items()}
     if block.ref_cells == expected:
         return None
-    moved = [f"{field_id} should be in column {column_letter(col)}" for col, field_id in expected.items()
+    moved = [f"{field_id} should be in column {column_letters(col)}" for col, field_id in expected.items()
              if block.ref_cells.get(col) != field_id]
-    extra = [f"column {column_letter(col)} is headed {text}" for col, text in block.ref_cells.items()
+    extra = [f"column {column_letters(col)} is headed {text}" for col, text in block.ref_cells.items()
              if col not in expected]
     return (f"On sheet '{block.sheet}', the columns are not where the template put them ("
             f"{'; '.join((moved + extra)[:3])}). A column has been inserted, deleted or moved, so it is not "

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
+from ...intake.xml_scan import column_letters
 from ...spec.models import Field
 from .. import palette, xlsx
 from ..benchmarks import ENGLAND
 from ..comparison import SMALL_NUMBER, is_score
 from ..stats import significance
-from .style import CHART_HEIGHT, CHART_WIDTH, SERIES_COLOURS, SERIES_NAMES, blank, column_letter
+from .style import CHART_HEIGHT, CHART_WIDTH, SERIES_COLOURS, SERIES_NAMES, blank
 from .words import figure_words, short_label
 
 if TYPE_CHECKING:
@@ -144,8 +145,8 @@ def indicator_chart(book: MasterWorkbook, ws: Worksheet, first_row: int, col: in
         if ratio:
             series["y_error_bars"] = {
                 "type": "custom", "direction": "both", "end_style": 1,
-                "plus_values": f"='{name}'!${column_letter(4 + len(verdicts))}${start + 2}:${column_letter(4 + len(verdicts))}${last + 1}",
-                "minus_values": f"='{name}'!${column_letter(5 + len(verdicts))}${start + 2}:${column_letter(5 + len(verdicts))}${last + 1}",
+                "plus_values": f"='{name}'!${column_letters(5 + len(verdicts))}${start + 2}:${column_letters(5 + len(verdicts))}${last + 1}",
+                "minus_values": f"='{name}'!${column_letters(6 + len(verdicts))}${start + 2}:${column_letters(6 + len(verdicts))}${last + 1}",
                 "line": {"color": "#404040", "width": 0.75},
             }
         chart.add_series(series)

@@ -70,12 +70,6 @@ def header_height(headers: list[str], width: float) -> float:
     return min(15 * lines + 6, 170)
 
 
-def column_letter(index: int) -> str:
-    from xlsxwriter.utility import xl_col_to_name
-
-    return xl_col_to_name(index)
-
-
 def blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
