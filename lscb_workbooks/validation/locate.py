@@ -8,7 +8,6 @@ wrong indicator.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from ..intake.reader import Sheet, Workbook
 from ..templates.identity import (
@@ -18,15 +17,23 @@ from ..templates.identity import (
 from .cells import a1
 
 
-@dataclass(frozen=True, eq=False)
 class CellRef:
-    sheet: str
-    row: int
-    col: int
+    """Where a field's cell is: its sheet, row and column (both from 1). Made for every box of every
+    return, so a plain class, quick to make; its address is worked out when first asked for."""
 
-    @cached_property
+    __slots__ = ("sheet", "row", "col", "_a1")
+
+    def __init__(self, sheet: str, row: int, col: int) -> None:
+        self.sheet, self.row, self.col, self._a1 = sheet, row, col, None
+
+    @property
     def a1(self) -> str:
-        return a1(self.row, self.col)
+        if self._a1 is None:
+            self._a1 = a1(self.row, self.col)
+        return self._a1
+
+    def __repr__(self) -> str:
+        return f"CellRef({self.sheet!r}, {self.row}, {self.col})"
 
 
 @dataclass(frozen=True)
