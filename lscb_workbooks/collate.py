@@ -721,15 +721,18 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
             finally:
                 aside[name] = aside.get(name, 0.0) + time.perf_counter() - start
 
+        def one_profile() -> bool:
+            one = timed("profiles", lambda: write_profiles_in_turn(with_comparators, folder, produced, turns, most=1))
+            profiles.extend(one)
+            return bool(one)
+
         def every_trend() -> Comparison:
             """Asked for by the master once its other sheets are drawn: until the other process has the
             trends ready, this one writes profiles in the meantime (in turns with it, when it is free)."""
-            while trends_done is not None and not trends_done.is_set():
-                one = timed("profiles", lambda: write_profiles_in_turn(with_comparators, folder, produced, turns,
-                                                                       most=1))
-                if not one:
-                    timed("trends (waiting)", lambda: other.wait_for(trends_done))
-                profiles.extend(one)
+            if trends_done is not None:
+                start, written = time.perf_counter(), aside.get("profiles", 0.0)
+                other.work_until(trends_done, one_profile)
+                aside["trends (waiting)"] = time.perf_counter() - start - (aside.get("profiles", 0.0) - written)
             # Read back from the cache, where the other process has put them; else worked out here.
             return timed("trends" if trends_done is None else "trends (read back)",
                          lambda: with_trends(comparison, every_period, trend_cache))

@@ -48,6 +48,14 @@ class InProcess(Generic[T]):
                 return event.is_set()
         return True
 
+    def work_until(self, event: Any, step: Callable[[], bool]) -> bool:
+        """Do `step` (one small piece of other work; False once there is none left) again and again until the
+        other process sets `event`, then wait for it if need be; False if it stopped without setting it."""
+        while not event.is_set():
+            if not step():
+                return self.wait_for(event)
+        return True
+
 
 EVENT_POLL_S = 0.2
 

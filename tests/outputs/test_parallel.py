@@ -47,3 +47,38 @@ def test_waiting_for_part_of_the_work_ends_when_it_is_done_or_the_process_stops(
     assert crashed.wait_for(event) is False  # not waiting for ever on a process that is gone
     with pytest.raises(ChildFailed, match="stopped unexpectedly"):
         crashed()
+
+
+def _set_when_told(told, event) -> None:
+    told.wait()
+    event.set()
+
+
+def test_work_goes_on_here_until_the_other_process_has_done_its_part(comparison, tmp_path):  # noqa: F811
+    """The collating process writes profiles while the other one still works out the trends; once none
+    are left, it waits for the other."""
+    told, done, turns = new_event(), new_event(), profile_turns()
+    other = start_in_process(_set_when_told, told, done)
+    written: list = []
+
+    def one_profile() -> bool:
+        one = write_profiles_in_turn(comparison, tmp_path, produced_text(PRODUCED), turns, most=1)
+        written.extend(one)
+        if not one:
+            told.set()  # the other process finishes its part only now: this one must have waited for it
+        return bool(one)
+
+    assert other.work_until(done, one_profile) is True
+    assert done.is_set()
+    assert written == [tmp_path / f"{a.file_stem}.xlsx" for a in profiled(comparison)]  # all of them, here
+    other()
+
+
+def test_no_more_work_is_done_here_once_the_other_process_is_done():
+    done = new_event()
+    other = start_in_process(_set_after, done, 0)
+    assert other.wait_for(done)
+    steps = []
+    assert other.work_until(done, lambda: steps.append(1) or True) is True
+    assert steps == []
+    other()
