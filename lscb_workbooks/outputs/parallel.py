@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import time
 import traceback
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -11,7 +10,6 @@ from typing import Any, Callable, Generic, TypeVar
 
 from ..errors import LscbError
 from ..processes import worker_context
-from ..stages import add_seconds
 
 T = TypeVar("T")
 
@@ -23,20 +21,18 @@ class ChildFailed(LscbError, RuntimeError):
 class InProcess(Generic[T]):
     """Work started in another process: call it to wait for the work's return value."""
 
-    def __init__(self, process: BaseProcess, receiver: Connection, stage: str | None) -> None:
-        self._process, self._receiver, self._stage = process, receiver, stage
+    def __init__(self, process: BaseProcess, receiver: Connection) -> None:
+        self._process, self._receiver = process, receiver
 
     def __call__(self) -> T:
         try:
-            ok, payload, elapsed = pickle.loads(self._receiver.recv_bytes())
+            ok, payload = pickle.loads(self._receiver.recv_bytes())
         except EOFError:
             self._process.join()
             raise ChildFailed(f"the writing process stopped unexpectedly (exit code {self._process.exitcode})") from None
         finally:
             self._receiver.close()
         self._process.join()
-        if self._stage:
-            add_seconds(self._stage, elapsed)
         if not ok:
             raise ChildFailed(payload)
         return payload
@@ -65,10 +61,8 @@ def new_event() -> Any:
     return worker_context().Event()
 
 
-def start_in_process(work: Callable[..., T], *args: object, stage: str | None = None) -> InProcess[T]:
+def start_in_process(work: Callable[..., T], *args: object) -> InProcess[T]:
     """Start `work(*args)` in another process now; call the result to wait for its return value.
-
-    With `stage`, the other process's own working time is added to that stage of a timed run.
 
     `work` is a module-level function and `args` picklable, so that it runs the same
     whether the process is forked (Linux) or spawned (Windows, macOS); only the
@@ -80,14 +74,13 @@ def start_in_process(work: Callable[..., T], *args: object, stage: str | None = 
     process = context.Process(target=_run, args=(work, args, sender))
     process.start()
     sender.close()
-    return InProcess(process, receiver, stage)
+    return InProcess(process, receiver)
 
 
 def _run(work: Callable[..., object], args: tuple, sender) -> None:
-    start = time.perf_counter()
     try:
-        outcome = (True, work(*args), time.perf_counter() - start)
+        outcome = (True, work(*args))
     except BaseException:  # the parent re-raises it with the child's traceback
-        outcome = (False, traceback.format_exc(), time.perf_counter() - start)
+        outcome = (False, traceback.format_exc())
     sender.send_bytes(pickle.dumps(outcome))
     sender.close()
