@@ -143,8 +143,8 @@ def profile_turns() -> Any:
 
 def write_profiles_in_turn(comparison: Comparison, out_dir: Path, produced: str, turns: Any = None,
                            most: int | None = None) -> list[Path]:
-    """The profiles this process takes from `turns` (all of them, without one), until none are left or it
-    has written `most`."""
+    """The profiles this process takes from `turns` until none are left or it has written `most` (without
+    `turns`, every profile in order: `most` then means the first ones, every time)."""
     todo = profiled(comparison)
     written = []
     while most is None or len(written) < most:
