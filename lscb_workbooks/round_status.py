@@ -19,7 +19,7 @@ import pandas as pd
 
 from .spec.register import Register
 from .store.db import IN_USE, Store, stored_time
-from .store.returns import STATES, return_standing, returns_for_round, state_of
+from .store.returns import return_standing, returns_for_round, state_of
 from .wording import long_date, plural
 
 STATE_WORDS = {

@@ -31,7 +31,6 @@ def add_comparators(comparison: Comparison, published: Published | None) -> Comp
     """The comparison with England's (and published London's) figures as group rows, and `vs_england` for each authority."""
     if published is None:
         return comparison
-    period = comparison.period
     rows = []
     for code, area in published.areas.items():
         if area.level == NATIONAL:

@@ -234,11 +234,11 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
             "unit": f.unit,
             "unit_label": UNIT_LABELS.get(f.unit, f.unit),
             "value": REJECTED if a["status"] == REJECTED else _shown(f, a["value"], a["text"], a["suppressed"]),
-            "previous": _number(a.get("previous")),
-            "change": _number(a.get("change")),
+            "previous": xlsx.number_or_none(a.get("previous")),
+            "change": xlsx.number_or_none(a.get("change")),
             "trend": str(a.get("trend") or "no comparison"),
-            "lower": _number(a["lower"]),
-            "upper": _number(a["upper"]),
+            "lower": xlsx.number_or_none(a["lower"]),
+            "upper": xlsx.number_or_none(a["upper"]),
             "london": _shown(f, *_figure_of(london.get(f.id))),
             "hub_figure": _shown(f, *_figure_of(hub.get(f.id))),
             "rank": rank_text(a["rank"], ranked.get(f.id, 0)),
@@ -252,7 +252,7 @@ def build_profile(comparison: Comparison, authority: Authority) -> Profile:
         })
         if n > 0:
             spine.append(_spine_row(f, spec.theme_titles.get(f.theme, ""), spread,
-                                    None if small else _number(a["value"]), _number(a["london"]),
+                                    None if small else xlsx.number_or_none(a["value"]), xlsx.number_or_none(a["london"]),
                                     "small number" if small else str(a["vs_london"]), small))
     return Profile(comparison, authority, rows, spine)
 
@@ -297,12 +297,8 @@ def _shown(f: Field, value: Any, text: Any, suppressed: Any = False) -> Any:
     if bool(suppressed) is True:
         return SUPPRESSED_MARK
     if f.numeric:
-        return None if _missing(value) else float(value)
+        return xlsx.number_or_none(value)
     return None if _missing(text) else str(text)
-
-
-def _number(value: Any) -> float | None:
-    return None if _missing(value) else float(value)
 
 
 def _missing(value: Any) -> bool:
@@ -564,7 +560,7 @@ def _spine_figures(ws: Worksheet, row: int, part: list[dict[str, Any]], profile:
             colour = palette.VERDICT.get(r["Compared with London"]) if column == "Authority" else None
             style = {"num_format": xlsx.number_format(f.unit), "font_size": 9, "valign": "vcenter", "border": 1,
                      **(colour.cell() if colour is not None and r["Compared with London"] != "not compared" else {})}
-            xlsx.write_value(ws, i, j, None if _missing(value) else float(value), formats.get(**style))
+            xlsx.write_value(ws, i, j, xlsx.number_or_none(value), formats.get(**style))
 
 
 def _chart_key(name: str) -> str:

@@ -283,7 +283,7 @@ def _with_proposals(text: str, spec: Spec, proposals: list[Proposal], version: s
     block = [f"  # PROPOSED {version}: gaps boards named in the consultation, as indicators to consider. Uncomment, "
              "define and source one to add it."]
     for p in proposals:
-        block += [f"  # - id: {p.field_id}", f"  #   label: {p.gap}", f"  #   unit: count",
+        block += [f"  # - id: {p.field_id}", f"  #   label: {p.gap}", "  #   unit: count",
                   f"  #   theme: {p.theme or 'CHOOSE A THEME'}", f"  #   age_group: {p.age_group or 'CHOOSE AN AGE GROUP'}",
                   f"  #   definition: named by {p.boards} boards ({p.named_by})"[:300]]
     marker = f"\n- id: {later[0].id}\n" if later else None

@@ -165,6 +165,11 @@ def is_blank(value: Any) -> bool:
         return False
 
 
+def number_or_none(value: Any) -> float | None:
+    """A figure as a float, or None where there is nothing to show (`is_blank`)."""
+    return None if is_blank(value) else float(value)
+
+
 def write_value(worksheet: Worksheet, row: int, col: int, value: Any, cell_format: Format | None = None) -> None:
     """Write a number as a number, a date as a date, anything else as literal text; blanks stay blank.
 

@@ -3,7 +3,6 @@ formats, figures written with their reasons when there is none)."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,7 +27,7 @@ from .dashboard import dashboard_sheet
 from .figures import MasterData, gather
 from .quality import quality_sheet
 from .reference import data_sheet, definitions_sheet, profiles_sheet
-from .style import LETTERS, TITLE, VERDICT_STYLE, blank, is_count, number_format_for, with_suffix
+from .style import LETTERS, TITLE, VERDICT_STYLE, is_count, number_format_for, with_suffix
 from .themes import theme_sheet
 from .tracker import audit_log_sheet, tracker_sheet
 from .trends import trend_figures_sheet, trends_sheet
@@ -158,7 +157,7 @@ class MasterWorkbook(WorkbookBuilder):
 
     def hides(self, f: Field, value: Any) -> bool:
         """Whether a count (a total, a percentile, a previous figure) is from 1 to 5 in a suppressed workbook."""
-        return bool(self.d.suppress and is_count(f) and not blank(value) and not pd.isna(value) and 1 <= value <= 5)
+        return bool(self.d.suppress and is_count(f) and not xlsx.is_blank(value) and 1 <= value <= 5)
 
     def change_format(self, f: Field):
         """A change, signed (+3, -1.5): a difference between two periods, not a count of children."""
@@ -179,7 +178,7 @@ class MasterWorkbook(WorkbookBuilder):
             ws.write_string(row, col, SUPPRESSED, self.gap_format)
         elif not f.numeric:
             xlsx.write_value(ws, row, col, text if text is not None else gap_words(status), self.f.text)
-        elif value is None or (isinstance(value, float) and math.isnan(value)):
+        elif xlsx.is_blank(value):
             ws.write_string(row, col, gap_words(status), self.gap_format)
         else:
             ws.write_number(row, col, float(value), cell_format or self.value_format(f))

@@ -14,7 +14,7 @@ from .. import palette, xlsx
 from ..benchmarks import ENGLAND
 from ..comparison import SMALL_NUMBER, is_score
 from ..stats import significance
-from .style import CHART_HEIGHT, CHART_WIDTH, SERIES_COLOURS, SERIES_NAMES, blank
+from .style import CHART_HEIGHT, CHART_WIDTH, SERIES_COLOURS, SERIES_NAMES
 from .words import figure_words, short_label
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def indicator_chart(book: MasterWorkbook, ws: Worksheet, first_row: int, col: in
     """Authorities as bars sorted by value, coloured and named by their comparison with London;
     London as a line; each authority's hub as a marker; intervals as error bars."""
     shown = {a.la_code for a in book.d.register}
-    rows = sorted((r for r in book.field_rows[f.id] if not blank(r.value) and not r.suppressed
+    rows = sorted((r for r in book.field_rows[f.id] if not xlsx.is_blank(r.value) and not r.suppressed
                    and r.la_code in shown), key=lambda r: -r.value)
     if not rows:
         return False
@@ -217,7 +217,7 @@ def axis_unit(f: Field) -> str:
 
 def axis_min(rows: list, f: Field) -> float | None:
     """0 for figures that cannot be negative: a bar drawn up from anywhere else exaggerates differences."""
-    low = min((r.value for r in rows if not blank(r.value)), default=0)
+    low = min((r.value for r in rows if not xlsx.is_blank(r.value)), default=0)
     return 0 if low >= 0 else None
 
 

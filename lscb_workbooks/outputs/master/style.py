@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import pandas as pd
 
 from ...spec.models import Field
 from .. import palette, xlsx
@@ -70,9 +67,3 @@ def header_height(headers: list[str], width: float) -> float:
     return min(15 * lines + 6, 170)
 
 
-def blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def number_or_none(value: Any) -> float | None:
-    return None if blank(value) or pd.isna(value) else float(value)

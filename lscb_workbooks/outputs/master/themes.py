@@ -17,7 +17,7 @@ from ..disclosure import RANKED_AMONG_SHOWN
 from .charts import indicator_chart
 from .style import (
     BLOCK_WIDTHS, CHART_HEIGHT, COUNT_OF_THINGS, ENGLAND_WIDTH, GROUP_WIDTHS, LINKS_PER_ROW, LINK_SPAN,
-    OVERVIEW_COLUMNS, ROW_PX, SPREAD_LABELS, header_height, number_format_for, number_or_none,
+    OVERVIEW_COLUMNS, ROW_PX, SPREAD_LABELS, header_height, number_format_for,
 )
 from .words import describe, group_status, quality_words, short_label, shown_fields
 
@@ -159,9 +159,9 @@ def block_columns(book: MasterWorkbook, f: Field) -> list[Column]:
         previous = book.previous_period
         if previous:
             columns += [
-                Column(f"Previous ({previous})", value=lambda r: None if r.suppressed else number_or_none(r.previous),
+                Column(f"Previous ({previous})", value=lambda r: None if r.suppressed else xlsx.number_or_none(r.previous),
                        style=figure),
-                Column("Change", value=lambda r: None if r.suppressed else number_or_none(r.change),
+                Column("Change", value=lambda r: None if r.suppressed else xlsx.number_or_none(r.change),
                        style=book.change_format(f)),
                 verdict("Change since previous", "trend"),
             ]

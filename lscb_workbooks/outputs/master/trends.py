@@ -13,7 +13,7 @@ from ..builder import Column
 from ..benchmarks import COMPARATOR_GROUPS
 from ..comparison import SUPPRESSED
 from .charts import axis_unit, wrap_title
-from .style import COUNT_OF_THINGS, DIRECTION_LETTERS, ROW_PX, number_or_none
+from .style import COUNT_OF_THINGS, DIRECTION_LETTERS, ROW_PX
 from .words import figure_words, short_label
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ def like_for_like(book: MasterWorkbook, header: str, key: str, figures_of: Calla
 
     def value(record) -> Any:
         f, r = figures_of(record)
-        return SUPPRESSED if hidden(f, r) else number_or_none(r.get(key))
+        return SUPPRESSED if hidden(f, r) else xlsx.number_or_none(r.get(key))
 
     def style(record):
         f, r = figures_of(record)
