@@ -339,7 +339,9 @@ def _written(stage: str) -> bool:
 
 
 def print_stages(stages: dict[str, float], total: float) -> None:
-    """Each stage's seconds; the profiles are written in other processes while the master is written."""
+    """Each stage's seconds. The outputs' stages overlap: the trends are worked out in a second process while
+    this one writes the master, and both write profiles ("profiles" is their time together), so the stages
+    add up to more than the whole run."""
     print("  stage                     seconds")
     for name, seconds in stages.items():
         print(f"  {name:<25} {seconds:7.2f}")
