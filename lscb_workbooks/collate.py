@@ -712,17 +712,9 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
                                  (store.path, spec.id, comparison, trend_cache, trends_done) if trends_done else None)
     master, profiles = out_dir / "master.xlsx", []
     if master_due:
-        aside: dict[str, float] = {}
-
-        def timed(name: str, work: Callable[[], T]) -> T:
-            start = time.perf_counter()
-            try:
-                return work()
-            finally:
-                aside[name] = aside.get(name, 0.0) + time.perf_counter() - start
-
         def one_profile() -> bool:
-            one = timed("profiles", lambda: write_profiles_in_turn(with_comparators, folder, produced, turns, most=1))
+            with stage("profiles"):
+                one = write_profiles_in_turn(with_comparators, folder, produced, turns, most=1)
             profiles.extend(one)
             return bool(one)
 
@@ -730,20 +722,16 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
             """Asked for by the master once its other sheets are drawn: until the other process has the
             trends ready, this one writes profiles in the meantime (in turns with it, when it is free)."""
             if trends_done is not None:
-                start, written = time.perf_counter(), aside.get("profiles", 0.0)
-                other.work_until(trends_done, one_profile)
-                aside["trends (waiting)"] = time.perf_counter() - start - (aside.get("profiles", 0.0) - written)
+                with stage("trends (waiting)"):
+                    other.work_until(trends_done, one_profile)
             # Read back from the cache, where the other process has put them; else worked out here.
-            return timed("trends" if trends_done is None else "trends (read back)",
-                         lambda: with_trends(comparison, every_period, trend_cache))
+            with stage("trends" if trends_done is None else "trends (read back)"):
+                return with_trends(comparison, every_period, trend_cache)
 
-        start = time.perf_counter()
-        master = write_master(store, spec, shown, period, master, suppress=suppress,
-                              round_columns=round_columns, runs=None if suppress else store.runs(),
-                              comparison=comparison, comparators=comparators, trends_later=every_trend)
-        add_seconds("master", time.perf_counter() - start - sum(aside.values()))
-        for name, seconds in aside.items():
-            add_seconds(name, seconds)
+        with stage("master"):  # the stages inside it (trends, profiles meanwhile) count to themselves
+            master = write_master(store, spec, shown, period, master, suppress=suppress,
+                                  round_columns=round_columns, runs=None if suppress else store.runs(),
+                                  comparison=comparison, comparators=comparators, trends_later=every_trend)
         if manifest is not None:
             manifest.record("master", master_from, [master])
     if other is None:

@@ -3,7 +3,8 @@
 Nothing is measured unless asked: a run inside `timing_stages()` adds the
 seconds of each stage (intake, read, identity, validation, store, each output)
 to the dictionary it yields; any other run pays one context-variable lookup per
-stage and the user sees nothing.
+stage and the user sees nothing. A stage inside another counts its time to itself
+alone: the outer stage gets what is left.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from contextvars import ContextVar
 from typing import Iterator
 
 _SECONDS: ContextVar[dict[str, float] | None] = ContextVar("lscb_stage_seconds", default=None)
+# The seconds taken so far by the stages inside the one open now (one number in a list, added to in place).
+_INNER: ContextVar[list[float] | None] = ContextVar("lscb_inner_stage_seconds", default=None)
 
 
 @contextmanager
@@ -34,11 +37,17 @@ def stage(name: str) -> Iterator[None]:
     if seconds is None:
         yield
         return
+    outer, inner = _INNER.get(), [0.0]
+    token = _INNER.set(inner)
     start = time.perf_counter()
     try:
         yield
     finally:
-        add_seconds(name, time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        _INNER.reset(token)
+        add_seconds(name, elapsed - inner[0])
+        if outer is not None:
+            outer[0] += elapsed
 
 
 def add_seconds(name: str, elapsed: float) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from lscb_workbooks.collate import collate
-from lscb_workbooks.stages import timing, timing_stages
+from lscb_workbooks.stages import stage, timing, timing_stages
 
 
 def test_a_timed_run_names_every_stage_and_an_untimed_one_keeps_nothing(make_return, key, tmp_path):
@@ -19,3 +21,20 @@ def test_a_timed_run_names_every_stage_and_an_untimed_one_keeps_nothing(make_ret
     assert not timing()
     collate(tmp_path / "inbox", tmp_path / "out", key=key)
     assert not timing()
+
+
+
+def test_a_stage_inside_another_counts_its_time_to_itself_alone():
+    """The stages of a block share out its time: nothing is counted twice, however they nest."""
+    with timing_stages() as seconds:
+        start = time.perf_counter()
+        with stage("outer"):
+            with stage("inner"):
+                sum(range(200_000))
+            with stage("inner"):
+                sum(range(200_000))
+            sum(range(200_000))
+        wall = time.perf_counter() - start
+    assert set(seconds) == {"outer", "inner"}
+    assert seconds["outer"] > 0 and seconds["inner"] > 0
+    assert seconds["outer"] + seconds["inner"] <= wall + 1e-9  # counted twice, the inner work would exceed it
