@@ -440,17 +440,13 @@ class Store:
     def issues(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
         return self.frame(*issues_query(collection, period))
 
-    def periods(self, collection: str) -> list[str]:
+    def periods(self, collection: str, in_use: bool = False) -> list[str]:
+        """The periods with a return; with `in_use`, those with at least one return in use (figures to compare)."""
+        statuses = IN_USE if in_use else ()
+        in_status = f" AND status IN ({','.join('?' * len(statuses))})" if statuses else ""
         rows = self.db.execute(
-            "SELECT DISTINCT period FROM submissions WHERE collection = ? AND period IS NOT NULL", (collection,)
-        ).fetchall()
-        return sorted(r[0] for r in rows)
-
-    def periods_in_use(self, collection: str) -> list[str]:
-        """The periods with at least one return in use: those with figures to compare."""
-        rows = self.db.execute(
-            "SELECT DISTINCT period FROM submissions WHERE collection = ? AND period IS NOT NULL "
-            f"AND status IN ({','.join('?' * len(IN_USE))})", (collection, *IN_USE)
+            f"SELECT DISTINCT period FROM submissions WHERE collection = ? AND period IS NOT NULL{in_status}",
+            (collection, *statuses),
         ).fetchall()
         return sorted(r[0] for r in rows)
 
