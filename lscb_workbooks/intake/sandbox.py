@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
@@ -79,7 +80,7 @@ class _Run:
         self.queue: deque[str] = deque(data)
         self.retry_alone: deque[str] = deque()
         self.live: list[_Worker] = []
-        self.results = _Results()
+        self.results: dict[str, object] = {}  # in the order the results came
         self.chunk = max(1, min(MAX_CHUNK, len(data) // (workers * 4)))
 
     def results_in_order(self) -> dict[str, object]:
@@ -93,10 +94,9 @@ class _Run:
             while self.queue or self.retry_alone or self.live:
                 self._give_out_work()
                 self._wait_and_collect()
-                while given < len(self.results):  # results are only ever added, each key once
-                    key = self.results.order[given]
-                    given += 1
-                    yield key, self.results[key]
+                fresh = list(islice(self.results.items(), given, None))  # each key is added once, never again
+                given += len(fresh)
+                yield from fresh
         finally:
             self._stop_all()
 
@@ -237,19 +237,6 @@ class _Run:
         for worker in list(self.live):
             worker.process.kill()
             self._bury(worker)
-
-
-class _Results(dict):
-    """Each file's final result, remembering the order they came in."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.order: list[str] = []
-
-    def __setitem__(self, key: str, value: object) -> None:
-        if key not in self:
-            self.order.append(key)
-        super().__setitem__(key, value)
 
 
 def _serve(connection: Connection, parents_end: Connection, task: Task) -> None:
