@@ -267,14 +267,14 @@ def by_theme(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def rank_text(rank: Any, out_of: int) -> str:
     """`5th of 31`, or blank when the authority has no figure to rank."""
-    if _missing(rank) or not out_of:
+    if xlsx.is_blank(rank) or not out_of:
         return ""
     return f"{ordinal(int(rank))} of {out_of}"
 
 
 def quartile_text(quartile: Any, polarity: str) -> str:
     """`Q1 (best)` ... `Q4 (worst)`; where neither is better, `Q1 (highest)` ... `Q4 (lowest)`."""
-    if _missing(quartile):
+    if xlsx.is_blank(quartile):
         return ""
     q = int(quartile)
     ends = ("best", "worst") if polarity in ("higher_is_better", "lower_is_better") else ("highest", "lowest")
@@ -298,11 +298,7 @@ def _shown(f: Field, value: Any, text: Any, suppressed: Any = False) -> Any:
         return SUPPRESSED_MARK
     if f.numeric:
         return xlsx.number_or_none(value)
-    return None if _missing(text) else str(text)
-
-
-def _missing(value: Any) -> bool:
-    return xlsx.is_blank(value)
+    return None if xlsx.is_blank(text) else str(text)
 
 
 # The spine chart's figures -------------------------------------------------------------------

@@ -13,8 +13,8 @@ from ...spec.periods import parse_period
 from ...spec.register import Register
 from ...store.db import Store, stored_time
 from ...store.returns import is_a_return, return_standing
-from ..trend_cache import PeriodValues
 from ..comparison import Comparison, compare_period, recompute_derived, rejected_in, suppressed_values, with_trends
+from ..trend_cache import PeriodValues
 
 
 IN_USE = ("accepted", "accepted_with_warnings")
