@@ -52,7 +52,7 @@ def xls_formulas(data: bytes) -> dict[str, dict[tuple[int, int], FormulaResult]]
             pending = (sheet, row + 1, col + 1) if result.value == "" and body[6:8] == b"\x00\x00" \
                 and body[12:14] == b"\xff\xff" else None
         elif kind == STRING and pending is not None:
-            found[pending[0]][pending[1:]] = FormulaResult(text(body, 2))
+            found[pending[0]][pending[1:]] = FormulaResult(text(body, 2)[0])
             pending = None
     return found
 
@@ -70,7 +70,7 @@ def _sheet_names(stream: bytes, text) -> dict[int, str]:
     names = {}
     for _, kind, body in _records(stream):
         if kind == BOUNDSHEET and len(body) >= 7:
-            names[struct.unpack_from("<I", body)[0]] = text(body[6:], 1)
+            names[struct.unpack_from("<I", body)[0]] = text(body[6:], 1)[0]
         elif kind == EOF:
             break
     return names
@@ -78,7 +78,7 @@ def _sheet_names(stream: bytes, text) -> dict[int, str]:
 
 def _text_reader(stream: bytes):
     """How this file stores text: `text(body, count_bytes)` reads a string whose character count takes
-    `count_bytes` bytes at the start of `body`."""
+    `count_bytes` bytes at the start of `body`, and says where in `body` the string ends."""
     records = _records(stream)
     first = next(records, None)
     if first is None or first[1] != BOF or len(first[2]) < 2 or struct.unpack_from("<H", first[2])[0] == BIFF8:
@@ -102,20 +102,19 @@ def _encoding(codepage: int) -> str:
     return name
 
 
-def _unicode_string(body: bytes, count_bytes: int) -> str:
+def _unicode_string(body: bytes, count_bytes: int) -> tuple[str, int]:
     """BIFF8: the count, a flags byte (bit 0: two bytes a character), then the characters."""
     count = body[0] if count_bytes == 1 else struct.unpack_from("<H", body)[0]
     flags = body[count_bytes] if len(body) > count_bytes else 0
-    chars = body[count_bytes + 1:]
-    if flags & 0x01:
-        return chars[:2 * count].decode("utf-16-le", "replace")
-    return chars[:count].decode("latin-1")
+    width = 2 if flags & 0x01 else 1
+    chars = body[count_bytes + 1:count_bytes + 1 + width * count]
+    return chars.decode("utf-16-le" if width == 2 else "latin-1", "replace"), count_bytes + 1 + width * count
 
 
-def _byte_string(body: bytes, count_bytes: int, encoding: str) -> str:
+def _byte_string(body: bytes, count_bytes: int, encoding: str) -> tuple[str, int]:
     """BIFF5: the count, then the characters as bytes in the file's code page."""
     count = body[0] if count_bytes == 1 else struct.unpack_from("<H", body)[0]
-    return body[count_bytes:count_bytes + count].decode(encoding, "replace")
+    return body[count_bytes:count_bytes + count].decode(encoding, "replace"), count_bytes + count
 
 
 def _constant_text(body: bytes, text) -> FormulaResult | None:
@@ -130,12 +129,8 @@ def _constant_text(body: bytes, text) -> FormulaResult | None:
     formula = body[22:22 + length]
     if not formula or formula[0] != PTG_STR or len(formula) < 3:
         return None
-    if text is _unicode_string:
-        count, flags = formula[1], formula[2]
-        size = 3 + count * (2 if flags & 0x01 else 1)
-    else:
-        size = 2 + formula[1]
-    return FormulaResult(text(formula[1:], 1)) if size == len(formula) else None
+    value, end = text(formula[1:], 1)
+    return FormulaResult(value) if 1 + end == len(formula) else None
 
 
 def _result(value: bytes) -> FormulaResult:
