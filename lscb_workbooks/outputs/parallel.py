@@ -1,4 +1,5 @@
-"""Work beside the main process: writing 33 workbooks uses both cores, not one."""
+"""Work in another process: writing 33 workbooks uses both cores, not one, and checking a large intake
+gives its memory back to the system when it is done."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from ..processes import worker_context
 T = TypeVar("T")
 
 
-class ChildFailed(LscbError, RuntimeError):
-    """The process writing beside the main one failed; the message carries its traceback."""
+class ChildFailed(RuntimeError):
+    """The other process failed on an error of the tool's own; the message carries its traceback.
+
+    An error the command line explains to the user (an `LscbError`, or an `OSError` such as a workbook
+    open in Excel) is raised here as itself instead, as if the work had been done in this process.
+    """
 
 
 class InProcess(Generic[T]):
@@ -29,12 +34,13 @@ class InProcess(Generic[T]):
             ok, payload = pickle.loads(self._receiver.recv_bytes())
         except EOFError:
             self._process.join()
-            raise ChildFailed(f"the writing process stopped unexpectedly (exit code {self._process.exitcode})") from None
+            raise ChildFailed(f"the process working beside this one stopped unexpectedly "
+                              f"(exit code {self._process.exitcode})") from None
         finally:
             self._receiver.close()
         self._process.join()
         if not ok:
-            raise ChildFailed(payload)
+            raise payload if isinstance(payload, BaseException) else ChildFailed(payload)
         return payload
 
     def wait_for(self, event: Any) -> bool:
@@ -80,7 +86,18 @@ def start_in_process(work: Callable[..., T], *args: object) -> InProcess[T]:
 def _run(work: Callable[..., object], args: tuple, sender) -> None:
     try:
         outcome = (True, work(*args))
-    except BaseException:  # the parent re-raises it with the child's traceback
-        outcome = (False, traceback.format_exc())
+    except BaseException as error:  # the parent re-raises it: as itself if the user is to be told, else with its traceback
+        outcome = (False, _told_as_itself(error) or traceback.format_exc())
     sender.send_bytes(pickle.dumps(outcome))
     sender.close()
+
+
+def _told_as_itself(error: BaseException) -> BaseException | None:
+    """`error`, if the command line tells the user about it in words of its own and it survives being sent."""
+    if not isinstance(error, (LscbError, OSError)):
+        return None
+    try:
+        again = pickle.loads(pickle.dumps(error))
+    except Exception:  # an exception that cannot be rebuilt: sent as its traceback
+        return None
+    return again if type(again) is type(error) and str(again) == str(error) else None

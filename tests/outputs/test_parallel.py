@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from lscb_workbooks.errors import LscbError
+from lscb_workbooks.outputs.xlsx import WorkbookWriteError
 from lscb_workbooks.outputs.parallel import ChildFailed, new_event, start_in_process
 from lscb_workbooks.outputs.profiles import (
     in_profile_order, produced_text, profile_turns, profiled, write_profiles_in_turn,
@@ -82,3 +84,31 @@ def test_no_more_work_is_done_here_once_the_other_process_is_done():
     assert other.work_until(done, lambda: steps.append(1) or True) is True
     assert steps == []
     other()
+
+
+def _fail_with(kind: str) -> None:
+    if kind == "file":
+        raise PermissionError(13, "Permission denied", "profiles/Barnet.xlsx")
+    if kind == "tool":
+        raise WorkbookWriteError("Barnet.xlsx was not written: a string was cut")
+    raise ValueError("an error of the tool's own")
+
+
+@pytest.mark.parametrize("kind, raised", [("file", PermissionError), ("tool", WorkbookWriteError)])
+def test_an_error_the_user_is_told_about_comes_back_as_itself(kind, raised):
+    """A workbook open in Excel, say: the command line says which file and what to do, as it would had
+    the work been done in this process, not a traceback from another one."""
+    with pytest.raises(raised) as caught:
+        start_in_process(_fail_with, kind)()
+    if kind == "file":
+        assert caught.value.filename == "profiles/Barnet.xlsx" and caught.value.errno == 13
+    else:
+        assert str(caught.value) == "Barnet.xlsx was not written: a string was cut"
+
+
+def test_an_error_of_the_tools_own_comes_back_with_the_other_processs_traceback():
+    with pytest.raises(ChildFailed) as caught:
+        start_in_process(_fail_with, "bug")()
+    assert not isinstance(caught.value, LscbError)  # logged as the tool's fault, not shown as the user's
+    assert "Traceback" in str(caught.value) and "in _fail_with" in str(caught.value)
+    assert "ValueError: an error of the tool's own" in str(caught.value)
