@@ -749,9 +749,10 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     profiles_due = manifest is None or not manifest.up_to_date("profiles", profiles_from)
     # Both processes write profiles, each taking the next when it is free. The other one first works out
     # every period's trends into the cache, while this one writes the master's sheets that do not show them.
-    folder, produced, turns = out_dir / "profiles", produced_text(None), profile_turns()
-    other = trends_done = None
+    folder, produced = out_dir / "profiles", produced_text(None)
+    other = trends_done = turns = None
     if profiles_due:
+        turns = profile_turns()
         if master_due and trend_cache is not None:
             trends_done = new_event()
         other = start_in_process(_trends_then_profiles, with_comparators, folder, produced, turns,

@@ -332,19 +332,18 @@ def within_usual_range(spec: Spec, f: Field, df: pd.DataFrame) -> pd.Series:
     if not f.derived:
         judged &= ~df[f"{f.id}{BAD}"].to_numpy(dtype=bool)
     counted = _counted(f, usual.per_10000_of)
-    if counted is None:
-        return pd.Series(~judged | ((value >= low) & (value <= high)), index=df.index)
-    numerator, denominator, multiplier = counted
-    count, base = _floats(df[numerator]), _floats(df[denominator])
-    judged &= ~np.isnan(count) & (base > 0)
-    if multiplier == 100:
+    if counted is not None:
+        numerator, denominator, multiplier = counted
+        count, base = _floats(df[numerator]), _floats(df[denominator])
+        judged &= ~np.isnan(count) & (base > 0)
+        if multiplier != 100:  # a rate: judged by its count, allowing for chance
+            with np.errstate(invalid="ignore"):  # an open end of the range is infinite; a missing base is no figure
+                expected_low, expected_high = low * base / multiplier, high * base / multiplier
+                fewest = expected_low - 2 * np.sqrt(np.clip(expected_low, 0, None))
+                most = expected_high + 2 * np.sqrt(np.clip(expected_high, 0, None))
+            return pd.Series(~judged | ((count >= fewest) & (count <= most)), index=df.index)
         judged &= (base >= spec.small_denominator) & (count <= base)
-        return pd.Series(~judged | ((value >= low) & (value <= high)), index=df.index)
-    with np.errstate(invalid="ignore"):  # an open end of the range is infinite; a missing base is no figure
-        expected_low, expected_high = low * base / multiplier, high * base / multiplier
-        fewest = expected_low - 2 * np.sqrt(np.clip(expected_low, 0, None))
-        most = expected_high + 2 * np.sqrt(np.clip(expected_high, 0, None))
-    return pd.Series(~judged | ((count >= fewest) & (count <= most)), index=df.index)
+    return pd.Series(~judged | ((value >= low) & (value <= high)), index=df.index)
 
 
 def _floats(column: pd.Series) -> np.ndarray:
