@@ -235,33 +235,52 @@ def run(code: str, *args: str, whole_job_memory: bool = False) -> tuple[dict, fl
     return result, time.perf_counter() - start
 
 
+MEMORY_SAMPLE_TRIES = 5
 MEMORY_SAMPLE_S = 0.25
 
 
 def _tree_pss_mb(root: int) -> float | None:
     """The proportional set size of process `root` and every descendant, summed (Linux only: None elsewhere).
-    PSS counts a page shared by forked processes once across them, not once in each."""
+    PSS counts a page shared by forked processes once across them, not once in each. A sample during which
+    a process started or ended is taken again: a page shared with a process started part-way through the
+    sample would be counted in full before it and in part after, so more than once."""
     proc = Path("/proc")
     if not (proc / "self" / "smaps_rollup").exists():
         return None
+    total = 0
+    for _ in range(MEMORY_SAMPLE_TRIES):
+        processes = _process_tree(root)
+        total = sum(_pss_kb(pid) for pid in processes)
+        if _process_tree(root) == processes:
+            break
+    return total / 1024
+
+
+def _process_tree(root: int) -> list[int]:
+    """`root` and every process descended from it, by /proc."""
     children: dict[int, list[int]] = {}
-    for stat in proc.glob("[0-9]*/stat"):
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [root]
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
+        found.append(pid)
         todo.extend(children.get(pid, []))
-        try:
-            for line in (proc / str(pid) / "smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
+    return sorted(found)
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in (Path("/proc") / str(pid) / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def main() -> None:
