@@ -247,7 +247,7 @@ def check_and_store_large(items: list[Received], store: Store, register: Registe
     if len(items) <= BATCH_FILES:
         check_and_store(items, store, register, key, run_id, progress, specs, archive)
         return
-    from .outputs.parallel import start_in_process
+    from .parallel import start_in_process
 
     aside = start_in_process(_check_and_store_in_process, items, store.path, register, key, run_id,
                              _sendable(progress), specs, archive.root)
@@ -703,7 +703,7 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
     from .outputs.csv_export import write_csv
     from .outputs.master import write_master
-    from .outputs.parallel import new_event, start_in_process
+    from .parallel import new_event, start_in_process
     from .outputs.profiles import in_profile_order, produced_text, profile_turns, write_profiles_in_turn
     from .round_status import tracker_columns
 

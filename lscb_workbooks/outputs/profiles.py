@@ -19,6 +19,7 @@ from typing import Any, Callable
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from ..parallel import start_in_process
 from ..processes import worker_context
 from ..spec.models import UNIT_LABELS, Field
 from ..spec.register import Authority
@@ -28,7 +29,6 @@ from .benchmarks import ENGLAND, ENGLAND_NOTE, has_england
 from .builder import Column, WorkbookBuilder
 from .comparison import NO_RETURN, REJECTED, Comparison
 from .disclosure import RANKED_AMONG_SHOWN
-from .parallel import start_in_process
 
 VERDICT_WORDS = {
     "small number": "Small number: not compared",

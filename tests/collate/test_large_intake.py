@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import lscb_workbooks.collate as collation
-import lscb_workbooks.outputs.parallel as parallel
+import lscb_workbooks.parallel as parallel
 from lscb_workbooks.collate import collate
 from lscb_workbooks.demo.coordinator import fill_template
 from lscb_workbooks.demo.synthetic import synthetic_entries

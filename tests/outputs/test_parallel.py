@@ -9,7 +9,7 @@ import pytest
 
 from lscb_workbooks.errors import LscbError
 from lscb_workbooks.outputs.xlsx import WorkbookWriteError
-from lscb_workbooks.outputs.parallel import ChildFailed, new_event, start_in_process
+from lscb_workbooks.parallel import ChildFailed, new_event, start_in_process
 from lscb_workbooks.outputs.profiles import (
     in_profile_order, produced_text, profile_turns, profiled, write_profiles_in_turn,
 )

@@ -9,8 +9,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Callable, Generic, TypeVar
 
-from ..errors import LscbError
-from ..processes import worker_context
+from .errors import LscbError
+from .processes import worker_context
 
 T = TypeVar("T")
 
