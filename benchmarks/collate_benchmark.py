@@ -222,15 +222,17 @@ def run(code: str, *args: str, whole_job_memory: bool = False) -> tuple[dict, fl
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-    peak = 0.0
+    peak = None
     while whole_job_memory and process.poll() is None:
-        peak = max(peak, _tree_pss_mb(process.pid) or 0.0)
+        sample = _tree_pss_mb(process.pid)
+        if sample is not None:
+            peak = max(peak or 0.0, sample)
         time.sleep(MEMORY_SAMPLE_S)
     out, err = process.communicate()
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, process.args, out, err)
     result = json.loads(out.strip().splitlines()[-1])
-    if whole_job_memory and Path("/proc/self/smaps_rollup").exists():
+    if peak is not None:
         result["job_peak_mb"] = peak
     return result, time.perf_counter() - start
 
@@ -244,8 +246,7 @@ def _tree_pss_mb(root: int) -> float | None:
     PSS counts a page shared by forked processes once across them, not once in each. A sample during which
     a process started or ended is taken again: a page shared with a process started part-way through the
     sample would be counted in full before it and in part after, so more than once."""
-    proc = Path("/proc")
-    if not (proc / "self" / "smaps_rollup").exists():
+    if not Path("/proc/self/smaps_rollup").exists():
         return None
     total = 0
     for _ in range(MEMORY_SAMPLE_TRIES):

@@ -26,11 +26,12 @@ from .intake.archive import Archive
 from .intake.inbox import Received, containers, walk_inbox
 from .intake.reader import Workbook, check_and_read_as_ready
 from .intake.safety import Unreadable
+from .parallel import new_event, start_in_process
 from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
 from .spec.periods import PeriodError, parse_period
-from .stages import add_seconds, stage
+from .stages import add_seconds, stage, timing_stages
 from .store.db import IN_USE, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
 from .store.returns import NOT_A_RETURN, returns_for_round
@@ -247,8 +248,6 @@ def check_and_store_large(items: list[Received], store: Store, register: Registe
     if len(items) <= BATCH_FILES:
         check_and_store(items, store, register, key, run_id, progress, specs, archive)
         return
-    from .parallel import start_in_process
-
     aside = start_in_process(_check_and_store_in_process, items, store.path, register, key, run_id,
                              _sendable(progress), specs, archive.root)
     for name, elapsed in aside().items():
@@ -258,8 +257,6 @@ def check_and_store_large(items: list[Received], store: Store, register: Registe
 def _check_and_store_in_process(items: list[Received], store_path: Path, register: Register, key: bytes, run_id: int,
                                 progress: Progress, specs: SpecLibrary, archive_root: Path) -> dict[str, float]:
     """`check_and_store` with a store of its own; the seconds each stage took, for a timed run."""
-    from .stages import timing_stages
-
     store = Store(store_path)
     try:
         with timing_stages() as seconds:
@@ -703,7 +700,6 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
     from .outputs.csv_export import write_csv
     from .outputs.master import write_master
-    from .parallel import new_event, start_in_process
     from .outputs.profiles import in_profile_order, produced_text, profile_turns, write_profiles_in_turn
     from .round_status import tracker_columns
 

@@ -23,7 +23,6 @@ def test_a_timed_run_names_every_stage_and_an_untimed_one_keeps_nothing(make_ret
     assert not timing()
 
 
-
 def test_a_stage_inside_another_counts_its_time_to_itself_alone():
     """The stages of a block share out its time: nothing is counted twice, however they nest."""
     with timing_stages() as seconds:

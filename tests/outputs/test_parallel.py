@@ -9,10 +9,10 @@ import pytest
 
 from lscb_workbooks.errors import LscbError
 from lscb_workbooks.outputs.xlsx import WorkbookWriteError
-from lscb_workbooks.parallel import ChildFailed, new_event, start_in_process
 from lscb_workbooks.outputs.profiles import (
     in_profile_order, produced_text, profile_turns, profiled, write_profiles_in_turn,
 )
+from lscb_workbooks.parallel import ChildFailed, new_event, start_in_process
 from test_profiles import PRODUCED, comparison  # noqa: F401  (a module fixture)
 
 
