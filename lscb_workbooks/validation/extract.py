@@ -211,10 +211,10 @@ def _read_row(fields: list[Field], block: TableBlock, row: int, sheets, workbook
               ) -> tuple[dict[str, Parsed], dict[str, CellRef]] | None:
     """A row's values and cells, or None when nothing was typed on it."""
     sheet = sheets[block.sheet]
-    where = {f.id: CellRef(block.sheet, row, block.columns[f.id]) for f in fields}
     raws = {f.id: value_at(sheet, row, block.columns[f.id]) for f in fields}
     if all(v is None or (isinstance(v, str) and not v.strip()) for v in raws.values()):
-        return None
+        return None  # most numbered rows of a table are left empty: nothing more to work out for them
+    where = {f.id: CellRef(block.sheet, row, block.columns[f.id]) for f in fields}
     return {f.id: _read_input(raws[f.id], f, where[f.id], workbook, issues, fixed) for f in fields}, where
 
 

@@ -95,15 +95,27 @@ def locate(workbook: Workbook) -> Located:
     for sheet in workbook.sheets:
         if sheet.title == IDENTITY_SHEET:
             continue
-        ref_rows = [r for r in range(1, len(sheet.rows) + 1) if _text(value_at(sheet, r, 1)) == REF_HEADER]
+        markers = _column_a(sheet)
+        ref_rows = [r for r, text in enumerate(markers, start=1) if text == REF_HEADER]
         for index, header_row in enumerate(ref_rows):
             end = ref_rows[index + 1] if index + 1 < len(ref_rows) else len(sheet.rows) + 1
             cells = _marker_cells(sheet, header_row)
             if VALUE_HEADER.casefold() in {text.casefold() for text in cells.values()}:
-                _locate_form(sheet, header_row, end, cells, located)
+                _locate_form(sheet, header_row, end, cells, located, markers)
             else:
-                _locate_table(sheet, header_row, end, cells, located)
+                _locate_table(sheet, header_row, end, cells, located, markers)
     return located
+
+
+def _column_a(sheet: Sheet) -> list[str]:
+    """The text in column A of each row, from row 1: where the template writes every id. Read once per
+    sheet, as every row's marker is looked at more than once."""
+    return [_text(cells[0]) if cells else "" for cells in sheet.rows]
+
+
+def _text_in(cells: list[object], col: int) -> str:
+    """`_text` of the cell in column `col` (from 1) of a row's `cells`."""
+    return _text(cells[col - 1]) if col <= len(cells) else ""
 
 
 def _marker_cells(sheet: Sheet, row: int) -> dict[int, str]:
@@ -134,7 +146,8 @@ def _form_heading_problem(sheet: Sheet, header_row: int, cells: dict[int, str]) 
                       "which figures are meant.")
 
 
-def _locate_form(sheet: Sheet, header_row: int, end: int, cells: dict[int, str], located: Located) -> None:
+def _locate_form(sheet: Sheet, header_row: int, end: int, cells: dict[int, str], located: Located,
+                 markers: list[str]) -> None:
     headers, problem = _form_heading_problem(sheet, header_row, cells)
     if problem:
         located.layout_problems.append(problem)
@@ -143,7 +156,7 @@ def _locate_form(sheet: Sheet, header_row: int, end: int, cells: dict[int, str],
     rating_col, comment_col = column.get(RATING_HEADER), column.get(COMMENT_HEADER)
     field_rows = []
     for row in range(header_row + 1, end):
-        field_id = _text(value_at(sheet, row, 1))
+        field_id = markers[row - 1]
         if not field_id:
             continue
         field_rows.append(row)
@@ -157,25 +170,24 @@ def _locate_form(sheet: Sheet, header_row: int, end: int, cells: dict[int, str],
             located.duplicates.append((field_id, located.form[field_id].value.a1, here.value.a1))
             continue
         located.form[field_id] = here
-        located.signed_rows.append(
-            (field_id, _text(value_at(sheet, row, label_col)), _text(value_at(sheet, row, unit_col)))
-        )
+        row_cells = sheet.rows[row - 1]
+        located.signed_rows.append((field_id, _text_in(row_cells, label_col), _text_in(row_cells, unit_col)))
     entry_cols = [c for c in (value_col, rating_col, comment_col) if c]
     if field_rows:
-        _note_unreferenced_entries(sheet, range(field_rows[0], field_rows[-1] + 1), entry_cols, located)
+        _note_unreferenced_entries(sheet, range(field_rows[0], field_rows[-1] + 1), entry_cols, located, markers)
 
 
-def _note_unreferenced_entries(sheet: Sheet, rows: range, cols: list[int], located: Located) -> None:
+def _note_unreferenced_entries(sheet: Sheet, rows: range, cols: list[int], located: Located,
+                               markers: list[str]) -> None:
     """An entry in an input column on a row with no reference in column A is never read: say so.
 
     Such a row is where a reference was moved away from, or a row added by hand; either way the
     figure in it is not where the template put it.
     """
     for row in rows:
-        marker = value_at(sheet, row, 1)
-        if marker is not None and _text(marker):
+        if markers[row - 1]:
             continue
-        filled = [a1(row, c) for c in cols if _text(value_at(sheet, row, c))]
+        filled = [a1(row, c) for c in cols if _text_in(sheet.rows[row - 1], c)]
         if filled:
             located.layout_problems.append(
                 f"On sheet '{sheet.title}', row {row} has an entry ({', '.join(filled)}) but no reference in "
@@ -184,9 +196,10 @@ def _note_unreferenced_entries(sheet: Sheet, rows: range, cols: list[int], locat
             return
 
 
-def _locate_table(sheet: Sheet, ref_row: int, end: int, cells: dict[int, str], located: Located) -> None:
+def _locate_table(sheet: Sheet, ref_row: int, end: int, cells: dict[int, str], located: Located,
+                  markers: list[str]) -> None:
     label_row, unit_row = ref_row + 1, ref_row + 2
-    if _text(value_at(sheet, label_row, 1)) != TABLE_ROW_HEADER:
+    if label_row > len(markers) or markers[label_row - 1] != TABLE_ROW_HEADER:
         return
     ids = {c: i for c, i in cells.items() if c >= 2}
     columns: dict[str, int] = {}
@@ -201,12 +214,13 @@ def _locate_table(sheet: Sheet, ref_row: int, end: int, cells: dict[int, str], l
     block = TableBlock(sheet.title, columns, [], ref_row=ref_row, ref_cells=ids)
     label_col, unit_col = FIXED_TABLE_FIRST_INPUT_COLUMN - 2, FIXED_TABLE_FIRST_INPUT_COLUMN - 1
     for row in range(unit_row + 1, end):
-        marker = value_at(sheet, row, 1)
+        row_cells = sheet.rows[row - 1]
+        marker = row_cells[0] if row_cells else None
         if isinstance(marker, (int, float)) and not isinstance(marker, bool):
             block.data_rows.append(row)
-        elif row_id := _text(marker):
+        elif row_id := markers[row - 1]:
             _locate_fixed_row(sheet, row, row_id, label_col, unit_col, block, located)
-    _note_unreferenced_entries(sheet, range(unit_row + 1, end), sorted(columns.values()), located)
+    _note_unreferenced_entries(sheet, range(unit_row + 1, end), sorted(columns.values()), located, markers)
     located.tables[tuple(sorted(block.columns))] = block
 
 
