@@ -114,7 +114,7 @@ def read_workbook(data: bytes, package: Package | None = None) -> Workbook | Unr
         book.close()
     if data.startswith(OLE_MAGIC):
         _use_saved_formula_text(sheets, data)
-    return Workbook(sheets=sheets, formulas=formula_cells(data, package), saved_at=last_saved(data))
+    return Workbook(sheets=sheets, formulas=formula_cells(data, package), saved_at=last_saved(data, package))
 
 
 def _readable_by_calamine(data: bytes) -> bytes:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from datetime import datetime, timezone
 
 import olefile
+
+from lscb_workbooks.intake.package import Package
 
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_PART_BYTES = 256 * 1024
@@ -20,11 +21,16 @@ PARTS = (("docprops/core.xml", re.compile(rb"<(?:[\w.-]+:)?modified\b[^>]*>\s*([
          ("meta.xml", re.compile(rb"<(?:[\w.-]+:)?date\b[^>]*>\s*([^<\s]+)\s*<")))
 
 
-def last_saved(data: bytes) -> str | None:
-    """The workbook's own last-saved time, as ISO 8601 in UTC to the second, or None."""
+def last_saved(data: bytes, package: Package | None = None) -> str | None:
+    """The workbook's own last-saved time, as ISO 8601 in UTC to the second, or None.
+
+    `package` is `data` opened already, when it is a zip package."""
     try:
         if data.startswith(ZIP_MAGIC):
-            return _from_package(data)
+            if package is not None:
+                return _from_package(package)
+            with Package(data) as opened:
+                return _from_package(opened)
         if data.startswith(OLE_MAGIC):
             return _from_ole(data)
     except Exception:  # a damaged file has no trustworthy time; the reader says what is wrong with it
@@ -32,16 +38,14 @@ def last_saved(data: bytes) -> str | None:
     return None
 
 
-def _from_package(data: bytes) -> str | None:
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        members = {info.filename.lower(): info for info in package.infolist()}
-        for name, pattern in PARTS:
-            info = members.get(name)
-            if info is None or info.file_size > MAX_PART_BYTES:
-                continue
-            found = pattern.search(package.read(info))
-            if found:
-                return _iso(found.group(1).decode("ascii", "replace"))
+def _from_package(package: Package) -> str | None:
+    for name, pattern in PARTS:
+        info = package.info(name)
+        if info is None or info.file_size > MAX_PART_BYTES:
+            continue
+        found = pattern.search(package.read(info))
+        if found:
+            return _iso(found.group(1).decode("ascii", "replace"))
     return None
 
 
