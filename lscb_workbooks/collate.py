@@ -27,6 +27,7 @@ from .intake.inbox import Received, containers, walk_inbox
 from .intake.reader import Workbook, check_and_read_as_ready
 from .intake.safety import Unreadable
 from .parallel import new_event, start_in_process
+from .processes import rare_full_collections
 from .spec.load import load_spec
 from .spec.models import Spec
 from .spec.register import Register, load_register
@@ -99,7 +100,7 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
     register = register or load_register()
     key = key or existing_signing_key()
     store_path = store_path or default_store_path(out_dir)
-    with one_run_at_a_time(store_path):
+    with one_run_at_a_time(store_path), rare_full_collections():
         return _collate(inbox, out_dir, Store(store_path), spec, suppress, key, register, progress, run_id,
                         report_register, period, deadline, comparators)
 

@@ -10,7 +10,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Callable, Generic, TypeVar
 
 from .errors import LscbError
-from .processes import worker_context
+from .processes import collect_rarely, worker_context
 
 T = TypeVar("T")
 
@@ -84,6 +84,7 @@ def start_in_process(work: Callable[..., T], *args: object) -> InProcess[T]:
 
 
 def _run(work: Callable[..., object], args: tuple, sender) -> None:
+    collect_rarely()
     try:
         outcome = (True, work(*args))
     except BaseException as error:  # the parent re-raises it: as itself if the user is to be told, else with its traceback

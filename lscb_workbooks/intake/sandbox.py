@@ -26,7 +26,7 @@ from itertools import islice
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
-from lscb_workbooks.processes import worker_context
+from lscb_workbooks.processes import collect_rarely, worker_context
 
 try:
     import resource
@@ -258,6 +258,7 @@ def _serve(connection: Connection, parents_end: Connection, task: Task) -> None:
 def _prepare_worker() -> None:
     """Limits that make a runaway read end this process quietly rather than the computer's patience."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    collect_rarely()
     # A reader that aborts is expected and reported; it should not print a Rust
     # backtrace or a Python fault dump to the officer's terminal.
     os.environ["RUST_BACKTRACE"] = "0"

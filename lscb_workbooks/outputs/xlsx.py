@@ -102,13 +102,30 @@ def save_atomically(build: Callable[[xlsxwriter.Workbook], None], path: Path) ->
     path = Path(path)
     with replacing(path) as temporary, warnings.catch_warnings():
         warnings.filterwarnings("error", module=r"xlsxwriter(\.|$)")
+        workbook = new_workbook(temporary)
         try:
-            workbook = new_workbook(temporary)
             build(workbook)
             workbook.close()
         except UserWarning as problem:
             raise WorkbookWriteError(f"{path.name} was not written: {problem}") from problem
+        finally:
+            let_go(workbook)
     return path
+
+
+def let_go(workbook: xlsxwriter.Workbook) -> None:
+    """Let the workbook's cells be freed as soon as it is done with.
+
+    Each xlsxwriter sheet keeps a reference back to its workbook (its `add_format`), so a workbook and
+    its sheets form a cycle that only Python's full garbage collection frees, and the tool makes those
+    rarely (`processes.rare_full_collections`); a builder holding its own drawing functions (the master's)
+    is another such cycle. Without this, every cell of every workbook written would stay in memory until
+    the next full collection: the back-reference is dropped and each sheet's cells are let go.
+    """
+    for sheet in workbook.worksheets():
+        sheet.workbook_add_format = None
+        for cells in ("table", "table_cells", "merged_cells"):  # by row and column: what each sheet holds most of
+            getattr(sheet, cells, {}).clear()
 
 
 def signed_format(num_format: str) -> str:

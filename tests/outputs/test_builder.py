@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import math
+import weakref
 import zipfile
 from datetime import date, datetime
 from types import SimpleNamespace
@@ -121,3 +123,30 @@ def test_the_quicker_worksheet_saves_every_cell_exactly_as_xlsxwriter_does(tmp_p
         assert type(xlsx.new_workbook(io.BytesIO()).add_worksheet()) is not Worksheet  # the quicker one is in use
         assert a.read("xl/worksheets/sheet1.xml") == b.read("xl/worksheets/sheet1.xml")
         assert a.read("xl/sharedStrings.xml") == b.read("xl/sharedStrings.xml")
+
+
+def test_a_saved_workbooks_cells_are_freed_without_waiting_for_the_cycle_collector(tmp_path):
+    """The collector's full passes are rare during a collation, so a workbook's cells must not wait for one."""
+    kept = {}
+
+    class Builder:  # holds a drawing function that holds it: a cycle, as the master's builder is
+        def __init__(self, workbook):
+            self.draw = lambda: self.sheet.write_number(0, 0, 7)
+            self.sheet = workbook.add_worksheet("Cells")
+            self.draw()
+            self.sheet.write_string(1, 0, "seven")
+            self.sheet.merge_range(2, 0, 2, 2, "merged")
+            self.sheet.add_table(4, 0, 6, 1, {"name": "Figures"})
+            kept["builder"], kept["workbook"] = weakref.ref(self), weakref.ref(workbook)
+
+    gc.collect()
+    gc.disable()
+    try:
+        path = xlsx.save_atomically(Builder, tmp_path / "cells.xlsx")
+        sheet = kept["builder"]().sheet  # alive still, in its cycle: only its cells are let go
+        assert (sheet.table, sheet.table_cells, sheet.merged_cells) == ({}, {}, {})
+        assert kept["workbook"]() is None  # its sheets no longer refer back to it
+    finally:
+        gc.enable()
+    ws = openpyxl.load_workbook(path)["Cells"]
+    assert (ws["A1"].value, ws["A2"].value, ws["A3"].value) == (7, "seven", "merged")

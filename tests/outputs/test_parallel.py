@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 
@@ -13,6 +14,7 @@ from lscb_workbooks.outputs.profiles import (
     in_profile_order, produced_text, profile_turns, profiled, write_profiles_in_turn,
 )
 from lscb_workbooks.parallel import ChildFailed, new_event, start_in_process
+from lscb_workbooks.processes import YOUNGER_PASSES_PER_FULL_PASS, rare_full_collections
 from test_profiles import PRODUCED, comparison  # noqa: F401  (a module fixture)
 
 
@@ -112,3 +114,13 @@ def test_an_error_of_the_tools_own_comes_back_with_the_other_processs_traceback(
     assert not isinstance(caught.value, LscbError)  # logged as the tool's fault, not shown as the user's
     assert "Traceback" in str(caught.value) and "in _fail_with" in str(caught.value)
     assert "ValueError: an error of the tool's own" in str(caught.value)
+
+
+def test_full_garbage_collections_are_rare_during_a_collation_and_in_the_tools_other_processes():
+    before = gc.get_threshold()
+    assert before[2] != YOUNGER_PASSES_PER_FULL_PASS
+    with rare_full_collections():
+        assert gc.get_threshold() == (before[0], before[1], YOUNGER_PASSES_PER_FULL_PASS)
+    assert gc.get_threshold() == before  # as it was, for whatever else runs in this process
+    # forked or spawned (CI runs this file both ways), the other process sets it for itself
+    assert start_in_process(gc.get_threshold)() == (before[0], before[1], YOUNGER_PASSES_PER_FULL_PASS)
