@@ -96,13 +96,14 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
     command line; without it the run is logged here. `deadline` is the
     round's, for the master workbook's returns tracker.
     """
-    spec = load_spec(collection)
-    register = register or load_register()
-    key = key or existing_signing_key()
-    store_path = store_path or default_store_path(out_dir)
-    with one_run_at_a_time(store_path), rare_full_collections():
-        return _collate(inbox, out_dir, Store(store_path), spec, suppress, key, register, progress, run_id,
-                        report_register, period, deadline, comparators)
+    with rare_full_collections():
+        spec = load_spec(collection)
+        register = register or load_register()
+        key = key or existing_signing_key()
+        store_path = store_path or default_store_path(out_dir)
+        with one_run_at_a_time(store_path):
+            return _collate(inbox, out_dir, Store(store_path), spec, suppress, key, register, progress, run_id,
+                            report_register, period, deadline, comparators)
 
 
 def _own_files(out_dir: Path, store: Store) -> list[Path]:
