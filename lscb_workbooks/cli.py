@@ -549,6 +549,7 @@ def collate(inbox, out_dir, store_path, collection, period, hub, suppress, regis
 def report(out_dir, store_path, collection, period, hub, suppress, register_path, comparator_files) -> None:
     """Rebuild the master, feedback and profile workbooks from the store, without new files."""
     from .collate import write_outputs
+    from .processes import rare_full_collections
     from .store.db import Store
     from .store.lock import one_run_at_a_time
 
@@ -562,7 +563,7 @@ def report(out_dir, store_path, collection, period, hub, suppress, register_path
     period = period or (ws.period if ws else None)
     spec_ = _spec(_collection(ws, collection))
     comparators = _comparators(ws, comparator_files, spec_)
-    with _audited(ws, "report", path) as run, one_run_at_a_time(path):
+    with _audited(ws, "report", path) as run, one_run_at_a_time(path), rare_full_collections():
         store = Store(path)
         try:
             result = write_outputs(store, spec_, register, out_dir, str(period) if period else None, suppress,

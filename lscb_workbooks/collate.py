@@ -83,6 +83,7 @@ def default_store_path(out_dir: Path) -> Path:
     return out_dir / "store.sqlite"
 
 
+@rare_full_collections()  # from reading the spec on: see `processes`
 def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collection: str = "dataset",
             period: str | None = None, suppress: bool = False, key: bytes | None = None,
             register: Register | None = None, progress: Progress = no_progress, run_id: int | None = None,
@@ -96,14 +97,13 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
     command line; without it the run is logged here. `deadline` is the
     round's, for the master workbook's returns tracker.
     """
-    with rare_full_collections():
-        spec = load_spec(collection)
-        register = register or load_register()
-        key = key or existing_signing_key()
-        store_path = store_path or default_store_path(out_dir)
-        with one_run_at_a_time(store_path):
-            return _collate(inbox, out_dir, Store(store_path), spec, suppress, key, register, progress, run_id,
-                            report_register, period, deadline, comparators)
+    spec = load_spec(collection)
+    register = register or load_register()
+    key = key or existing_signing_key()
+    store_path = store_path or default_store_path(out_dir)
+    with one_run_at_a_time(store_path):
+        return _collate(inbox, out_dir, Store(store_path), spec, suppress, key, register, progress, run_id,
+                        report_register, period, deadline, comparators)
 
 
 def _own_files(out_dir: Path, store: Store) -> list[Path]:

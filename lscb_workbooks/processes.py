@@ -50,7 +50,7 @@ def collect_rarely() -> None:
 
 @contextmanager
 def rare_full_collections() -> Iterator[None]:
-    """Full collections rare while the block runs (a collation), as they were before after it."""
+    """Full collections rare while the block (or the function it decorates) runs, as they were before after it."""
     before = gc.get_threshold()
     collect_rarely()
     try:

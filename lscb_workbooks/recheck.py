@@ -16,6 +16,7 @@ from .collate import CollationReport, Progress, judge, no_progress, now, write_o
 from .config import existing_signing_key
 from .intake.archive import Archive
 from .intake.received import WORKBOOK, Received
+from .processes import rare_full_collections
 from .spec.load import load_spec
 from .spec.register import Register, load_register
 from .store.db import Store
@@ -46,6 +47,7 @@ class RecheckReport:
     not_in_archive: list[str] = field(default_factory=list)
 
 
+@rare_full_collections()  # as in a collation: many returns held while workbooks are written
 def recheck(store_path: Path, out_dir: Path, collection: str = "dataset", period: str | None = None,
             suppress: bool = False, key: bytes | None = None, register: Register | None = None,
             progress: Progress = no_progress, run_id: int | None = None, report_register: Register | None = None,

@@ -122,5 +122,11 @@ def test_full_garbage_collections_are_rare_during_a_collation_and_in_the_tools_o
     with rare_full_collections():
         assert gc.get_threshold() == (before[0], before[1], YOUNGER_PASSES_PER_FULL_PASS)
     assert gc.get_threshold() == before  # as it was, for whatever else runs in this process
+
+    @rare_full_collections()  # as collate and recheck use it
+    def during():
+        return gc.get_threshold()
+
+    assert (during()[2], gc.get_threshold()) == (YOUNGER_PASSES_PER_FULL_PASS, before)
     # forked or spawned (CI runs this file both ways), the other process sets it for itself
     assert start_in_process(gc.get_threshold)() == (before[0], before[1], YOUNGER_PASSES_PER_FULL_PASS)
