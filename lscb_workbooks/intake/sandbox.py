@@ -22,7 +22,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
@@ -73,30 +72,29 @@ def results_as_ready(
 
 
 class _Run:
-    """One batch: the queue of files, the live workers and the results so far."""
+    """One batch: the queue of files, the live workers and the results not yet handed over."""
 
     def __init__(self, data: dict[str, bytes], task: Task, workers: int, timeout_s: float) -> None:
         self.data, self.task, self.workers, self.timeout_s = data, task, workers, timeout_s
         self.queue: deque[str] = deque(data)
         self.retry_alone: deque[str] = deque()
         self.live: list[_Worker] = []
-        self.results: dict[str, object] = {}  # in the order the results came
+        # Results not yet handed to the caller, in the order they came: once handed over they are the
+        # caller's alone, so a batch's workbooks are not all held here until its last is read.
+        self.answered: deque[tuple[str, object]] = deque()
         self.chunk = max(1, min(MAX_CHUNK, len(data) // (workers * 4)))
 
     def results_in_order(self) -> dict[str, object]:
-        for _ in self.results_as_ready():
-            pass
-        return {key: self.results[key] for key in self.data}
+        results = dict(self.results_as_ready())
+        return {key: results[key] for key in self.data}
 
     def results_as_ready(self) -> Iterator[tuple[str, object]]:
-        given = 0
         try:
             while self.queue or self.retry_alone or self.live:
                 self._give_out_work()
                 self._wait_and_collect()
-                fresh = list(islice(self.results.items(), given, None))  # each key is added once, never again
-                given += len(fresh)
-                yield from fresh
+                while self.answered:  # each key is answered once, never again
+                    yield self.answered.popleft()
         finally:
             self._stop_all()
 
@@ -173,7 +171,7 @@ class _Run:
             worker.ready, worker.started_at = True, time.monotonic()
             return
         key, result = message
-        self.results[key] = result
+        self.answered.append((key, result))
         worker.pending.remove(key)
         worker.started_at = time.monotonic()
 
@@ -182,7 +180,7 @@ class _Run:
         if worker.pending:
             suspect = worker.pending.popleft()
             if worker.alone:
-                self.results[suspect] = CRASHED
+                self.answered.append((suspect, CRASHED))
             else:
                 self.retry_alone.append(suspect)
         self._give_back(worker)
@@ -193,7 +191,7 @@ class _Run:
             self._worker_died(worker)
             return
         worker.process.kill()
-        self.results[worker.pending.popleft()] = TIMED_OUT
+        self.answered.append((worker.pending.popleft(), TIMED_OUT))
         self._give_back(worker)
 
     def _drain(self, worker: _Worker) -> None:
@@ -204,7 +202,7 @@ class _Run:
                 if message == READY:
                     continue
                 key, result = message
-                self.results[key] = result
+                self.answered.append((key, result))
                 worker.pending.remove(key)
         except (EOFError, OSError):
             return
