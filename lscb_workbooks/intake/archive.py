@@ -11,10 +11,12 @@ import hashlib
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+FLUSHING_THREADS = 8
 
 
 class Archive:
@@ -48,8 +50,8 @@ class Archive:
                 if target not in writing and not target.exists():
                     writing.add(target)
                     pending.append((target, _write_unflushed(target, data)))
-            for _, temporary in pending:
-                _flush(temporary)
+            with ThreadPoolExecutor(FLUSHING_THREADS) as flushing:  # the disk takes several at once
+                list(flushing.map(_flush, [temporary for _, temporary in pending]))
             for target, temporary in pending:
                 os.replace(temporary, target)
         except BaseException:
