@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import time
+import weakref
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -174,3 +175,20 @@ def test_results_as_ready_answer_every_file_once_while_the_caller_works_between_
     assert sorted(key for key, _ in answered) == sorted(key for key, _ in items)
     assert dict(answered) == {"a": 1, "abort": CRASHED, "flaky": len(flaky), "hang": TIMED_OUT,
                               **{f"x{n}": n for n in range(1, 40)}}
+
+
+def read_nothing(data: bytes) -> Workbook:
+    return Workbook(sheets=[], formulas={}, saved_at=data.decode())
+
+
+def test_a_result_handed_to_the_caller_is_not_kept_by_the_pool():
+    """A national intake reads 500 files at a time: each workbook is the caller's alone once handed over,
+    not held until the last of its batch is read."""
+    items = [(f"x{n}", str(n).encode()) for n in range(30)]
+    let_go = []
+    for key, result in results_as_ready(items, read_nothing, workers=2, timeout_s=10.0):
+        assert result.saved_at == key[1:]
+        held = weakref.ref(result)
+        del result
+        let_go.append(held() is None)  # while the workers go on reading the rest
+    assert len(let_go) == 30 and all(let_go)
