@@ -113,11 +113,6 @@ def _column_a(sheet: Sheet) -> list[str]:
     return [_text(cells[0]) if cells else "" for cells in sheet.rows]
 
 
-def _text_in(cells: list[object], col: int) -> str:
-    """`_text` of the cell in column `col` (from 1) of a row's `cells`."""
-    return _text(cells[col - 1]) if col <= len(cells) else ""
-
-
 def _marker_cells(sheet: Sheet, row: int) -> dict[int, str]:
     """{column: text} of the non-empty cells of a heading or reference row."""
     width = len(sheet.rows[row - 1])
@@ -170,8 +165,9 @@ def _locate_form(sheet: Sheet, header_row: int, end: int, cells: dict[int, str],
             located.duplicates.append((field_id, located.form[field_id].value.a1, here.value.a1))
             continue
         located.form[field_id] = here
-        row_cells = sheet.rows[row - 1]
-        located.signed_rows.append((field_id, _text_in(row_cells, label_col), _text_in(row_cells, unit_col)))
+        located.signed_rows.append(
+            (field_id, _text(value_at(sheet, row, label_col)), _text(value_at(sheet, row, unit_col)))
+        )
     entry_cols = [c for c in (value_col, rating_col, comment_col) if c]
     if field_rows:
         _note_unreferenced_entries(sheet, range(field_rows[0], field_rows[-1] + 1), entry_cols, located, markers)
@@ -187,7 +183,7 @@ def _note_unreferenced_entries(sheet: Sheet, rows: range, cols: list[int], locat
     for row in rows:
         if markers[row - 1]:
             continue
-        filled = [a1(row, c) for c in cols if _text_in(sheet.rows[row - 1], c)]
+        filled = [a1(row, c) for c in cols if _text(value_at(sheet, row, c))]
         if filled:
             located.layout_problems.append(
                 f"On sheet '{sheet.title}', row {row} has an entry ({', '.join(filled)}) but no reference in "
@@ -214,8 +210,7 @@ def _locate_table(sheet: Sheet, ref_row: int, end: int, cells: dict[int, str], l
     block = TableBlock(sheet.title, columns, [], ref_row=ref_row, ref_cells=ids)
     label_col, unit_col = FIXED_TABLE_FIRST_INPUT_COLUMN - 2, FIXED_TABLE_FIRST_INPUT_COLUMN - 1
     for row in range(unit_row + 1, end):
-        row_cells = sheet.rows[row - 1]
-        marker = row_cells[0] if row_cells else None
+        marker = value_at(sheet, row, 1)
         if isinstance(marker, (int, float)) and not isinstance(marker, bool):
             block.data_rows.append(row)
         elif row_id := markers[row - 1]:
