@@ -49,13 +49,17 @@ class ReturnData:
     issues: list[IssueRecord] = field(default_factory=list)
     previous: dict[str, float] = field(default_factory=dict)
     prefilled: dict[str, float] = field(default_factory=dict)  # published figures the template put in boxes
+    # Worked out once: the checks and the stored values both ask for each derived figure.
+    _derived: dict[str, float | None] = field(default_factory=dict, repr=False, compare=False)
 
     def number(self, field_id: str) -> float | None:
         cells = self.form.get(field_id)
         return cells.parsed.number if cells else None
 
     def derived_value(self, f: Field) -> float | None:
-        return f.parsed_expression.evaluate({n: self.number(n) for n in f.parsed_expression.names})
+        if f.id not in self._derived:
+            self._derived[f.id] = f.parsed_expression.evaluate({n: self.number(n) for n in f.parsed_expression.names})
+        return self._derived[f.id]
 
     @property
     def answered(self) -> int:
@@ -72,28 +76,29 @@ class ReturnData:
 
     def value_records(self) -> list[ValueRecord]:
         records = []
+        spec, la_code, period = self.spec, self.la_code, str(self.period)
         for field_id, cells in self.form.items():
-            f = self.spec.fields[field_id]
-            parsed = Parsed(*_derived_text(self.derived_value(f))) if f.derived else cells.parsed
+            f = spec.fields[field_id]
+            derived = f.derived
+            parsed = Parsed(*_derived_text(self.derived_value(f))) if derived else cells.parsed
             prefilled = self._prefill_outcome(field_id, parsed)
             records.append(ValueRecord(
-                la_code=self.la_code, period=str(self.period), section_id=self.spec.section_of(field_id).id,
+                la_code=la_code, period=period, section_id=spec.section_of(field_id).id,
                 field_id=field_id, value=parsed.text, number=parsed.number,
                 rating=cells.rating or (PREFILLED_RATING if prefilled == UNCHANGED else ""),
-                comment=cells.comment, sheet=cells.where.sheet, cell=cells.where.a1, derived=f.derived,
+                comment=cells.comment, sheet=cells.where.sheet, cell=cells.where.a1, derived=derived,
                 prefilled=prefilled,
             ))
         for section_id, rows in self.tables.items():
             for row in rows:
                 for column_id, parsed in row.values.items():
+                    where = row.where[column_id]
                     records.append(ValueRecord(
-                        la_code=self.la_code, period=str(self.period), section_id=section_id,
+                        la_code=la_code, period=period, section_id=section_id,
                         row_number=row.number, field_id=row.value_id(column_id), value=parsed.text,
-                        number=parsed.number,
-                        sheet=row.where[column_id].sheet, cell=row.where[column_id].a1,
+                        number=parsed.number, sheet=where.sheet, cell=where.a1,
                     ))
         return records
-
 
     def _prefill_outcome(self, field_id: str, parsed: Parsed) -> str:
         """'unchanged' where the box still holds the published figure the template put there, 'changed' where not."""

@@ -152,25 +152,25 @@ class ReturnSchema:
             [pa.Check(lambda s: s, name="within_usual_range")])
 
     def frame(self, returns: list[ReturnData]) -> pd.DataFrame:
-        rows = []
-        for data in returns:
-            row: dict[str, object] = {}
-            start, end = data.period.sign_off_window
-            row[WINDOW_START], row[WINDOW_END] = start.isoformat(), end.isoformat()
-            row[SHARE_OF_YEAR] = data.period.share_of_year
-            for f in self.spec.form_fields:
-                if f.derived:
-                    if f.plausible:
-                        row[f.id] = data.derived_value(f)
-                    continue
-                cells = data.form[f.id]
-                row[f.id] = cells.parsed.number if f.numeric else cells.parsed.text
-                row[f"{f.id}{BAD}"] = cells.parsed.problem is not None
-                if self._rated(f):
-                    row[f"{f.id}{RATING}"] = cells.rating
-                row[f"{f.id}{PREVIOUS}"] = data.previous.get(f.id)
-            rows.append(row)
-        frame = pd.DataFrame(rows, index=pd.RangeIndex(len(rows)))
+        """One row per return, built a column at a time (a field's cells from every return at once)."""
+        windows = [data.period.sign_off_window for data in returns]
+        columns: dict[str, list] = {
+            WINDOW_START: [start.isoformat() for start, _ in windows],
+            WINDOW_END: [end.isoformat() for _, end in windows],
+            SHARE_OF_YEAR: [data.period.share_of_year for data in returns],
+        }
+        for f in self.spec.form_fields:
+            if f.derived:
+                if f.plausible:
+                    columns[f.id] = [data.derived_value(f) for data in returns]
+                continue
+            cells = [data.form[f.id] for data in returns]
+            columns[f.id] = [c.parsed.number for c in cells] if f.numeric else [c.parsed.text for c in cells]
+            columns[f"{f.id}{BAD}"] = [c.parsed.problem is not None for c in cells]
+            if self._rated(f):
+                columns[f"{f.id}{RATING}"] = [c.rating for c in cells]
+            columns[f"{f.id}{PREVIOUS}"] = [data.previous.get(f.id) for data in returns]
+        frame = pd.DataFrame(columns, index=pd.RangeIndex(len(returns)))
         numeric = [c for f in self.spec.form_fields if f.numeric and not f.derived for c in (f.id, f"{f.id}{PREVIOUS}")]
         numeric += [f.id for f in self.spec.form_fields if f.derived and f.plausible]
         numbers = frame[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
