@@ -22,6 +22,7 @@ import pandas as pd
 
 from .atomic import replacing
 from .config import existing_signing_key
+from .errors import LscbError
 from .intake.archive import Archive
 from .intake.inbox import Received, containers, walk_inbox
 from .intake.reader import Workbook, check_and_read_as_ready
@@ -75,6 +76,10 @@ class CollationReport:
     pack: Path | None = None  # the folder to share, where a run suppressed small numbers
 
 
+class OutputIsInbox(LscbError, ValueError):
+    """The outputs would be written among the files received, to be taken in as returns next time."""
+
+
 def no_progress(items: Sequence, label: str) -> Iterable:
     return items
 
@@ -97,6 +102,11 @@ def collate(inbox: Path, out_dir: Path, store_path: Path | None = None, collecti
     command line; without it the run is logged here. `deadline` is the
     round's, for the master workbook's returns tracker.
     """
+    if Path(out_dir).resolve() == Path(inbox).resolve():
+        raise OutputIsInbox(
+            f"The output folder is the inbox itself ({inbox}): the next run would take the tool's own workbooks "
+            f"in as returns. Give --out another folder, inside the inbox (such as {Path(inbox) / 'output'}) or "
+            "beside it.")
     spec = load_spec(collection)
     register = register or load_register()
     key = key or existing_signing_key()

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from lscb_workbooks.intake.identify import is_tnef, is_workbook
 from lscb_workbooks.intake.mail import eml_records, mbox_records, msg_records, tnef_records
 from lscb_workbooks.intake.received import (
-    MAX_RECEIVED_BYTES, Envelope, Received, extension_of, far_too_large, received_file,
+    MAX_RECEIVED_BYTES, Envelope, Received, believable_time, extension_of, far_too_large, received_file, shown_path,
 )
 from lscb_workbooks.intake.zipped import zip_records
 
@@ -52,7 +52,8 @@ def containers(inbox: Path, own: Iterable[Path] = ()) -> Iterator[tuple[str, byt
 
 
 def inbox_files(inbox: Path, own: Iterable[Path] = ()) -> list[tuple[str, Path]]:
-    """(POSIX path relative to the inbox, path) of each regular file, sorted by relative path.
+    """(POSIX path relative to the inbox, path) of each regular file, sorted by relative path; the relative
+    path as text that can be written anywhere (`shown_path`), the path as the file system knows it.
 
     Hidden files and folders and Office lock files ("~$return.xlsx", left while
     a workbook is open) are not things anyone sent, so they are passed over; so
@@ -68,7 +69,7 @@ def inbox_files(inbox: Path, own: Iterable[Path] = ()) -> list[tuple[str, Path]]
         for name in files:
             path = Path(folder) / name
             if _is_sent_file(name, path) and path.resolve() not in mine:
-                found.append((path.relative_to(inbox).as_posix(), path))
+                found.append((shown_path(path.relative_to(inbox).as_posix()), path))
     return sorted(found)
 
 
@@ -146,10 +147,13 @@ def _streamed_sha256(path: Path) -> str:
 
 
 def _modified_at(path: Path) -> datetime:
+    """When the file was last changed; a time no real clock gave (`believable_time`), or one that cannot be
+    read, counts as the earliest, so that it never outranks a real one."""
     try:
-        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-    except OSError:
-        return datetime.fromtimestamp(0, tz=timezone.utc)
+        modified = believable_time(datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc))
+    except (OSError, OverflowError, ValueError):
+        modified = None
+    return modified or datetime.fromtimestamp(0, tz=timezone.utc)
 
 
 def _unreadable_from_disk(name: str, relative: str, modified_at: datetime, error: OSError) -> Received:

@@ -28,6 +28,7 @@ from lscb_workbooks.intake.received import (
     DistinctPaths,
     Envelope,
     Received,
+    believable_time,
     clean_file_name,
     clean_text,
     email_without_attachment,
@@ -317,7 +318,7 @@ def _outlook_attachment_name(attachment: object, number: int) -> str:
 def _outlook_sent_at(message: extract_msg.msg_classes.MessageBase) -> datetime | None:
     sent = message.date
     if isinstance(sent, datetime):
-        return sent if sent.tzinfo else sent.replace(tzinfo=timezone.utc)
+        return _believable(sent)
     header = message.header
     return _sent_at(str(header.get("Date", ""))) if header is not None else None
 
@@ -343,7 +344,13 @@ def _sent_at(raw_date: str) -> datetime | None:
         sent = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return sent if sent.tzinfo else sent.replace(tzinfo=timezone.utc)
+    return _believable(sent)
+
+
+def _believable(sent: datetime) -> datetime | None:
+    """`sent`, aware (UTC when it gives no zone), or None when no mail program could have written it
+    (`believable_time`): the file's own time then stands instead, as for an email without a date."""
+    return believable_time(sent if sent.tzinfo else sent.replace(tzinfo=timezone.utc))
 
 
 # Notes

@@ -8,9 +8,10 @@ row for everything a borough sent and nothing is silently dropped.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import PurePosixPath, PureWindowsPath
 
 from lscb_workbooks.intake.identify import is_workbook
@@ -167,6 +168,41 @@ def clean_text(text: str) -> str:
     """
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip()
+
+
+# Which of two returns is the later is decided by when each was sent or saved; a time no real clock gave
+# (a Date header of year 9999, a file dated 2446) would outrank every correction sent after it.
+EARLIEST_TIME = datetime(1990, 1, 1, tzinfo=timezone.utc)
+LATEST_TIME = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+def believable_time(moment: datetime) -> datetime | None:
+    """An aware `moment`, or None when it cannot be a real sending or saving time: before 1990, from
+    2100 on, or off the calendar once put in UTC."""
+    try:
+        in_utc = moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+    return moment if EARLIEST_TIME <= in_utc < LATEST_TIME else None
+
+
+def shown_path(text: str) -> str:
+    """A path as the file system gave it, as text that can be stored and written anywhere.
+
+    A name whose bytes are not UTF-8 (unzipped from an older Windows zip, say) reaches Python with
+    each odd byte held as a lone surrogate, which the store, a CSV or a workbook cannot take. Such
+    names were nearly always written in Windows' Western European code page, so each such byte is
+    read as that ('barnet-é.xlsx', not 'barnet-�.xlsx'); any other lone surrogate becomes U+FFFD.
+    """
+    return _LONE_SURROGATE.sub(_from_code_page, text)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _from_code_page(match: re.Match) -> str:
+    point = ord(match.group())
+    return bytes([point - 0xDC00]).decode("cp1252", "replace") if 0xDC80 <= point <= 0xDCFF else "\ufffd"
 
 
 def clean_file_name(raw: str) -> str:
