@@ -34,7 +34,7 @@ from .spec.models import Spec
 from .spec.register import Register, load_register
 from .spec.periods import PeriodError, parse_period
 from .stages import add_seconds, stage, timing_stages
-from .store.db import IN_USE, Checked, Store, Submission
+from .store.db import IN_USE, VALIDATED, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
 from .store.returns import NOT_A_RETURN, returns_for_round
 from .validation.extract import ReturnData, extract
@@ -133,7 +133,7 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         with stage("intake"):
             seen, new = _take_in(inbox, out_dir, store)
         check_and_store_large(new, store, register, key, run_id, progress, SpecLibrary([spec]), _archive_of(store))
-        notes = undecided_notes(store, register)
+        notes = undecided_notes(store, register) + _this_run_notes(store, spec, run_id)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
@@ -210,6 +210,31 @@ def undecided_notes(store: Store, register: Register) -> list[str]:
             "and neither says it was saved later, so none is in use: ask the coordinator which counts, then run "
             "'lscb choose-version SHA256' with its sha256 from submissions.csv."
             for la, p, files in store.undecided_returns()]
+
+
+def _this_run_notes(store: Store, spec: Spec, run_id: int) -> list[str]:
+    """What the officer should know about this run's returns as a whole, beyond each file's own message:
+    when none matched the signing key (the key is then more likely wrong than every template altered),
+    and the returns for another collection, which this run's outputs do not show."""
+    notes = []
+    judged, altered = store.db.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(EXISTS(SELECT 1 FROM issues i WHERE i.submission_id = s.id "
+        f"AND i.rule = 'altered_template')), 0) FROM submissions s WHERE s.run_id = ? "
+        f"AND s.outcome IN ({','.join('?' * len(VALIDATED))})", (run_id, *VALIDATED)).fetchone()
+    if judged >= 2 and altered == judged:
+        notes.append(f"None of the {judged} returns taken in matched the signing key, so each was rejected as an "
+                     "altered template. If they were filled in from templates this tool made, the key given "
+                     "(--key-file, or the workspace's) is probably not the one the templates were made with: "
+                     "'lscb recheck --key-file' with that key checks them again.")
+    others = store.db.execute(
+        f"SELECT collection, COUNT(*) FROM submissions WHERE run_id = ? AND collection IS NOT NULL "
+        f"AND collection != ? AND outcome IN ({','.join('?' * len(VALIDATED))}) GROUP BY collection ORDER BY collection",
+        (run_id, spec.id, *VALIDATED)).fetchall()
+    for collection, count in others:
+        notes.append(f"{plural(count, 'return')} taken in {'is' if count == 1 else 'are'} for another collection, "
+                     f"'{collection}', not '{spec.id}': stored and checked, but not in these outputs. "
+                     f"'lscb collate --collection {collection}' makes that collection's outputs.")
+    return notes
 
 
 def _statuses_of(store: Store, run_id: int) -> Counter:

@@ -109,8 +109,8 @@ def check_signature(identity: dict[str, str], located: Located, key: bytes) -> I
         return None
     return _fatal("altered_template",
                   "This template has been altered: its identity, or the locked references, labels or units of "
-                  "its rows, no longer match the template that was sent out (or it was made by someone else's "
-                  f"copy of the tool). {FRESH_TEMPLATE}")
+                  "its rows, no longer match the template that was sent out (or it is not one of the templates "
+                  f"sent out for this collection). {FRESH_TEMPLATE}")
 
 
 def check_collection(identity: dict[str, str], specs: SpecLibrary) -> IssueRecord | None:
