@@ -1017,3 +1017,7 @@ def summary(report, register: Register) -> str:
         lines.append(f"Borough profiles: {len(report.profiles)} in {report.out_dir / 'profiles'}")
     lines.append(f"Store: {report.store_path}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m lscb_workbooks.cli, where the lscb command is not on the path
+    main()

@@ -488,7 +488,8 @@ def _judge(submission: Submission, data: ReturnData) -> Checked:
     if errors:
         status = "rejected"
         message = (f"Rejected: {plural(errors, 'error')}" + (f" and {plural(warnings, 'warning')}" if warnings else "")
-                   + ". Please correct them (the feedback workbook lists each cell) and send the whole return again.")
+                   + f". Please correct {'it' if errors + warnings == 1 else 'them'} (the feedback workbook lists each "
+                   "cell) and send the whole return again.")
     elif warnings:
         status = "accepted_with_warnings"
         message = (f"Accepted with {plural(warnings, 'warning')}: {plural(figures, 'answer')} read. Please check the figures "

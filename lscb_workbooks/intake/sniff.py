@@ -30,7 +30,7 @@ def what_loose_bytes_are(data: bytes) -> Unreadable:
             return unreadable.not_a_spreadsheet(description)
     text = _as_text(head)
     if text is None:
-        return unreadable.not_a_spreadsheet("not in any spreadsheet format")
+        return unreadable.unknown_format()
     return _what_text_is(text.lstrip("\ufeff \t\r\n"))
 
 

@@ -37,9 +37,16 @@ def empty() -> Unreadable:
     )
 
 
+SEND_THE_WORKBOOK = "Send the return workbook itself, saved as Excel Workbook (.xlsx)."
+
+
 def not_a_spreadsheet(what_it_is: str, what_to_do: str = "") -> Unreadable:
-    advice = what_to_do or "Send the return workbook itself, saved as Excel Workbook (.xlsx)."
-    return Unreadable("not_a_spreadsheet", f"The file is {what_it_is}, not a spreadsheet. {advice}")
+    return Unreadable("not_a_spreadsheet", f"The file is {what_it_is}, not a spreadsheet. {what_to_do or SEND_THE_WORKBOOK}")
+
+
+def unknown_format() -> Unreadable:
+    """Bytes that are neither a known document or image nor text: nothing can be said of what they are."""
+    return Unreadable("not_a_spreadsheet", f"The file is in no format a spreadsheet program opens. {SEND_THE_WORKBOOK}")
 
 
 def csv_renamed() -> Unreadable:

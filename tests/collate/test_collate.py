@@ -387,3 +387,12 @@ def test_outputs_and_store_put_inside_the_inbox_are_never_taken_in(make_return, 
     assert len(files) == 1 and files[0].endswith(".xlsx"), files
     assert not any(p.name.startswith(("store", "submissions")) for p in (inbox / "out" / "archive").rglob("*")
                    if p.is_file())
+
+
+def test_a_rejection_asks_for_one_correction_or_several_in_the_right_words(make_return, key, tmp_path):
+    make_return("302", change=lambda e: e.values.update(CSC_REF="lots"))
+    make_return("303", change=lambda e: e.values.update(CSC_REF="lots", CP_START="many"))
+    run(tmp_path / "inbox", tmp_path / "out", key)
+    files = by_file(tmp_path / "out")
+    assert files["return-302.xlsx"]["message"].startswith("Rejected: 1 error. Please correct it (the feedback")
+    assert files["return-303.xlsx"]["message"].startswith("Rejected: 2 errors. Please correct them (the feedback")

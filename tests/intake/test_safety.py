@@ -128,7 +128,7 @@ def test_a_csv_renamed_is_csv_renamed_whatever_its_name(name):
             "XML Spreadsheet 2003",
         ),
         (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "an image"),
-        (b"\x00\x01\x02\x03\x04\x05\x06\x07" * 50, "not in any spreadsheet format"),
+        (b"\x00\x01\x02\x03\x04\x05\x06\x07" * 50, "in no format a spreadsheet program opens"),
         (zip_bytes([("notes.txt", b"hello")]), "a zip archive"),
         (zip_bytes([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w:document/>")]), "a Word document"),
         (zip_bytes([("[Content_Types].xml", b"<Types/>"), ("xl/workbook.bin", b"\0")]), "Excel Binary Workbook"),
