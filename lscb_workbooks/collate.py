@@ -133,7 +133,8 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         with stage("intake"):
             seen, new = _take_in(inbox, out_dir, store)
         check_and_store_large(new, store, register, key, run_id, progress, SpecLibrary([spec]), _archive_of(store))
-        notes = undecided_notes(store, register) + _this_run_notes(store, spec, run_id)
+        notes = undecided_notes(store, register) + _this_run_notes(store, spec, register, run_id,
+                                                                   one_hub=report_register is not None)
         new_statuses = _statuses_of(store, run_id)
         if logged_here:
             store.finish_run(run_id, f"{len(new)} new file(s)")
@@ -212,11 +213,12 @@ def undecided_notes(store: Store, register: Register) -> list[str]:
             for la, p, files in store.undecided_returns()]
 
 
-def _this_run_notes(store: Store, spec: Spec, run_id: int) -> list[str]:
+def _this_run_notes(store: Store, spec: Spec, register: Register, run_id: int, one_hub: bool) -> list[str]:
     """What the officer should know about this run's returns as a whole, beyond each file's own message:
-    when none matched the signing key (the key is then more likely wrong than every template altered),
-    and the returns for another collection, which this run's outputs do not show."""
-    notes = []
+    the files no authority's status shows, because nothing in them said whose they were; when none matched
+    the signing key (the key is then more likely wrong than every template altered); and the returns for
+    another collection, which this run's outputs do not show."""
+    notes = [note] if (note := _unplaced_note(store, register, run_id, one_hub)) else []
     judged, altered = store.db.execute(
         f"SELECT COUNT(*), COALESCE(SUM(EXISTS(SELECT 1 FROM issues i WHERE i.submission_id = s.id "
         f"AND i.rule = 'altered_template')), 0) FROM submissions s WHERE s.run_id = ? "
@@ -235,6 +237,30 @@ def _this_run_notes(store: Store, spec: Spec, run_id: int) -> list[str]:
                      f"'{collection}', not '{spec.id}': stored and checked, but not in these outputs. "
                      f"'lscb collate --collection {collection}' makes that collection's outputs.")
     return notes
+
+
+MOST_UNPLACED_NAMED = 8
+
+
+def _unplaced_note(store: Store, register: Register, run_id: int, one_hub: bool) -> str:
+    """This run's files that could not be read or identified, so that no authority's status (nor a hub's
+    outputs) shows them: each named with its sender, and the authority whose coordinator that is. A hub's
+    submissions.csv leaves out files nobody could place, so then the note says where their messages are."""
+    rows = store.db.execute(
+        "SELECT file, sender, status FROM submissions WHERE run_id = ? AND la_code IS NULL "
+        "AND status IN ('unreadable', 'rejected') ORDER BY id", (run_id,)).fetchall()
+    if not rows:
+        return ""
+    coordinators = {a.coordinator_email.lower(): a.name for a in register if a.coordinator_email}
+    named = []
+    for file, sender, status in rows[:MOST_UNPLACED_NAMED]:
+        who = f" from {sender}" + (f" ({coordinators[sender.lower()]}'s coordinator)"
+                                   if sender.lower() in coordinators else "") if sender else ""
+        named.append(f"{file}{who}, {'could not be read' if status == 'unreadable' else 'rejected'}")
+    more = f"; and {len(rows) - MOST_UNPLACED_NAMED} more" if len(rows) > MOST_UNPLACED_NAMED else ""
+    return (f"{plural(len(rows), 'file')} taken in could not be matched to an authority, so no authority's status "
+            f"shows {'it' if len(rows) == 1 else 'them'}: {'; '.join(named)}{more}. Each one's message, to pass on "
+            "to its sender, is in submissions.csv" + (" of a run for all of London (without --hub)." if one_hub else "."))
 
 
 def _statuses_of(store: Store, run_id: int) -> Counter:

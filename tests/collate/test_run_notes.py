@@ -64,3 +64,28 @@ def test_a_return_for_another_collection_is_named_in_the_summary(make_return, ke
     # The next run takes in nothing new: the note was about that run's files, and is not repeated.
     assert not [n for n in collate(tmp_path / "inbox", tmp_path / "out", key=key).notes if "another collection" in n]
 
+
+
+def test_files_no_authority_can_be_matched_to_are_named_with_their_sender(make_return, key, register, tmp_path):
+    from dataclasses import replace
+
+    from intake_files import XLSX_TYPE, email_bytes, write
+
+    barnet = register.by_code("302")
+    with_contacts = Register([replace(a, coordinator_email="kim@barnet.example.org") if a is barnet else a
+                              for a in register])
+    made, _ = make_return("302", folder=tmp_path / "made")
+    write(tmp_path / "inbox" / "barnet.eml", email_bytes(
+        [("Barnet return.xlsx", made.read_bytes()[:3000], XLSX_TYPE)], sender="Kim <kim@barnet.example.org>"))
+    write(tmp_path / "inbox" / "figures.pdf.xlsx", b"%PDF-1.7 not a workbook")
+    make_return("303")
+
+    report = collate(tmp_path / "inbox", tmp_path / "out", key=key, register=with_contacts,
+                     report_register=Register([register.by_code("303")]))  # one hub's outputs: the note stays
+
+    [note] = [n for n in report.notes if "could not be matched" in n]
+    assert note.startswith("2 files taken in could not be matched to an authority, so no authority's status shows them:")
+    assert ("Barnet return.xlsx from kim@barnet.example.org (Barnet's coordinator), could not be read" in note)
+    assert "figures.pdf.xlsx, could not be read" in note
+    assert note.endswith("is in submissions.csv of a run for all of London (without --hub).")
+    assert "could not be matched" not in " ".join(collate(tmp_path / "inbox", tmp_path / "out", key=key).notes)
