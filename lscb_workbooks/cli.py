@@ -646,7 +646,7 @@ def choose_version(sha256, store_path, out_dir) -> None:
         run_id = store.start_run(now_text(), "choose-version", _command_line())
         try:
             row = store.choose_version(sha256, run_id, now_text())
-        except LookupError as exc:
+        except (LookupError, ValueError) as exc:
             store.finish_run(run_id, f"failed: {exc}")
             raise click.ClickException(str(exc)) from None
         note = (f"chose {row['file']} ({row['sha256'][:12]}) as the version in use for authority "

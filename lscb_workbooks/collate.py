@@ -38,7 +38,7 @@ from .store.db import IN_USE, VALIDATED, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
 from .store.returns import NOT_A_RETURN, returns_for_round
 from .validation.extract import ReturnData, extract
-from .validation.records import IssueRecord
+from .validation.records import BLANK_RETURN, IssueRecord
 from .validation.identity import Identified, SpecLibrary, identify
 from .validation.schema import ReturnSchema, validate_tables
 from .wording import plural
@@ -505,7 +505,7 @@ def _attach_previous(returns: list[ReturnData], store: Store) -> None:
 
 def _judge(submission: Submission, data: ReturnData) -> Checked:
     if data.is_blank:
-        issue = IssueRecord("error", "blank_return",
+        issue = IssueRecord("error", BLANK_RETURN,
                             "The return is blank: no figures were entered. Please fill it in and send it again.")
         return Checked(_with(submission, "rejected", issue.message, errors=1), issues=[issue])
     errors = sum(i.severity == "error" for i in data.issues)

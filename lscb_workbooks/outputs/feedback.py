@@ -23,6 +23,7 @@ from ..spec.models import Spec
 from ..spec.periods import PeriodError, parse_period
 from ..spec.register import Authority, Register
 from ..store.db import Store
+from ..validation.records import BLANK_RETURN
 from . import xlsx
 from ..wording import when_received
 from .builder import Column, WorkbookBuilder
@@ -110,7 +111,7 @@ def gather_feedback(store: Store, spec: Spec, register: Register, period: str) -
     previous = _previous_figures(store, spec, period)
     due = []
     for authority in register:
-        latest = _latest_validated(submissions, authority.la_code)
+        latest = _latest_validated(submissions, issues, authority.la_code)
         failed = _unreadable_after(unreadable, authority.la_code, latest)
         own_issues = issues[issues.submission_id == latest["id"]] if latest is not None else issues.iloc[0:0]
         if not _needs_feedback(latest, own_issues, failed):
@@ -149,8 +150,13 @@ def _latest_period(store: Store, spec: Spec) -> str | None:
     return periods[-1] if periods else None
 
 
-def _latest_validated(submissions: pd.DataFrame, la_code: str) -> dict[str, Any] | None:
+def _latest_validated(submissions: pd.DataFrame, issues: pd.DataFrame, la_code: str) -> dict[str, Any] | None:
+    """The authority's latest checked return, passing over a blank one sent after a return with figures:
+    that blank replaced nothing, so there is nothing in it to feed back."""
     own = submissions[(submissions.la_code == la_code) & submissions.status.isin(VALIDATED)]
+    blank = own.id.isin(issues.submission_id[issues.rule == BLANK_RETURN])
+    if not blank.all():
+        own = own[~blank]
     if own.empty:
         return None
     return own.sort_values(["received_at", "path", "id"]).iloc[-1].to_dict()

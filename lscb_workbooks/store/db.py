@@ -22,7 +22,7 @@ from typing import Iterable, Iterator
 import pandas as pd
 
 from ..errors import LscbError
-from ..validation.records import IssueRecord, ValueRecord
+from ..validation.records import BLANK_RETURN, IssueRecord, ValueRecord
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -161,6 +161,9 @@ class StoreError(LscbError):
 
 IN_USE = ("accepted", "accepted_with_warnings")
 VALIDATED = ("accepted", "accepted_with_warnings", "rejected")
+# Whether a stored return is blank (nothing typed in it), as a column of a query on submissions.
+IS_BLANK = (f"EXISTS (SELECT 1 FROM issues i WHERE i.submission_id = submissions.id AND i.rule = '{BLANK_RETURN}') "
+            "AS blank")
 
 
 @dataclass
@@ -265,11 +268,13 @@ class Store:
         modification time. Where those tie, the workbook's own last-saved time decides; where that
         ties too (or a workbook has none), the officer's recorded choice decides, and without one
         the tied versions are `undecided` and none of them is in use. A file name never decides.
+        A blank return (nothing typed) never replaces one with figures, whenever it came: a reply
+        that still carries the unfilled template must not take a borough's figures out of use.
         Returns (submission id, new status, message) for each row that changed.
         """
         rows = self.db.execute(
             f"SELECT id, path, file, sha256, la_code, period, collection, outcome, status, message, outcome_message, "
-            f"received_at, saved_at FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
+            f"received_at, saved_at, {IS_BLANK} FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
             "AND la_code IS NOT NULL AND period IS NOT NULL ORDER BY id",
             VALIDATED,
         ).fetchall()
@@ -335,21 +340,26 @@ class Store:
         return len(stale)
 
     def _settle_group(self, key: tuple, group: list[sqlite3.Row]) -> list[tuple[sqlite3.Row, tuple[str, str]]]:
-        """Each return of one authority and period with the status and message it should have."""
-        latest_moment = max(row["received_at"] for row in group)
-        last = [row for row in group if row["received_at"] == latest_moment]
+        """Each return of one authority and period with the status and message it should have.
+
+        Only returns with figures compete; blank ones do only when no return has figures.
+        """
+        contenders = [row for row in group if not row["blank"]] or group
+        standing = self._standing(key, contenders)
+        return [(row, _verdict(row, standing)) for row in group]
+
+    def _standing(self, key: tuple, contenders: list[sqlite3.Row]) -> list[sqlite3.Row]:
+        """The return that stands among `contenders`: the latest received, then the latest saved, then the
+        officer's choice; more than one where they still tie."""
+        latest_moment = max(row["received_at"] for row in contenders)
+        last = [row for row in contenders if row["received_at"] == latest_moment]
         saved = [row["saved_at"] for row in last]
         if len(last) > 1 and all(saved):
             last = [row for row in last if row["saved_at"] == max(saved)]
         if len(last) > 1:
             chosen = self._chosen_version(key, {row["sha256"] for row in last})
             last = [row for row in last if row["sha256"] == chosen] if chosen else last
-        if len(last) > 1:
-            return [(row, ("undecided", _undecided_message(row, last)) if row in last
-                     else ("superseded", _superseded_message(last[0]))) for row in group]
-        [winner] = last
-        return [(row, (row["outcome"], row["outcome_message"]) if row is winner
-                 else ("superseded", _superseded_message(winner))) for row in group]
+        return last
 
     def _chosen_version(self, key: tuple, candidates: set[str]) -> str | None:
         """The officer's latest recorded choice among tied versions, if there is one."""
@@ -365,10 +375,11 @@ class Store:
         """Record the officer's choice of which of two tied versions counts, and settle statuses again.
 
         `sha256` may be the start of one (eight characters or more). Raises `LookupError` with a
-        message for the officer when it names no return, or more than one.
+        message for the officer when it names no return, or more than one, and `ValueError` when it
+        names a blank return, which can never be the one in use.
         """
         found = self.db.execute(
-            f"SELECT * FROM submissions WHERE sha256 LIKE ? AND outcome IN ({','.join('?' * len(VALIDATED))}) "
+            f"SELECT *, {IS_BLANK} FROM submissions WHERE sha256 LIKE ? AND outcome IN ({','.join('?' * len(VALIDATED))}) "
             "AND la_code IS NOT NULL AND period IS NOT NULL ORDER BY id",
             (sha256.lower().strip() + "%", *VALIDATED),
         ).fetchall()
@@ -378,6 +389,9 @@ class Store:
         if len({row["sha256"] for row in found}) > 1:
             raise LookupError(f"more than one return has a sha256 starting '{sha256}': give more of it")
         row = found[0]
+        if row["blank"]:
+            raise ValueError(f"{row['file']} ({row['sha256'][:12]}) is a blank return, with no figures typed in it, "
+                             "so it cannot be the version in use: choose one with figures from submissions.csv")
         with self.transaction() as db:
             db.execute("INSERT INTO version_choices (run_id, collection, la_code, period, sha256, chosen_at) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
@@ -656,6 +670,26 @@ def _where(collection: str | None, period: str | None, alias: str) -> tuple[str,
         clauses.append(f"{alias}period = ?")
         params.append(period)
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def _verdict(row: sqlite3.Row, standing: list[sqlite3.Row]) -> tuple[str, str]:
+    """The status and message of one return, given the return (or tied versions) that stands."""
+    standing_ids = {r["id"] for r in standing}
+    if row["id"] in standing_ids:
+        return ("undecided", _undecided_message(row, standing)) if len(standing) > 1 else (
+            row["outcome"], row["outcome_message"])
+    if row["blank"] and not standing[0]["blank"] and row["received_at"] >= standing[0]["received_at"]:
+        return "rejected", _blank_after_message(row, standing)
+    return "superseded", _superseded_message(standing[0])
+
+
+def _blank_after_message(row: sqlite3.Row, standing: list[sqlite3.Row]) -> str:
+    """A blank return received after one with figures: rejected, and it takes nothing out of use."""
+    winner = standing[0] if len(standing) == 1 else None
+    if winner is None or winner["outcome"] not in IN_USE:
+        return row["outcome_message"]
+    return (f"The return is blank: no figures were entered, so it replaces nothing: {winner['file']} (received "
+            f"{winner['received_at'][:16].replace('T', ' ')}) stays in use. Nothing to do.")
 
 
 def _undecided_message(row: sqlite3.Row, tied: list[sqlite3.Row]) -> str:

@@ -22,6 +22,11 @@ class ValueRecord:
     prefilled: str = ""  # 'unchanged' or 'changed' where the template put a published figure in the box
 
 
+# The rule of a return with nothing typed in it: the store knows such a return by it, and never lets it
+# replace one with figures (a reply-all that still carries the unfilled template is a common way to get one).
+BLANK_RETURN = "blank_return"
+
+
 @dataclass
 class IssueRecord:
     """A problem in what a borough sent: where it is and what to do about it."""
