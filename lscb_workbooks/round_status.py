@@ -30,7 +30,7 @@ STATE_WORDS = {
     "missing": "Missing",
 }
 UNREADABLE_WORDS = "Could not be read: to resubmit"
-UNDECIDED_WORDS = "Two versions arrived together: ask which counts"
+UNDECIDED_WORDS = "Versions arrived together: ask which counts"
 ACTION_ORDER = ("not_checked", "to_resubmit", "missing", "accepted_with_warnings", "accepted")
 TRACKER_COLUMNS = ("la_code", "round_status", "timing", "days_past_deadline", "coordinator", "last_email")
 

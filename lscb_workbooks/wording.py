@@ -23,6 +23,11 @@ def plural_of(word: str) -> str:
     return word + "s"
 
 
+def listed(items: list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`: names in a sentence."""
+    return " and ".join(filter(None, (", ".join(items[:-1]), items[-1] if items else "")))
+
+
 def long_date(day: date, weekday: bool = False) -> str:
     """`2 May 2008`, or `Friday 2 May 2008` with its weekday."""
     return (f"{day:%A} " if weekday else "") + f"{day.day} {day:%B %Y}"

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from lscb_workbooks.wording import date_and_time, long_date, ordinal, plural, when_received
+from lscb_workbooks.wording import date_and_time, listed, long_date, ordinal, plural, when_received
 
 
 @pytest.mark.parametrize("n, word, text", [
@@ -38,3 +38,9 @@ def test_a_stored_time_is_worded_and_other_text_kept():
                                      (13, "13th"), (21, "21st"), (22, "22nd"), (101, "101st"), (111, "111th")])
 def test_ordinals(n, text):
     assert ordinal(n) == text
+
+
+@pytest.mark.parametrize("items, text", [([], ""), (["a.xlsx"], "a.xlsx"), (["a.xlsx", "b.xlsx"], "a.xlsx and b.xlsx"),
+                                         (["a", "b", "c", "d"], "a, b, c and d")])
+def test_names_listed_in_a_sentence(items, text):
+    assert listed(items) == text

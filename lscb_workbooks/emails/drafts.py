@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import LscbError
-from ..outputs.feedback import STATUS_WORDS, ReturnFeedback, gather_feedback
+from ..outputs.feedback import ReturnFeedback, gather_feedback
 from ..round_status import UNDECIDED_WORDS, RoundStatus, round_status
 from ..spec.models import Spec
 from ..spec.periods import Period
@@ -274,8 +274,8 @@ def _situation(row: dict) -> str:
     if row["status_words"].startswith("Could not be read"):
         return (f"The file you sent on {when} ({row['file']}) could not be read: {row['message']}").rstrip()
     if row["status_words"] == UNDECIDED_WORDS:
-        return (f"Two versions of your return arrived together on {when} (one is {row['file']}), and neither "
-                "says it was saved later, so neither is in use yet. Please reply to say which one counts: its "
+        return (f"More than one version of your return arrived together on {when} (one is {row['file']}), and "
+                "none says it was saved later, so none is in use yet. Please reply to say which one counts: its "
                 "file name and when you last saved it.")
     errors = row["errors"]
     return (f"The return you sent on {when} ({row['file']}) could not be used: it had "
@@ -297,7 +297,7 @@ def _deadline_note(details: RoundDetails) -> str:
 
 
 def _feedback_words(fb: ReturnFeedback, workbook: Path) -> dict[str, str]:
-    outcome, action = STATUS_WORDS.get(fb.status, (fb.status, ""))
+    outcome, action = fb.outcome
     return {
         "file": str(fb.submission.get("file", "")),
         "received": _day(fb.submission.get("received_at")),

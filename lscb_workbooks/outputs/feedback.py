@@ -25,7 +25,7 @@ from ..spec.register import Authority, Register
 from ..store.db import Store
 from ..validation.records import BLANK_RETURN
 from . import xlsx
-from ..wording import when_received
+from ..wording import listed, plural, when_received
 from .builder import Column, WorkbookBuilder
 from .comparison import recompute_derived
 
@@ -42,8 +42,8 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
         "Please check these figures and reply or resend if any is wrong",
     ),
     "accepted": ("Accepted", "Nothing to do"),
-    "undecided": (
-        "Two versions of your return arrived together: neither is in use yet",
+    "undecided": (  # worded with the number of versions: see ReturnFeedback.outcome
+        "{versions} of your return arrived together: {none} is in use yet",
         "Please reply to say which version counts: its file name and when you last saved it",
     ),
     "unreadable": (
@@ -69,10 +69,25 @@ class ReturnFeedback:
     problems: pd.DataFrame
     figures: pd.DataFrame
     unreadable: list[dict[str, Any]] = field(default_factory=list)
+    tied: list[dict[str, Any]] = field(default_factory=list)  # the versions that tie, when the return is undecided
 
     @property
     def status(self) -> str:
         return str(self.submission["status"])
+
+    @property
+    def outcome(self) -> tuple[str, str]:
+        """What happened to the return and what to do, in the coordinator's words."""
+        words, action = STATUS_WORDS.get(self.status, (self.status.replace("_", " ").capitalize(), ""))
+        if self.status == "undecided":
+            words = words.format(versions=plural(len(self.tied), "version"), none=_neither_or_none(self.tied))
+        return words, action
+
+    @property
+    def note(self) -> str:
+        """Our note on the file. The store's note on tied versions is for the project officer, who settles
+        the tie with a command; the coordinator is told what happened and what comes next instead."""
+        return _tie_note(self.tied) if self.status == "undecided" else _text(self.submission.get("message"))
 
     @property
     def errors(self) -> int:
@@ -125,6 +140,7 @@ def gather_feedback(store: Store, spec: Spec, register: Register, period: str) -
             figures=_with_previous(_figures(store, spec, latest["id"]), previous.get(authority.la_code, {}))
             if latest is not None else _no_figures(),
             unreadable=failed,
+            tied=_tied_versions(submissions, latest),
         ))
     return due
 
@@ -160,6 +176,14 @@ def _latest_validated(submissions: pd.DataFrame, issues: pd.DataFrame, la_code: 
     if own.empty:
         return None
     return own.sort_values(["received_at", "path", "id"]).iloc[-1].to_dict()
+
+
+def _tied_versions(submissions: pd.DataFrame, latest: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The versions that tie with an undecided return, itself among them, in the order they were stored."""
+    if latest is None or latest["status"] != "undecided":
+        return []
+    own = submissions[(submissions.la_code == latest["la_code"]) & (submissions.status == "undecided")]
+    return own.sort_values("id").to_dict("records")
 
 
 def _unreadable_files(store: Store, spec: Spec, period: str) -> pd.DataFrame:
@@ -376,7 +400,7 @@ def _no_figures() -> pd.DataFrame:
 
 def _what_to_do_sheet(ws: Worksheet, fb: ReturnFeedback, spec: Spec, book: WorkbookBuilder) -> None:
     formats = book.f
-    status_words, action = STATUS_WORDS.get(fb.status, (fb.status.replace("_", " ").capitalize(), ""))
+    status_words, action = fb.outcome
     label = formats.get(bold=True, valign="top")
     wrap = formats.wrap
     strong = formats.get(bold=True, text_wrap=True, valign="top", font_size=12, bg_color=HIGHLIGHT["error"] if fb.status == "rejected" else HIGHLIGHT["warning"])
@@ -394,7 +418,7 @@ def _what_to_do_sheet(ws: Worksheet, fb: ReturnFeedback, spec: Spec, book: Workb
         ("What to do", action, strong),
         ("Errors", fb.errors, formats.get(num_format="0", align="left", valign="top")),
         ("Warnings", fb.warnings, formats.get(num_format="0", align="left", valign="top")),
-        ("Our note on the file", _text(fb.submission.get("message")), wrap),
+        ("Our note on the file", fb.note, wrap),
     ]
     if fb.authority.coordinator_name:
         rows.insert(1, ("For", fb.authority.coordinator_name, wrap))
@@ -499,6 +523,20 @@ def _figures_sheet(ws: Worksheet, fb: ReturnFeedback, book: WorkbookBuilder) -> 
 def _label(spec: Spec, field_id: str) -> str:
     """The field's label; for an answer on a fixed row (`ROW.column`), the row's label first."""
     return spec.value_label(field_id)
+
+
+def _tie_note(tied: list[dict[str, Any]]) -> str:
+    """Versions that arrived together, as the coordinator sees it: what happened, and what comes next."""
+    others = "the other" if len(tied) == 2 else "the others"
+    return (f"{plural(len(tied), 'version')} of your return arrived at the same moment "
+            f"({when_received(tied[0]['received_at'])}): {listed([_text(t['file']) for t in tied])}. "
+            f"{'Neither workbook' if len(tied) == 2 else 'None of the workbooks'} says it was saved later than "
+            f"{others}, so we cannot tell which one counts, and none of your figures is in use until we know. "
+            "The project officer will ask you which one counts; you can reply now to say which file it is.")
+
+
+def _neither_or_none(tied: list[dict[str, Any]]) -> str:
+    return "neither" if len(tied) == 2 else "none"
 
 
 def _text(value: Any) -> str:

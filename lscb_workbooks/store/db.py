@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import LscbError
 from ..validation.records import BLANK_RETURN, IssueRecord, ValueRecord
+from ..wording import listed
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -693,12 +694,16 @@ def _blank_after_message(row: sqlite3.Row, standing: list[sqlite3.Row]) -> str:
 
 
 def _undecided_message(row: sqlite3.Row, tied: list[sqlite3.Row]) -> str:
-    others = ", ".join(f"{r['file']} ({r['sha256'][:12]})" for r in tied if r is not row)
+    """For the officer, who settles the tie: the versions, and the command that records the answer.
+    (The coordinator's feedback words it for them: see outputs.feedback.)"""
+    versions = [f"this one ({row['sha256'][:12]})"] + [f"{r['file']} ({r['sha256'][:12]})" for r in tied if r is not row]
+    two = len(tied) == 2
     return (
-        f"Two versions of this return arrived at the same moment ({row['received_at'][:16].replace('T', ' ')}): "
-        f"this one ({row['sha256'][:12]}) and {others}, and the workbooks do not say which was saved later, so "
-        "neither is in use. Ask the coordinator which one counts, then run "
-        f"'lscb choose-version {row['sha256'][:12]}' (or the other's sha256) to record it."
+        f"{len(tied)} versions of this return arrived at the same moment "
+        f"({row['received_at'][:16].replace('T', ' ')}): {listed(versions)}, and the "
+        f"workbooks do not say which was saved later, so {'neither' if two else 'none'} is in use. Ask the "
+        f"coordinator which one counts, then run 'lscb choose-version {row['sha256'][:12]}' "
+        f"(or {'the other' if two else 'another'}'s sha256) to record it."
     )
 
 

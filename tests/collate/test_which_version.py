@@ -5,10 +5,13 @@ A file name never decides: "Camden draft.xlsx" sorts after "Camden FINAL.xlsx".
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from intake_files import email_bytes, saved_at, write
 from lscb_workbooks.cli import main, summary
@@ -72,6 +75,58 @@ def test_a_tie_keeps_neither_in_use_until_the_officer_chooses(make_return, key, 
     assert files["Camden draft.xlsx"]["status"] == "superseded"
     values = {v["field_id"]: v["value"] for v in rows(out / "values.csv")}
     assert values["CSC_REF"] == "4321"
+
+
+def tied_versions(make_return, tmp_path: Path, count: int) -> list[str]:
+    """One email holding `count` versions of Barnet's return, each with its own figures, all saved at the same time."""
+    attachments = []
+    for n in range(1, count + 1):
+        made, _ = make_return("302", name=f"v{n}.xlsx", folder=tmp_path / "made",
+                              change=lambda e, n=n: e.values.update({"CSC_REF": 4000 + n}))
+        attachments.append((f"Barnet v{n}.xlsx", saved_at(made, "2026-05-03T09:10:00Z"), XLSX))
+    write(tmp_path / "inbox" / "barnet.eml", email_bytes(attachments))
+    return [name for name, _, _ in attachments]
+
+
+def workbook_text(path: Path) -> list[str]:
+    """Every piece of text in a workbook, as the coordinator would read it."""
+    book = load_workbook(path, read_only=True)
+    return [str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+
+
+def what_to_do(path: Path) -> dict[str, str]:
+    sheet = load_workbook(path, read_only=True)["What to do"]
+    return {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0] and len(row) > 1}
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_the_coordinator_is_told_of_tied_versions_in_their_terms(make_return, register, key, tmp_path, count):
+    names = tied_versions(make_return, tmp_path, count)
+    out = tmp_path / "out"
+    shown = summary(collate(tmp_path / "inbox", out, key=key), register)
+    assert f"{count} versions of the return for Barnet (302)" in shown
+    assert "lscb choose-version" in shown, "the officer is told how to record the answer"
+
+    files = by_file(out)
+    for name in names:
+        message = files[name]["message"]
+        assert files[name]["status"] == "undecided"
+        assert message.startswith(f"{count} versions of this return arrived at the same moment")
+        assert f"lscb choose-version {files[name]['sha256'][:12]}" in message
+        assert all(other in message for other in names if other != name)
+
+    feedback = out / "feedback" / "302-Barnet.xlsx"
+    text = workbook_text(feedback)
+    commands = [t for t in text if re.search(r"\blscb [a-z]", t) or "choose-version" in t or "sha256" in t]
+    assert not commands, "the coordinator cannot run the officer's commands"
+    assert not [t for t in text if "Two versions" in t]
+    sheet = what_to_do(feedback)
+    assert sheet["Status"].startswith(f"{count} versions of your return arrived together")
+    note = sheet["Our note on the file"]
+    assert note.startswith(f"{count} versions of your return arrived at the same moment (3 May 2026 at 09:30)")
+    assert all(name in note for name in names)
+    assert "The project officer will ask you which one counts" in note
+    assert "none of your figures is in use until we know" in note
 
 
 def test_choosing_an_unknown_version_says_what_to_give(make_return, key, tmp_path):

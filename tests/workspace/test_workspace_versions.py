@@ -23,11 +23,11 @@ def test_a_tie_is_chased_then_settled_by_the_officer_and_logged(workspace, lscb,
         path.write_bytes(saved_at(path, "2026-05-02T08:59:00Z"))
         os.utime(path, (stamp, stamp))
     result = lscb("collate")
-    assert "Two versions of the return for Bromley (305)" in result.output
+    assert "2 versions of the return for Bromley (305)" in result.output
     lscb("emails", "--kind", "chase", "--today", "2026-05-10")
     chase = email.message_from_bytes((root / "output" / "emails" / "chase" / "chase-305-Bromley.eml").read_bytes(),
                                      policy=policy.default)
-    assert "Two versions of your return arrived together" in text_of(chase)
+    assert "More than one version of your return arrived together" in text_of(chase)
 
     with (root / "output" / "submissions.csv").open(newline="", encoding="utf-8") as handle:
         final = next(r for r in csv.DictReader(handle) if r["file"] == "Bromley FINAL.xlsx")
