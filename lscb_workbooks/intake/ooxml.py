@@ -31,6 +31,7 @@ CELL_OPENING_TAG = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*")
 CELL_END = re.compile(rb"</(?:\w+:)?c>")
 CACHED_VALUE_TEXT = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]+)")
 ERROR_TYPE = re.compile(rb"\bt\s*=\s*[\"']e[\"']")
+ERROR_CELL_TAG = re.compile(rb"<(?:\w+:)?c\b([^>]*\bt\s*=\s*[\"']e[\"'][^>]*)>")
 CELL_REFERENCE = re.compile(rb"\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?(\d{1,9})[\"']")
 ROW_NUMBER = re.compile(rb"\br\s*=\s*[\"'](\d{1,9})[\"']")
 
@@ -81,6 +82,28 @@ def formula_cells_in_sheet(xml: bytes) -> dict[str, bool | str]:
         end = CELL_END.search(xml, formula.start())
         content = xml[formula.start() : end.start() if end else len(xml)]
         found[reference] = _cached_result(xml[xml.rfind(b"<", 0, formula.start()):formula.start()], content)
+    return found
+
+
+def error_values_in_sheet(xml: bytes) -> dict[str, str]:
+    """{cell reference: error} for the cells of one worksheet's XML that hold an error with no formula.
+
+    What pasting values over "#DIV/0!" leaves: the cell still shows the error, but the reader gives
+    it as an empty cell, so without this it would pass for a box left blank.
+    """
+    found: dict[str, str] = {}
+    for tag in ERROR_CELL_TAG.finditer(xml):
+        attributes = tag.group(1)
+        reference = CELL_REFERENCE.search(attributes)
+        if attributes.endswith(b"/") or reference is None:
+            continue
+        end = CELL_END.search(xml, tag.end())
+        content = xml[tag.end() : end.start() if end else len(xml)]
+        shown = CACHED_VALUE_TEXT.search(content)
+        if shown is None or FORMULA.search(content):
+            continue  # a formula's error is judged with the formulas
+        found[f"{reference.group(1).decode().upper()}{int(reference.group(2))}"] = (
+            shown.group(1).decode("utf-8", "replace").strip() or "#VALUE!")
     return found
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from python_calamine import CalamineWorkbook, PasswordError, SheetMetadata, SheetTypeEnum, SheetVisibleEnum
 
@@ -18,7 +18,9 @@ from lscb_workbooks.intake import unreadable
 from lscb_workbooks.intake.biff import xls_formulas
 from lscb_workbooks.intake.ods import without_layout_whitespace
 from lscb_workbooks.intake.package import Package
-from lscb_workbooks.intake.safety import OLE_MAGIC, ZIP_MAGIC, check_workbook_bytes, formula_cells, opened_package
+from lscb_workbooks.intake.safety import (
+    OLE_MAGIC, ZIP_MAGIC, check_workbook_bytes, error_values, formula_cells, opened_package,
+)
 from lscb_workbooks.intake.saved_time import last_saved
 from lscb_workbooks.intake.sandbox import CRASHED, TIMED_OUT, results_as_ready, run_in_workers
 from lscb_workbooks.intake.unreadable import Unreadable
@@ -48,11 +50,16 @@ class Sheet:
 
 @dataclass
 class Workbook:
-    """A workbook's sheets, which input cells hold formulas, and when the workbook says it was last saved."""
+    """A workbook's sheets, which input cells hold formulas, and when the workbook says it was last saved.
+
+    `errors` is {sheet title: {cell reference: error}} for cells holding an error with no formula
+    ("#DIV/0!" pasted as a value), which `sheets` gives as empty; only sheets that have any are in it.
+    """
 
     sheets: list[Sheet]
     formulas: dict[str, dict[str, bool]]
     saved_at: str | None = None
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def sheet(self, title: str) -> Sheet | None:
         """The sheet with this title; like Excel, a title matches whatever its case."""
@@ -114,7 +121,8 @@ def read_workbook(data: bytes, package: Package | None = None) -> Workbook | Unr
         book.close()
     if data.startswith(OLE_MAGIC):
         _use_saved_formula_text(sheets, data)
-    return Workbook(sheets=sheets, formulas=formula_cells(data, package), saved_at=last_saved(data, package))
+    return Workbook(sheets=sheets, formulas=formula_cells(data, package), saved_at=last_saved(data, package),
+                    errors=error_values(data, package))
 
 
 def _readable_by_calamine(data: bytes) -> bytes:

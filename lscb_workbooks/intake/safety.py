@@ -30,7 +30,7 @@ from lscb_workbooks.intake.xml_scan import (
     part_windows,
 )
 
-__all__ = ["Unreadable", "check_workbook_bytes", "formula_cells"]
+__all__ = ["Unreadable", "check_workbook_bytes", "error_values", "formula_cells"]
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -111,6 +111,35 @@ def _formula_cells_of_package(package: Package) -> dict[str, dict[str, bool | st
         part.title: ooxml.formula_cells_in_sheet(package.read(package.zip.getinfo(part.member)))
         for part in ooxml.sheet_parts(package, workbook)
     }
+
+
+def error_values(data: bytes, package: Package | None = None) -> dict[str, dict[str, str]]:
+    """{sheet title: {cell reference: error}} for the cells of an .xlsx or .xlsm that hold an error
+    ("#DIV/0!") with no formula, as pasting values over an error leaves them; only sheets that have any.
+
+    The reader gives such a cell as empty, so collation would otherwise say a box the coordinator sees
+    "#DIV/0!" in is empty.
+    """
+    if not data.startswith(ZIP_MAGIC):
+        return {}
+    try:
+        if package is not None:
+            return _error_values_of_package(package)
+        with Package(data) as opened:
+            return _error_values_of_package(opened)
+    except Exception:  # a file the reader could not use either; nothing to report
+        return {}
+
+
+def _error_values_of_package(package: Package) -> dict[str, dict[str, str]]:
+    workbook = ooxml.workbook_member(package)
+    if workbook is None or package.info("mimetype"):
+        return {}
+    found = {}
+    for part in ooxml.sheet_parts(package, workbook):
+        if errors := ooxml.error_values_in_sheet(package.read(package.zip.getinfo(part.member))):
+            found[part.title] = errors
+    return found
 
 
 # Zip packages: .xlsx, .xlsm, .ods, and things renamed to look like them

@@ -144,7 +144,14 @@ def extract(identified: Identified, workbook: Workbook) -> ReturnData:
 
 def _read_input(raw: object, f: Field, where: CellRef, workbook: Workbook, issues: list[IssueRecord],
                 fixed: FixedRow | None = None, rated: bool = False) -> Parsed:
-    formulas = workbook.formulas.get(where.sheet)  # most sheets have none: no cell address to work out
+    errors = workbook.errors.get(where.sheet)  # most sheets have none: no cell address to work out
+    if errors and (shown := errors.get(where.a1)):
+        answer = "figure" if f.numeric else "answer"
+        issues.append(cell_issue("error", "error_value", f, where,
+                                 f"shows the error {shown}, so there is no {answer} to read. "
+                                 f"Type the {answer} itself.", fixed))
+        return Parsed(None, problem="error value")
+    formulas = workbook.formulas.get(where.sheet)
     has_cached = formulas.get(where.a1) if formulas else None
     if isinstance(has_cached, str):
         issues.append(cell_issue("error", "formula_error", f, where,
@@ -217,10 +224,17 @@ def _read_row(fields: list[Field], block: TableBlock, row: int, sheets, workbook
     """A row's values and cells, or None when nothing was typed on it."""
     sheet = sheets[block.sheet]
     raws = {f.id: value_at(sheet, row, block.columns[f.id]) for f in fields}
-    if all(v is None or (isinstance(v, str) and not v.strip()) for v in raws.values()):
+    if all(v is None or (isinstance(v, str) and not v.strip()) for v in raws.values()) \
+            and not _shows_an_error(workbook, block, row):
         return None  # most numbered rows of a table are left empty: nothing more to work out for them
     where = {f.id: CellRef(block.sheet, row, block.columns[f.id]) for f in fields}
     return {f.id: _read_input(raws[f.id], f, where[f.id], workbook, issues, fixed) for f in fields}, where
+
+
+def _shows_an_error(workbook: Workbook, block: TableBlock, row: int) -> bool:
+    """Whether a row that reads as empty holds an error pasted as a value, which the reader gives as empty."""
+    errors = workbook.errors.get(block.sheet)
+    return bool(errors) and any(CellRef(block.sheet, row, col).a1 in errors for col in block.columns.values())
 
 
 def _plain(sheets, where: CellRef) -> str:

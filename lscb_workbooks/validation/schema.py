@@ -269,6 +269,8 @@ def _record_table(failures: pd.DataFrame, rows: list[tuple[ReturnData, TableRow]
         f = spec.fields[failure.column]
         where: CellRef = row.where[f.id]
         if failure.check == "not_nullable":
+            if row.values[f.id].problem:
+                continue  # already reported for what the cell holds (an error, a formula): not empty
             what = f"this row is in use, so '{f.label}' is needed. Please fill it in, or clear the whole row."
             rule = "required"
         else:

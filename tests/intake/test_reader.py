@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
-from intake_files import with_sheet_xml, xlsx_bytes
+from intake_files import sheet_xml, with_sheet_xml, xlsx_bytes
 
 from lscb_workbooks.intake.reader import Sheet, Workbook, read_workbooks
 from lscb_workbooks.intake.safety import check_workbook_bytes
@@ -192,3 +192,16 @@ def test_a_result_handed_to_the_caller_is_not_kept_by_the_pool():
         del result
         let_go.append(held() is None)  # while the workers go on reading the rest
     assert len(let_go) == 30 and all(let_go)
+
+
+def test_an_error_pasted_as_a_value_is_known_by_its_cell():
+    """Pasting values over "#DIV/0!" leaves the error with no formula: the reader gives it as empty."""
+    cells = ('<row r="1"><c r="A1" t="e"><v>#DIV/0!</v></c><c r="B1"><v>3</v></c>'
+             '<c r="C1" t="e"><f>1/0</f><v>#DIV/0!</v></c></row><row r="2"><c r="B2" t="e"><v>#N/A</v></c></row>')
+    pasted = with_sheet_xml(xlsx_bytes(), [sheet_xml(cells, "A1:C2")])
+
+    result = read_workbooks([("pasted", pasted)])["pasted"]
+
+    assert result.sheet("Return").rows[0][0] == ""
+    assert result.errors == {"Return": {"A1": "#DIV/0!", "B2": "#N/A"}}
+    assert result.formulas["Return"] == {"C1": "#DIV/0!"}
