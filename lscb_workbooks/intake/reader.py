@@ -111,14 +111,14 @@ def read_workbook(data: bytes, package: Package | None = None) -> Workbook | Unr
         book = CalamineWorkbook.from_filelike(io.BytesIO(_readable_by_calamine(data)))
     except PasswordError:
         return unreadable.encrypted()
-    except Exception as error:  # calamine reports every kind of bad file as an exception of its own
-        return unreadable.corrupt(_plain_error(error))
+    except Exception:  # calamine reports every kind of bad file as an exception of its own
+        return unreadable.corrupt()
     try:
-        sheets = [_read_sheet(book, metadata) for metadata in book.sheets_metadata]
-    except Exception as error:
-        return unreadable.corrupt(_plain_error(error))
+        sheets = _read_sheets(book)
     finally:
         book.close()
+    if isinstance(sheets, Unreadable):
+        return sheets
     if data.startswith(OLE_MAGIC):
         _use_saved_formula_text(sheets, data)
     return Workbook(sheets=sheets, formulas=formula_cells(data, package), saved_at=last_saved(data, package),
@@ -148,6 +148,17 @@ def _use_saved_formula_text(sheets: list[Sheet], data: bytes) -> None:
                 sheet.rows[row - 1][col - 1] = result.value
 
 
+def _read_sheets(book: CalamineWorkbook) -> list[Sheet] | Unreadable:
+    """Every sheet, or which one could not be read: a part cut short, or listed but missing."""
+    sheets = []
+    for metadata in book.sheets_metadata:
+        try:
+            sheets.append(_read_sheet(book, metadata))
+        except Exception:  # calamine's words for it ("t", the bare title) would tell a coordinator nothing
+            return unreadable.corrupt(metadata.name)
+    return sheets
+
+
 def _read_sheet(book: CalamineWorkbook, metadata: SheetMetadata) -> Sheet:
     visibility = next((name for state, name in VISIBILITY if metadata.visible == state), "visible")
     if metadata.typ != SheetTypeEnum.WorkSheet:
@@ -165,7 +176,3 @@ def _as_result(outcome: object, timeout_s: float) -> Workbook | Unreadable:
         return outcome
     return unreadable.corrupt()
 
-
-def _plain_error(error: Exception) -> str:
-    text = str(error).strip().rstrip(".")
-    return text[:200] if text else type(error).__name__

@@ -160,8 +160,8 @@ def _package_problem(package: Package) -> Unreadable | None:
         return problem
     try:
         return _package_content_problem(package)
-    except Exception as error:  # a part that fails its CRC or does not parse
-        return unreadable.corrupt(_plain_error(error))
+    except Exception:  # a part that fails its CRC or does not parse
+        return unreadable.corrupt()
 
 
 def _size_problem(infos: list[zipfile.ZipInfo]) -> Unreadable | None:
@@ -196,7 +196,10 @@ def _worksheets_problem(package: Package, workbook: str) -> Unreadable | None:
     titles = {part.member: part.title for part in ooxml.sheet_parts(package, workbook)}
     conventional = [info.filename for info in package.infos if ooxml.is_worksheet_member(info.filename)]
     for member in sorted(set(titles) | set(conventional)):
-        problem = _worksheet_problem(package, package.zip.getinfo(member), titles.get(member, member))
+        try:
+            problem = _worksheet_problem(package, package.zip.getinfo(member), titles.get(member, member))
+        except Exception:  # the sheet's part fails its CRC or does not inflate: name the sheet where known
+            return unreadable.corrupt(titles.get(member))
         if problem:
             return problem
     return None
@@ -230,7 +233,7 @@ def _ods_problem(package: Package, mimetype: zipfile.ZipInfo) -> Unreadable | No
         return unreadable.not_a_spreadsheet("an OpenDocument text document or presentation")
     content = package.info("content.xml")
     if content is None:
-        return unreadable.corrupt("the spreadsheet has no content part")
+        return unreadable.corrupt()
     far = value_beyond(package, content, MAX_ROWS, MAX_COLUMNS)
     if far:
         return unreadable.too_many_cells(far.sheet, far.reference, MAX_ROWS, MAX_COLUMNS)
@@ -256,7 +259,3 @@ def _other_zip_advice(package: Package) -> str:
         return "Open it in Excel and choose File > Save As > Excel Workbook (.xlsx), then send that."
     return ""
 
-
-def _plain_error(error: Exception) -> str:
-    text = str(error).strip().rstrip(".")
-    return text[:200] if text else type(error).__name__

@@ -119,11 +119,17 @@ def reader_timeout(seconds: float) -> Unreadable:
     )
 
 
-def corrupt(detail: str = "") -> Unreadable:
-    said = f" (The reader reported: {detail}.)" if detail else ""
+def corrupt(sheet: str | None = None) -> Unreadable:
+    """A damaged file; `sheet` is the title of the sheet that could not be read, where that is known.
+
+    Never the reading library's own words: they mean nothing to a coordinator (a damaged sheet is
+    reported as "t", a missing one by its bare title).
+    """
+    what = (f"The sheet '{sheet}' in this file is damaged (its contents are missing or cut short), so the "
+            "file could not be read as a workbook." if sheet else
+            "The file is damaged and could not be read as a workbook.")
     return Unreadable(
         "corrupt",
-        "The file is damaged and could not be read as a workbook. Open it in Excel: if it opens, save it "
-        "again as Excel Workbook (.xlsx) and send that; if it does not, send the return again from the "
-        f"original.{said}",
+        f"{what} Open it in Excel: if it opens, save it again as Excel Workbook (.xlsx) and send that; if it "
+        "does not, send the return again from the original.",
     )

@@ -205,3 +205,21 @@ def test_an_error_pasted_as_a_value_is_known_by_its_cell():
     assert result.sheet("Return").rows[0][0] == ""
     assert result.errors == {"Return": {"A1": "#DIV/0!", "B2": "#N/A"}}
     assert result.formulas["Return"] == {"C1": "#DIV/0!"}
+
+
+def test_a_sheet_the_reader_cannot_read_is_named_in_plain_words():
+    """A sheet part cut short: calamine's words for it ("t") are never passed on."""
+    two_sheets = openpyxl.Workbook()
+    two_sheets.active.title = "Cover"
+    two_sheets.create_sheet("Return")["B2"] = 5
+    buffer = io.BytesIO()
+    two_sheets.save(buffer)
+    cut = with_sheet_xml(buffer.getvalue(), [sheet_xml('<row r="2"><c r="B2"><v>5</v></c>')[:-30]],
+                         "xl/worksheets/sheet2.xml")
+
+    result = read_workbooks([("cut", cut)])["cut"]
+
+    assert result.reason == "corrupt"
+    assert result.message.startswith("The sheet 'Return' in this file is damaged (its contents are missing or cut "
+                                      "short), so the file could not be read as a workbook.")
+    assert "reported" not in result.message
