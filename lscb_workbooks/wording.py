@@ -1,4 +1,4 @@
-"""How the tool words counts and dates for people: '1 error', '3 authorities', '2 May 2008', '5th'.
+"""How the tool words counts, figures and dates for people: '1 error', '1,234', '2 May 2008', '5th'.
 
 Messages, emails, templates and workbooks all say these the same way, from here.
 """
@@ -26,6 +26,17 @@ def plural_of(word: str) -> str:
 def listed(items: list[str]) -> str:
     """`A`, `A and B`, `A, B and C`: names in a sentence."""
     return " and ".join(filter(None, (", ".join(items[:-1]), items[-1] if items else "")))
+
+
+# A spreadsheet holds a number to 15 significant digits; a message never quotes more than it holds.
+SIGNIFICANT_DIGITS = 15
+
+
+def figure(value: float) -> str:
+    """A figure as every message quotes it: to 15 significant digits, thousands grouped (`1,234`,
+    `1.903`, `0.3` for 0.30000000000000004), and from 1E+15 on as a spreadsheet shows it (`1E+20`),
+    never as a run of digits the spreadsheet never held."""
+    return f"{float(value) + 0.0:,.{SIGNIFICANT_DIGITS}G}"
 
 
 def long_date(day: date, weekday: bool = False) -> str:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from lscb_workbooks.wording import date_and_time, listed, long_date, ordinal, plural, when_received
+from lscb_workbooks.wording import date_and_time, figure, listed, long_date, ordinal, plural, when_received
 
 
 @pytest.mark.parametrize("n, word, text", [
@@ -44,3 +44,13 @@ def test_ordinals(n, text):
                                          (["a", "b", "c", "d"], "a, b, c and d")])
 def test_names_listed_in_a_sentence(items, text):
     assert listed(items) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    (1234, "1,234"), (1.903, "1.903"), (0.1 + 0.2, "0.3"), (81.00000000000001, "81"), (-0.0, "0"),
+    (999_999_999_999_999, "999,999,999,999,999"), (1e15, "1E+15"), (1e20, "1E+20"), (1e308, "1E+308"),
+    (123456789012345678, "1.23456789012346E+17"), (1e-7, "1E-07"),
+])
+def test_figures_are_quoted_to_15_significant_digits(value, text):
+    """As a spreadsheet holds them: never a run of digits it does not have (1e20 is not 100,000,000,...)."""
+    assert figure(value) == text

@@ -15,7 +15,7 @@ from typing import Literal, Mapping
 
 from ..spec.models import Field, Spec
 from ..spec.periods import Period
-from ..wording import long_date
+from ..wording import figure, long_date
 
 TITLE_LIMIT = 32
 MESSAGE_LIMIT = 255
@@ -151,13 +151,7 @@ def _range_words(low: float, high: float, ceiling: float) -> str:
     if high >= ceiling and low <= -ceiling:
         return ""
     if high >= ceiling:
-        return f" of {_number(low)} or more"
+        return f" of {figure(low)} or more"
     if low <= -ceiling:
-        return f" of {_number(high)} or less"
-    return f" from {_number(low)} to {_number(high)}"
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
-
-
+        return f" of {figure(high)} or less"
+    return f" from {figure(low)} to {figure(high)}"

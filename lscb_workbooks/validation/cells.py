@@ -1,7 +1,8 @@
 """Reading what a coordinator typed: tolerant where the meaning is clear, strict where it is not.
 
 `" 12 "` and `"1,234"` are numbers; `"45%"` in a percentage is 45; `"n/a"`, `"-"` or
-`"see note"` in a count is a problem naming the cell, never a silent zero or blank.
+`"see note"` in a count is a problem naming the cell, never a silent zero or blank; so is a figure
+of 16 digits or more (`1E+20`), which a spreadsheet cannot hold exactly and no return needs.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from datetime import date, datetime, time
 
 from ..intake.xml_scan import column_letters
 from ..spec.models import Field
+from ..wording import SIGNIFICANT_DIGITS, figure
 
 # Thousands may be grouped with commas or spaces (ordinary, no-break or narrow), the same all through:
 # "1,234" and "1 234 567" are numbers, "12 15" (two figures in one box) is not.
 NUMBER = re.compile(r"^[+-]?(\d{1,3}(?P<sep>[, \u00a0\u202f])\d{3}((?P=sep)\d{3})*|\d+)(\.\d+)?$|^[+-]?\.\d+$")
 # What a program leaves of a whole number after floating-point arithmetic (0.1 * 3 * 270).
 WHOLE_NUMBER_NOISE = 1e-9
+# From here on a spreadsheet no longer holds every digit of a number: it cannot be a figure someone counted.
+TOO_LARGE = 10.0 ** SIGNIFICANT_DIGITS
+TOO_LARGE_RULE = "too_large"
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y")
 
 
@@ -29,6 +34,7 @@ class Parsed:
     text: str | None
     number: float | None = None
     problem: str | None = None
+    rule: str = ""  # the issue's rule where the problem is more than "not a number" or "not a date"
 
     @property
     def blank(self) -> bool:
@@ -57,6 +63,8 @@ def _parse_number(raw: object, field: Field) -> Parsed:
         return Parsed(str(raw), problem=f"{_quote(raw)} is not a number")
     if isinstance(raw, (int, float)):
         number = _without_noise(float(raw))
+        if _is_too_large(number):
+            return _too_large(figure(number), figure(number))
         return Parsed(_number_text(number), number)
     if isinstance(raw, (datetime, date, time)):
         return Parsed(_as_text(raw), problem=f"{_quote(raw)} is a date, not a number")
@@ -66,8 +74,21 @@ def _parse_number(raw: object, field: Field) -> Parsed:
         candidate = candidate[:-1].rstrip()
     if NUMBER.match(candidate):
         number = _without_noise(float(re.sub(r"[, \u00a0\u202f]", "", candidate)))
+        if _is_too_large(number):
+            return _too_large(text, _quote(text))
         return Parsed(_number_text(number), number)
     return Parsed(text, problem=f"{_quote(text)} is not a number")
+
+
+def _is_too_large(number: float) -> bool:
+    return not abs(number) < TOO_LARGE  # infinity too; not-a-number never gets here
+
+
+def _too_large(text: str, shown: str) -> Parsed:
+    """Kept as the text the coordinator sees, never as a number: it must not reach the figures."""
+    return Parsed(text, problem=f"{shown} is too large to be a figure (it has more than {SIGNIFICANT_DIGITS} "
+                                 "digits, more than a spreadsheet holds exactly); please check it",
+                  rule=TOO_LARGE_RULE)
 
 
 def _without_noise(number: float) -> float:

@@ -9,6 +9,7 @@ from ..spec.models import Field, FixedRow, Section, Spec, row_value_id
 from ..spec.periods import Period, parse_period
 from .records import IssueRecord, ValueRecord
 from ..templates.prefill import PREFILL_KEY, decode
+from ..wording import figure
 from .cells import BLANK, Parsed, parse_cell
 from .identity import Identified
 from .locate import CellRef, TableBlock, value_at
@@ -165,12 +166,14 @@ def _read_input(raw: object, f: Field, where: CellRef, workbook: Workbook, issue
         return Parsed(None, problem="formula")
     parsed = parse_cell(raw, f)
     if has_cached:
+        result = parsed.text if parsed.number is None else figure(parsed.number)
         issues.append(cell_issue("warning", "formula_in_input", f, where,
-                                 f"holds a formula; its result {parsed.text} was used. Please type the figure "
+                                 f"holds a formula; its result {result} was used. Please type the figure "
                                  "itself next time so that it cannot change.", fixed))
     if parsed.problem:
-        issues.append(cell_issue("error", "not_a_number" if f.numeric else "not_a_date", f, where,
-                                 f"{parsed.problem}. {_type_advice(f, rated)}", fixed))
+        rule = parsed.rule or ("not_a_number" if f.numeric else "not_a_date")
+        advice = "" if parsed.rule else f" {_type_advice(f, rated)}"
+        issues.append(cell_issue("error", rule, f, where, f"{parsed.problem}.{advice}", fixed))
     return parsed
 
 
@@ -181,7 +184,7 @@ def _type_advice(f: Field, rated: bool) -> str:
                 "and explain in the comment.")
     if f.numeric:
         low, high = f.lower_bound, f.upper_bound
-        scale = f" from {low:g} to {high:g}" if low is not None and high is not None else ""
+        scale = f" from {figure(low)} to {figure(high)}" if low is not None and high is not None else ""
         return f"Type a number{scale}, or leave the box empty if you have no answer."
     return "Enter the date as a date, for example 31/03/2027."
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..spec.models import Field, Rule, Spec
+from ..wording import figure
 from .extract import ReturnData, TableRow, cell_issue
 from .locate import CellRef
 
@@ -390,16 +391,16 @@ def _shown(value: float, f: Field) -> str:
 
 
 def _rounded(value: float) -> str:
-    """A worked-out figure as a person writes it: 1,234; 45.6; 0.12."""
+    """A worked-out figure as a person writes it: 1,234; 45.6; 0.12 (and, like every figure, 1E+20 at most)."""
     if abs(value) >= 100 or float(value).is_integer():
-        return f"{value:,.0f}"
+        return figure(round(value) if np.isfinite(value) else value)
     return f"{value:.1f}" if abs(value) >= 1 else f"{value:.2g}"
 
 
 def _number(value: object) -> str:
+    """A figure as typed, as every message quotes it (see `figure`); anything else as it is."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
-    # Every figure as typed, to 15 significant digits: 1.903 stays 1.903, 1234 becomes 1,234.
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.15g}"
+    return figure(number)

@@ -68,3 +68,19 @@ def test_a_real_fraction_is_kept_and_quoted_as_typed():
     assert parse_cell(81.5, COUNT).number == 81.5
     assert parse_cell(1.903, PERCENT).text == "1.903"
     assert _number(1.903) == "1.903" and _number(1234.5) == "1,234.5" and _number(1234) == "1,234"
+
+
+@pytest.mark.parametrize("raw, shown", [(1e308, "1E+308"), (1e20, "1E+20"), (-1e15, "-1E+15"), (float("inf"), "INF"),
+                                        ("100000000000000000000", "'100000000000000000000'"),
+                                        ("1,000,000,000,000,000", "'1,000,000,000,000,000'")])
+def test_a_figure_of_sixteen_digits_or_more_is_never_a_number(raw, shown):
+    parsed = parse_cell(raw, COUNT)
+    assert parsed.number is None and parsed.rule == "too_large" and parsed.text == shown.strip("'")
+    assert parsed.problem == (f"{shown} is too large to be a figure (it has more than 15 digits, more than a "
+                              "spreadsheet holds exactly); please check it")
+
+
+@pytest.mark.parametrize("raw", [9_000_000, 999_999_999_999_999, "999,999,999,999,999"])
+def test_large_figures_a_spreadsheet_holds_exactly_are_numbers(raw):
+    parsed = parse_cell(raw, COUNT)
+    assert parsed.problem is None and parsed.number == float(str(raw).replace(",", ""))
