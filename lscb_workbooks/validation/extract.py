@@ -123,6 +123,7 @@ def extract(identified: Identified, workbook: Workbook) -> ReturnData:
     spec = identified.spec
     data = ReturnData(spec, identified.identity["la_code"], parse_period(identified.identity["period"]),
                       prefilled=decode(identified.identity.get(PREFILL_KEY)))
+    data.issues.extend(identified.located.entries_below)
     sheets = {s.title: s for s in workbook.sheets}
     for f in spec.form_fields:
         row = identified.located.form[f.id]

@@ -14,7 +14,12 @@ from ..templates.identity import (
     COMMENT_HEADER, FIXED_TABLE_FIRST_INPUT_COLUMN, FORM_HEADERS, IDENTITY_SHEET, RATING_HEADER, REF_HEADER,
     TABLE_ROW_HEADER, VALUE_HEADER, Row, form_headers,
 )
+from ..wording import figure
 from .cells import a1
+from .records import IssueRecord
+
+# Entries below a form warned about one by one; beyond these, one warning counts the rest.
+ENTRIES_BELOW_NAMED = 10
 
 
 class CellRef:
@@ -66,6 +71,8 @@ class Located:
 
     `layout_problems` says, in plain words, where the layout no longer matches the template's
     (a heading changed, a column inserted, an entry with no reference): such a return is never read.
+    `entries_below` are warnings for what was typed in a form's input columns below its last row (a
+    note, usually): the return is read, but the coordinator learns the entry was not.
     """
 
     form: dict[str, FormRow] = field(default_factory=dict)
@@ -73,6 +80,7 @@ class Located:
     signed_rows: list[Row] = field(default_factory=list)
     duplicates: list[tuple[str, str, str]] = field(default_factory=list)
     layout_problems: list[str] = field(default_factory=list)
+    entries_below: list[IssueRecord] = field(default_factory=list)
 
 
 def value_at(sheet: Sheet, row: int, col: int) -> object:
@@ -170,7 +178,8 @@ def _locate_form(sheet: Sheet, header_row: int, end: int, cells: dict[int, str],
         )
     entry_cols = [c for c in (value_col, rating_col, comment_col) if c]
     if field_rows:
-        _note_unreferenced_entries(sheet, range(field_rows[0], field_rows[-1] + 1), entry_cols, located, markers)
+        _note_unreferenced_entries(sheet, range(header_row + 1, field_rows[-1] + 1), entry_cols, located, markers)
+        _note_entries_below(sheet, range(field_rows[-1] + 1, end), entry_cols, comment_col is not None, located)
 
 
 def _note_unreferenced_entries(sheet: Sheet, rows: range, cols: list[int], located: Located,
@@ -190,6 +199,38 @@ def _note_unreferenced_entries(sheet: Sheet, rows: range, cols: list[int], locat
                 "column A, so it is not one of the template's rows and cannot be read. A row has been added, "
                 "or a reference moved or deleted.")
             return
+
+
+def _note_entries_below(sheet: Sheet, rows: range, cols: list[int], has_comments: bool, located: Located) -> None:
+    """What was typed in a form's input columns below its last row, up to the next form or the sheet's end.
+
+    Nothing the template writes sits there, so it is the coordinator's: a note, usually, such as
+    "Figures provisional, see email". It is not a figure moved out of its row (the rows above are all
+    still there), so the return is read; but the entry is not, and the coordinator is told so.
+    """
+    filled = [(row, col) for row in rows for col in cols if _text(value_at(sheet, row, col))]
+    where = "the Comment column of the row they are about" if has_comments else "the email you send the return with"
+    for row, col in filled[:ENTRIES_BELOW_NAMED]:
+        cell = a1(row, col)
+        located.entries_below.append(IssueRecord(
+            "warning", "entry_below_form",
+            f"On sheet '{sheet.title}', {cell} holds {_shown(value_at(sheet, row, col))}, outside the form: it "
+            f"was not read. Put notes in {where}.", sheet=sheet.title, cell=cell))
+    if len(filled) > ENTRIES_BELOW_NAMED:
+        row, col = filled[-1]
+        located.entries_below.append(IssueRecord(
+            "warning", "entry_below_form",
+            f"On sheet '{sheet.title}', {len(filled) - ENTRIES_BELOW_NAMED} more cells below the form hold entries "
+            f"(the last is {a1(row, col)}); none of them was read. Put notes in {where}.",
+            sheet=sheet.title, cell=a1(row, col)))
+
+
+def _shown(value: object) -> str:
+    """An entry as a message quotes it: a figure as figures are quoted, text in quotes, long text cut short."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return figure(value)
+    text = " ".join(str(value).split())
+    return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
 
 
 def _locate_table(sheet: Sheet, ref_row: int, end: int, cells: dict[int, str], located: Located,
