@@ -24,7 +24,7 @@ from .atomic import replacing
 from .config import existing_signing_key
 from .errors import LscbError
 from .intake.archive import Archive
-from .intake.inbox import Received, containers, walk_inbox
+from .intake.inbox import Received, containers, inbox_files, walk_inbox
 from .intake.reader import Workbook, check_and_read_as_ready
 from .intake.safety import Unreadable
 from .parallel import new_event, start_in_process
@@ -161,10 +161,11 @@ def _take_in(inbox: Path, out_dir: Path, store: Store) -> tuple[int, list[Receiv
     """
     archive = _archive_of(store)
     own = _own_files(out_dir, store)
-    archive.keep_all(data for _, data in containers(inbox, own))
+    files = inbox_files(inbox, own)  # listed once: each file's path is worked out in full only once
+    archive.keep_all(data for _, data in containers(inbox, files=files))
     large_hashes = _large_hashes(archive)
     seen, new, holding = 0, [], []
-    for item in walk_inbox(inbox, large_hashes, own):
+    for item in walk_inbox(inbox, large_hashes, files=files):
         seen += 1
         if not store.known(item.path, item.sha256):
             holding.append(item)
@@ -755,8 +756,9 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
 
     The comparison, and so its protection, is London's whatever is shown: every pack of a round
     hides the same figures, so that no two of them can be set side by side to give one away.
-    With a `manifest` (the outputs as the last run left them), the master and the profiles are
-    written only when what they show has changed; values.csv only when its rows have.
+    With a `manifest` (the outputs as the last run left them), the master, the profiles and values.csv
+    are written only when what they show has changed (and values.csv written with the same rows is left
+    as it was).
     With a `cache_dir` (the outputs folder), each period's trends are kept there and worked out again
     only when that period's or the period before's returns change (`outputs.trend_cache`).
     """
@@ -775,20 +777,24 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     shown = focus or register
     trend_cache = None if cache_dir is None else TrendCache(
         cache_dir, "trends-suppressed" if suppress else "trends", tool_version(), _spec_digest(spec), tuple(register))
-    if not suppress:
-        with stage("values.csv"):
-            stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, {a.la_code for a in shown}),
-                       out_dir / "values.csv", VALUE_COLUMNS)
     round_columns = tracker_columns(store, spec.id, shown, period, deadline) if deadline else None
-    master_from = profiles_from = None
+    master_from = profiles_from = values_from = None
     if manifest is not None:
         with stage("fingerprints"):
             periods = _periods_up_to(store, spec, period)  # the trends run up to the period shown
             figures = (tool_version(), _spec_digest(spec), tuple(register), tuple(shown), period, periods, suppress,
                        _comparators_digest(comparators), store.figures_digest(spec.id, periods, period))
+            period_files = store.period_digest(spec.id, period)
             profiles_from = fingerprint("profiles", figures)
-            master_from = fingerprint("master", figures, store.period_digest(spec.id, period),
+            master_from = fingerprint("master", figures, period_files,
                                       None if round_columns is None else round_columns.to_csv())
+            values_from = fingerprint("values.csv", figures, period_files)
+    if not suppress and (manifest is None or not manifest.up_to_date("values.csv", values_from)):
+        with stage("values.csv"):
+            stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, {a.la_code for a in shown}),
+                       out_dir / "values.csv", VALUE_COLUMNS)
+        if manifest is not None:
+            manifest.record("values.csv", values_from, [out_dir / "values.csv"])
         if manifest.up_to_date("master", master_from) and manifest.up_to_date("profiles", profiles_from):
             return out_dir / "master.xlsx", manifest.files("profiles")
     every_period = PeriodValues.of_store(store, spec.id)

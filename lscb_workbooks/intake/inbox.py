@@ -28,22 +28,24 @@ CONTAINER_EXTENSIONS = frozenset({".eml", ".mbox", ".msg", ".zip"})
 
 
 def walk_inbox(inbox: Path, large_hashes: dict[str, str] | None = None,
-               own: Iterable[Path] = ()) -> Iterator[Received]:
+               own: Iterable[Path] = (), files: list[tuple[str, Path]] | None = None) -> Iterator[Received]:
     """Every file under `inbox`, with emails and zips opened, in sorted path order.
 
     `large_hashes` remembers the sha256 of each file far too large to be a return, by its path,
     size and modification time, so that a later run does not read it again; it is filled in here.
     `own` names the tool's own folders and files (outputs, store, archive), passed over where
-    they sit inside the inbox.
+    they sit inside the inbox. `files` is `inbox_files`' listing, when the caller has made it already.
     """
     large_hashes = {} if large_hashes is None else large_hashes
-    for relative, path in inbox_files(Path(inbox), own):
+    for relative, path in inbox_files(Path(inbox), own) if files is None else files:
         yield from _records_for(relative, path, large_hashes)
 
 
-def containers(inbox: Path, own: Iterable[Path] = ()) -> Iterator[tuple[str, bytes]]:
-    """(relative path, bytes) of every email, mailbox and zip file, so they can be archived too."""
-    for relative, path in inbox_files(Path(inbox), own):
+def containers(inbox: Path, own: Iterable[Path] = (),
+               files: list[tuple[str, Path]] | None = None) -> Iterator[tuple[str, bytes]]:
+    """(relative path, bytes) of every email, mailbox and zip file, so they can be archived too; `files` as
+    for `walk_inbox`."""
+    for relative, path in inbox_files(Path(inbox), own) if files is None else files:
         if extension_of(relative) in CONTAINER_EXTENSIONS and _size(path) <= MAX_RECEIVED_BYTES:
             try:
                 yield relative, path.read_bytes()
@@ -64,13 +66,18 @@ def inbox_files(inbox: Path, own: Iterable[Path] = ()) -> list[tuple[str, Path]]
     mine = {p.resolve() for p in own if p.resolve() != root}
     found: list[tuple[str, Path]] = []
     for folder, subfolders, files in os.walk(inbox):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")
-                         and (Path(folder) / name).resolve() not in mine]
+        here = Path(folder).resolve()  # once a folder: os.walk does not go down a symlinked one
+        subfolders[:] = [name for name in subfolders if not name.startswith(".") and here / name not in mine]
         for name in files:
             path = Path(folder) / name
-            if _is_sent_file(name, path) and path.resolve() not in mine:
+            if _is_sent_file(name, path) and _real(here / name) not in mine:
                 found.append((shown_path(path.relative_to(inbox).as_posix()), path))
     return sorted(found)
+
+
+def _real(path: Path) -> Path:
+    """A file's own path, or where it points when it is a symbolic link."""
+    return path.resolve() if path.is_symlink() else path
 
 
 def _is_sent_file(name: str, path: Path) -> bool:

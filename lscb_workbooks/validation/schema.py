@@ -155,27 +155,30 @@ class ReturnSchema:
     def frame(self, returns: list[ReturnData]) -> pd.DataFrame:
         """One row per return, built a column at a time (a field's cells from every return at once)."""
         windows = [data.period.sign_off_window for data in returns]
-        columns: dict[str, list] = {
+        columns: dict[str, object] = {
             WINDOW_START: [start.isoformat() for start, _ in windows],
             WINDOW_END: [end.isoformat() for _, end in windows],
             SHARE_OF_YEAR: [data.period.share_of_year for data in returns],
         }
+        numbers: dict[str, np.ndarray] = {}  # after every other column, in the order of the spec's fields
         for f in self.spec.form_fields:
             if f.derived:
-                if f.plausible:
-                    columns[f.id] = [data.derived_value(f) for data in returns]
                 continue
             cells = [data.form[f.id] for data in returns]
-            columns[f.id] = [c.parsed.number for c in cells] if f.numeric else [c.parsed.text for c in cells]
+            if f.numeric:
+                numbers[f.id] = _floats_of([c.parsed.number for c in cells])
+                numbers[f"{f.id}{PREVIOUS}"] = _floats_of([data.previous.get(f.id) for data in returns])
+            else:
+                columns[f.id] = [c.parsed.text for c in cells]
             columns[f"{f.id}{BAD}"] = [c.parsed.problem is not None for c in cells]
             if self._rated(f):
                 columns[f"{f.id}{RATING}"] = [c.rating for c in cells]
-            columns[f"{f.id}{PREVIOUS}"] = [data.previous.get(f.id) for data in returns]
-        frame = pd.DataFrame(columns, index=pd.RangeIndex(len(returns)))
-        numeric = [c for f in self.spec.form_fields if f.numeric and not f.derived for c in (f.id, f"{f.id}{PREVIOUS}")]
-        numeric += [f.id for f in self.spec.form_fields if f.derived and f.plausible]
-        numbers = frame[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
-        frame = pd.concat([frame.drop(columns=numeric), numbers], axis=1)
+            if not f.numeric:
+                columns[f"{f.id}{PREVIOUS}"] = [data.previous.get(f.id) for data in returns]
+        for f in self.spec.form_fields:
+            if f.derived and f.plausible:
+                numbers[f.id] = _floats_of([data.derived_value(f) for data in returns])
+        frame = pd.DataFrame({**columns, **numbers}, index=pd.RangeIndex(len(returns)))
         conditions = pd.DataFrame(self._conditions(frame), index=frame.index)
         return pd.concat([frame, conditions], axis=1)
 
@@ -237,6 +240,14 @@ class ReturnSchema:
             f = self.spec.fields[meaning.field_id]
             data.issues.append(cell_issue(meaning.severity, meaning.rule, f, where,
                                           meaning.explain(data, failure.failure_case)))
+
+
+def _floats_of(values: list) -> np.ndarray:
+    """A numeric column: figures, with None as NaN; anything that is not a figure (never expected) as NaN too."""
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
 
 
 def validate_tables(spec: Spec, returns: list[ReturnData]) -> None:
