@@ -133,6 +133,15 @@ def test_a_deleted_or_edited_output_or_another_spec_means_writing_again(make_ret
     assert after["master.xlsx"][1] != b"edited by hand"
     load_workbook(out / "master.xlsx", read_only=True).close()
 
+    # values.csv likewise: left alone while what it shows is unchanged, written again once edited or deleted
+    good = (out / "values.csv").read_bytes()
+    (out / "values.csv").write_bytes(b"la_code\nedited by hand\n")
+    run(tmp_path / "inbox", out, key)
+    assert (out / "values.csv").read_bytes() == good
+    (out / "values.csv").unlink()
+    run(tmp_path / "inbox", out, key)
+    assert (out / "values.csv").read_bytes() == good
+
     revised = tmp_path / "dataset.yaml"
     shipped = Path(__file__).parents[2] / "lscb_workbooks" / "schemas" / "dataset.yaml"
     text = shipped.read_text(encoding="utf-8")
