@@ -795,8 +795,9 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
                        out_dir / "values.csv", VALUE_COLUMNS)
         if manifest is not None:
             manifest.record("values.csv", values_from, [out_dir / "values.csv"])
-        if manifest.up_to_date("master", master_from) and manifest.up_to_date("profiles", profiles_from):
-            return out_dir / "master.xlsx", manifest.files("profiles")
+    if manifest is not None and manifest.up_to_date("master", master_from) and manifest.up_to_date("profiles",
+                                                                                                   profiles_from):
+        return out_dir / "master.xlsx", manifest.files("profiles")
     every_period = PeriodValues.of_store(store, spec.id)
     with stage("comparison"):
         in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it

@@ -12,6 +12,7 @@ from lscb_workbooks.demo.coordinator import fill_template
 from lscb_workbooks.demo.synthetic import synthetic_entries
 from lscb_workbooks.spec.periods import parse_period
 from lscb_workbooks.spec.register import Register
+from lscb_workbooks.stages import timing_stages
 from lscb_workbooks.templates.render import write_templates
 
 LATER = parse_period("2027-28")
@@ -49,9 +50,12 @@ def test_a_rerun_with_nothing_new_rewrites_nothing(make_return, key, tmp_path):
     first = run(tmp_path / "inbox", out, key)
     before = written(out)
     assert "master.xlsx" in before and len(first.profiles) == 3
-    second = run(tmp_path / "inbox", out, key)
+    with timing_stages() as stages:
+        second = run(tmp_path / "inbox", out, key)
     assert changed(before, written(out)) == set()
     assert second.profiles == first.profiles and second.master == first.master
+    # Nothing the outputs show is worked out again, let alone written.
+    assert not {"comparison", "values.csv", "master", "profiles", "trends"} & set(stages)
 
 
 def test_a_return_for_a_period_not_shown_changes_only_the_ledgers(make_return, spec, register, key, tmp_path):
@@ -66,9 +70,11 @@ def test_a_return_for_a_period_not_shown_changes_only_the_ledgers(make_return, s
 
     later_return(spec, register, key, "302", tmp_path / "later", tmp_path / "inbox")
     later_return(spec, register, key, "303", tmp_path / "later", tmp_path / "inbox", change=wrong)
-    report = run(tmp_path / "inbox", out, key)
+    with timing_stages() as stages:
+        report = run(tmp_path / "inbox", out, key)
     assert report.new_files == 2 and report.period == "2026-27"
     assert changed(before, written(out)) == {"submissions.csv", "issues.csv"}
+    assert not {"comparison", "values.csv", "master", "profiles", "trends"} & set(stages)
 
 
 def test_one_corrected_return_rewrites_what_shows_london_and_its_own_feedback_only(make_return, key, tmp_path):
