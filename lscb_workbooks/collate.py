@@ -209,7 +209,8 @@ def undecided_notes(store: Store, register: Register) -> list[str]:
         return f"{authority.name} ({la_code})" if authority else la_code
 
     return [f"{len(files)} versions of the return for {named(la)}, {p} ({', '.join(files)}) arrived at the same "
-            "moment and none says it was saved later, so none is in use: ask the coordinator which counts, then run "
+            f"moment and {'neither' if len(files) == 2 else 'none'} says it was saved later, so none is in use: ask "
+            "the coordinator which counts, then run "
             "'lscb choose-version SHA256' with its sha256 from submissions.csv."
             for la, p, files in store.undecided_returns()]
 
