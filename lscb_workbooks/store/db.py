@@ -275,7 +275,7 @@ class Store:
         """
         rows = self.db.execute(
             f"SELECT id, path, file, sha256, la_code, period, collection, outcome, status, message, outcome_message, "
-            f"received_at, saved_at, {IS_BLANK} FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
+            f"received_at, saved_at, values_digest, {IS_BLANK} FROM submissions WHERE outcome IN ({','.join('?' * len(VALIDATED))}) "
             "AND la_code IS NOT NULL AND period IS NOT NULL ORDER BY id",
             VALIDATED,
         ).fetchall()
@@ -360,6 +360,8 @@ class Store:
         if len(last) > 1:
             chosen = self._chosen_version(key, {row["sha256"] for row in last})
             last = [row for row in last if row["sha256"] == chosen] if chosen else last
+        if len(last) > 1 and _same_figures(last):
+            last = [max(last, key=lambda row: row["id"])]  # whichever is meant, these figures are
         return last
 
     def _chosen_version(self, key: tuple, candidates: set[str]) -> str | None:
@@ -673,12 +675,22 @@ def _where(collection: str | None, period: str | None, alias: str) -> tuple[str,
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
 
 
+def _same_figures(tied: list[sqlite3.Row]) -> bool:
+    """Tied versions that hold the very same figures, ratings and comments, and were judged alike: the same
+    return saved twice (as .xlsx and as .ods, say), so there is nothing to ask the coordinator."""
+    return all(row["values_digest"] for row in tied) and len({(row["values_digest"], row["outcome"])
+                                                              for row in tied}) == 1
+
+
 def _verdict(row: sqlite3.Row, standing: list[sqlite3.Row]) -> tuple[str, str]:
     """The status and message of one return, given the return (or tied versions) that stands."""
     standing_ids = {r["id"] for r in standing}
     if row["id"] in standing_ids:
         return ("undecided", _undecided_message(row, standing)) if len(standing) > 1 else (
             row["outcome"], row["outcome_message"])
+    if len(standing) == 1 and row["received_at"] == standing[0]["received_at"] and _same_figures([row, *standing]):
+        return "superseded", (f"The same figures as {standing[0]['file']}, which arrived with it and stands for "
+                              "both: nothing to do.")
     if row["blank"] and not standing[0]["blank"] and row["received_at"] >= standing[0]["received_at"]:
         return "rejected", _blank_after_message(row, standing)
     return "superseded", _superseded_message(standing[0])

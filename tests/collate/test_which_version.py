@@ -175,3 +175,29 @@ def test_one_stray_rejected_return_for_another_year_does_not_switch_the_round(ma
     assert f"Missing ({len(register) - len(good)})" in shown
     assert "also received for 2027-28 (1 rejected)" in shown
     assert {v["la_code"] for v in rows(out / "values.csv")} == set(good)
+
+
+def test_the_same_figures_saved_twice_and_sent_together_need_no_choice(make_return, register, key, tmp_path):
+    """A coordinator attaches the return twice, once as saved again with its view changed: the figures, ratings
+    and comments are the same, so the tie asks nothing of anyone."""
+    made, entries = make_return("302", name="return.xlsx", folder=tmp_path / "made")
+    book = load_workbook(made)
+    book["Return"].sheet_view.zoomScale = 90  # saved again: other bytes, the same figures
+    book.save(tmp_path / "made" / "again.xlsx")
+    attachments = [("Barnet return.xlsx", saved_at(made, "2026-05-03T09:10:00Z"), XLSX),
+                   ("Barnet return (zoomed).xlsx", saved_at(tmp_path / "made" / "again.xlsx", "2026-05-03T09:10:00Z"),
+                    XLSX)]
+    assert attachments[0][1] != attachments[1][1]
+    write(tmp_path / "inbox" / "barnet.eml", email_bytes(attachments))
+
+    report = collate(tmp_path / "inbox", tmp_path / "out", key=key)
+
+    files = by_file(tmp_path / "out")
+    statuses = sorted(files[name]["status"] for name, _, _ in attachments)
+    assert statuses[0] in ("accepted", "accepted_with_warnings") and statuses[1] == "superseded"
+    [other] = [files[name] for name, _, _ in attachments if files[name]["status"] == "superseded"]
+    assert other["message"].startswith("The same figures as Barnet return")
+    assert "stands for both: nothing to do." in other["message"]
+    assert not any("versions of the return" in n for n in report.notes)
+    values = {v["field_id"]: v["value"] for v in rows(tmp_path / "out" / "values.csv") if v["la_code"] == "302"}
+    assert values["CSC_REF"] == str(entries.values["CSC_REF"])
