@@ -386,7 +386,16 @@ class Store:
             "AND la_code IS NOT NULL AND period IS NOT NULL ORDER BY id",
             (sha256.lower().strip() + "%", *VALIDATED),
         ).fetchall()
-        if len(sha256.strip()) < 8 or not found:
+        if len(sha256.strip()) < 8:
+            raise LookupError(f"'{sha256}' is too short to name one file: give at least the first eight characters "
+                              "of its sha256, from the sha256 column of submissions.csv")
+        if not found:
+            other = self.db.execute("SELECT file, status FROM submissions WHERE sha256 LIKE ? ORDER BY id DESC LIMIT 1",
+                                    (sha256.lower().strip() + "%",)).fetchone()
+            if other is not None:
+                raise LookupError(f"'{sha256}' is {other['file']}, which is not a return that can be in use (it is "
+                                  f"{other['status'].replace('_', ' ')}): choose one of the versions marked "
+                                  "undecided in submissions.csv")
             raise LookupError(f"no return in the store has a sha256 starting '{sha256}': copy it from the sha256 "
                               "column of submissions.csv (eight characters or more)")
         if len({row["sha256"] for row in found}) > 1:

@@ -59,14 +59,16 @@ def parse_cell(raw: object, field: Field) -> Parsed:
 
 
 def _parse_number(raw: object, field: Field) -> Parsed:
-    if isinstance(raw, bool):
-        return Parsed(str(raw), problem=f"{_quote(raw)} is not a number")
+    if isinstance(raw, bool):  # as the spreadsheet shows it
+        return Parsed(str(raw).upper(), problem=f"{_quote(str(raw).upper())} is not a number")
     if isinstance(raw, (int, float)):
         number = _without_noise(float(raw))
         if _is_too_large(number):
             return _too_large(figure(number), figure(number))
         return Parsed(_number_text(number), number)
-    if isinstance(raw, (datetime, date, time)):
+    if isinstance(raw, time):
+        return Parsed(_as_text(raw), problem=f"{_quote(raw)} is a time of day, not a number")
+    if isinstance(raw, (datetime, date)):
         return Parsed(_as_text(raw), problem=f"{_quote(raw)} is a date, not a number")
     text = str(raw).strip()
     candidate = text

@@ -132,9 +132,21 @@ def test_the_coordinator_is_told_of_tied_versions_in_their_terms(make_return, re
 def test_choosing_an_unknown_version_says_what_to_give(make_return, key, tmp_path):
     two_versions(make_return, tmp_path, draft_saved="2026-05-03T09:10:00Z", final_saved="2026-05-03T09:10:00Z")
     collate(tmp_path / "inbox", tmp_path / "out", key=key)
-    result = CliRunner().invoke(main, ["choose-version", "00000000", "--store", str(tmp_path / "out" / "store.sqlite")])
+    store = str(tmp_path / "out" / "store.sqlite")
+    result = CliRunner().invoke(main, ["choose-version", "00000000", "--store", store])
     assert result.exit_code != 0
     assert "submissions.csv" in result.output and "Traceback" not in result.output
+
+    final_sha = by_file(tmp_path / "out")["Camden FINAL.xlsx"]["sha256"]
+    result = CliRunner().invoke(main, ["choose-version", final_sha[:4], "--store", store])
+    assert result.exit_code != 0 and f"'{final_sha[:4]}' is too short to name one file" in result.output
+
+    write(tmp_path / "inbox" / "notes.txt", b"Our notes on the return")  # a file that is not a return
+    collate(tmp_path / "inbox", tmp_path / "out", key=key)
+    notes_sha = by_file(tmp_path / "out")["notes.txt"]["sha256"]
+    result = CliRunner().invoke(main, ["choose-version", notes_sha[:10], "--store", store])
+    assert result.exit_code != 0
+    assert f"'{notes_sha[:10]}' is notes.txt, which is not a return that can be in use (it is ignored)" in result.output
 
 
 def test_a_later_email_still_replaces_a_chosen_version(make_return, key, tmp_path):

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime, time
 
 import pytest
 
@@ -84,3 +84,10 @@ def test_a_figure_of_sixteen_digits_or_more_is_never_a_number(raw, shown):
 def test_large_figures_a_spreadsheet_holds_exactly_are_numbers(raw):
     parsed = parse_cell(raw, COUNT)
     assert parsed.problem is None and parsed.number == float(str(raw).replace(",", ""))
+
+
+def test_a_truth_value_or_a_time_of_day_is_named_as_the_spreadsheet_shows_it():
+    assert parse_cell(True, COUNT).problem == "'TRUE' is not a number"
+    assert parse_cell(False, COUNT).text == "FALSE"
+    assert parse_cell(time(10, 30), COUNT).problem == "'10:30:00' is a time of day, not a number"
+    assert parse_cell(date(2027, 3, 31), COUNT).problem == "'2027-03-31' is a date, not a number"
