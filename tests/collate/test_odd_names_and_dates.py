@@ -39,8 +39,11 @@ def test_a_file_name_that_is_not_utf8_is_taken_in_under_a_readable_name(make_ret
     inbox.mkdir()
     made, _ = make_return("302", folder=tmp_path / "made")
     # As unzipped from an older Windows zip: the name's bytes are Windows' code page, not UTF-8.
-    with open(os.path.join(os.fsencode(inbox), b"barnet-caf\xe9 \xff.xlsx"), "wb") as handle:
-        handle.write(made.read_bytes())
+    try:
+        with open(os.path.join(os.fsencode(inbox), b"barnet-caf\xe9 \xff.xlsx"), "wb") as handle:
+            handle.write(made.read_bytes())
+    except OSError:
+        pytest.skip("this file system keeps every name in Unicode (as macOS's does)")
     make_return("303")  # and an ordinary one beside it
 
     report = collate(inbox, tmp_path / "out", key=key)
