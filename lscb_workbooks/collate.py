@@ -38,10 +38,10 @@ from .store.db import IN_USE, VALIDATED, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
 from .store.returns import NOT_A_RETURN, returns_for_round
 from .validation.extract import ReturnData, extract
-from .validation.records import BLANK_RETURN, IssueRecord
+from .validation.records import ALTERED_TEMPLATE, BLANK_RETURN, IssueRecord
 from .validation.identity import Identified, SpecLibrary, identify
 from .validation.schema import ReturnSchema, validate_tables
-from .wording import plural
+from .wording import neither_or_none, plural
 
 if TYPE_CHECKING:
     from .outputs.comparison import Comparison
@@ -209,7 +209,7 @@ def undecided_notes(store: Store, register: Register) -> list[str]:
         return f"{authority.name} ({la_code})" if authority else la_code
 
     return [f"{len(files)} versions of the return for {named(la)}, {p} ({', '.join(files)}) arrived at the same "
-            f"moment and {'neither' if len(files) == 2 else 'none'} says it was saved later, so none is in use: ask "
+            f"moment and {neither_or_none(len(files))} says it was saved later, so none is in use: ask "
             "the coordinator which counts, then run "
             "'lscb choose-version SHA256' with its sha256 from submissions.csv."
             for la, p, files in store.undecided_returns()]
@@ -223,8 +223,8 @@ def _this_run_notes(store: Store, spec: Spec, register: Register, run_id: int, o
     notes = [note] if (note := _unplaced_note(store, register, run_id, one_hub)) else []
     judged, altered = store.db.execute(
         f"SELECT COUNT(*), COALESCE(SUM(EXISTS(SELECT 1 FROM issues i WHERE i.submission_id = s.id "
-        f"AND i.rule = 'altered_template')), 0) FROM submissions s WHERE s.run_id = ? "
-        f"AND s.outcome IN ({','.join('?' * len(VALIDATED))})", (run_id, *VALIDATED)).fetchone()
+        f"AND i.rule = ?)), 0) FROM submissions s WHERE s.run_id = ? "
+        f"AND s.outcome IN ({','.join('?' * len(VALIDATED))})", (ALTERED_TEMPLATE, run_id, *VALIDATED)).fetchone()
     if judged >= 2 and altered == judged:
         notes.append(f"None of the {judged} returns taken in matched the signing key, so each was rejected as an "
                      "altered template. If they were filled in from templates this tool made, the key given "

@@ -28,6 +28,11 @@ def listed(items: list[str]) -> str:
     return " and ".join(filter(None, (", ".join(items[:-1]), items[-1] if items else "")))
 
 
+def neither_or_none(n: int) -> str:
+    """`neither` of two, `none` of more: of tied versions, say."""
+    return "neither" if n == 2 else "none"
+
+
 # A spreadsheet holds a number to 15 significant digits; a message never quotes more than it holds.
 SIGNIFICANT_DIGITS = 15
 

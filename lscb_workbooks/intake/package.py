@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Callable, TypeVar
 
 KEEP_PARTS_UP_TO_BYTES = 256 * 1024
 
@@ -41,3 +42,14 @@ class Package:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+T = TypeVar("T")
+
+
+def on_package(data: bytes, package: Package | None, read: Callable[[Package], T]) -> T:
+    """`read` on `package` when the caller has `data` open already, else on `data` opened for it alone."""
+    if package is not None:
+        return read(package)
+    with Package(data) as opened:
+        return read(opened)

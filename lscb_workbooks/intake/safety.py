@@ -12,12 +12,13 @@ every problem into an `Unreadable` record with a message for the coordinator.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
 
 from lscb_workbooks.intake import ooxml, unreadable
 from lscb_workbooks.intake.biff import xls_formulas
 from lscb_workbooks.intake.ods import formula_cells_in_content, value_beyond
 from lscb_workbooks.intake.ole import ole_problem
-from lscb_workbooks.intake.package import Package
+from lscb_workbooks.intake.package import Package, on_package
 from lscb_workbooks.intake.sniff import what_loose_bytes_are
 from lscb_workbooks.intake.unreadable import Unreadable
 from lscb_workbooks.intake.xml_scan import (
@@ -88,10 +89,7 @@ def formula_cells(data: bytes, package: Package | None = None) -> dict[str, dict
     """
     try:
         if data.startswith(ZIP_MAGIC):
-            if package is not None:
-                return _formula_cells_of_package(package)
-            with Package(data) as opened:
-                return _formula_cells_of_package(opened)
+            return on_package(data, package, _formula_cells_of_package)
         if data.startswith(OLE_MAGIC):
             return {sheet: {f"{column_letters(col)}{row}": result.error or True
                             for (row, col), result in cells.items()}
@@ -104,13 +102,7 @@ def formula_cells(data: bytes, package: Package | None = None) -> dict[str, dict
 def _formula_cells_of_package(package: Package) -> dict[str, dict[str, bool | str]]:
     if (content := package.info("content.xml")) and package.info("mimetype"):
         return formula_cells_in_content(package, content)
-    workbook = ooxml.workbook_member(package)
-    if workbook is None:
-        return {}
-    return {
-        part.title: ooxml.formula_cells_in_sheet(package.read(package.zip.getinfo(part.member)))
-        for part in ooxml.sheet_parts(package, workbook)
-    }
+    return {title: ooxml.formula_cells_in_sheet(xml) for title, xml in _ooxml_sheets(package)}
 
 
 def error_values(data: bytes, package: Package | None = None) -> dict[str, dict[str, str]]:
@@ -123,23 +115,29 @@ def error_values(data: bytes, package: Package | None = None) -> dict[str, dict[
     if not data.startswith(ZIP_MAGIC):
         return {}
     try:
-        if package is not None:
-            return _error_values_of_package(package)
-        with Package(data) as opened:
-            return _error_values_of_package(opened)
+        return on_package(data, package, _error_values_of_package)
     except Exception:  # a file the reader could not use either; nothing to report
         return {}
 
 
 def _error_values_of_package(package: Package) -> dict[str, dict[str, str]]:
-    workbook = ooxml.workbook_member(package)
-    if workbook is None or package.info("mimetype"):
+    if package.info("mimetype"):  # an .ods: its cells say nothing of errors this way
         return {}
     found = {}
-    for part in ooxml.sheet_parts(package, workbook):
-        if errors := ooxml.error_values_in_sheet(package.read(package.zip.getinfo(part.member))):
-            found[part.title] = errors
+    for title, xml in _ooxml_sheets(package):
+        if errors := ooxml.error_values_in_sheet(xml):
+            found[title] = errors
     return found
+
+
+def _ooxml_sheets(package: Package) -> Iterator[tuple[str, bytes]]:
+    """(title, XML) of each worksheet of an .xlsx or .xlsm, in the workbook's order, one inflated at a time;
+    none without a workbook part."""
+    workbook = ooxml.workbook_member(package)
+    if workbook is None:
+        return
+    for part in ooxml.sheet_parts(package, workbook):
+        yield part.title, package.read(package.zip.getinfo(part.member))
 
 
 # Zip packages: .xlsx, .xlsm, .ods, and things renamed to look like them

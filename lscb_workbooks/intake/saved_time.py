@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import olefile
 
-from lscb_workbooks.intake.package import Package
+from lscb_workbooks.intake.package import Package, on_package
 
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_PART_BYTES = 256 * 1024
@@ -27,10 +27,7 @@ def last_saved(data: bytes, package: Package | None = None) -> str | None:
     `package` is `data` opened already, when it is a zip package."""
     try:
         if data.startswith(ZIP_MAGIC):
-            if package is not None:
-                return _from_package(package)
-            with Package(data) as opened:
-                return _from_package(opened)
+            return on_package(data, package, _from_package)
         if data.startswith(OLE_MAGIC):
             return _from_ole(data)
     except Exception:  # a damaged file has no trustworthy time; the reader says what is wrong with it

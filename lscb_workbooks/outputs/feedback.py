@@ -25,7 +25,7 @@ from ..spec.register import Authority, Register
 from ..store.db import Store
 from ..validation.records import BLANK_RETURN
 from . import xlsx
-from ..wording import listed, plural, when_received
+from ..wording import listed, neither_or_none, plural, when_received
 from .builder import Column, WorkbookBuilder
 from .comparison import recompute_derived
 
@@ -80,7 +80,7 @@ class ReturnFeedback:
         """What happened to the return and what to do, in the coordinator's words."""
         words, action = STATUS_WORDS.get(self.status, (self.status.replace("_", " ").capitalize(), ""))
         if self.status == "undecided":
-            words = words.format(versions=plural(len(self.tied), "version"), none=_neither_or_none(self.tied))
+            words = words.format(versions=plural(len(self.tied), "version"), none=neither_or_none(len(self.tied)))
         return words, action
 
     @property
@@ -533,10 +533,6 @@ def _tie_note(tied: list[dict[str, Any]]) -> str:
             f"{'Neither workbook' if len(tied) == 2 else 'None of the workbooks'} says it was saved later than "
             f"{others}, so we cannot tell which one counts, and none of your figures is in use until we know. "
             "The project officer will ask you which one counts; you can reply now to say which file it is.")
-
-
-def _neither_or_none(tied: list[dict[str, Any]]) -> str:
-    return "neither" if len(tied) == 2 else "none"
 
 
 def _text(value: Any) -> str:

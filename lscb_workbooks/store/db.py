@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import LscbError
 from ..validation.records import BLANK_RETURN, IssueRecord, ValueRecord
-from ..wording import listed
+from ..wording import listed, neither_or_none
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -722,7 +722,7 @@ def _undecided_message(row: sqlite3.Row, tied: list[sqlite3.Row]) -> str:
     return (
         f"{len(tied)} versions of this return arrived at the same moment "
         f"({row['received_at'][:16].replace('T', ' ')}): {listed(versions)}, and the "
-        f"workbooks do not say which was saved later, so {'neither' if two else 'none'} is in use. Ask the "
+        f"workbooks do not say which was saved later, so {neither_or_none(len(tied))} is in use. Ask the "
         f"coordinator which one counts, then run 'lscb choose-version {row['sha256'][:12]}' "
         f"(or {'the other' if two else 'another'}'s sha256) to record it."
     )

@@ -59,17 +59,18 @@ def parse_cell(raw: object, field: Field) -> Parsed:
 
 
 def _parse_number(raw: object, field: Field) -> Parsed:
-    if isinstance(raw, bool):  # as the spreadsheet shows it
-        return Parsed(str(raw).upper(), problem=f"{_quote(str(raw).upper())} is not a number")
+    if isinstance(raw, bool):
+        shown = str(raw).upper()  # as the spreadsheet shows it
+        return Parsed(shown, problem=f"{quoted(shown)} is not a number")
     if isinstance(raw, (int, float)):
         number = _without_noise(float(raw))
         if _is_too_large(number):
             return _too_large(figure(number), figure(number))
         return Parsed(_number_text(number), number)
     if isinstance(raw, time):
-        return Parsed(_as_text(raw), problem=f"{_quote(raw)} is a time of day, not a number")
+        return Parsed(_as_text(raw), problem=f"{quoted(raw)} is a time of day, not a number")
     if isinstance(raw, (datetime, date)):
-        return Parsed(_as_text(raw), problem=f"{_quote(raw)} is a date, not a number")
+        return Parsed(_as_text(raw), problem=f"{quoted(raw)} is a date, not a number")
     text = str(raw).strip()
     candidate = text
     if field.unit == "percentage" and candidate.endswith("%"):
@@ -77,9 +78,9 @@ def _parse_number(raw: object, field: Field) -> Parsed:
     if NUMBER.match(candidate):
         number = _without_noise(float(re.sub(r"[, \u00a0\u202f]", "", candidate)))
         if _is_too_large(number):
-            return _too_large(text, _quote(text))
+            return _too_large(text, quoted(text))
         return Parsed(_number_text(number), number)
-    return Parsed(text, problem=f"{_quote(text)} is not a number")
+    return Parsed(text, problem=f"{quoted(text)} is not a number")
 
 
 def _is_too_large(number: float) -> bool:
@@ -119,7 +120,7 @@ def _parse_date(raw: object) -> Parsed:
             return Parsed(datetime.strptime(text, pattern).date().isoformat())
         except ValueError:
             continue
-    return Parsed(text, problem=f"{_quote(text)} is not a date")
+    return Parsed(text, problem=f"{quoted(text)} is not a date")
 
 
 def _as_text(raw: object) -> str:
@@ -134,7 +135,8 @@ def _number_text(number: float) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def _quote(raw: object) -> str:
+def quoted(raw: object) -> str:
+    """What was typed, as a message quotes it: in quotes, and cut short after 40 characters."""
     text = str(raw)
     return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
 

@@ -10,7 +10,7 @@ from ..spec.periods import Period, parse_period
 from .records import IssueRecord, ValueRecord
 from ..templates.prefill import PREFILL_KEY, decode
 from ..wording import figure
-from .cells import BLANK, Parsed, parse_cell
+from .cells import BLANK, Parsed, a1, parse_cell
 from .identity import Identified
 from .locate import CellRef, TableBlock, value_at
 
@@ -238,7 +238,7 @@ def _read_row(fields: list[Field], block: TableBlock, row: int, sheets, workbook
 def _shows_an_error(workbook: Workbook, block: TableBlock, row: int) -> bool:
     """Whether a row that reads as empty holds an error pasted as a value, which the reader gives as empty."""
     errors = workbook.errors.get(block.sheet)
-    return bool(errors) and any(CellRef(block.sheet, row, col).a1 in errors for col in block.columns.values())
+    return bool(errors) and any(a1(row, col) in errors for col in block.columns.values())
 
 
 def _plain(sheets, where: CellRef) -> str:

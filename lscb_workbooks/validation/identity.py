@@ -15,7 +15,7 @@ from ..spec.load import SpecError, load_spec
 from ..spec.models import Section, Spec
 from ..spec.periods import PeriodError, parse_period
 from ..spec.register import Register
-from .records import IssueRecord
+from .records import ALTERED_TEMPLATE, IssueRecord
 from ..templates.identity import IDENTITY_SHEET, OPEN_CODE, SIGNATURE_KEY, signature_matches, table_input_columns
 from ..intake.xml_scan import column_letters
 from .locate import Located, TableBlock, locate, value_at
@@ -79,7 +79,7 @@ def identify(workbook: Workbook, specs: SpecLibrary, register: Register, key: by
     for check in checks:
         problem = check()
         if problem:
-            if problem.rule != "altered_template":
+            if problem.rule != ALTERED_TEMPLATE:
                 problem.la_code = identity.get("la_code") or None
                 problem.period = identity.get("period") or None
             return problem
@@ -107,7 +107,7 @@ def name_open_return(identity: dict[str, str], workbook: Workbook, located: Loca
 def check_signature(identity: dict[str, str], located: Located, key: bytes) -> IssueRecord | None:
     if signature_matches(identity, located.signed_rows, key, identity.get(SIGNATURE_KEY, "")):
         return None
-    return _fatal("altered_template",
+    return _fatal(ALTERED_TEMPLATE,
                   "This template has been altered: its identity, or the locked references, labels or units of "
                   "its rows, no longer match the template that was sent out (or it is not one of the templates "
                   f"sent out for this collection). {FRESH_TEMPLATE}")

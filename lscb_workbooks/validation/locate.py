@@ -15,7 +15,7 @@ from ..templates.identity import (
     TABLE_ROW_HEADER, VALUE_HEADER, Row, form_headers,
 )
 from ..wording import figure
-from .cells import a1
+from .cells import a1, quoted
 from .records import IssueRecord
 
 # Entries below a form warned about one by one; beyond these, one warning counts the rest.
@@ -229,8 +229,7 @@ def _shown(value: object) -> str:
     """An entry as a message quotes it: a figure as figures are quoted, text in quotes, long text cut short."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return figure(value)
-    text = " ".join(str(value).split())
-    return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
+    return quoted(" ".join(str(value).split()))
 
 
 def _locate_table(sheet: Sheet, ref_row: int, end: int, cells: dict[int, str], located: Located,

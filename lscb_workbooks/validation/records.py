@@ -25,6 +25,8 @@ class ValueRecord:
 # The rule of a return with nothing typed in it: the store knows such a return by it, and never lets it
 # replace one with figures (a reply-all that still carries the unfilled template is a common way to get one).
 BLANK_RETURN = "blank_return"
+# The rule of a return whose signature does not match: when every return of a run has it, the key is at fault.
+ALTERED_TEMPLATE = "altered_template"
 
 
 @dataclass
