@@ -21,7 +21,7 @@ import pandas as pd
 import xlsxwriter
 import xlsxwriter.worksheet
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ..atomic import replacing
@@ -63,24 +63,78 @@ _NUMBER, _STRING, _BLANK = (getattr(xlsxwriter.worksheet, name, None)
 
 
 class _Worksheet(Worksheet):
-    """xlsxwriter's worksheet, saving its commonest cells (a number, a shared text or a blank, each with
-    its own format) with one write each instead of several calls; every other cell as xlsxwriter saves
-    it. The XML is the same, character for character (a test compares the two)."""
+    """xlsxwriter's worksheet, quicker with the cells a workbook of figures holds most of.
 
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        kind, cell_format = type(cell), cell.format
-        if cell_format is None or self.constant_memory:
-            super()._write_cell(row, col, cell)
-        elif kind is _NUMBER:
-            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}">'
+    A number, a shared text or a blank, each with its own format, is kept (`put`) and saved with one
+    write each, and a sheet's rows are saved in their cells' own order rather than by trying every
+    column of the sheet's width; every other cell, and any sheet with comments, as xlsxwriter saves it.
+    The XML is the same, character for character (a test compares the two).
+    """
+
+    def put(self, row: int, col: int, cell: Any) -> int:
+        """Keep one of xlsxwriter's own cell records (`number_cell`, `text_cell`), as its `write_*` would."""
+        if self._check_dimensions(row, col):
+            return -1
+        self.table[row][col] = cell
+        return 0
+
+    def text_cell(self, text: str, cell_format: Format | None) -> Any:
+        """A text cell's record: the text itself goes to the workbook's shared strings once."""
+        return _STRING(self.str_table._get_shared_string_index(text), cell_format)
+
+    def _calculate_spans(self) -> None:
+        if self.constant_memory or self.comments:
+            super()._calculate_spans()
+            return
+        lowest, highest = self.dim_rowmin, self.dim_rowmax
+        bounds: dict[int, list[int]] = {}
+        for row, cells in self.table.items():
+            if cells and lowest <= row <= highest:
+                low, high = min(cells), max(cells)
+                known = bounds.get(row // 16)
+                if known is None:
+                    bounds[row // 16] = [low, high]
+                else:
+                    known[0], known[1] = min(known[0], low), max(known[1], high)
+        self.row_spans = {index: f"{low + 1}:{high + 1}" for index, (low, high) in bounds.items()}
+
+    def _write_rows(self) -> None:
+        if self.constant_memory or self.comments:
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        table, row_info, spans = self.table, self.row_info, self.row_spans
+        rows = sorted(row for row in {*(r for r, cells in table.items() if cells), *row_info}
+                      if self.dim_rowmin <= row <= self.dim_rowmax)
+        write = self.fh.write
+        for row in rows:
+            cells = table.get(row)
+            if not cells:
+                self._write_empty_row(row, spans.get(row // 16), row_info[row])
+                continue
+            self._write_row(row, spans.get(row // 16), row_info.get(row))
+            number = str(row + 1)
+            for col in sorted(cells):
+                cell = cells[col]
+                kind, cell_format = type(cell), cell.format
+                if cell_format is None:
+                    self._write_cell(row, col, cell)
+                elif kind is _NUMBER:
+                    write(f'<c r="{_letters(col)}{number}" s="{cell_format._get_xf_index()}">'
                           f"<v>{cell.number:.16G}</v></c>")
-        elif kind is _STRING:
-            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}" t="s">'
+                elif kind is _STRING:
+                    write(f'<c r="{_letters(col)}{number}" s="{cell_format._get_xf_index()}" t="s">'
                           f"<v>{cell.string}</v></c>")
-        elif kind is _BLANK:
-            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}"/>')
-        else:
-            super()._write_cell(row, col, cell)
+                elif kind is _BLANK:
+                    write(f'<c r="{_letters(col)}{number}" s="{cell_format._get_xf_index()}"/>')
+                else:
+                    self._write_cell(row, col, cell)
+            write("</row>")
+
+
+@functools.lru_cache(maxsize=None)
+def _letters(col: int) -> str:
+    return xl_col_to_name(col)
 
 
 def new_workbook(path_or_buffer: str | Path | IO[bytes]) -> xlsxwriter.Workbook:
@@ -195,9 +249,15 @@ def write_value(worksheet: Worksheet, row: int, col: int, value: Any, cell_forma
     """
     kind = type(value)  # the two kinds of nearly every cell first, without the checks the others need
     if kind is float and -math.inf < value < math.inf:
-        result = worksheet.write_number(row, col, value, cell_format)
+        if worksheet.__class__ is _Worksheet and not worksheet.constant_memory:
+            result = worksheet.put(row, col, _NUMBER(value, cell_format))
+        else:
+            result = worksheet.write_number(row, col, value, cell_format)
     elif kind is str and value:
-        result = worksheet.write_string(row, col, cell_text(value), cell_format)
+        if worksheet.__class__ is _Worksheet and not worksheet.constant_memory:
+            result = worksheet.put(row, col, worksheet.text_cell(cell_text(value), cell_format))
+        else:
+            result = worksheet.write_string(row, col, cell_text(value), cell_format)
     elif is_blank(value):
         result = worksheet.write_blank(row, col, None, cell_format)
     elif isinstance(value, bool):

@@ -113,6 +113,18 @@ def test_the_quicker_worksheet_saves_every_cell_exactly_as_xlsxwriter_does(tmp_p
             ws.write_datetime(row, 7, datetime(2026, 3, row + 1), money)
             ws.write_url(row, 8, "internal:'Cells'!A1", cell_format, string="Back")
             ws.write_rich_string(row, 9, "plain ", bold, "bold", *([cell_format] if cell_format else []))
+            xlsx.write_value(ws, row, 10, 2.5 * row, money)  # kept directly, as a table's cells are
+            xlsx.write_value(ws, row, 11, f"kept & <{row}>", cell_format)
+        for row in (7, 15, 16, 40):  # rows with a height and no cells, within the cells' rows and beyond them
+            ws.set_row(row, 30, None, {"hidden": row == 15})
+        for row in range(17, 60, 3):  # rows far apart, their cells written right to left, over several blocks
+            for col in (30, 12, 2 + row % 5):
+                xlsx.write_value(ws, row, col, float(row * col) if col % 2 else f"r{row}c{col}", bold)
+        ws.merge_range(20, 0, 21, 1, "merged", bold)
+        noted = workbook.add_worksheet("Noted")  # a sheet with a comment is saved as xlsxwriter saves it
+        xlsx.write_value(noted, 0, 0, 1.5, money)
+        noted.write_comment(2, 3, "A comment")
+        workbook.add_worksheet("Empty")
 
     quick = xlsx.save_atomically(draw, tmp_path / "quick.xlsx")
     plain_workbook = xlsx.new_workbook(tmp_path / "plain.xlsx")
@@ -121,7 +133,8 @@ def test_the_quicker_worksheet_saves_every_cell_exactly_as_xlsxwriter_does(tmp_p
     plain_workbook.close()
     with zipfile.ZipFile(quick) as a, zipfile.ZipFile(tmp_path / "plain.xlsx") as b:
         assert type(xlsx.new_workbook(io.BytesIO()).add_worksheet()) is not Worksheet  # the quicker one is in use
-        assert a.read("xl/worksheets/sheet1.xml") == b.read("xl/worksheets/sheet1.xml")
+        for sheet in (1, 2, 3):
+            assert a.read(f"xl/worksheets/sheet{sheet}.xml") == b.read(f"xl/worksheets/sheet{sheet}.xml")
         assert a.read("xl/sharedStrings.xml") == b.read("xl/sharedStrings.xml")
 
 

@@ -175,13 +175,13 @@ class MasterWorkbook(WorkbookBuilder):
                      suppressed: bool, cell_format=None, text: Any = None) -> None:
         """A figure, or 'c' when suppressed, or the reason there is none, in words."""
         if suppressed:
-            ws.write_string(row, col, SUPPRESSED, self.gap_format)
+            xlsx.write_value(ws, row, col, SUPPRESSED, self.gap_format)
         elif not f.numeric:
             xlsx.write_value(ws, row, col, text if text is not None else gap_words(status), self.f.text)
         elif xlsx.is_blank(value):
-            ws.write_string(row, col, gap_words(status), self.gap_format)
+            xlsx.write_value(ws, row, col, gap_words(status), self.gap_format)
         else:
-            ws.write_number(row, col, float(value), cell_format or self.value_format(f))
+            xlsx.write_value(ws, row, col, float(value), cell_format or self.value_format(f))
 
     def hub_of_report(self) -> str | None:
         """The hub this workbook is for, when it covers one hub's authorities only."""

@@ -63,9 +63,9 @@ def data_sheet(book: MasterWorkbook, ws: Worksheet) -> None:
     def value_cell(ws: Worksheet, i: int, col: int, r) -> None:
         f = fields[r.field_id]
         if r.value == SUPPRESSED:
-            ws.write_string(i, col, SUPPRESSED, book.gap_format)
+            xlsx.write_value(ws, i, col, SUPPRESSED, book.gap_format)
         elif f.numeric and not pd.isna(r.number):
-            ws.write_number(i, col, float(r.number), score_format if is_score(f) else unit_formats[f.unit])
+            xlsx.write_value(ws, i, col, float(r.number), score_format if is_score(f) else unit_formats[f.unit])
         else:
             xlsx.write_value(ws, i, col, r.value, text)
 
