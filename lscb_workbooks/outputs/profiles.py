@@ -11,6 +11,7 @@ The master workbook gets the same rows for every authority on one sheet.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -58,8 +59,20 @@ LINE_HEIGHT = 15
 def table_columns(comparison: Comparison, formats: xlsx.Formats, hub_header: str = "Hub") -> list[Column]:
     """The profile table's columns, each written from one of `build_profile`'s rows; England's two when
     published figures for England were given."""
+    # Each format is looked up once per unit or verdict, not once per cell: the master's Profiles sheet
+    # and the 33 profiles write some 50,000 cells each.
+    @functools.cache
+    def unit_format(unit: str) -> Any:
+        return formats.unit(unit, valign="top")
+
+    @functools.cache
+    def change_format(unit: str) -> Any:
+        return formats.get(num_format=xlsx.signed_format(xlsx.number_format(unit)), valign="top")
+
+    verdict_format = functools.cache(functools.partial(_verdict_format, formats))
+
     def number(r) -> Any:
-        return formats.unit(r["unit"], valign="top")
+        return unit_format(r["unit"])
 
     def figure(key: str) -> Callable[[Any], Any]:
         """A London, hub or England figure, or the authority's own: a number, or words where there is none."""
@@ -68,15 +81,14 @@ def table_columns(comparison: Comparison, formats: xlsx.Formats, hub_header: str
 
     def verdict(header: str, key: str, width: float, words: dict[str, str] = VERDICT_WORDS) -> Column:
         return Column(header, width, lambda r: words.get(r[key], r[key]),
-                      style=lambda r: _verdict_format(formats, r[key]), wrap=True)
+                      style=lambda r: verdict_format(r[key]), wrap=True)
 
     indent = formats.get(valign="top", indent=1)
     columns = [
         Column("Ref", 22, "field_id"), Column("Indicator", 46, "indicator", wrap=True),
         Column("Unit", 14, "unit_label"),
         Column("Value", 10, "value", style=figure("value")), Column("Previous", 10, "previous", style=number),
-        Column("Change", 9, "change", style=lambda r: formats.get(
-            num_format=xlsx.signed_format(xlsx.number_format(r["unit"])), valign="top")),
+        Column("Change", 9, "change", style=lambda r: change_format(r["unit"])),
         verdict("Change since previous", "trend", 21, TREND_WORDS),
         Column("Lower 95%", 9, "lower", style=number), Column("Upper 95%", 9, "upper", style=number),
         Column("London", 11, "london", style=figure("london")), Column(hub_header, 11, "hub_figure", style=figure("hub_figure")),

@@ -247,17 +247,20 @@ def write_value(worksheet: Worksheet, row: int, col: int, value: Any, cell_forma
     Text is written with `write_string`, so `=HYPERLINK(...)` or `@SUM(...)`
     typed by a borough reads back exactly as typed.
     """
-    kind = type(value)  # the two kinds of nearly every cell first, without the checks the others need
+    kind = type(value)  # the three kinds of nearly every cell first, without the checks the others need
+    quick = worksheet.__class__ is _Worksheet and not worksheet.constant_memory
     if kind is float and -math.inf < value < math.inf:
-        if worksheet.__class__ is _Worksheet and not worksheet.constant_memory:
+        if quick:
             result = worksheet.put(row, col, _NUMBER(value, cell_format))
         else:
             result = worksheet.write_number(row, col, value, cell_format)
     elif kind is str and value:
-        if worksheet.__class__ is _Worksheet and not worksheet.constant_memory:
+        if quick:
             result = worksheet.put(row, col, worksheet.text_cell(cell_text(value), cell_format))
         else:
             result = worksheet.write_string(row, col, cell_text(value), cell_format)
+    elif value is None and quick:  # a blank is saved only for its format, as xlsxwriter's write_blank does
+        result = 0 if cell_format is None else worksheet.put(row, col, _BLANK(cell_format))
     elif is_blank(value):
         result = worksheet.write_blank(row, col, None, cell_format)
     elif isinstance(value, bool):

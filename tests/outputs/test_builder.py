@@ -115,6 +115,7 @@ def test_the_quicker_worksheet_saves_every_cell_exactly_as_xlsxwriter_does(tmp_p
             ws.write_rich_string(row, 9, "plain ", bold, "bold", *([cell_format] if cell_format else []))
             xlsx.write_value(ws, row, 10, 2.5 * row, money)  # kept directly, as a table's cells are
             xlsx.write_value(ws, row, 11, f"kept & <{row}>", cell_format)
+            xlsx.write_value(ws, row, 12, None, cell_format)  # a blank: saved only when it has a format
         for row in (7, 15, 16, 40):  # rows with a height and no cells, within the cells' rows and beyond them
             ws.set_row(row, 30, None, {"hidden": row == 15})
         for row in range(17, 60, 3):  # rows far apart, their cells written right to left, over several blocks
