@@ -218,7 +218,7 @@ def _worksheet_problem(package: Package, info: zipfile.ZipInfo, title: str) -> U
 def _window_problem(window: bytes, title: str, first: bool) -> Unreadable | None:
     if first and (far := dimension_beyond(window[:BLOCK_BYTES], MAX_ROWS, MAX_COLUMNS)):
         return unreadable.too_many_cells(title, far.reference, MAX_ROWS, MAX_COLUMNS)
-    if b"<!" in window and ENTITY_DECLARATION.search(window):
+    if ENTITY_DECLARATION.search(window):
         return unreadable.xml_entities()
     if far := cell_beyond(window, MAX_ROWS, MAX_COLUMNS):
         return unreadable.too_many_cells(title, far.reference, MAX_ROWS, MAX_COLUMNS)

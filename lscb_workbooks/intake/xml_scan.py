@@ -23,12 +23,18 @@ WHOLE_PART_BYTES = 1024 * 1024
 # still seen whole in one window (tags are far shorter than this).
 OVERLAP_BYTES = 4096
 
-ENTITY_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# Matched from the '!' (rarer than '<'), which the engine finds far faster than a pattern's first '<'.
+ENTITY_DECLARATION = re.compile(rb"!(?<=<!)\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
-# Only references that might lie beyond the bounds (two or more column letters, or a
-# row of five digits or more) are matched, so an ordinary sheet costs one regex pass.
-FAR_CELL_CANDIDATE = re.compile(rb"r\s*=\s*[\"']\$?(?:([A-Za-z]{2,4})\$?(\d{1,9})|([A-Za-z])\$?(\d{5,9}))[\"']")
-FAR_ROW_CANDIDATE = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br\s*=\s*[\"'](\d{5,9})[\"'][^>]*?(?<!/)>")
+# Any r="..." anywhere in a part whose reference might lie beyond the bounds: two or more column
+# letters, or one letter or none (a row's own number) with a row of five digits or more. The pattern
+# is anchored on the '=' (far rarer than the letter r, which prose is full of), so one quick pass
+# finds every candidate; the r before it, perhaps with white space between, is checked after.
+FAR_CANDIDATE = re.compile(
+    rb"=(?<=[r\s]=)\s*[\"']\$?(?:([A-Za-z]{2,4})\$?(\d{1,9})|([A-Za-z])\$?(\d{5,9})|(\d{5,9}))[\"']"
+)
+ROW_TAG_OPENING = re.compile(rb"<(?:\w+:)?row\s")
+XML_SPACE = b" \t\n\r\x0b\x0c"
 REFERENCE = re.compile(r"\$?([A-Za-z]{1,4})\$?(\d{1,9})")
 
 
@@ -56,16 +62,41 @@ def dimension_beyond(first_block: bytes, max_rows: int, max_columns: int) -> Far
 
 
 def cell_beyond(window: bytes, max_rows: int, max_columns: int) -> FarCell | None:
-    """The first cell (or row holding cells) in `window` beyond the bounds."""
-    for match in FAR_CELL_CANDIDATE.finditer(window):
+    """The first cell in `window` beyond the bounds, else the first row beyond them that holds cells.
+
+    Every r="..." counts, in whatever element it is written and however it is spaced or quoted.
+    """
+    far_row = None
+    for match in FAR_CANDIDATE.finditer(window):
+        if not _named_r(window, match.start()):
+            continue
+        if match.group(5):
+            if far_row is None and int(match.group(5)) > max_rows and _in_row_holding_cells(window, match.start()):
+                far_row = FarCell(f"A{int(match.group(5))}")
+            continue
         letters, digits = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         column, row = column_number(letters), int(digits)
         if _beyond(column, row, max_rows, max_columns):
             return FarCell(f"{letters.decode().upper()}{row}")
-    for match in FAR_ROW_CANDIDATE.finditer(window):
-        if int(match.group(1)) > max_rows:
-            return FarCell(f"A{int(match.group(1))}")
-    return None
+    return far_row
+
+
+def _named_r(window: bytes, equals: int) -> bool:
+    """Whether the '=' at `equals` follows an r, with nothing but white space between."""
+    before = equals - 1
+    while before >= 0 and window[before] in XML_SPACE:
+        before -= 1
+    return before >= 0 and window[before] == ord("r")
+
+
+def _in_row_holding_cells(window: bytes, position: int) -> bool:
+    """Whether `position` lies inside a <row ...> opening tag that is not closed on itself (<row .../>):
+    only a row that holds cells moves the reader's cursor."""
+    tag_start = window.rfind(b">", 0, position) + 1
+    tag_end = window.find(b">", position)
+    if tag_end < 0 or window[tag_end - 1] == ord("/"):
+        return False
+    return ROW_TAG_OPENING.search(window, tag_start, position) is not None
 
 
 def part_windows(package: Package, info: zipfile.ZipInfo) -> Iterator[bytes]:

@@ -70,6 +70,79 @@ def test_a_far_cell_deep_in_a_large_sheet_is_found_while_streaming():
     assert found is not None and found.reason == "too_many_cells" and "SG19000" in found.message
 
 
+PROSE = "Enter the number of referrals for the quarter; a rate per 10,000 is worked out for you. " * 40
+
+
+@pytest.mark.parametrize(
+    ("cells", "far"),
+    [
+        ('<c r="XFD1048576"><v>1</v></c>', "XFD1048576"),
+        ("<c r = 'XFD5'><v>1</v></c>", "XFD5"),
+        ('<c r\t=\n"SG1"><v>1</v></c>', "SG1"),
+        ('<c r="$XFD$5"><v>1</v></c>', "XFD5"),
+        ('<c r="xfd5"><v>1</v></c>', "XFD5"),
+        ('<c r="B30000"><v>1</v></c>', "B30000"),
+        ('<x:c r="AAA1"><x:v>1</x:v></x:c>', "AAA1"),
+    ],
+)
+def test_a_far_cell_is_found_however_its_reference_is_written(cells, far):
+    xml = sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>', dimension="A1:B2")
+
+    found = check_workbook_bytes("return.xlsx", with_sheet_xml(xlsx_bytes(), [xml]))
+
+    assert found is not None and found.reason == "too_many_cells" and far in found.message
+
+
+@pytest.mark.parametrize(
+    "row",
+    ['<row r="30000"><c><v>1</v></c></row>', "<row r = '30000' ht=\"15\"><c><v>1</v></c></row>",
+     '<x:row spans="1:2" r="30000"><x:c><x:v>1</x:v></x:c></x:row>'],
+)
+def test_a_far_row_holding_cells_is_found_however_its_number_is_written(row):
+    xml = sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c></row>{row}', dimension="A1:B2")
+
+    found = check_workbook_bytes("return.xlsx", with_sheet_xml(xlsx_bytes(), [xml]))
+
+    assert found is not None and found.reason == "too_many_cells" and "A30000" in found.message
+
+
+def test_an_empty_far_row_closed_on_itself_is_fine():
+    xml = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row><row r="30000" ht="15" customHeight="1"/>')
+
+    assert check_workbook_bytes("return.xlsx", with_sheet_xml(xlsx_bytes(), [xml])) is None
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    ['<dataValidations count="1"><dataValidation sqref="D9" prompt="{prose}"><c r="XFD5"/></dataValidation>'
+     "</dataValidations>",
+     '<extLst><ext uri="x"><x14:c r = \'ZZZ9\'><x14:v>1</x14:v></x14:c></ext></extLst>'],
+)
+def test_a_far_cell_after_the_sheet_data_and_among_prose_is_found(elsewhere):
+    xml = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>').replace(
+        b"</worksheet>", elsewhere.format(prose=PROSE).encode() + b"</worksheet>")
+
+    found = check_workbook_bytes("return.xlsx", with_sheet_xml(xlsx_bytes(), [xml]))
+
+    assert found is not None and found.reason == "too_many_cells"
+
+
+def test_prose_with_equals_signs_and_references_within_the_bounds_is_fine():
+    prose = PROSE + 'r = "A5" or r = \'SF20000\'; for = "ABCD" and x="XFD5" ' * 20
+    xml = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>').replace(
+        b"</worksheet>", f'<headerFooter><oddHeader>{prose.replace(chr(34), "&quot;")}</oddHeader></headerFooter>'
+        .encode() + b"</worksheet>")
+
+    assert check_workbook_bytes("return.xlsx", with_sheet_xml(xlsx_bytes(), [xml])) is None
+
+
+def test_an_entity_declaration_after_the_sheet_data_is_found():
+    xml = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>').replace(
+        b"</worksheet>", b"</worksheet><! doctype x [<!entity a 'b'>]>")
+
+    assert reason(with_sheet_xml(xlsx_bytes(), [xml])) == "xml_entities"
+
+
 def test_cells_up_to_the_bounds_are_fine():
     assert check_workbook_bytes("return.xlsx", xlsx_bytes({"A1": 1, "SF20000": 2})) is None
 
