@@ -27,6 +27,11 @@ ROW_OR_CELL = re.compile(
     re.DOTALL,
 )
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# The same tags found from their 'f', far rarer than the '<' the pattern above is tried at: an f that
+# follows '<' is a formula tag, one that follows ':' may be a prefixed one (see `_formula_starts`).
+FORMULA_LETTER = re.compile(rb"f(?<=[<:]f)[\s>/]")
+# What every cell typed as an error holds, t="e", found from its '=' in one quick pass.
+ERROR_TYPE_VALUE = re.compile(rb"=\s*[\"']e[\"']")
 CELL_OPENING_TAG = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*")
 CELL_END = re.compile(rb"</(?:\w+:)?c>")
 CACHED_VALUE_TEXT = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]+)")
@@ -75,14 +80,25 @@ def formula_cells_in_sheet(xml: bytes) -> dict[str, bool | str]:
     """{cell reference: result} for one worksheet's XML: whether the formula has a cached value, or the
     error it shows ("#DIV/0!") when that is its cached value."""
     found: dict[str, bool | str] = {}
-    for formula in FORMULA.finditer(xml):
-        reference = _reference_of_cell_holding(xml, formula.start())
+    for start in _formula_starts(xml):
+        reference = _reference_of_cell_holding(xml, start)
         if reference is None:
             return _formula_cells_by_position(xml)
-        end = CELL_END.search(xml, formula.start())
-        content = xml[formula.start() : end.start() if end else len(xml)]
-        found[reference] = _cached_result(xml[xml.rfind(b"<", 0, formula.start()):formula.start()], content)
+        end = CELL_END.search(xml, start)
+        content = xml[start : end.start() if end else len(xml)]
+        found[reference] = _cached_result(xml[xml.rfind(b"<", 0, start):start], content)
     return found
+
+
+def _formula_starts(xml: bytes) -> list[int]:
+    """Where each formula tag (<f>, <x:f ...>) starts. Found from the letter f; a sheet whose tags carry
+    a namespace prefix (which no spreadsheet program writes) is searched the slower, general way."""
+    starts = []
+    for letter in FORMULA_LETTER.finditer(xml):
+        if xml[letter.start() - 1] != ord("<"):
+            return [formula.start() for formula in FORMULA.finditer(xml)]
+        starts.append(letter.start() - 1)
+    return starts
 
 
 def error_values_in_sheet(xml: bytes) -> dict[str, str]:
@@ -92,7 +108,7 @@ def error_values_in_sheet(xml: bytes) -> dict[str, str]:
     it as an empty cell, so without this it would pass for a box left blank.
     """
     found: dict[str, str] = {}
-    if b'"e"' not in xml and b"'e'" not in xml:  # no cell typed as an error: the usual sheet, quickly passed
+    if not ERROR_TYPE_VALUE.search(xml):  # no cell typed as an error: the usual sheet, quickly passed
         return found
     for tag in ERROR_CELL_TAG.finditer(xml):
         attributes = tag.group(1)

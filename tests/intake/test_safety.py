@@ -22,7 +22,7 @@ from intake_files import (
     zip_bytes,
 )
 
-from lscb_workbooks.intake.safety import Unreadable, check_workbook_bytes, formula_cells
+from lscb_workbooks.intake.safety import Unreadable, check_workbook_bytes, error_values, formula_cells
 
 
 def reason(data: bytes, name: str = "return.xlsx") -> str | None:
@@ -333,6 +333,38 @@ def test_formula_cells_place_cells_that_omit_their_reference():
     cells = '<row r="4"><c><v>1</v></c><c><f>A4*2</f><v>2</v></c></row><row><c/><c/><c><f>1+1</f></c></row>'
 
     assert formula_cells(with_sheet_xml(xlsx_bytes(), [sheet_xml(cells)])) == {"Return": {"B4": True, "C5": False}}
+
+
+@pytest.mark.parametrize(
+    ("cells", "formulas"),
+    [
+        ('<c r="B4"><f>A4*2</f><v>2</v></c><c r="C4"><f\n>1/0</f><v>3</v></c>', {"B4": True, "C4": True}),
+        ('<c r="B4"><f t="shared" ref="B4:B5" si="0">A4</f><v>1</v></c><c r="B5"><f t="shared" si="0"/></c>',
+         {"B4": True, "B5": False}),
+        ('<x:c r="B4"><x:f>A4*2</x:f><x:v>2</x:v></x:c><c r="C4" t = \'e\'><f>1/0</f><v>#DIV/0!</v></c>',
+         {"B4": True, "C4": "#DIV/0!"}),
+    ],
+)
+def test_formula_cells_are_found_however_their_tags_are_written(cells, formulas):
+    prose = f'<dataValidations count="1"><dataValidation sqref="D9" prompt="{PROSE}"/></dataValidations>'
+    xml = sheet_xml(f'<row r="4">{cells}</row>').replace(b"</worksheet>", prose.encode() + b"</worksheet>")
+
+    assert formula_cells(with_sheet_xml(xlsx_bytes(), [xml])) == {"Return": formulas}
+
+
+def test_errors_pasted_as_values_are_found_however_their_type_is_written():
+    cells = ('<row r="1"><c r="A1" t = \'e\'><v>#DIV/0!</v></c><x:c r="B1" t=\n"e"><x:v>#N/A</x:v></x:c>'
+             '<c r="C1" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="D1" s="e"><v>4</v></c></row>')
+
+    found = error_values(with_sheet_xml(xlsx_bytes(), [sheet_xml(cells, "A1:D1")]))
+
+    assert found == {"Return": {"A1": "#DIV/0!", "B1": "#N/A"}}
+
+
+def test_a_sheet_without_errors_has_none():
+    cells = '<row r="1"><c r="A1" s="3"><v>1</v></c><c r="B1" t="str"><f>"e"</f><v>e</v></c></row>'
+
+    assert error_values(with_sheet_xml(xlsx_bytes(), [sheet_xml(cells)])) == {}
 
 
 @pytest.mark.parametrize("data", [b"", b"a,b\n1,2\n", b"PK\x03\x04broken"])
