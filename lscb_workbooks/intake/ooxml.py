@@ -56,6 +56,15 @@ def workbook_member(package: Package) -> str | None:
     return fallback.filename if fallback else None
 
 
+def workbook_and_sheet_parts(package: Package) -> tuple[str | None, list[SheetPart]]:
+    """The workbook member and its sheets' parts, parsed once per opened package: the checks, the formula
+    scan and the error scan all ask for them."""
+    if "sheet_parts" not in package.derived:
+        workbook = workbook_member(package)
+        package.derived["sheet_parts"] = (workbook, sheet_parts(package, workbook) if workbook else [])
+    return package.derived["sheet_parts"]  # type: ignore[return-value]
+
+
 def sheet_parts(package: Package, workbook: str) -> list[SheetPart]:
     """Each worksheet's title and member, in the workbook's order."""
     workbook_info = package.info(workbook)

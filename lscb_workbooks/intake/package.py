@@ -21,6 +21,8 @@ class Package:
         # Part names in a package are case-insensitive.
         self.members = {info.filename.lower(): info for info in self.infos}
         self._kept: dict[str, bytes] = {}
+        # What is worked out from the parts (which member holds which sheet), for the checks and scans alike.
+        self.derived: dict[str, object] = {}
 
     def info(self, name: str) -> zipfile.ZipInfo | None:
         return self.members.get(name.lower())

@@ -133,10 +133,7 @@ def _error_values_of_package(package: Package) -> dict[str, dict[str, str]]:
 def _ooxml_sheets(package: Package) -> Iterator[tuple[str, bytes]]:
     """(title, XML) of each worksheet of an .xlsx or .xlsm, in the workbook's order, one inflated at a time;
     none without a workbook part."""
-    workbook = ooxml.workbook_member(package)
-    if workbook is None:
-        return
-    for part in ooxml.sheet_parts(package, workbook):
+    for part in ooxml.workbook_and_sheet_parts(package)[1]:
         yield part.title, package.read(package.zip.getinfo(part.member))
 
 
@@ -184,14 +181,14 @@ def _package_content_problem(package: Package) -> Unreadable | None:
             return unreadable.xml_entities()
     if mimetype := package.info("mimetype"):
         return _ods_problem(package, mimetype)
-    workbook = ooxml.workbook_member(package)
+    workbook, parts = ooxml.workbook_and_sheet_parts(package)
     if workbook is None:
         return unreadable.not_a_spreadsheet(_what_other_zip_is(package), _other_zip_advice(package))
-    return _worksheets_problem(package, workbook)
+    return _worksheets_problem(package, parts)
 
 
-def _worksheets_problem(package: Package, workbook: str) -> Unreadable | None:
-    titles = {part.member: part.title for part in ooxml.sheet_parts(package, workbook)}
+def _worksheets_problem(package: Package, parts: list[ooxml.SheetPart]) -> Unreadable | None:
+    titles = {part.member: part.title for part in parts}
     conventional = [info.filename for info in package.infos if ooxml.is_worksheet_member(info.filename)]
     for member in sorted(set(titles) | set(conventional)):
         try:

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from intake_files import sheet_xml, with_sheet_xml, xlsx_bytes
 
-from lscb_workbooks.intake.reader import Sheet, Workbook, read_workbooks
+from lscb_workbooks.intake.reader import Sheet, Workbook, check_and_read_workbook, read_workbooks
 from lscb_workbooks.intake.safety import check_workbook_bytes
 from lscb_workbooks.intake.sandbox import CRASHED, TIMED_OUT, results_as_ready, run_in_workers
 
@@ -223,3 +223,21 @@ def test_a_sheet_the_reader_cannot_read_is_named_in_plain_words():
     assert result.message.startswith("The sheet 'Return' in this file is damaged (its contents are missing or cut "
                                       "short), so the file could not be read as a workbook.")
     assert "reported" not in result.message
+
+
+def test_checking_and_reading_one_package_name_formulas_and_errors_by_each_sheets_title():
+    """The checks, the formula scan and the error scan share one reading of which part holds which sheet."""
+    two_sheets = openpyxl.Workbook()
+    two_sheets.active.title = "Cover"
+    two_sheets.create_sheet("Return")["B2"] = 5
+    buffer = io.BytesIO()
+    two_sheets.save(buffer)
+    cover = sheet_xml('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>')
+    data = with_sheet_xml(buffer.getvalue(), [cover], "xl/worksheets/sheet1.xml")
+    data = with_sheet_xml(data, [sheet_xml('<row r="2"><c r="B2" t="e"><v>#N/A</v></c></row>', "B2")],
+                          "xl/worksheets/sheet2.xml")
+
+    result = check_and_read_workbook(data)
+
+    assert result.formulas == {"Cover": {"A1": True}, "Return": {}}
+    assert result.errors == {"Return": {"B2": "#N/A"}}
