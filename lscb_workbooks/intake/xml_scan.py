@@ -34,6 +34,7 @@ FAR_CANDIDATE = re.compile(
     rb"=(?<=[r\s]=)\s*[\"']\$?(?:([A-Za-z]{2,4})\$?(\d{1,9})|([A-Za-z])\$?(\d{5,9})|(\d{5,9}))[\"']"
 )
 ROW_TAG_OPENING = re.compile(rb"<(?:\w+:)?row\s")
+ROW_START_TAG = re.compile(rb"<(?:\w+:)?row(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
 XML_SPACE = b" \t\n\r\x0b\x0c"
 REFERENCE = re.compile(r"\$?([A-Za-z]{1,4})\$?(\d{1,9})")
 
@@ -91,12 +92,17 @@ def _named_r(window: bytes, equals: int) -> bool:
 
 def _in_row_holding_cells(window: bytes, position: int) -> bool:
     """Whether `position` lies inside a <row ...> opening tag that is not closed on itself (<row .../>):
-    only a row that holds cells moves the reader's cursor."""
-    tag_start = window.rfind(b">", 0, position) + 1
-    tag_end = window.find(b">", position)
-    if tag_end < 0 or window[tag_end - 1] == ord("/"):
+    only a row that holds cells moves the reader's cursor.
+
+    The tag is found from its '<' (which no attribute value may hold, unlike '>') and read attribute by
+    attribute, so a '>' or '/>' inside a value, or after the tag, cannot pass it off as closed; a row tag
+    that does not read as one is taken as holding cells.
+    """
+    tag_start = window.rfind(b"<", 0, position)
+    if tag_start < 0 or not ROW_TAG_OPENING.match(window, tag_start):
         return False
-    return ROW_TAG_OPENING.search(window, tag_start, position) is not None
+    tag = ROW_START_TAG.match(window, tag_start)
+    return tag is None or tag.end() <= position or not tag.group(1)
 
 
 def part_windows(package: Package, info: zipfile.ZipInfo) -> Iterator[bytes]:

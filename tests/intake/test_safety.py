@@ -96,7 +96,10 @@ def test_a_far_cell_is_found_however_its_reference_is_written(cells, far):
 @pytest.mark.parametrize(
     "row",
     ['<row r="30000"><c><v>1</v></c></row>', "<row r = '30000' ht=\"15\"><c><v>1</v></c></row>",
-     '<x:row spans="1:2" r="30000"><x:c><x:v>1</x:v></x:c></x:row>'],
+     '<x:row spans="1:2" r="30000"><x:c><x:v>1</x:v></x:c></x:row>',
+     # a '>' or '/>' inside a value, or as text after the tag, does not make the row look closed on itself
+     '<row x=">" r="30000"><c><v>1</v></c></row>', '<row r="30000" x="/>"><c><v>1</v></c></row>',
+     "<row r='30000' x='a/>b' >/><c><v>1</v></c></row>"],
 )
 def test_a_far_row_holding_cells_is_found_however_its_number_is_written(row):
     xml = sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c></row>{row}', dimension="A1:B2")
@@ -106,8 +109,9 @@ def test_a_far_row_holding_cells_is_found_however_its_number_is_written(row):
     assert found is not None and found.reason == "too_many_cells" and "A30000" in found.message
 
 
-def test_an_empty_far_row_closed_on_itself_is_fine():
-    xml = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row><row r="30000" ht="15" customHeight="1"/>')
+@pytest.mark.parametrize("row", ['<row r="30000" ht="15" customHeight="1"/>', "<row r='30000' x=\"a>b\" />"])
+def test_an_empty_far_row_closed_on_itself_is_fine(row):
+    xml = sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c></row>{row}')
 
     assert check_workbook_bytes("return.xlsx", with_sheet_xml(xlsx_bytes(), [xml])) is None
 
