@@ -41,12 +41,17 @@ class CellRef:
         return f"CellRef({self.sheet!r}, {self.row}, {self.col})"
 
 
-@dataclass(frozen=True)
 class FormRow:
-    field_id: str
-    value: CellRef
-    rating: CellRef | None
-    comment: CellRef | None
+    """A form row's cells, all on one row of one sheet: its value's and, on a rated form, its rating's and
+    comment's. Made for every row of every return, so a plain class, quick to make, like `CellRef`."""
+
+    __slots__ = ("field_id", "value", "rating", "comment")
+
+    def __init__(self, field_id: str, value: CellRef, rating: CellRef | None, comment: CellRef | None) -> None:
+        self.field_id, self.value, self.rating, self.comment = field_id, value, rating, comment
+
+    def __repr__(self) -> str:
+        return f"FormRow({self.field_id!r}, {self.value!r}, {self.rating!r}, {self.comment!r})"
 
 
 @dataclass
@@ -94,8 +99,28 @@ def value_at(sheet: Sheet, row: int, col: int) -> object:
     return None if value == "" else value
 
 
+def row_cells(sheet: Sheet, row: int) -> list[object]:
+    """The cells of an Excel row (from 1), for reading several of them: `cell_in` gives each one as `value_at`
+    does, without finding the row again."""
+    return sheet.rows[row - 1] if 1 <= row <= len(sheet.rows) else []
+
+
+def cell_in(cells: list[object], col: int) -> object:
+    """The value at a column (from 1) of a row's `row_cells`, None for an empty cell: `value_at`'s answer."""
+    if col < 1 or col > len(cells):
+        return None
+    value = cells[col - 1]
+    return None if value == "" else value
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _text_in(cells: list[object], col: int) -> str:
+    """`_text(value_at(...))` of one cell of a row whose cells are in hand: a form's rows are read cell by cell,
+    and looking each one up from the sheet again cost more than the rest of locating."""
+    return _text(cells[col - 1]) if col <= len(cells) else ""
 
 
 def locate(workbook: Workbook) -> Located:
@@ -123,8 +148,7 @@ def _column_a(sheet: Sheet) -> list[str]:
 
 def _marker_cells(sheet: Sheet, row: int) -> dict[int, str]:
     """{column: text} of the non-empty cells of a heading or reference row."""
-    width = len(sheet.rows[row - 1])
-    cells = {c: _text(value_at(sheet, row, c)) for c in range(1, width + 1)}
+    cells = {c: _text(value) for c, value in enumerate(sheet.rows[row - 1], start=1)}
     return {c: text for c, text in cells.items() if text}
 
 
@@ -158,6 +182,7 @@ def _locate_form(sheet: Sheet, header_row: int, end: int, cells: dict[int, str],
     label_col, unit_col, value_col = column["Indicator"], column["Unit"], column[VALUE_HEADER]
     rating_col, comment_col = column.get(RATING_HEADER), column.get(COMMENT_HEADER)
     field_rows = []
+    title, form, signed_rows = sheet.title, located.form, located.signed_rows
     for row in range(header_row + 1, end):
         field_id = markers[row - 1]
         if not field_id:
@@ -165,17 +190,16 @@ def _locate_form(sheet: Sheet, header_row: int, end: int, cells: dict[int, str],
         field_rows.append(row)
         here = FormRow(
             field_id,
-            CellRef(sheet.title, row, value_col),
-            CellRef(sheet.title, row, rating_col) if rating_col else None,
-            CellRef(sheet.title, row, comment_col) if comment_col else None,
+            CellRef(title, row, value_col),
+            CellRef(title, row, rating_col) if rating_col else None,
+            CellRef(title, row, comment_col) if comment_col else None,
         )
-        if field_id in located.form:
-            located.duplicates.append((field_id, located.form[field_id].value.a1, here.value.a1))
+        if field_id in form:
+            located.duplicates.append((field_id, form[field_id].value.a1, here.value.a1))
             continue
-        located.form[field_id] = here
-        located.signed_rows.append(
-            (field_id, _text(value_at(sheet, row, label_col)), _text(value_at(sheet, row, unit_col)))
-        )
+        form[field_id] = here
+        cells = sheet.rows[row - 1]
+        signed_rows.append((field_id, _text_in(cells, label_col), _text_in(cells, unit_col)))
     entry_cols = [c for c in (value_col, rating_col, comment_col) if c]
     if field_rows:
         _note_unreferenced_entries(sheet, range(header_row + 1, field_rows[-1] + 1), entry_cols, located, markers)
@@ -192,7 +216,8 @@ def _note_unreferenced_entries(sheet: Sheet, rows: range, cols: list[int], locat
     for row in rows:
         if markers[row - 1]:
             continue
-        filled = [a1(row, c) for c in cols if _text(value_at(sheet, row, c))]
+        cells = sheet.rows[row - 1]
+        filled = [a1(row, c) for c in cols if _text_in(cells, c)]
         if filled:
             located.layout_problems.append(
                 f"On sheet '{sheet.title}', row {row} has an entry ({', '.join(filled)}) but no reference in "
@@ -208,7 +233,7 @@ def _note_entries_below(sheet: Sheet, rows: range, cols: list[int], has_comments
     "Figures provisional, see email". It is not a figure moved out of its row (the rows above are all
     still there), so the return is read; but the entry is not, and the coordinator is told so.
     """
-    filled = [(row, col) for row in rows for col in cols if _text(value_at(sheet, row, col))]
+    filled = [(row, col) for row in rows for col in cols if _text_in(sheet.rows[row - 1], col)]
     where = "the Comment column of the row they are about" if has_comments else "the email you send the return with"
     for row, col in filled[:ENTRIES_BELOW_NAMED]:
         cell = a1(row, col)
