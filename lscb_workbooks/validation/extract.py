@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..intake.reader import Workbook
+from ..intake.reader import Sheet, Workbook
 from ..spec.models import Field, FixedRow, Section, Spec, row_value_id
 from ..spec.periods import Period, parse_period
 from .records import IssueRecord, ValueRecord
@@ -12,7 +12,7 @@ from ..templates.prefill import PREFILL_KEY, decode
 from ..wording import figure
 from .cells import BLANK, Parsed, a1, parse_cell
 from .identity import Identified
-from .locate import CellRef, TableBlock, value_at
+from .locate import CellRef, FormRow, TableBlock, cell_in, row_cells
 
 
 @dataclass
@@ -126,22 +126,26 @@ def extract(identified: Identified, workbook: Workbook) -> ReturnData:
     data.issues.extend(identified.located.entries_below)
     sheets = {s.title: s for s in workbook.sheets}
     for f in spec.form_fields:
-        row = identified.located.form[f.id]
-        raw = value_at(sheets[row.value.sheet], row.value.row, row.value.col)
-        parsed = BLANK if f.derived else _read_input(raw, f, row.value, workbook, data.issues,
-                                                     rated=row.rating is not None)
-        data.form[f.id] = FieldCells(
-            parsed=parsed,
-            where=row.value,
-            rating=_plain(sheets, row.rating) if row.rating and not f.derived else "",
-            comment=_plain(sheets, row.comment) if row.comment and not f.derived else "",
-        )
+        data.form[f.id] = _read_form_row(f, identified.located.form[f.id], sheets, workbook, data.issues)
     for section in spec.sections:
         if section.kind == "table":
             block = identified.located.tables[tuple(sorted(f.id for f in section.fields))]
             read = _read_fixed_table if section.fixed else _read_table
             data.tables[section.id] = read(section, block, sheets, workbook, data.issues)
     return data
+
+
+def _read_form_row(f: Field, row: FormRow, sheets: dict[str, Sheet], workbook: Workbook,
+                   issues: list[IssueRecord]) -> FieldCells:
+    """A form field's value, rating and comment, read from its row's cells found once. A figure worked out
+    from others is never read (see `ReturnData.derived_value`), nor is what is typed beside it."""
+    where = row.value
+    if f.derived:
+        return FieldCells(BLANK, where)
+    cells = row_cells(sheets[where.sheet], where.row)
+    parsed = _read_input(cell_in(cells, where.col), f, where, workbook, issues, rated=row.rating is not None)
+    return FieldCells(parsed, where, rating=_plain(cell_in(cells, row.rating.col)) if row.rating else "",
+                      comment=_plain(cell_in(cells, row.comment.col)) if row.comment else "")
 
 
 def _read_input(raw: object, f: Field, where: CellRef, workbook: Workbook, issues: list[IssueRecord],
@@ -226,8 +230,8 @@ def _read_row(fields: list[Field], block: TableBlock, row: int, sheets, workbook
               issues: list[IssueRecord], fixed: FixedRow | None = None
               ) -> tuple[dict[str, Parsed], dict[str, CellRef]] | None:
     """A row's values and cells, or None when nothing was typed on it."""
-    sheet = sheets[block.sheet]
-    raws = {f.id: value_at(sheet, row, block.columns[f.id]) for f in fields}
+    cells = row_cells(sheets[block.sheet], row)
+    raws = {f.id: cell_in(cells, block.columns[f.id]) for f in fields}
     if all(v is None or (isinstance(v, str) and not v.strip()) for v in raws.values()) \
             and not _shows_an_error(workbook, block, row):
         return None  # most numbered rows of a table are left empty: nothing more to work out for them
@@ -241,8 +245,8 @@ def _shows_an_error(workbook: Workbook, block: TableBlock, row: int) -> bool:
     return bool(errors) and any(a1(row, col) in errors for col in block.columns.values())
 
 
-def _plain(sheets, where: CellRef) -> str:
-    value = value_at(sheets[where.sheet], where.row, where.col)
+def _plain(value: object) -> str:
+    """A rating or comment as stored: text, a whole number without its '.0', nothing for an empty cell."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
