@@ -8,8 +8,9 @@ master workbook can give it a confidence interval.
 from __future__ import annotations
 
 import ast
+import operator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Callable
 
 ALLOWED_OPERATORS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -40,10 +41,19 @@ class Expression:
         """The numerator, denominator and multiplier when the expression is `A / B * k`."""
         return _match_ratio(self.tree)
 
+    @cached_property
+    def _compiled(self) -> Callable[[dict[str, float | None]], float]:
+        return _compile(self.tree)
+
+    def __getstate__(self) -> dict:
+        """Without the compiled functions, which cannot be pickled: a spec is sent to the process that checks a
+        large intake, and the expression is compiled again there when first evaluated."""
+        return {k: v for k, v in self.__dict__.items() if k != "_compiled"}
+
     def evaluate(self, values: dict[str, float | None]) -> float | None:
         """The value, or None when an input is missing or a denominator is zero."""
         try:
-            return _evaluate(self.tree, values)
+            return self._compiled(values)
         except (_Missing, ZeroDivisionError):
             return None
 
@@ -76,25 +86,31 @@ def parse_expression(text: str) -> Expression:
     return Expression(text=text, tree=tree)
 
 
-def _evaluate(node: ast.expr, values: dict[str, float | None]) -> float:
+def _compile(node: ast.expr) -> Callable[[dict[str, float | None]], float]:
+    """The tree as nested functions, each node's work decided once: every derived figure of every return is
+    worked out, and walking the tree each time cost more than the arithmetic. An input missing (None) raises
+    `_Missing`, and a zero divisor ZeroDivisionError: `evaluate` makes either no figure."""
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        constant = float(node.value)
+        return lambda values: constant
     if isinstance(node, ast.Name):
-        value = values.get(node.id)
-        if value is None:
-            raise _Missing(node.id)
-        return float(value)
+        return partial(_named, node.id)
     if isinstance(node, ast.UnaryOp):
-        return -_evaluate(node.operand, values)
-    left, right = _evaluate(node.left, values), _evaluate(node.right, values)
-    op = type(node.op)
-    if op is ast.Add:
-        return left + right
-    if op is ast.Sub:
-        return left - right
-    if op is ast.Mult:
-        return left * right
-    return left / right
+        operand = _compile(node.operand)
+        return lambda values: -operand(values)
+    left, right = _compile(node.left), _compile(node.right)
+    op = _OPERATIONS.get(type(node.op), operator.truediv)
+    return lambda values: op(left(values), right(values))
+
+
+_OPERATIONS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+
+
+def _named(name: str, values: dict[str, float | None]) -> float:
+    value = values.get(name)
+    if value is None:
+        raise _Missing(name)
+    return float(value)
 
 
 def _to_excel(node: ast.expr, cell_of: Callable[[str], str]) -> str:

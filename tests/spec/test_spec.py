@@ -78,6 +78,30 @@ def test_expressions_are_plain_arithmetic_only():
     assert expression.to_excel(lambda n: {"N": "$D$5", "A": "$D$4"}[n]) == '=IF(OR($D$4="",$D$5="",$D$4=0),"",(($D$5/$D$4)*100))'
 
 
+@pytest.mark.parametrize("text, values, expected", [
+    ("A + B - C", {"A": 1, "B": 2.5, "C": 4}, -0.5),
+    ("-A * 2 + 10", {"A": 3}, 4.0),
+    ("(A + B) / (C - D) * 100", {"A": 1, "B": 2, "C": 7, "D": 1}, 50.0),
+    ("(A + B) / (C - D) * 100", {"A": 1, "B": 2, "C": 7, "D": 7}, None),
+    ("A / B", {"A": 0, "B": 0}, None),
+    ("A - B", {"A": 2}, None),
+    ("1 / 3 * A", {"A": 3}, 1 / 3 * 3),
+])
+def test_expressions_work_out_as_arithmetic_does(text, values, expected):
+    assert parse_expression(text).evaluate(values) == expected
+
+
+def test_an_expression_worked_out_can_still_be_sent_to_another_process():
+    """A spec whose figures were worked out goes, pickled, to the process that checks a large intake."""
+    import pickle
+
+    expression = parse_expression("N / A * 100")
+    assert expression.evaluate({"N": 1, "A": 4}) == 25
+    copy = pickle.loads(pickle.dumps(expression))
+    assert copy.text == "N / A * 100" and copy.evaluate({"N": 3, "A": 4}) == 75
+    assert copy.evaluate({"N": 3, "A": None}) is None
+
+
 def test_bad_yaml_is_a_problem_not_a_traceback():
     [problem] = problems_of("id: [unclosed")
     assert "not valid YAML" in problem.message
