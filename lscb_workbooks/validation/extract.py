@@ -78,17 +78,17 @@ class ReturnData:
     def value_records(self) -> list[ValueRecord]:
         records = []
         spec, la_code, period = self.spec, self.la_code, str(self.period)
+        fields, section_of = spec.fields, spec.section_of
         for field_id, cells in self.form.items():
-            f = spec.fields[field_id]
+            f = fields[field_id]
             derived = f.derived
-            parsed = Parsed(*_derived_text(self.derived_value(f))) if derived else cells.parsed
-            prefilled = self._prefill_outcome(field_id, parsed)
+            text, number = _derived_text(self.derived_value(f)) if derived else (cells.parsed.text, cells.parsed.number)
+            prefilled = self._prefill_outcome(field_id, number)
+            # Made for every box of every return: positional, in ValueRecord's order, as keywords cost more.
             records.append(ValueRecord(
-                la_code=la_code, period=period, section_id=spec.section_of(field_id).id,
-                field_id=field_id, value=parsed.text, number=parsed.number,
-                rating=cells.rating or (PREFILLED_RATING if prefilled == UNCHANGED else ""),
-                comment=cells.comment, sheet=cells.where.sheet, cell=cells.where.a1, derived=derived,
-                prefilled=prefilled,
+                la_code, period, section_of(field_id).id, field_id, text, number, cells.where.sheet, cells.where.a1,
+                cells.rating or (PREFILLED_RATING if prefilled == UNCHANGED else ""), cells.comment, None, derived,
+                prefilled,
             ))
         for section_id, rows in self.tables.items():
             for row in rows:
@@ -101,11 +101,11 @@ class ReturnData:
                     ))
         return records
 
-    def _prefill_outcome(self, field_id: str, parsed: Parsed) -> str:
+    def _prefill_outcome(self, field_id: str, number: float | None) -> str:
         """'unchanged' where the box still holds the published figure the template put there, 'changed' where not."""
         if field_id not in self.prefilled:
             return ""
-        return UNCHANGED if parsed.number == self.prefilled[field_id] else CHANGED
+        return UNCHANGED if number == self.prefilled[field_id] else CHANGED
 
 
 UNCHANGED, CHANGED = "unchanged", "changed"
