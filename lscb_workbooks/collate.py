@@ -645,6 +645,16 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         with stage("values.csv"):
             stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, codes), out_dir / "values.csv",
                        VALUE_COLUMNS)
+    feedback_due = bool(period and not spec.open_to)
+
+    def feedback() -> None:
+        """The feedback workbooks, once: while the other process still writes profiles, where there is one."""
+        nonlocal feedback_due
+        if feedback_due:
+            feedback_due = False
+            with stage("feedback"):
+                report.feedback = _write_feedback(store, spec, shown, out_dir / "feedback", period, manifest)
+
     if comparators is not None and period and period not in comparators.periods():
         report.notes.append(f"The published figures ({', '.join(comparators.files)}) have none for {period} "
                             f"(they cover {', '.join(comparators.periods())}), so England is not shown.")
@@ -661,10 +671,9 @@ def write_outputs(store: Store, spec: Spec, register: Register, out_dir: Path, p
         report.profiles = sorted((report.pack / "profiles").glob("*.xlsx"))
     elif period:
         report.master, report.profiles = _write_figures(store, spec, register, out_dir, period, False, deadline,
-                                                        comparators, focus, manifest, cache_dir=out_dir)
-    if period and not spec.open_to:
-        with stage("feedback"):
-            report.feedback = _write_feedback(store, spec, shown, out_dir / "feedback", period, manifest)
+                                                        comparators, focus, manifest, cache_dir=out_dir,
+                                                        meanwhile=feedback)
+    feedback()
     manifest.save()
     return report
 
@@ -751,7 +760,8 @@ def write_shared_pack(store: Store, spec: Spec, register: Register, pack: Path, 
 
 def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, period: str, suppress: bool,
                    deadline: date | None, comparators, focus: Register | None,
-                   manifest=None, cache_dir: Path | None = None) -> tuple[Path, list[Path]]:
+                   manifest=None, cache_dir: Path | None = None,
+                   meanwhile: Callable[[], None] = lambda: None) -> tuple[Path, list[Path]]:
     """values.csv, the master workbook and the profiles of the authorities shown (`focus`, else all of
     `register`), under disclosure control where `suppress`.
 
@@ -762,6 +772,8 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     as it was).
     With a `cache_dir` (the outputs folder), each period's trends are kept there and worked out again
     only when that period's or the period before's returns change (`outputs.trend_cache`).
+    `meanwhile` is other work of the run's, done once the master is written while the other process
+    writes profiles (each process then takes its share of those that are left).
     """
     from .outputs.benchmarks import add_comparators
     from .outputs.comparison import compare_period, rejected_in, suppressed_values, with_trends
@@ -849,6 +861,7 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
                                   comparison=comparison, comparators=comparators, trends_later=every_trend)
         if manifest is not None:
             manifest.record("master", master_from, [master])
+    meanwhile()
     if other is None:
         return master, manifest.files("profiles")
     with stage("profiles"):
