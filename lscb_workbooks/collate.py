@@ -27,7 +27,7 @@ from .intake.archive import Archive
 from .intake.inbox import Received, containers, inbox_files, walk_inbox
 from .intake.reader import Workbook, check_and_read_as_ready
 from .intake.safety import Unreadable
-from .parallel import new_event, start_in_process
+from .parallel import Handover, new_event, start_in_process
 from .processes import rare_full_collections
 from .spec.load import load_spec
 from .spec.models import Spec
@@ -812,31 +812,40 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
                                                                                                    profiles_from):
         return out_dir / "master.xlsx", manifest.files("profiles")
     every_period = PeriodValues.of_store(store, spec.id)
-    with stage("comparison"):
-        in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
-        rejected = rejected_in(store.submissions(spec.id, period))
-        comparison = compare_period(spec, register, in_use, period, rejected=rejected,
-                                    suppress=suppress).focused(focus)
-        # First the period shown beside the one before, for each authority's direction of travel: the profiles
-        # need no more, and are written while the master's trends over every period are worked out.
-        comparison = with_trends(comparison, every_period, trend_cache, this_period_only=True)
-    if suppress:
-        with stage("values.csv"):
-            shown_values = suppressed_values(_listed(shown)(in_use), spec, [comparison])
-            write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
-    with_comparators = add_comparators(comparison, comparators)
     master_due = manifest is None or not manifest.up_to_date("master", master_from)
     profiles_due = manifest is None or not manifest.up_to_date("profiles", profiles_from)
-    # Both processes write profiles, each taking the next when it is free. The other one first works out
-    # every period's trends into the cache, while this one writes the master's sheets that do not show them.
+    # Both processes write profiles, each taking the next when it is free. The other one starts first, and
+    # works out the trends of every earlier period into the cache while this one compares the period shown;
+    # handed that comparison, it adds the period shown's trends while this one writes the master's sheets
+    # that do not show them.
     folder, produced = out_dir / "profiles", produced_text(None)
-    other = trends_done = turns = None
+    other = trends_done = turns = handover = None
     if profiles_due:
-        turns = profile_turns()
+        turns, handover = profile_turns(), Handover()
         if master_due and trend_cache is not None:
             trends_done = new_event()
-        other = start_in_process(_trends_then_profiles, with_comparators, folder, produced, turns,
-                                 (store.path, spec.id, comparison, trend_cache, trends_done) if trends_done else None)
+        other = start_in_process(_trends_then_profiles, handover, folder, produced, turns,
+                                 (store.path, spec.id, spec, register, period, suppress, trend_cache, trends_done)
+                                 if trends_done else None)
+    try:
+        with stage("comparison"):
+            in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
+            rejected = rejected_in(store.submissions(spec.id, period))
+            comparison = compare_period(spec, register, in_use, period, rejected=rejected,
+                                        suppress=suppress).focused(focus)
+            # First the period shown beside the one before, for each authority's direction of travel: the
+            # profiles need no more, and are written while the master's trends over every period are worked out.
+            comparison = with_trends(comparison, every_period, trend_cache, this_period_only=True)
+        if suppress:
+            with stage("values.csv"):
+                shown_values = suppressed_values(_listed(shown)(in_use), spec, [comparison])
+                write_csv(shown_values, out_dir / "values.csv", VALUE_COLUMNS)
+        with_comparators = add_comparators(comparison, comparators)
+        if handover is not None:
+            handover.send((with_comparators, comparison))
+    finally:
+        if handover is not None:
+            handover.send(None)  # when this process failed first: the other one stops instead of waiting
     master, profiles = out_dir / "master.xlsx", []
     if master_due:
         def one_profile() -> bool:
@@ -876,30 +885,42 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
     return master, profiles
 
 
-def _trends_then_profiles(comparison: Comparison, folder: Path, produced: str, turns: Any,
+def _trends_then_profiles(handover: Handover, folder: Path, produced: str, turns: Any,
                           trends: tuple | None) -> tuple[list[Path], dict[str, float]]:
-    """Beside the collating process: every period's `trends` into their cache, when asked (the store's
-    path, the collection, the comparison, the cache and the event to set when they are there), then
-    profiles in turns with the collating process. Returns the profiles written and the seconds each took."""
-    from .outputs.comparison import with_trends
+    """Beside the collating process: the trends of every earlier period into their cache, when asked (the
+    store's path, the collection, spec and register, the period shown, whether under disclosure control, the
+    cache and the event to set when they are there); then, handed the period shown's comparison (with and
+    without England's figures), its trends too, and profiles in turns with the collating process. Returns the
+    profiles written and the seconds each part took."""
+    from .outputs.comparison import earlier_trends, with_trends
     from .outputs.profiles import write_profiles_in_turn
     from .outputs.trend_cache import PeriodValues
 
     seconds = {}
-    if trends is not None:
+    if trends is None:
+        handed = handover.receive()
+    else:
+        store_path, collection, spec, register, period, suppress, cache, done = trends
         start = time.perf_counter()
-        store_path, collection, shown, cache, done = trends
         try:
             store = Store(store_path)
             try:
-                with_trends(shown, PeriodValues.of_store(store, collection), cache)
+                source = PeriodValues.of_store(store, collection)
+                earlier_trends(spec, register, source, period, suppress, cache)
+                waiting = time.perf_counter()
+                handed = handover.receive()
+                start += time.perf_counter() - waiting
+                if handed is not None:
+                    with_trends(handed[1], source, cache)
             finally:
                 store.close()
         finally:
             done.set()  # done or failed: the collating process reads what is there and works out the rest
         seconds["trends"] = time.perf_counter() - start
+    if handed is None:
+        return [], seconds
     start = time.perf_counter()
-    written = write_profiles_in_turn(comparison, folder, produced, turns)
+    written = write_profiles_in_turn(handed[0], folder, produced, turns)
     seconds["profiles"] = time.perf_counter() - start
     return written, seconds
 

@@ -4,6 +4,7 @@ gives its memory back to the system when it is done."""
 from __future__ import annotations
 
 import pickle
+import threading
 import traceback
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -65,6 +66,51 @@ EVENT_POLL_S = 0.2
 def new_event() -> Any:
     """An event the other process can set, to say part of its work is done (see `InProcess.wait_for`)."""
     return worker_context().Event()
+
+
+class Handover:
+    """Something the other process needs but this one has yet to work out, sent once it has.
+
+    Made before the process starts and given to it as one of its arguments (its receiving end goes with
+    it); the other process calls `receive` when it can go no further without it. Sending never waits for
+    the other process to take it (a thread writes it into the pipe), and `send(None)` says that nothing
+    will come (this process failed first), so that the other never waits for ever.
+    """
+
+    def __init__(self) -> None:
+        self._receiver, self._sender = worker_context().Pipe(duplex=False)
+        self._sent = False
+
+    def send(self, what: object) -> None:
+        """Send `what`, the first time only."""
+        if self._sent:
+            return
+        self._sent = True
+        self._receiver.close()  # the other process has its own: with this one closed, a writer sees it gone
+        data, sender = pickle.dumps(what, protocol=pickle.HIGHEST_PROTOCOL), self._sender
+
+        def write() -> None:
+            try:
+                sender.send_bytes(data)
+            except OSError:  # the other process has stopped: nobody is waiting for it
+                pass
+            finally:
+                sender.close()
+
+        threading.Thread(target=write, name="handover", daemon=True).start()
+
+    def receive(self) -> object:
+        """In the other process: what was sent, or None if nothing will come."""
+        if self._sender is not None:  # a forked process's copy of the sending end: closed, so that an end is seen
+            self._sender.close()
+            self._sender = None
+        try:
+            return pickle.loads(self._receiver.recv_bytes())
+        except EOFError:
+            return None
+
+    def __getstate__(self) -> dict:
+        return {"_receiver": self._receiver, "_sender": None, "_sent": True}  # the other process only receives
 
 
 def start_in_process(work: Callable[..., T], *args: object) -> InProcess[T]:

@@ -623,6 +623,18 @@ def with_trends(comparison: Comparison, values_all_periods: "pd.DataFrame | Peri
     return replace(comparison, authorities=a, trends=trends)
 
 
+def earlier_trends(spec: Spec, register: Register, source: "PeriodValues", period: str, suppress: bool,
+                   cache: "TrendCache") -> None:
+    """The trends of every period before `period` into `cache`, as `with_trends` asks for them when it adds
+    `period`'s: they need nothing of `period`'s own comparison, so they are worked out while it is made.
+    `suppress` as that comparison's (with disclosure control or not)."""
+    upto = parse_period(period).sort_key()
+    earlier = [p for p in source.periods if parse_period(p).sort_key() < upto]
+    if earlier:
+        compare_trends(spec, register, replace(source, periods=earlier), suppress=suppress, cache=cache,
+                       changes_for={period})
+
+
 def direction_of_travel(previous: dict | None, current: dict | None, field: Field, spec: Spec) -> str:
     """How a figure moved between two periods, judged as Fingertips judges it.
 

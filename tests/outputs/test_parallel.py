@@ -6,6 +6,7 @@ import gc
 import os
 import time
 
+import pandas as pd
 import pytest
 
 from lscb_workbooks.errors import LscbError
@@ -13,7 +14,7 @@ from lscb_workbooks.outputs.xlsx import WorkbookWriteError
 from lscb_workbooks.outputs.profiles import (
     in_profile_order, produced_text, profile_turns, profiled, write_profiles_in_turn,
 )
-from lscb_workbooks.parallel import ChildFailed, new_event, start_in_process
+from lscb_workbooks.parallel import ChildFailed, Handover, new_event, start_in_process
 from lscb_workbooks.processes import YOUNGER_PASSES_PER_FULL_PASS, rare_full_collections
 from test_profiles import PRODUCED, comparison  # noqa: F401  (a module fixture)
 
@@ -130,3 +131,50 @@ def test_full_garbage_collections_are_rare_during_a_collation_and_in_the_tools_o
     assert (during()[2], gc.get_threshold()) == (YOUNGER_PASSES_PER_FULL_PASS, before)
     # forked or spawned (CI runs this file both ways), the other process sets it for itself
     assert start_in_process(gc.get_threshold)() == (before[0], before[1], YOUNGER_PASSES_PER_FULL_PASS)
+
+
+def _received(handover) -> object:
+    return handover.receive()
+
+
+def test_what_is_handed_over_later_reaches_the_other_process_whole():
+    handover = Handover()
+    theirs = start_in_process(_received, handover)
+    figures = {"figures": list(range(300_000))}  # some megabytes: more than a pipe holds, so a thread writes it
+    handover.send(figures)
+    handover.send("sent twice")  # only the first is sent
+    assert theirs() == figures
+
+
+def test_when_nothing_will_be_handed_over_the_other_process_is_told_so():
+    handover = Handover()
+    theirs = start_in_process(_received, handover)
+    handover.send(None)  # as this process does when it fails before it has what the other needs
+    assert theirs() is None
+
+
+def test_the_earlier_periods_trends_worked_out_first_are_the_ones_read_back(synthetic_store_file, tmp_path):
+    """Worked out while the period shown is being compared, they are what the trends of every period read back."""
+    from lscb_workbooks.outputs.comparison import compare_period, earlier_trends, with_trends
+    from lscb_workbooks.outputs.trend_cache import PeriodValues, TrendCache
+    from lscb_workbooks.spec.load import load_spec
+    from lscb_workbooks.spec.register import load_register
+    from lscb_workbooks.store.db import Store
+
+    path, built = synthetic_store_file
+    spec, register = load_spec("dataset"), load_register()
+    store = Store(path)
+    try:
+        source = PeriodValues.of_store(store, built.collection)
+        shown = compare_period(spec, register, store.values_in_use(built.collection, built.latest), built.latest)
+        cache = TrendCache(tmp_path, "trends", "made from")
+        earlier_trends(spec, register, source, built.latest, False, cache)
+        kept = sorted(p.name for p in cache.folder.iterdir())
+        assert kept and all(built.latest not in name for name in kept)  # the earlier periods' alone
+        worked_out = with_trends(shown, source).trends
+        read_back = with_trends(shown, source, cache).trends
+    finally:
+        store.close()
+    assert sorted(p.name for p in cache.folder.iterdir()) == sorted([*kept, f"trends-{built.latest}.pickle"])
+    pd.testing.assert_frame_equal(read_back, worked_out)
+    assert len(set(worked_out.period)) > 1
