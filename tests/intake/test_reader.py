@@ -207,14 +207,19 @@ def test_an_error_pasted_as_a_value_is_known_by_its_cell():
     assert result.formulas["Return"] == {"C1": "#DIV/0!"}
 
 
-def test_a_sheet_the_reader_cannot_read_is_named_in_plain_words():
-    """A sheet part cut short: calamine's words for it ("t") are never passed on."""
+def cover_and_return() -> bytes:
+    """A workbook of two sheets, 'Cover' and 'Return' (B2 holding 5), as openpyxl saves it."""
     two_sheets = openpyxl.Workbook()
     two_sheets.active.title = "Cover"
     two_sheets.create_sheet("Return")["B2"] = 5
     buffer = io.BytesIO()
     two_sheets.save(buffer)
-    cut = with_sheet_xml(buffer.getvalue(), [sheet_xml('<row r="2"><c r="B2"><v>5</v></c>')[:-30]],
+    return buffer.getvalue()
+
+
+def test_a_sheet_the_reader_cannot_read_is_named_in_plain_words():
+    """A sheet part cut short: calamine's words for it ("t") are never passed on."""
+    cut = with_sheet_xml(cover_and_return(), [sheet_xml('<row r="2"><c r="B2"><v>5</v></c>')[:-30]],
                          "xl/worksheets/sheet2.xml")
 
     result = read_workbooks([("cut", cut)])["cut"]
@@ -227,13 +232,8 @@ def test_a_sheet_the_reader_cannot_read_is_named_in_plain_words():
 
 def test_checking_and_reading_one_package_name_formulas_and_errors_by_each_sheets_title():
     """The checks, the formula scan and the error scan share one reading of which part holds which sheet."""
-    two_sheets = openpyxl.Workbook()
-    two_sheets.active.title = "Cover"
-    two_sheets.create_sheet("Return")["B2"] = 5
-    buffer = io.BytesIO()
-    two_sheets.save(buffer)
     cover = sheet_xml('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>')
-    data = with_sheet_xml(buffer.getvalue(), [cover], "xl/worksheets/sheet1.xml")
+    data = with_sheet_xml(cover_and_return(), [cover], "xl/worksheets/sheet1.xml")
     data = with_sheet_xml(data, [sheet_xml('<row r="2"><c r="B2" t="e"><v>#N/A</v></c></row>', "B2")],
                           "xl/worksheets/sheet2.xml")
 
