@@ -217,7 +217,7 @@ def undecided_notes(store: Store, register: Register) -> list[str]:
 
 def _this_run_notes(store: Store, spec: Spec, register: Register, run_id: int, one_hub: bool) -> list[str]:
     """What the officer should know about this run's returns as a whole, beyond each file's own message:
-    the files no authority's status shows, because nothing in them said whose they were; when none matched
+    the files that are no authority's return, because nothing in them said whose they were; when none matched
     the signing key (the key is then more likely wrong than every template altered); and the returns for
     another collection, which this run's outputs do not show."""
     notes = [note] if (note := _unplaced_note(store, register, run_id, one_hub)) else []
@@ -245,8 +245,8 @@ MOST_UNPLACED_NAMED = 8
 
 
 def _unplaced_note(store: Store, register: Register, run_id: int, one_hub: bool) -> str:
-    """This run's files that could not be read or identified, so that no authority's status (nor a hub's
-    outputs) shows them: each named with its sender, and the authority whose coordinator that is. A hub's
+    """This run's files that could not be read or identified, so that they are no authority's return (nor in a
+    hub's outputs): each named with its sender, and the authority whose coordinator that is. A hub's
     submissions.csv leaves out files nobody could place, so then the note says where their messages are."""
     rows = store.db.execute(
         "SELECT file, sender, status FROM submissions WHERE run_id = ? AND la_code IS NULL "
@@ -260,9 +260,12 @@ def _unplaced_note(store: Store, register: Register, run_id: int, one_hub: bool)
                                    if sender.lower() in coordinators else "") if sender else ""
         named.append(f"{file}{who}, {'could not be read' if status == 'unreadable' else 'rejected'}")
     more = f"; and {len(rows) - MOST_UNPLACED_NAMED} more" if len(rows) > MOST_UNPLACED_NAMED else ""
-    return (f"{plural(len(rows), 'file')} taken in could not be matched to an authority, so no authority's status "
-            f"shows {'it' if len(rows) == 1 else 'them'}: {'; '.join(named)}{more}. Each one's message, to pass on "
-            "to its sender, is in submissions.csv" + (" of a run for all of London (without --hub)." if one_hub else "."))
+    from_coordinators = (" An authority whose coordinator sent one, and that has no return of its own, shows it "
+                         "in its status and chase email.") if any(" coordinator)" in n for n in named) else ""
+    return (f"{plural(len(rows), 'file')} taken in could not be matched to an authority, so "
+            f"{'it is' if len(rows) == 1 else 'they are'} no authority's return: {'; '.join(named)}{more}."
+            f"{from_coordinators} Each one's message, to pass on to its sender, is in submissions.csv"
+            + (" of a run for all of London (without --hub)." if one_hub else "."))
 
 
 def _statuses_of(store: Store, run_id: int) -> Counter:

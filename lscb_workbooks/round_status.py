@@ -19,7 +19,7 @@ import pandas as pd
 
 from .spec.register import Register
 from .store.db import IN_USE, Store, stored_time
-from .store.returns import return_standing, returns_for_round, state_of
+from .store.returns import return_standing, returns_for_round, state_of, unplaced_from_coordinators
 from .wording import long_date, plural
 
 STATE_WORDS = {
@@ -31,6 +31,7 @@ STATE_WORDS = {
 }
 UNREADABLE_WORDS = "Could not be read: to resubmit"
 UNDECIDED_WORDS = "Versions arrived together: ask which counts"
+UNPLACED_WORDS = "Missing: the coordinator sent a file that could not be used"
 ACTION_ORDER = ("not_checked", "to_resubmit", "missing", "accepted_with_warnings", "accepted")
 TRACKER_COLUMNS = ("la_code", "round_status", "timing", "days_past_deadline", "coordinator", "last_email")
 
@@ -70,7 +71,8 @@ def round_status(store: Store, collection: str, register: Register, period: str,
     """Each authority's state for `period`, in register order."""
     today = today or date.today()
     received = returns_for_round(store, collection, str(period))
-    rows = [_authority_row(a, received, deadline, today) for a in register]
+    unplaced = unplaced_from_coordinators(store, register)
+    rows = [_authority_row(a, received, deadline, today, unplaced.get(a.la_code)) for a in register]
     frame = pd.DataFrame(rows, columns=list(_ROW_COLUMNS))
     return RoundStatus(collection, str(period), deadline, today, frame)
 
@@ -80,18 +82,24 @@ _ROW_COLUMNS = ("la_code", "name", "hub", "coordinator_name", "coordinator_email
                 "timing")
 
 
-def _authority_row(authority, received: pd.DataFrame, deadline: date | None, today: date) -> dict[str, Any]:
+def _authority_row(authority, received: pd.DataFrame, deadline: date | None, today: date,
+                   unplaced: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`unplaced`: the latest file from the authority's coordinator that nothing placed (see
+    `unplaced_from_coordinators`); while the authority has nothing else, its row names that file."""
     own = received[received.la_code == authority.la_code]
     latest = return_standing(own, authority.la_code)
     state = state_of(latest)
+    words = {"unreadable": UNREADABLE_WORDS, "undecided": UNDECIDED_WORDS}.get(str(latest.get("status")),
+                                                                             STATE_WORDS[state])
+    if state == "missing" and unplaced:
+        latest, words = unplaced, UNPLACED_WORDS
     received_at = stored_time(latest.get("received_at"))
     late = _days_late(state, received_at, deadline, today)
     return {
         "la_code": authority.la_code, "name": authority.name, "hub": authority.hub,
         "coordinator_name": authority.coordinator_name, "coordinator_email": authority.coordinator_email,
         "state": state,
-        "status_words": {"unreadable": UNREADABLE_WORDS, "undecided": UNDECIDED_WORDS}.get(
-            str(latest.get("status")), STATE_WORDS[state]),
+        "status_words": words,
         "received_at": received_at, "file": latest.get("file", ""),
         "errors": int(latest.get("errors") or 0), "warnings": int(latest.get("warnings") or 0),
         "message": latest.get("message", ""), "files_received": len(own),

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import LscbError
+from ..intake.unreadable import for_the_sender
 from ..outputs.feedback import ReturnFeedback, gather_feedback
 from ..round_status import UNDECIDED_WORDS, RoundStatus, round_status
 from ..spec.models import Spec
@@ -268,11 +269,15 @@ def hub_folder(hub: str) -> str:
 
 
 def _situation(row: dict) -> str:
-    if row["state"] == "missing":
+    if row["state"] == "missing" and not row["file"]:
         return "We have not yet received your return."
     when = _day(row["received_at"])
+    if row["state"] == "missing":  # a file from the coordinator that nothing placed
+        return (f"We received a file from you on {when} ({row['file']}), but could not use it as your return: "
+                f"{for_the_sender(row['message'])}").rstrip()
     if row["status_words"].startswith("Could not be read"):
-        return (f"The file you sent on {when} ({row['file']}) could not be read: {row['message']}").rstrip()
+        return (f"The file you sent on {when} ({row['file']}) could not be read: "
+                f"{for_the_sender(row['message'])}").rstrip()
     if row["status_words"] == UNDECIDED_WORDS:
         return (f"More than one version of your return arrived together on {when} (one is {row['file']}), and "
                 "none says it was saved later, so none is in use yet. Please reply to say which one counts: its "

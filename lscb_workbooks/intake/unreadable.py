@@ -29,11 +29,26 @@ STILL_COPYING = ("If so, run collate again once the copy has finished: the compl
                  "verdict.")
 
 
+# What the project officer is told of a file that may have been read while still being copied into the
+# inbox, and what its sender reads in its place (`for_the_sender`): the sender cannot run collate.
+_EMPTY_COPYING = (f", or it was still being copied into the inbox. {STILL_COPYING} Otherwise send", ". Send")
+_TRUNCATED_COPYING = (" It may still have been copying into the inbox: "
+                      f"{STILL_COPYING[0].lower()}{STILL_COPYING[1:]} Otherwise open", " Open")
+
+
+def for_the_sender(message: str) -> str:
+    """A file's message as its sender is to read it (in a chase email): without the advice to the project
+    officer on a file that may still have been copying into the inbox."""
+    for officer, sender in (_EMPTY_COPYING, _TRUNCATED_COPYING):
+        message = message.replace(officer, sender)
+    return message
+
+
 def empty() -> Unreadable:
     return Unreadable(
         "empty",
-        "The file is empty (0 bytes): it was probably attached before Excel had finished saving it, or it "
-        f"was still being copied into the inbox. {STILL_COPYING} Otherwise send the workbook again.",
+        "The file is empty (0 bytes): it was probably attached before Excel had finished saving it"
+        f"{_EMPTY_COPYING[0]} the workbook again.",
     )
 
 
@@ -60,9 +75,8 @@ def csv_renamed() -> Unreadable:
 def truncated() -> Unreadable:
     return Unreadable(
         "truncated",
-        "The file is incomplete: it was cut short while being saved, copied or sent. It may still have been "
-        f"copying into the inbox: {STILL_COPYING[0].lower()}{STILL_COPYING[1:]} Otherwise open the original in "
-        "Excel to check it is all there, save it again and send it again.",
+        f"The file is incomplete: it was cut short while being saved, copied or sent.{_TRUNCATED_COPYING[0]} the "
+        "original in Excel to check it is all there, save it again and send it again.",
     )
 
 

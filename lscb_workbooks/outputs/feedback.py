@@ -19,6 +19,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from ..intake.unreadable import for_the_sender
 from ..spec.models import Spec
 from ..spec.periods import PeriodError, parse_period
 from ..spec.register import Authority, Register
@@ -87,7 +88,7 @@ class ReturnFeedback:
     def note(self) -> str:
         """Our note on the file. The store's note on tied versions is for the project officer, who settles
         the tie with a command; the coordinator is told what happened and what comes next instead."""
-        return _tie_note(self.tied) if self.status == "undecided" else _text(self.submission.get("message"))
+        return _tie_note(self.tied) if self.status == "undecided" else for_the_sender(_text(self.submission.get("message")))
 
     @property
     def errors(self) -> int:
@@ -242,7 +243,8 @@ def _problems(spec: Spec, issues: pd.DataFrame, failed: list[dict[str, Any]]) ->
             "cell": "",
             "field_id": "",
             "indicator": "",
-            "message": f"{_text(f['file'])} (received {when_received(f['received_at'])}): {_text(f['message'])}",
+            "message": f"{_text(f['file'])} (received {when_received(f['received_at'])}): "
+                       f"{for_the_sender(_text(f['message']))}",
             "action": STATUS_WORDS["unreadable"][1] + ".",
         }
         for f in failed

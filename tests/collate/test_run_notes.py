@@ -84,7 +84,9 @@ def test_files_no_authority_can_be_matched_to_are_named_with_their_sender(make_r
                      report_register=Register([register.by_code("303")]))  # one hub's outputs: the note stays
 
     [note] = [n for n in report.notes if "could not be matched" in n]
-    assert note.startswith("2 files taken in could not be matched to an authority, so no authority's status shows them:")
+    assert note.startswith("2 files taken in could not be matched to an authority, so they are no authority's "
+                           "return:")
+    assert "An authority whose coordinator sent one, and that has no return of its own, shows it" in note
     assert ("Barnet return.xlsx from kim@barnet.example.org (Barnet's coordinator), could not be read" in note)
     assert "figures.pdf.xlsx, could not be read" in note
     assert note.endswith("is in submissions.csv of a run for all of London (without --hub).")

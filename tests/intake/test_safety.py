@@ -23,6 +23,7 @@ from intake_files import (
 )
 
 from lscb_workbooks.intake.safety import Unreadable, check_workbook_bytes, error_values, formula_cells
+from lscb_workbooks.intake.unreadable import for_the_sender
 
 
 def reason(data: bytes, name: str = "return.xlsx") -> str | None:
@@ -187,6 +188,17 @@ def test_an_entity_declaration_in_a_utf16_part_is_still_found():
 def test_an_empty_file():
     found = check_workbook_bytes("return.xlsx", b"")
     assert found == Unreadable("empty", found.message) and "empty (0 bytes)" in found.message
+
+
+@pytest.mark.parametrize("data", [b"", xlsx_bytes()[:3000]])
+def test_the_sender_of_an_empty_or_cut_file_is_told_what_to_do_without_the_officers_advice(data):
+    """The officer reads that the file may still have been copying into the inbox (run collate again); the
+    coordinator, who cannot, is told to save the file again and send it."""
+    officer = check_workbook_bytes("return.xlsx", data).message
+    sender = for_the_sender(officer)
+    assert "run collate again" in officer and "collate" not in sender and "inbox" not in sender
+    assert sender.startswith(officer.split(":")[0]) and "send" in sender.lower() and sender.endswith("again.")
+    assert for_the_sender(sender) == sender
 
 
 @pytest.mark.parametrize("name", ["return.xlsx", "return.csv", "return"])

@@ -6,7 +6,7 @@ import csv
 import email
 import sqlite3
 import stat
-from datetime import datetime
+from datetime import datetime, timezone
 from email import policy
 from pathlib import Path
 
@@ -193,3 +193,42 @@ def test_a_whole_round_in_a_workspace(workspace, lscb, send_return):
     assert runs[4][2] == "nothing changed"
     assert ("feedback", "305") in drafts and drafts.count(("chase", "305")) == 2
     assert all(key not in (d + c) for _, d, c in runs)
+
+
+def test_a_file_from_a_coordinator_that_nothing_places_is_named_in_their_status_and_chase(workspace, lscb,
+                                                                                         send_return):
+    """Lambeth's coordinator sends a return cut short in the post: nothing in it says whose it is, but the
+    sender does, so Lambeth is not told 'we have not yet received your return'."""
+    from intake_files import XLSX_TYPE, email_bytes
+
+    root = workspace
+    lscb("templates", "--hub", "Lewisham")
+    whole = send_return(root, "208", datetime(2026, 5, 12, 9), name="lambeth.xlsx")
+    cut = whole.read_bytes()[:3000]
+    whole.unlink()
+    (root / "inbox" / "lambeth.eml").write_bytes(email_bytes(
+        [("Lambeth return.xlsx", cut, XLSX_TYPE)], sender=f"Ana Costa <{CONTACTS['208'][1]}>",
+        sent=datetime(2026, 5, 12, 9, 30, tzinfo=timezone.utc), subject="Lambeth return"))
+    send_return(root, "303", datetime(2026, 5, 11, 10))
+    lscb("collate")
+
+    lines = status_lines(lscb("status", "--hub", "Lewisham", "--today", "2026-05-18").output)
+    assert "Missing: the coordinator sent a file that could not be used" in lines["208"]
+    assert "12/05/2026" in lines["208"] and "3 days overdue" in lines["208"]
+    assert "Missing" in lines["209"] and "could not be used" not in lines["209"]  # Lewisham sent nothing
+
+    lscb("emails", "--kind", "chase", "--hub", "Lewisham", "--today", "2026-05-18")
+    chase = root / "output" / "emails" / "chase"
+    lambeth = " ".join(text_of(read_eml(chase / "chase-208-Lambeth.eml")).split())
+    assert "We have not yet received your return." not in lambeth
+    assert ("We received a file from you on 12 May 2026 (Lambeth return.xlsx), but could not use it as your "
+            "return: The file is incomplete: it was cut short while being saved, copied or sent. Open the original "
+            "in Excel to check it is all there, save it again and send it again.") in lambeth
+    assert "collate" not in lambeth  # the officer's advice on a file still copying is not the sender's
+    assert "We have not yet received your return." in text_of(read_eml(chase / "chase-209-Lewisham.eml"))
+
+    # Once Lambeth's return arrives and is in use, the file nobody could place is no longer its story.
+    send_return(root, "208", datetime(2026, 5, 19, 9))
+    lscb("collate")
+    lines = status_lines(lscb("status", "--hub", "Lewisham", "--today", "2026-05-19").output)
+    assert "Accepted" in lines["208"] and "could not be used" not in lines["208"]
