@@ -153,6 +153,10 @@ def _package_problem(package: Package) -> Unreadable | None:
     problem = _size_problem(package.infos)
     if problem:
         return problem
+    if len(package.members) < len(package.infos):
+        # Two parts of one name (part names ignore case), which no spreadsheet program writes: the checks
+        # could pass one copy while the reader takes the other.
+        return unreadable.corrupt()
     try:
         return _package_content_problem(package)
     except Exception:  # a part that fails its CRC or does not parse

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zipfile
 from datetime import datetime, timezone
 
@@ -386,3 +387,22 @@ def test_a_sheet_without_errors_has_none():
 @pytest.mark.parametrize("data", [b"", b"a,b\n1,2\n", b"PK\x03\x04broken"])
 def test_formula_cells_of_anything_else_is_empty(data):
     assert formula_cells(data) == {}
+
+
+@pytest.mark.parametrize("second_name", [SHEET_MEMBER, SHEET_MEMBER.upper()])
+def test_a_package_holding_two_parts_of_one_name_is_refused(second_name):
+    """The checks read one copy of a part and a reader may take the other: a far cell in the first copy
+    and a harmless second must not pass. Part names ignore case."""
+    far = sheet_xml('<row r="1"><c r="XFD1048576"><v>1</v></c></row>', dimension="A1")
+    harmless = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', dimension="A1")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes())) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, far if info.filename == SHEET_MEMBER else source.read(info))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of a name written twice, as well it might
+            target.writestr(second_name, harmless)
+
+    found = check_workbook_bytes("return.xlsx", buffer.getvalue())
+
+    assert found is not None and found.reason == "corrupt" and "damaged" in found.message
