@@ -253,15 +253,15 @@ def _unplaced_note(store: Store, register: Register, run_id: int, one_hub: bool)
         "AND status IN ('unreadable', 'rejected') ORDER BY id", (run_id,)).fetchall()
     if not rows:
         return ""
-    coordinators = {a.coordinator_email.lower(): a.name for a in register if a.coordinator_email}
     named = []
     for file, sender, status in rows[:MOST_UNPLACED_NAMED]:
-        who = f" from {sender}" + (f" ({coordinators[sender.lower()]}'s coordinator)"
-                                   if sender.lower() in coordinators else "") if sender else ""
+        whose = " and ".join(f"{a.name}'s" for a in register.coordinated_by(sender))
+        who = f" from {sender}" + (f" ({whose} coordinator)" if whose else "") if sender else ""
         named.append(f"{file}{who}, {'could not be read' if status == 'unreadable' else 'rejected'}")
     more = f"; and {len(rows) - MOST_UNPLACED_NAMED} more" if len(rows) > MOST_UNPLACED_NAMED else ""
     from_coordinators = (" An authority whose coordinator sent one, and that has no return of its own, shows it "
-                         "in its status and chase email.") if any(" coordinator)" in n for n in named) else ""
+                         "in its status and chase email.") if any(register.coordinated_by(sender)
+                                                                  for _, sender, _ in rows) else ""
     return (f"{plural(len(rows), 'file')} taken in could not be matched to an authority, so "
             f"{'it is' if len(rows) == 1 else 'they are'} no authority's return: {'; '.join(named)}{more}."
             f"{from_coordinators} Each one's message, to pass on to its sender, is in submissions.csv"

@@ -48,6 +48,12 @@ class Register(tuple):
     def in_hub(self, hub: str) -> "Register":
         return Register(a for a in self if a.hub.lower() == hub.lower())
 
+    def coordinated_by(self, sender: str | None) -> "Register":
+        """The authorities whose coordinator's email is `sender`'s (an email's sender address, as intake
+        keeps it), ignoring case: whose a file most likely is when nothing in it says."""
+        address = (sender or "").strip().lower()
+        return Register(a for a in self if address and a.coordinator_email.strip().lower() == address)
+
 
 def default_register_path() -> Path:
     return default_schemas_dir() / "authorities.csv"

@@ -15,7 +15,6 @@ ask the same question; they ask it here, with one vocabulary.
 
 from __future__ import annotations
 
-from email.utils import parseaddr
 from typing import Any
 
 import pandas as pd
@@ -48,12 +47,6 @@ def unplaced_from_coordinators(store: Store, register: Register) -> dict[str, di
     the authorities whose coordinator (by the email's sender) sent one after the last file of theirs that
     was matched: nothing in such a file said whose it was (it could not be read, or is not one of the
     collection's templates), so it is no authority's return, but its sender says whose it most likely is."""
-    by_address: dict[str, list[str]] = {}
-    for authority in register:
-        if authority.coordinator_email:
-            by_address.setdefault(authority.coordinator_email.strip().lower(), []).append(authority.la_code)
-    if not by_address:
-        return {}
     rows = store.db.execute(
         "SELECT file, sender, received_at, message, status FROM submissions WHERE la_code IS NULL "
         "AND status IN ('unreadable', 'rejected') AND sender IS NOT NULL ORDER BY received_at, id").fetchall()
@@ -63,15 +56,11 @@ def unplaced_from_coordinators(store: Store, register: Register) -> dict[str, di
         "SELECT la_code, MAX(received_at) FROM submissions WHERE la_code IS NOT NULL GROUP BY la_code").fetchall())
     found: dict[str, dict[str, Any]] = {}
     for file, sender, received_at, message, status in rows:
-        for la_code in by_address.get(_address(sender), []):
-            if matched.get(la_code) is None or str(received_at) > str(matched[la_code]):
-                found[la_code] = {"file": file, "received_at": received_at, "message": message, "status": status}
+        for authority in register.coordinated_by(sender):
+            if matched.get(authority.la_code) is None or str(received_at) > str(matched[authority.la_code]):
+                found[authority.la_code] = {"file": file, "received_at": received_at, "message": message,
+                                            "status": status}
     return found
-
-
-def _address(sender: str) -> str:
-    """The address alone of a sender as an email gives it: 'Kim <kim@barnet.example.org>' or the address."""
-    return parseaddr(sender)[1].strip().lower() or sender.strip().lower()
 
 
 def is_a_return(submissions: pd.DataFrame) -> pd.Series:
