@@ -21,11 +21,11 @@ import pandas as pd
 import xlsxwriter
 import xlsxwriter.worksheet
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ..atomic import replacing
 from ..errors import LscbError
+from ..intake.xml_scan import column_letters
 
 EXCEL_CELL_LIMIT = 32_767
 SHEET_NAME_LIMIT = 31
@@ -72,7 +72,8 @@ class _Worksheet(Worksheet):
     """
 
     def put(self, row: int, col: int, cell: Any) -> int:
-        """Keep one of xlsxwriter's own cell records (`number_cell`, `text_cell`), as its `write_*` would."""
+        """Keep one of xlsxwriter's own cell records (a number's, a blank's, or `text_cell`'s), as its
+        `write_*` would."""
         if self._check_dimensions(row, col):
             return -1
         self.table[row][col] = cell
@@ -120,21 +121,16 @@ class _Worksheet(Worksheet):
                 if cell_format is None:
                     self._write_cell(row, col, cell)
                 elif kind is _NUMBER:
-                    write(f'<c r="{_letters(col)}{number}" s="{cell_format._get_xf_index()}">'
+                    write(f'<c r="{column_letters(col + 1)}{number}" s="{cell_format._get_xf_index()}">'
                           f"<v>{cell.number:.16G}</v></c>")
                 elif kind is _STRING:
-                    write(f'<c r="{_letters(col)}{number}" s="{cell_format._get_xf_index()}" t="s">'
+                    write(f'<c r="{column_letters(col + 1)}{number}" s="{cell_format._get_xf_index()}" t="s">'
                           f"<v>{cell.string}</v></c>")
                 elif kind is _BLANK:
-                    write(f'<c r="{_letters(col)}{number}" s="{cell_format._get_xf_index()}"/>')
+                    write(f'<c r="{column_letters(col + 1)}{number}" s="{cell_format._get_xf_index()}"/>')
                 else:
                     self._write_cell(row, col, cell)
             write("</row>")
-
-
-@functools.lru_cache(maxsize=None)
-def _letters(col: int) -> str:
-    return xl_col_to_name(col)
 
 
 def new_workbook(path_or_buffer: str | Path | IO[bytes]) -> xlsxwriter.Workbook:
