@@ -27,7 +27,7 @@ from .intake.archive import Archive
 from .intake.inbox import Received, containers, inbox_files, walk_inbox
 from .intake.reader import Workbook, check_and_read_as_ready
 from .intake.safety import Unreadable
-from .parallel import Handover, new_event, start_in_process
+from .parallel import Handover, InProcess, new_event, start_in_process
 from .processes import rare_full_collections
 from .spec.load import load_spec
 from .spec.models import Spec
@@ -38,9 +38,9 @@ from .store.db import IN_USE, VALIDATED, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
 from .store.returns import NOT_A_RETURN, returns_for_round
 from .validation.extract import ReturnData, extract
-from .validation.records import ALTERED_TEMPLATE, BLANK_RETURN, IssueRecord
+from .validation.records import ALTERED_TEMPLATE, BLANK_RETURN, IssueRecord, ValueRecord
 from .validation.identity import Identified, SpecLibrary, identify
-from .validation.schema import ReturnSchema, validate_tables
+from .validation.schema import ReturnChecks
 from .wording import neither_or_none, plural
 
 if TYPE_CHECKING:
@@ -295,9 +295,8 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
     """
     for start in range(0, max(len(items), 1), BATCH_FILES):
         batch = [_with_bytes(item, archive) for item in items[start:start + BATCH_FILES]]
-        checked = judge(batch, store, register, key, run_id, progress, specs=specs)
+        _judge_and_store(batch, store, register, key, run_id, progress, specs or SpecLibrary())
         with stage("store"):
-            store.add_all(checked)
             store.retire_incomplete_copies()
             store.settle_statuses()
 
@@ -358,52 +357,119 @@ BATCH_FILES = 500
 def judge(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
           progress: Progress = no_progress, again: bool = False, specs: SpecLibrary | None = None) -> list[Checked]:
     """The verdict on each file, in the order given. `again`: files already in the store, judged afresh."""
-    specs = specs or SpecLibrary()
-    done: dict[int, Checked] = {}
-    to_read: dict[int, Received] = {}
-    seen: dict[str, Received] = {}
-    for index, item in enumerate(progress(items, "Checking files")):
-        submission = _submission(item, run_id)
-        earlier = seen.get(item.sha256) or (None if again else store.first_receipt_of(item.sha256))
-        if item.kind != "workbook":
-            done[index] = Checked(_with(submission, "ignored", item.note or f"{item.name} is not a return: nothing to do."))
-        elif earlier is not None:
-            done[index] = Checked(_with(submission, "duplicate", _duplicate_message(earlier)))
-        else:
-            to_read[index] = item
-            seen[item.sha256] = item
-    returns: list[tuple[int, Submission, ReturnData]] = []
+    batch = _sorted_out(items, store, run_id, progress, again)
+    batch.read(specs or SpecLibrary(), register, key, store)
+    with stage("validation"):
+        batch.done.update(_validate_all(batch.returns, store))
+    return batch.in_order()
 
-    def settle(index: int, result: Workbook | Unreadable) -> None:
-        item = to_read.pop(index)
-        submission = _submission(item, run_id)
+
+def _judge_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
+                     progress: Progress, specs: SpecLibrary) -> None:
+    """`judge` the files and store them (`Store.add_all`); with many returns, pandera's pass over them runs in
+    another process while this one stores the files and their figures, and their verdicts are stored when it
+    answers, in the same transaction. Should that process fail, the returns are validated here instead."""
+    batch = _sorted_out(items, store, run_id, progress, again=False)
+    beside = frames = None
+    if len(batch.to_read) >= VALIDATE_BESIDE_MIN:  # started before the reading, so that it is ready when needed
+        frames = Handover()
+        beside = start_in_process(_pandera_failures, frames)
+    try:
+        batch.read(specs, register, key, store)
+        with stage("validation"):
+            checks = _pandera_beside(batch.returns, store, frames) if beside is not None else None
+        if checks is None:
+            with stage("validation"):
+                batch.done.update(_validate_all(batch.returns, store))
+            with stage("store"):
+                store.add_all(batch.in_order())
+            return
+        pending = {index: Checked(submission, values=data.value_records()) for index, submission, data in batch.returns}
+        batch.done.update(pending)
+
+        def verdicts() -> list[Checked]:
+            with stage("validation (waiting)"):
+                failures = _answered(beside)
+            with stage("validation"):
+                judged = _validate_all(batch.returns, store, checks, failures,
+                                       {index: checked.values for index, checked in pending.items()})
+            return [judged[index] for index in pending]
+
+        with stage("store"):
+            store.add_all(batch.in_order(), verdicts_of=(list(pending.values()), verdicts))
+    finally:
+        if beside is not None:
+            frames.send(None)  # when this process failed before handing the frames over: the other one stops
+            _answered(beside)
+
+
+# Returns at which pandera's pass is made beside the storing: about a tenth of a second of checks saved for a
+# round's first large intake; fewer returns are checked faster than another process would start.
+VALIDATE_BESIDE_MIN = 100
+
+
+@dataclass
+class _Batch:
+    """Files on their way to a verdict: those given one already (not returns, duplicates, then unreadable or
+    refused), those still to read, and the returns read out, waiting to be validated."""
+
+    items: list[Received]
+    run_id: int
+    done: dict[int, Checked] = field(default_factory=dict)
+    to_read: dict[int, Received] = field(default_factory=dict)
+    returns: list[tuple[int, Submission, ReturnData]] = field(default_factory=list)
+
+    def in_order(self) -> list[Checked]:
+        return [self.done[index] for index in sorted(self.done)]
+
+    def read(self, specs: SpecLibrary, register: Register, key: bytes, store: Store) -> None:
+        """Read, identify and read out each file still to read; each return is identified and read out
+        while the workers check and read the next ones."""
+        to_read = self.to_read
+        for read, result in _timed("read", check_and_read_as_ready([(str(k), item.data) for k, item in to_read.items()])):
+            self._settle(int(read), result, specs, register, key, store)
+        for index in list(to_read):  # none should be left; if one were, it is still answered
+            self._settle(index, Unreadable("reader_crashed", "The file could not be read. Please save it again "
+                                                             "in Excel and resend it."), specs, register, key, store)
+        self.returns.sort(key=lambda r: r[0])  # in the order received: the latest of two returns is the later one
+
+    def _settle(self, index: int, result: Workbook | Unreadable, specs: SpecLibrary, register: Register, key: bytes,
+                store: Store) -> None:
+        submission = _submission(self.to_read.pop(index), self.run_id)
         if isinstance(result, Unreadable):
-            done[index] = Checked(_with(submission, "unreadable", result.message))
+            self.done[index] = Checked(_with(submission, "unreadable", result.message))
             return
         submission.saved_at = result.saved_at
         outcome = _identify_and_read(result, specs, register, key)
         if isinstance(outcome, ToolFault):
             if outcome.identified is not None:
                 _stamp(submission, outcome.identified)
-            done[index] = _tool_error(submission, outcome, store)
+            self.done[index] = _tool_error(submission, outcome, store)
         elif isinstance(outcome, IssueRecord):
             submission.la_code, submission.period = outcome.la_code, outcome.period
-            done[index] = Checked(_with(submission, "rejected", outcome.message, errors=1), issues=[outcome])
+            self.done[index] = Checked(_with(submission, "rejected", outcome.message, errors=1), issues=[outcome])
         else:
             identified, data = outcome
             _stamp(submission, identified)
-            returns.append((index, submission, data))
+            self.returns.append((index, submission, data))
 
-    # Each return is identified and read out while the workers check and read the next ones.
-    for read, result in _timed("read", check_and_read_as_ready([(str(k), item.data) for k, item in to_read.items()])):
-        settle(int(read), result)
-    for index in list(to_read):  # none should be left; if one were, it is still answered
-        settle(index, Unreadable("reader_crashed",
-                                 "The file could not be read. Please save it again in Excel and resend it."))
-    returns.sort(key=lambda r: r[0])  # in the order received: the latest of two returns is the later one
-    with stage("validation"):
-        done.update(_validate_all(returns, store))
-    return [done[index] for index in sorted(done)]
+
+def _sorted_out(items: list[Received], store: Store, run_id: int, progress: Progress, again: bool) -> _Batch:
+    """`items` as a batch: files that are not returns, and copies of files already received, given their verdict."""
+    batch = _Batch(items, run_id)
+    seen: dict[str, Received] = {}
+    for index, item in enumerate(progress(items, "Checking files")):
+        submission = _submission(item, run_id)
+        earlier = seen.get(item.sha256) or (None if again else store.first_receipt_of(item.sha256))
+        if item.kind != "workbook":
+            batch.done[index] = Checked(_with(submission, "ignored",
+                                              item.note or f"{item.name} is not a return: nothing to do."))
+        elif earlier is not None:
+            batch.done[index] = Checked(_with(submission, "duplicate", _duplicate_message(earlier)))
+        else:
+            batch.to_read[index] = item
+            seen[item.sha256] = item
+    return batch
 
 
 T = TypeVar("T")
@@ -460,36 +526,80 @@ def tool_version() -> str:
         return "unknown"
 
 
-def _validate_all(returns: list[tuple[int, Submission, ReturnData]], store: Store) -> dict[int, Checked]:
+def _validate_all(returns: list[tuple[int, Submission, ReturnData]], store: Store,
+                  checks: list[tuple[ReturnChecks, list[ReturnData]]] | None = None,
+                  failures: list[list[pd.DataFrame | None]] | None = None,
+                  made: dict[int, list[ValueRecord]] | None = None) -> dict[int, Checked]:
     """Validate every new return in one pandera pass per collection.
 
     Plausibility compares each return with the same authority's previous period: the latest
     return for it in this batch if there is one, else the figures in use in the store.
     Should the tool fail on the batch, each return is checked alone, so that only the one
-    it cannot check is set aside.
+    it cannot check is set aside. `checks` are the schemas and returns of a pass made in another
+    process (`_pandera_beside`), and `failures` what it found, recorded here; without `failures`
+    (that process failed), the pass is made here. `made`: each return's values, made already (by index).
     """
     try:
-        return _validate_together(returns, store)
+        return _validate_together(returns, store, checks, failures, made)
     except Exception:
         if len(returns) == 1:
             index, submission, _ = returns[0]
             return {index: _tool_error(submission, ToolFault(traceback.format_exc()), store)}
     judged: dict[int, Checked] = {}
     for one in returns:
-        judged.update(_validate_all([one], store))
+        judged.update(_validate_all([one], store, made=made))
     return judged
 
 
-def _validate_together(returns: list[tuple[int, Submission, ReturnData]], store: Store) -> dict[int, Checked]:
-    _attach_previous([data for _, _, data in returns], store)
+def _validate_together(returns: list[tuple[int, Submission, ReturnData]], store: Store,
+                       checks: list[tuple[ReturnChecks, list[ReturnData]]] | None,
+                       failures: list[list[pd.DataFrame | None]] | None,
+                       made: dict[int, list[ValueRecord]] | None) -> dict[int, Checked]:
+    if checks is None:
+        _attach_previous([data for _, _, data in returns], store)
+        checks = _checks_of(returns)
+    for number, (collection, checkable) in enumerate(checks):
+        if failures is None:
+            collection.validate(checkable)
+        else:
+            collection.record(failures[number], checkable)
+    return {index: _judge(submission, data, None if made is None else made[index]) for index, submission, data in returns}
+
+
+def _checks_of(returns: list[tuple[int, Submission, ReturnData]]) -> list[tuple[ReturnChecks, list[ReturnData]]]:
+    """Each collection's checks, with its returns that hold figures to check."""
     by_spec: dict[str, list[ReturnData]] = {}
     for _, _, data in returns:
         by_spec.setdefault(data.spec.id, []).append(data)
-    for datas in by_spec.values():
-        checkable = [d for d in datas if not d.is_blank]
-        ReturnSchema(datas[0].spec).validate(checkable)
-        validate_tables(datas[0].spec, checkable)
-    return {index: _judge(submission, data) for index, submission, data in returns}
+    return [(ReturnChecks(datas[0].spec), [d for d in datas if not d.is_blank]) for datas in by_spec.values()]
+
+
+def _pandera_beside(returns: list[tuple[int, Submission, ReturnData]], store: Store,
+                    frames: Handover) -> list[tuple[ReturnChecks, list[ReturnData]]] | None:
+    """Hand each collection's frame to the process `_pandera_failures` runs in; the schemas and returns, for
+    `_validate_all` to record what it finds. None if the frames could not be made (an error of the tool's): the
+    returns are then validated here, where a return the tool cannot check is found and set aside."""
+    try:
+        _attach_previous([data for _, _, data in returns], store)
+        checks = _checks_of(returns)
+        frames.send([(collection.spec, collection.frames(checkable)) for collection, checkable in checks])
+    except Exception:
+        return None
+    return checks
+
+
+def _pandera_failures(frames: Handover) -> list[list[pd.DataFrame | None]]:
+    """In another process: pandera's failures over each collection's frames handed over (`ReturnChecks`)."""
+    sent = frames.receive()
+    return [] if sent is None else [ReturnChecks(spec).failures(its_frames) for spec, its_frames in sent]
+
+
+def _answered(beside: InProcess) -> list[pd.DataFrame | None] | None:
+    """What the process beside answered, or None if it failed: the returns are then validated here."""
+    try:
+        return beside()
+    except Exception:
+        return None
 
 
 def _attach_previous(returns: list[ReturnData], store: Store) -> None:
@@ -508,7 +618,8 @@ def _attach_previous(returns: list[ReturnData], store: Store) -> None:
         data.previous = in_store[(data.spec.id, previous)].get(data.la_code, {})
 
 
-def _judge(submission: Submission, data: ReturnData) -> Checked:
+def _judge(submission: Submission, data: ReturnData, values: list[ValueRecord] | None = None) -> Checked:
+    """The verdict on a return validated, with its values (`values`, where made already) and issues."""
     if data.is_blank:
         issue = IssueRecord("error", BLANK_RETURN,
                             "The return is blank: no figures were entered. Please fill it in and send it again.")
@@ -528,7 +639,7 @@ def _judge(submission: Submission, data: ReturnData) -> Checked:
     else:
         status, message = "accepted", f"Accepted: {plural(figures, 'answer')} read, no problems. Nothing to do."
     return Checked(_with(submission, status, message, errors=errors, warnings=warnings),
-                   values=data.value_records(), issues=data.issues)
+                   values=data.value_records() if values is None else values, issues=data.issues)
 
 
 def _submission(item: Received, run_id: int) -> Submission:
@@ -805,14 +916,18 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
             master_from = fingerprint("master", figures, period_files,
                                       None if round_columns is None else round_columns.to_csv())
             values_from = fingerprint("values.csv", figures, period_files)
-    if not suppress and (manifest is None or not manifest.up_to_date("values.csv", values_from)):
-        with stage("values.csv"):
-            stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, {a.la_code for a in shown}),
-                       out_dir / "values.csv", VALUE_COLUMNS)
-        if manifest is not None:
-            manifest.record("values.csv", values_from, [out_dir / "values.csv"])
+
+    def values_csv() -> None:
+        if not suppress and (manifest is None or not manifest.up_to_date("values.csv", values_from)):
+            with stage("values.csv"):
+                stream_csv(store.rows(values_query(spec.id, period), VALUE_COLUMNS, {a.la_code for a in shown}),
+                           out_dir / "values.csv", VALUE_COLUMNS)
+            if manifest is not None:
+                manifest.record("values.csv", values_from, [out_dir / "values.csv"])
+
     if manifest is not None and manifest.up_to_date("master", master_from) and manifest.up_to_date("profiles",
                                                                                                    profiles_from):
+        values_csv()
         return out_dir / "master.xlsx", manifest.files("profiles")
     every_period = PeriodValues.of_store(store, spec.id)
     master_due = manifest is None or not manifest.up_to_date("master", master_from)
@@ -831,6 +946,7 @@ def _write_figures(store: Store, spec: Spec, register: Register, out_dir: Path, 
                                  (store.path, spec.id, spec, register, period, suppress, trend_cache, trends_done)
                                  if trends_done else None)
     try:
+        values_csv()  # while the other process starts on the trends
         with stage("comparison"):
             in_use = store.values_in_use(spec.id, period)  # all of London: London's figures and ranks rest on it
             rejected = rejected_in(store.submissions(spec.id, period))

@@ -25,24 +25,31 @@ class ChildFailed(RuntimeError):
 
 
 class InProcess(Generic[T]):
-    """Work started in another process: call it to wait for the work's return value."""
+    """Work started in another process: call it to wait for the work's return value (again: the same)."""
 
     def __init__(self, process: BaseProcess, receiver: Connection) -> None:
         self._process, self._receiver = process, receiver
+        self._outcome: tuple[bool, Any] | None = None
 
     def __call__(self) -> T:
-        try:
-            ok, payload = pickle.loads(self._receiver.recv_bytes())
-        except EOFError:
-            self._process.join()
-            raise ChildFailed(f"the process working beside this one stopped unexpectedly "
-                              f"(exit code {self._process.exitcode})") from None
-        finally:
-            self._receiver.close()
-        self._process.join()
+        if self._outcome is None:
+            self._outcome = self._wait()
+        ok, payload = self._outcome
         if not ok:
             raise payload if isinstance(payload, BaseException) else ChildFailed(payload)
         return payload
+
+    def _wait(self) -> tuple[bool, Any]:
+        try:
+            outcome = pickle.loads(self._receiver.recv_bytes())
+        except EOFError:
+            self._process.join()
+            return False, ChildFailed(f"the process working beside this one stopped unexpectedly "
+                                      f"(exit code {self._process.exitcode})")
+        finally:
+            self._receiver.close()
+        self._process.join()
+        return outcome
 
     def wait_for(self, event: Any) -> bool:
         """Wait until the other process sets `event` (made by `new_event`); False if it stopped first."""

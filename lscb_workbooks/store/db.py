@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -257,10 +257,27 @@ class Store:
     def add(self, checked: Checked) -> int:
         return self.add_all([checked])[0]
 
-    def add_all(self, checked: list[Checked]) -> list[int]:
-        """Store files with their values and issues, in one transaction."""
+    def add_all(self, checked: list[Checked],
+                verdicts_of: tuple[list[Checked], Callable[[], list[Checked]]] | None = None) -> list[int]:
+        """Store files with their values and issues, in one transaction.
+
+        `verdicts_of` is (pending, verdicts): `pending`, among `checked`, are returns stored before their
+        verdict is known (their outcome empty), so that their values are written while it is worked out;
+        `verdicts()`, called once they are, gives each its verdict (where its values differ from those stored,
+        as when a blank return keeps none, they are replaced), written in the same transaction: no file is
+        ever stored without one.
+        """
         with self.transaction() as db:
-            return [_insert(db, c) for c in checked]
+            ids = [_insert(db, c) for c in checked]
+            if verdicts_of is not None:
+                pending, verdicts = verdicts_of
+                for stored, verdict in zip(pending, verdicts(), strict=True):
+                    _set_verdict(db, stored.submission.id, verdict.submission)
+                    if verdict.values is not stored.values:
+                        db.execute('DELETE FROM "values" WHERE submission_id = ?', (stored.submission.id,))
+                        _insert_values(db, stored.submission.id, verdict.values)
+                    _insert_issues(db, stored.submission.id, verdict)
+            return ids
 
     def settle_statuses(self) -> list[tuple[int, str, str]]:
         """Mark all but the latest received return of each authority and period as superseded.
@@ -294,15 +311,9 @@ class Store:
 
     def replace_verdicts(self, verdicts: list[tuple[int, Checked]]) -> None:
         """A new verdict for files already stored, with their values and issues; where and when they came stays."""
-        judged = ("collection", "la_code", "period", "spec_version", "template_version", "outcome", "message",
-                  "errors", "warnings", "saved_at", "tool_version")
         with self.transaction() as db:
             for submission_id, checked in verdicts:
-                s = checked.submission
-                s.id = submission_id
-                db.execute(f"UPDATE submissions SET {', '.join(f'{c} = ?' for c in judged)}, status = ?, "
-                           "outcome_message = ? WHERE id = ?",
-                           (*(getattr(s, c) for c in judged), s.outcome, s.message, submission_id))
+                _set_verdict(db, submission_id, checked.submission)
                 db.execute('DELETE FROM "values" WHERE submission_id = ?', (submission_id,))
                 db.execute("DELETE FROM issues WHERE submission_id = ?", (submission_id,))
                 _insert_findings(db, checked)
@@ -656,18 +667,39 @@ def _submission_row(s: Submission) -> dict[str, object]:
     return {f.name: getattr(s, f.name) for f in SUBMISSION_FIELDS}
 
 
+# What a verdict sets of a submission already stored; where and when it came stays.
+JUDGED_COLUMNS = ("collection", "la_code", "period", "spec_version", "template_version", "outcome", "message",
+                  "errors", "warnings", "saved_at", "tool_version")
+
+
+def _set_verdict(db: sqlite3.Connection, submission_id: int, s: Submission) -> None:
+    s.id = submission_id
+    db.execute(f"UPDATE submissions SET {', '.join(f'{c} = ?' for c in JUDGED_COLUMNS)}, status = ?, "
+               "outcome_message = ? WHERE id = ?",
+               (*(getattr(s, c) for c in JUDGED_COLUMNS), s.outcome, s.message, submission_id))
+
+
 def _insert_findings(db: sqlite3.Connection, checked: Checked) -> None:
-    s = checked.submission
-    rows = [(s.id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
-             v.rating, v.comment, v.sheet, v.cell, int(v.derived), v.prefilled) for v in checked.values]
+    _insert_values(db, checked.submission.id, checked.values)
+    _insert_issues(db, checked.submission.id, checked)
+
+
+def _insert_values(db: sqlite3.Connection, submission_id: int, values: list[ValueRecord]) -> None:
+    """A return's values, and their digest on its submission."""
+    rows = [(submission_id, v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number,
+             v.rating, v.comment, v.sheet, v.cell, int(v.derived), v.prefilled) for v in values]
     db.executemany(
         'INSERT INTO "values" (submission_id, la_code, period, section_id, row_number, field_id, value, '
         "number, rating, comment, sheet, cell, derived, prefilled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-    db.execute("UPDATE submissions SET values_digest = ? WHERE id = ?", (_values_digest(rows), s.id))
+    db.execute("UPDATE submissions SET values_digest = ? WHERE id = ?", (_values_digest(rows), submission_id))
+
+
+def _insert_issues(db: sqlite3.Connection, submission_id: int, checked: Checked) -> None:
+    s = checked.submission
     db.executemany(
         "INSERT INTO issues (submission_id, la_code, period, severity, field_id, sheet, cell, rule, message) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
-        [(s.id, i.la_code or s.la_code, i.period or s.period, i.severity, i.field_id, i.sheet, i.cell,
+        [(submission_id, i.la_code or s.la_code, i.period or s.period, i.severity, i.field_id, i.sheet, i.cell,
           i.rule, i.message) for i in checked.issues],
     )
 

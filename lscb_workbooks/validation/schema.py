@@ -214,14 +214,22 @@ class ReturnSchema:
 
     def validate(self, returns: list[ReturnData]) -> None:
         """Adds an issue to each return for every failure pandera finds."""
-        if not returns:
-            return
-        try:
-            self.schema.validate(self.frame(returns), lazy=True)
-        except pa.errors.SchemaErrors as errors:
-            self._record(errors.failure_cases, returns)
+        if returns:
+            self.record(self.failures(self.frame(returns)), returns)
 
-    def _record(self, failures: pd.DataFrame, returns: list[ReturnData]) -> None:
+    def failures(self, frame: pd.DataFrame) -> pd.DataFrame | None:
+        """pandera's failure cases over `frame` (made by `frame`), or None where every check passes. Needs no
+        more than the spec and the frame, so that another process can run the checks (see `record`)."""
+        try:
+            self.schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            return errors.failure_cases
+        return None
+
+    def record(self, failures: pd.DataFrame | None, returns: list[ReturnData]) -> None:
+        """Adds an issue to each of `returns` (those `frame` was made of) for each of its `failures`."""
+        if failures is None:
+            return
         failures = failures[failures["index"].notna()]
         seen: set[tuple] = set()
         for failure in failures.itertuples(index=False):
@@ -250,53 +258,94 @@ def _floats_of(values: list) -> np.ndarray:
         return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
 
 
-def validate_tables(spec: Spec, returns: list[ReturnData]) -> None:
-    """Each used row of each table: required columns filled, choices from the list, text within length."""
-    for section in (s for s in spec.sections if s.kind == "table"):
-        rows = [(data, row) for data in returns for row in data.tables.get(section.id, [])]
-        if not rows:
-            continue
-        columns, meanings = {}, {}
+class TableSchema:
+    """The pandera schema of one table's rows in use: required columns filled, choices from the list, text
+    within length; with the meaning of each check."""
+
+    def __init__(self, spec: Spec, section) -> None:
+        self.spec, self.section = spec, section
+        columns, self.meanings = {}, {}
         for f in section.fields:
             columns[f.id], checks = column_for(f)
-            meanings.update({(f.id, number): meaning for number, meaning in enumerate(checks)})
-        frame = pd.DataFrame(
-            [{f.id: (row.values[f.id].number if f.numeric else row.values[f.id].text) for f in section.fields}
-             for _, row in rows]
-        )
-        for f in section.fields:
+            self.meanings.update({(f.id, number): meaning for number, meaning in enumerate(checks)})
+        self.schema = pa.DataFrameSchema(columns, strict=False)
+
+    def rows(self, returns: list[ReturnData]) -> list[tuple[ReturnData, TableRow]]:
+        return [(data, row) for data in returns for row in data.tables.get(self.section.id, [])]
+
+    def frame(self, returns: list[ReturnData]) -> pd.DataFrame | None:
+        """One row per table row in use in `returns`; None where there is none."""
+        rows, fields = self.rows(returns), self.section.fields
+        if not rows:
+            return None
+        frame = pd.DataFrame([{f.id: (row.values[f.id].number if f.numeric else row.values[f.id].text)
+                               for f in fields} for _, row in rows])
+        for f in fields:
             if f.numeric:
                 frame[f.id] = pd.to_numeric(frame[f.id], errors="coerce").astype(float)
+        return frame
+
+    def failures(self, frame: pd.DataFrame) -> pd.DataFrame | None:
         try:
-            pa.DataFrameSchema(columns, strict=False).validate(frame, lazy=True)
+            self.schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as errors:
-            _record_table(errors.failure_cases, rows, meanings, spec)
+            return errors.failure_cases
+        return None
 
-
-def _record_table(failures: pd.DataFrame, rows: list[tuple[ReturnData, TableRow]],
-                  meanings: dict[tuple[str, int], CheckMeaning], spec: Spec) -> None:
-    failures = failures[failures["index"].notna()]
-    for failure in failures.itertuples(index=False):
-        data, row = rows[int(failure.index)]
-        f = spec.fields[failure.column]
-        where: CellRef = row.where[f.id]
-        if failure.check == "not_nullable":
-            if row.values[f.id].problem:
-                continue  # already reported for what the cell holds (an error, a formula): not empty
-            what = f"this row is in use, so '{f.label}' is needed. Please fill it in, or clear the whole row."
-            rule = "required"
-        else:
-            meaning = meanings.get((failure.column, int(failure.check_number)))
-            if meaning is None:
+    def record(self, failures: pd.DataFrame | None, returns: list[ReturnData]) -> None:
+        if failures is None:
+            return
+        rows, spec = self.rows(returns), self.spec
+        failures = failures[failures["index"].notna()]
+        for failure in failures.itertuples(index=False):
+            data, row = rows[int(failure.index)]
+            f = spec.fields[failure.column]
+            where: CellRef = row.where[f.id]
+            if failure.check == "not_nullable":
+                if row.values[f.id].problem:
+                    continue  # already reported for what the cell holds (an error, a formula): not empty
+                what = f"this row is in use, so '{f.label}' is needed. Please fill it in, or clear the whole row."
+                rule = "required"
+            else:
+                meaning = self.meanings.get((failure.column, int(failure.check_number)))
+                if meaning is None:
+                    continue
+                what, rule = meaning.explain(data, failure.failure_case), meaning.rule
+            if row.row_id:
+                data.issues.append(cell_issue("error", rule, f, where, what, self.section.fixed_row(row.row_id)))
                 continue
-            what, rule = meaning.explain(data, failure.failure_case), meaning.rule
-        section = spec.section_of(f.id)
-        if row.row_id:
-            data.issues.append(cell_issue("error", rule, f, where, what, section.fixed_row(row.row_id)))
-            continue
-        issue = cell_issue("error", rule, f, where, what)
-        issue.message = f"Row {row.number} of '{section.title}', " + issue.message.split(", ", 1)[1]
-        data.issues.append(issue)
+            issue = cell_issue("error", rule, f, where, what)
+            issue.message = f"Row {row.number} of '{self.section.title}', " + issue.message.split(", ", 1)[1]
+            data.issues.append(issue)
+
+
+class ReturnChecks:
+    """Every pandera check of one collection's returns: the form's (`ReturnSchema`), then each table's.
+
+    `frames` (this process) and `record` (this process) need the returns; `failures`, the checks themselves,
+    needs no more than the spec and the frames, so that another process can run them meanwhile.
+    """
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.form = ReturnSchema(spec)
+        self.tables = [TableSchema(spec, section) for section in spec.sections if section.kind == "table"]
+
+    def validate(self, returns: list[ReturnData]) -> None:
+        """Adds an issue to each return for every failure pandera finds."""
+        self.record(self.failures(self.frames(returns)), returns)
+
+    def frames(self, returns: list[ReturnData]) -> list[pd.DataFrame | None]:
+        """What the checks look at: the form's frame, then each table's; None where there is nothing."""
+        return [self.form.frame(returns) if returns else None] + [table.frame(returns) for table in self.tables]
+
+    def failures(self, frames: list[pd.DataFrame | None]) -> list[pd.DataFrame | None]:
+        return [None if frame is None else schema.failures(frame)
+                for schema, frame in zip([self.form, *self.tables], frames, strict=True)]
+
+    def record(self, failures: list[pd.DataFrame | None], returns: list[ReturnData]) -> None:
+        for schema, found in zip([self.form, *self.tables], failures, strict=True):
+            schema.record(found, returns)
 
 
 def _rule_message(spec: Spec, rule: Rule, data: ReturnData) -> str:
