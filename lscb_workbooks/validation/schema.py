@@ -27,6 +27,8 @@ CHANGE = "__change"
 WINDOW_START, WINDOW_END = "__window_start", "__window_end"
 USUAL = "__usual"
 SHARE_OF_YEAR = "__share_of_year"
+WITHIN_RULE = "__within_rule"
+STACKED = "value"  # the one column of a stack of columns checked alike (`ReturnSchema`)
 
 
 @dataclass(frozen=True)
@@ -65,33 +67,45 @@ def column_for(f: Field) -> tuple[pa.Column, list[CheckMeaning]]:
 
 
 class ReturnSchema:
-    """The pandera schema of one collection's forms, with the meaning of each check."""
+    """The pandera schema of one collection's forms, with the meaning of each check.
+
+    The frame has a column per field and per condition on it (`frame`). Its columns that are checked
+    alike (the counts, never below 0 and whole; every field's 'required' condition; every rating) are
+    checked together, stacked into one column: pandera's time goes on each column it checks, so a pass
+    costs the same few dozen columns whatever the spec holds, and even one return is checked quickly.
+    """
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.column_meanings: dict[tuple[str, int], CheckMeaning] = {}
-        self.frame_meanings: list[CheckMeaning] = []
         columns = {f.id: self._form_column(f) for f in spec.form_fields if not f.derived}
         # Per-field conditions that look at more than one column (the rating, the previous period, the
-        # period's dates) are worked out in `frame` and checked as columns: pandera checks a column
-        # several times faster than it runs a whole-frame check.
+        # period's dates, the spec's rules between fields) are worked out in `frame` and checked as columns.
         columns |= {f"{f.id}{ANSWERED}": self._required_column(f)
                     for f in spec.form_fields if f.required and not f.derived}
         columns |= {f"{f.id}{IN_WINDOW}": self._date_window_column(f) for f in spec.form_fields if f.unit == "date"}
         columns |= {f"{f.id}{CHANGE}": self._plausibility_column(f) for f in self._plausible_fields}
         columns |= {f"{f.id}{USUAL}": self._usual_column(f) for f in spec.form_fields if f.plausible}
-        frame_checks = [self._rule_check(r) for r in spec.all_rules]
-        ratings = {
-            f"{f.id}{RATING}": pa.Column(None, nullable=True, checks=[pa.Check.isin(spec.ratings + [""])])
-            for f in spec.form_fields if self._rated(f)
-        }
         for f in spec.form_fields:
             if self._rated(f):
-                self.column_meanings[(f"{f.id}{RATING}", 0)] = CheckMeaning(
+                columns[f"{f.id}{RATING}"] = self._meant(f"{f.id}{RATING}", CheckMeaning(
                     "rating_choice", "error", f.id,
                     lambda data, value: f"the data-quality rating '{value}' is not one of: {', '.join(spec.ratings)}. "
-                                        "Pick one from the list.")
-        self.schema = pa.DataFrameSchema({**columns, **ratings}, checks=frame_checks, strict=False, coerce=False)
+                                        "Pick one from the list."),
+                    [pa.Check.isin(spec.ratings + [""])], dtype=None, nullable=True)
+        columns |= {_rule_column(r): self._rule_column(r) for r in spec.all_rules}
+        # Each return's issues come top to bottom of its form: by field, then column (the figure's own checks
+        # first, then its conditions, its rating, the rules it leads), then check.
+        place = {f.id: position for position, f in enumerate(spec.form_fields)}
+        field_of = {name: meaning.field_id for (name, _), meaning in self.column_meanings.items()}
+        self.order = {name: (place[field_of.get(name, name)], position) for position, name in enumerate(columns)}
+        alike: dict[str, tuple[pa.Column, list[str]]] = {}
+        for name, column in columns.items():
+            checked = repr((str(column.dtype), column.nullable, [(c.name, c.statistics) for c in column.checks]))
+            alike.setdefault(checked, (column, []))[1].append(name)
+        self.stacks = [(pa.DataFrameSchema({STACKED: pa.Column(column.dtype, nullable=column.nullable,
+                                                                checks=column.checks)}), names)
+                       for column, names in alike.values()]
 
     def _form_column(self, f: Field) -> pa.Column:
         """Form columns are nullable: whether a blank is allowed depends on the rating too."""
@@ -103,15 +117,11 @@ class ReturnSchema:
     def _rated(self, f: Field) -> bool:
         return self.spec.section_of(f.id).rated and not f.derived
 
-    def _frame_check(self, check: Callable[[pd.DataFrame], pd.Series], name: str, meaning: CheckMeaning) -> pa.Check:
-        self.frame_meanings.append(meaning)
-        return pa.Check(check, name=name)
-
     @property
     def _plausible_fields(self) -> list[Field]:
         return [f for f in self.spec.form_fields if f.unit == "count" and not f.derived]
 
-    def _meant(self, column: str, meaning: CheckMeaning, checks: list[pa.Check], dtype=bool,
+    def _meant(self, column: str, meaning: CheckMeaning, checks: list[pa.Check], dtype: object = bool,
                nullable: bool = False) -> pa.Column:
         self.column_meanings[(column, 0)] = meaning
         return pa.Column(dtype, nullable=nullable, checks=checks)
@@ -124,14 +134,10 @@ class ReturnSchema:
             "required", "error", f.id, lambda d, v: f"this is required but is empty. {advice}"),
             [pa.Check(lambda s: s, name="required")])
 
-    def _rule_check(self, rule: Rule) -> pa.Check:
-        def within(df: pd.DataFrame) -> pd.Series:
-            total = df[rule.fields].sum(axis=1, min_count=len(rule.fields))
-            return ~(total > df[rule.limit])
-
-        return self._frame_check(within, f"rule:{rule.id}", CheckMeaning(
+    def _rule_column(self, rule: Rule) -> pa.Column:
+        return self._meant(_rule_column(rule), CheckMeaning(
             rule.id, rule.severity, rule.fields[0], lambda d, v: _rule_message(self.spec, rule, d),
-            related=(*rule.fields, rule.limit)))
+            related=(*rule.fields, rule.limit)), [pa.Check(lambda s: s, name="within_rule")])
 
     def _date_window_column(self, f: Field) -> pa.Column:
         return self._meant(f"{f.id}{IN_WINDOW}", CheckMeaning(
@@ -210,6 +216,9 @@ class ReturnSchema:
         for f in self.spec.form_fields:
             if f.plausible:
                 conditions[f"{f.id}{USUAL}"] = within_usual_range(self.spec, f, df).astype(bool)
+        for rule in self.spec.all_rules:  # the parts' total is no more than the limit, where all are there
+            total = df[rule.fields].sum(axis=1, min_count=len(rule.fields))
+            conditions[_rule_column(rule)] = (~(total > df[rule.limit])).astype(bool)
         return conditions
 
     def validate(self, returns: list[ReturnData]) -> None:
@@ -218,25 +227,33 @@ class ReturnSchema:
             self.record(self.failures(self.frame(returns)), returns)
 
     def failures(self, frame: pd.DataFrame) -> pd.DataFrame | None:
-        """pandera's failure cases over `frame` (made by `frame`), or None where every check passes. Needs no
-        more than the spec and the frame, so that another process can run the checks (see `record`)."""
-        try:
-            self.schema.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as errors:
-            return errors.failure_cases
-        return None
+        """pandera's failure cases over `frame` (made by `frame`), each with its column and row: row by row,
+        each top to bottom of the form; None where every check passes. Needs no more than the
+        spec and the frame, so that another process can run the checks (see `record`)."""
+        rows, found = len(frame), []
+        for schema, names in self.stacks:
+            stacked = pd.DataFrame({STACKED: np.concatenate([frame[name].to_numpy() for name in names])})
+            try:
+                schema.validate(stacked, lazy=True)
+            except pa.errors.SchemaErrors as errors:
+                cases = errors.failure_cases
+                cases = cases[cases["index"].notna()]
+                at = cases["index"].to_numpy(dtype=np.int64)
+                found.append(cases.assign(column=[names[i] for i in at // rows], index=at % rows))
+        if not found:
+            return None
+        failures = pd.concat(found, ignore_index=True)
+        field, column = zip(*failures["column"].map(self.order))
+        order = (failures["check_number"].fillna(-1), column, field, failures["index"])  # the last sorts first
+        return failures.iloc[np.lexsort(order)].reset_index(drop=True)
 
     def record(self, failures: pd.DataFrame | None, returns: list[ReturnData]) -> None:
         """Adds an issue to each of `returns` (those `frame` was made of) for each of its `failures`."""
         if failures is None:
             return
-        failures = failures[failures["index"].notna()]
         seen: set[tuple] = set()
         for failure in failures.itertuples(index=False):
-            if failure.schema_context == "Column":
-                meaning = self.column_meanings.get((failure.column, int(failure.check_number)))
-            else:
-                meaning = self.frame_meanings[int(failure.check_number)]
+            meaning = self.column_meanings.get((failure.column, int(failure.check_number)))
             if meaning is None:
                 continue
             key = (int(failure.index), meaning.rule, meaning.field_id)
@@ -248,6 +265,10 @@ class ReturnSchema:
             f = self.spec.fields[meaning.field_id]
             data.issues.append(cell_issue(meaning.severity, meaning.rule, f, where,
                                           meaning.explain(data, failure.failure_case)))
+
+
+def _rule_column(rule: Rule) -> str:
+    return f"{rule.id}{WITHIN_RULE}"
 
 
 def _floats_of(values: list) -> np.ndarray:
