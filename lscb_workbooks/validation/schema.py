@@ -238,8 +238,9 @@ class ReturnSchema:
             except pa.errors.SchemaErrors as errors:
                 cases = errors.failure_cases
                 cases = cases[cases["index"].notna()]
-                at = cases["index"].to_numpy(dtype=np.int64)
-                found.append(cases.assign(column=[names[i] for i in at // rows], index=at % rows))
+                if not cases.empty:
+                    at = cases["index"].to_numpy(dtype=np.int64)
+                    found.append(cases.assign(column=[names[i] for i in at // rows], index=at % rows))
         if not found:
             return None
         failures = pd.concat(found, ignore_index=True)
