@@ -152,6 +152,9 @@ CREATE INDEX IF NOT EXISTS submissions_by_return ON submissions (la_code, collec
 """,
         columns=(("submissions", "values_digest", "TEXT"),),
     ),
+    # Values are always found through their submission (values_by_submission): an index on their authority
+    # and period served no query, and cost a quarter of the time of storing them.
+    Migration("DROP INDEX IF EXISTS values_by_return;"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
