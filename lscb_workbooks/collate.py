@@ -131,8 +131,9 @@ def _collate(inbox: Path, out_dir: Path, store: Store, spec: Spec, suppress: boo
         if run_id is None:
             run_id = store.start_run(now(), "collate", str(inbox))
         with stage("intake"):
-            seen, new = _take_in(inbox, out_dir, store)
-        check_and_store_large(new, store, register, key, run_id, progress, SpecLibrary([spec]), _archive_of(store))
+            seen, new, kept = _take_in(inbox, out_dir, store)
+        check_and_store_large(new, store, register, key, run_id, progress, SpecLibrary([spec]), _archive_of(store),
+                              kept)
         notes = undecided_notes(store, register) + _this_run_notes(store, spec, register, run_id,
                                                                    one_hub=report_register is not None)
         new_statuses = _statuses_of(store, run_id)
@@ -152,12 +153,14 @@ def _archive_of(store: Store) -> Archive:
     return Archive(store.path.parent / "archive")
 
 
-def _take_in(inbox: Path, out_dir: Path, store: Store) -> tuple[int, list[Received]]:
-    """How many files lie under `inbox`, and those new to the store, each kept in the archive first.
+def _take_in(inbox: Path, out_dir: Path, store: Store) -> tuple[int, list[Received], Callable[[], object] | None]:
+    """How many files lie under `inbox`, those new to the store, and what to call to wait until the archive
+    holds them all (before anything about them is stored); None where it holds them already.
 
-    The new files are returned without their bytes, which the archive now holds (`check_and_store`
-    reads them back a batch at a time), so that a national intake never sits in memory whole; a file
-    taken in by an earlier run is counted and let go.
+    More than a batch of new files are kept first and returned without their bytes, which the archive
+    then holds (`check_and_store` reads them back a batch at a time), so that a national intake never
+    sits in memory whole. One batch, a round's usual intake, keeps its bytes, and is kept in the archive
+    while it is read. A file taken in by an earlier run is counted and let go.
     """
     archive = _archive_of(store)
     own = _own_files(out_dir, store)
@@ -172,10 +175,14 @@ def _take_in(inbox: Path, out_dir: Path, store: Store) -> tuple[int, list[Receiv
         if len(holding) >= BATCH_FILES:
             new += _archived(archive, holding)
             holding = []
-    new += _archived(archive, holding)
+    kept = None
+    if new:
+        new += _archived(archive, holding)
+    else:
+        new, kept = holding, archive.keeping([item.data for item in holding if item.kept])
     _keep_large_hashes(archive, large_hashes)
     new.sort(key=lambda r: (received_at(r), r.path))
-    return seen, new
+    return seen, new, kept
 
 
 def _archived(archive: Archive, items: list[Received]) -> list[Received]:
@@ -283,7 +290,7 @@ def received_at(item: Received) -> str:
 
 def check_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
                     progress: Progress = no_progress, specs: SpecLibrary | None = None,
-                    archive: Archive | None = None) -> None:
+                    archive: Archive | None = None, kept: Callable[[], object] | None = None) -> None:
     """Check each new file and store them all, in the order they were received.
 
     `specs` holds the spec of the collection being collated (which may be a revised draft given by its
@@ -292,17 +299,19 @@ def check_and_store(items: list[Received], store: Store, register: Register, key
     that memory holds one batch's workbooks at a time; each batch's returns are settled before the
     next, whose plausibility checks then find the figures in use for the period before in the store.
     Items whose bytes were let go (see `_take_in`) are read back from `archive`, one batch at a time.
+    Where they were not, `kept` waits until the archive holds them, and is called before they are stored.
     """
     for start in range(0, max(len(items), 1), BATCH_FILES):
         batch = [_with_bytes(item, archive) for item in items[start:start + BATCH_FILES]]
-        _judge_and_store(batch, store, register, key, run_id, progress, specs or SpecLibrary())
+        _judge_and_store(batch, store, register, key, run_id, progress, specs or SpecLibrary(), kept)
         with stage("store"):
             store.retire_incomplete_copies()
             store.settle_statuses()
 
 
 def check_and_store_large(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
-                          progress: Progress, specs: SpecLibrary, archive: Archive) -> None:
+                          progress: Progress, specs: SpecLibrary, archive: Archive,
+                          kept: Callable[[], object] | None = None) -> None:
     """`check_and_store`, in a process of its own when the files are more than one batch.
 
     Checking thousands of returns leaves this process's memory scattered with the space their
@@ -313,8 +322,9 @@ def check_and_store_large(items: list[Received], store: Store, register: Registe
     batch, a round's usual run, is checked here, without the cost of starting a process.
     """
     if len(items) <= BATCH_FILES:
-        check_and_store(items, store, register, key, run_id, progress, specs, archive)
+        check_and_store(items, store, register, key, run_id, progress, specs, None if kept else archive, kept)
         return
+    _wait_for(kept)
     aside = start_in_process(_check_and_store_in_process, items, store.path, register, key, run_id,
                              _sendable(progress), specs, archive.root)
     for name, elapsed in aside().items():
@@ -342,6 +352,11 @@ def _sendable(progress: Progress) -> Progress:
     return progress
 
 
+def _wait_for(kept: Callable[[], object] | None) -> None:
+    if kept is not None:
+        kept()
+
+
 def _with_bytes(item: Received, archive: Archive | None) -> Received:
     if archive is None or item.data or not item.kept or item.kind != "workbook":
         return item
@@ -365,7 +380,7 @@ def judge(items: list[Received], store: Store, register: Register, key: bytes, r
 
 
 def _judge_and_store(items: list[Received], store: Store, register: Register, key: bytes, run_id: int,
-                     progress: Progress, specs: SpecLibrary) -> None:
+                     progress: Progress, specs: SpecLibrary, kept: Callable[[], object] | None) -> None:
     """`judge` the files and store them (`Store.add_all`); with many returns, pandera's pass over them runs in
     another process while this one stores the files and their figures, and their verdicts are stored when it
     answers, in the same transaction. Should that process fail, the returns are validated here instead."""
@@ -381,6 +396,8 @@ def _judge_and_store(items: list[Received], store: Store, register: Register, ke
         if checks is None:
             with stage("validation"):
                 batch.done.update(_validate_all(batch.returns, store))
+            with stage("archive (waiting)"):
+                _wait_for(kept)
             with stage("store"):
                 store.add_all(batch.in_order())
             return
@@ -395,6 +412,8 @@ def _judge_and_store(items: list[Received], store: Store, register: Register, ke
                                        {index: checked.values for index, checked in pending.items()})
             return [judged[index] for index in pending]
 
+        with stage("archive (waiting)"):
+            _wait_for(kept)
         with stage("store"):
             store.add_all(batch.in_order(), verdicts_of=(list(pending.values()), verdicts))
     finally:

@@ -13,7 +13,7 @@ import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 FLUSHING_THREADS = 8
@@ -59,6 +59,15 @@ class Archive:
                 Path(temporary).unlink(missing_ok=True)
             raise
         return hashes
+
+    def keeping(self, datas: list[bytes]) -> Callable[[], list[str]]:
+        """`keep_all` in a thread of its own, while other work goes on: call the result to wait until every
+        file is kept (raising what keeping them raised). Nothing that refers to them is stored before then."""
+        thread = ThreadPoolExecutor(1, thread_name_prefix="archive")
+        try:
+            return thread.submit(self.keep_all, datas).result
+        finally:
+            thread.shutdown(wait=False)
 
     def path_of(self, sha256: str) -> Path:
         if not _SHA256_HEX.fullmatch(sha256):

@@ -50,3 +50,19 @@ def test_many_files_kept_at_once_are_each_kept_once_byte_for_byte(tmp_path):
     assert [archive.read(h) for h in hashes] == datas
     assert archive.keep_all([b"second return"]) == [hashes[1]]
     assert not list((tmp_path / "archive").rglob(".incoming-*"))
+
+
+def test_files_kept_meanwhile_are_there_once_waited_for(tmp_path):
+    archive = Archive(tmp_path / "archive")
+    datas = [f"return {n}".encode() for n in range(50)]
+    wait = archive.keeping(datas)
+    hashes = wait()
+    assert [archive.read(h) for h in hashes] == datas
+    assert wait() == hashes, "waited for again: the same answer"
+
+
+def test_a_file_that_cannot_be_kept_meanwhile_is_told_when_waited_for(tmp_path):
+    (tmp_path / "archive").write_text("a file where the archive folder should be", encoding="utf-8")
+    wait = Archive(tmp_path / "archive").keeping([b"return"])
+    with pytest.raises(OSError):
+        wait()
