@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field as dataclass_field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Collection
 
 import numpy as np
@@ -214,7 +214,9 @@ def is_small_denominator(field: Field, denominator: float, spec: Spec) -> bool:
     return ratio is not None and not _nan(denominator) and float(denominator) < spec.small_denominator
 
 
+@lru_cache(maxsize=256)
 def _is_estimated(rating: str) -> bool:
+    """A rating that says the figure is an estimate: a handful of ratings, asked about for every figure."""
     return str(rating or "").strip().lower().startswith("estimat")
 
 
@@ -295,25 +297,21 @@ def recompute_derived(values: pd.DataFrame, spec: Spec) -> pd.DataFrame:
 
 # --- one authority, one indicator ------------------------------------------------------------------
 
-def _status(field: Field, rows_by_field: dict[str, dict], spec: Spec) -> str:
-    """Provided, estimated, not available, missing (or suppressed) for one field of one return."""
+def _status(field: Field, rows_by_field: dict[str, dict], spec: Spec, of_rows: dict[str, str] | None = None) -> str:
+    """Provided, estimated, not available, missing (or suppressed) for one field of one return.
+
+    `of_rows` keeps each stored row's own status (`_row_status`) for the return's other fields, which ask
+    for the same inputs."""
     own = rows_by_field.get(field.id, {})
     ids = field.parsed_expression.names if field.derived else [field.id]
+    if of_rows is None:
+        of_rows = {}
     statuses = []
     for field_id in ids:
-        row = rows_by_field.get(field_id)
-        if row is None:
-            statuses.append(MISSING)
-        elif row["value"] == SUPPRESSED:
-            statuses.append(SUPPRESSED_STATUS)
-        elif row["rating"] == spec.not_available_rating:
-            statuses.append(NOT_AVAILABLE)
-        elif _blank(row["number"]) and _blank(row["value"]):
-            statuses.append(MISSING)
-        elif _is_estimated(row["rating"]):
-            statuses.append(ESTIMATED)
-        else:
-            statuses.append(PROVIDED)
+        status = of_rows.get(field_id)
+        if status is None:
+            status = of_rows[field_id] = _row_status(rows_by_field.get(field_id), spec)
+        statuses.append(status)
     if own.get("rating") == spec.not_available_rating:
         statuses.append(NOT_AVAILABLE)
     elif _is_estimated(own.get("rating", "")):
@@ -323,6 +321,21 @@ def _status(field: Field, rows_by_field: dict[str, dict], spec: Spec) -> str:
     for status in (NOT_AVAILABLE, MISSING, SUPPRESSED_STATUS, ESTIMATED):
         if status in statuses:
             return status
+    return PROVIDED
+
+
+def _row_status(row: dict | None, spec: Spec) -> str:
+    """One stored row's own status: missing, suppressed, not available, estimated or provided."""
+    if row is None:
+        return MISSING
+    if row["value"] == SUPPRESSED:
+        return SUPPRESSED_STATUS
+    if row["rating"] == spec.not_available_rating:
+        return NOT_AVAILABLE
+    if _blank(row["number"]) and _blank(row["value"]):
+        return MISSING
+    if _is_estimated(row["rating"]):
+        return ESTIMATED
     return PROVIDED
 
 
@@ -337,9 +350,9 @@ def interval(field: Field, numerator: float, denominator: float) -> tuple[float,
 
 
 def _authority_row(field: Field, inputs: dict[str, float], rows_by_field: dict[str, dict],
-                   spec: Spec, with_intervals: bool = True) -> dict:
+                   spec: Spec, with_intervals: bool = True, of_rows: dict[str, str] | None = None) -> dict:
     own = rows_by_field.get(field.id, {})
-    status = _status(field, rows_by_field, spec)
+    status = _status(field, rows_by_field, spec, of_rows)
     value = numerator = denominator = math.nan
     text = None
     usable = status not in (NOT_AVAILABLE, MISSING, SUPPRESSED_STATUS)
@@ -496,8 +509,9 @@ def _authority_records(spec: Spec, register: Register, form: pd.DataFrame, indic
             continue
         inputs = _usable_inputs(rows_by_field, spec)
         inputs_by_la[authority.la_code] = inputs
+        of_rows: dict[str, str] = {}
         for f in indicators:
-            records.append({**base, **_authority_row(f, inputs, rows_by_field, spec, with_intervals)})
+            records.append({**base, **_authority_row(f, inputs, rows_by_field, spec, with_intervals, of_rows)})
     return returns, records, inputs_by_la
 
 

@@ -45,7 +45,7 @@ class PeriodValues:
     @classmethod
     def of_store(cls, store: "Store", collection: str) -> "PeriodValues":
         """The periods with returns in use in the store, each read (and digested) when asked for."""
-        return cls(store.periods(collection, in_use=True), lambda period: store.values_in_use(collection, period),
+        return cls(store.periods(collection, in_use=True), lambda period: store.figures_in_use(collection, period),
                    lambda period: store.figures_digest(collection, [period], period))
 
     @classmethod

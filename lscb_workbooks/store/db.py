@@ -477,6 +477,12 @@ class Store:
             self._values_cache = (state, self._frame_sharing_text(*values_query(collection, period)))
         return self._values_cache[1].copy(deep=False)  # copy-on-write: a caller's change never reaches the cache
 
+    def figures_in_use(self, collection: str, period: str) -> pd.DataFrame:
+        """The form's values of the returns in use for a period, with what a comparison reads of each (authority,
+        field, value, number, rating, comment), in `values_in_use`'s order: far quicker to read for a period's
+        trends than every column of `values_in_use`."""
+        return self._frame_sharing_text(*figures_query(collection, period))
+
     def issues(self, collection: str | None = None, period: str | None = None) -> pd.DataFrame:
         return self.frame(*issues_query(collection, period))
 
@@ -493,7 +499,7 @@ class Store:
     def numbers_in_use(self, collection: str, period: str) -> dict[str, dict[str, float]]:
         """{la_code: {field_id: number}} of the returns in use for a period, for plausibility checks."""
         rows = self.db.execute(
-            'SELECT v.la_code, v.field_id, v.number FROM "values" v JOIN submissions s ON s.id = v.submission_id '
+            f"SELECT v.la_code, v.field_id, v.number FROM {VALUES_OF_SUBMISSIONS} "
             f"WHERE s.collection = ? AND s.period = ? AND s.status IN ({','.join('?' * len(IN_USE))}) "
             "AND v.number IS NOT NULL AND v.row_number IS NULL",
             (collection, period, *IN_USE),
@@ -573,16 +579,36 @@ def submissions_query(collection: str | None = None, period: str | None = None) 
 
 def values_query(collection: str | None, period: str | None = None) -> tuple[str, tuple]:
     """The values of the returns in use, by period, authority and place in the return."""
-    where, params = _where(collection=collection, period=period, alias="s.")
-    status = f"s.status IN ({','.join('?' * len(IN_USE))})"
-    where = f"{where} AND {status}" if where else f"WHERE {status}"
+    where, params = _in_use_where(collection, period)
     return (
         'SELECT v.la_code, v.period, v.section_id, v.row_number, v.field_id, v.value, v.number, v.rating, '
         "v.comment, v.sheet, v.cell, v.derived, v.prefilled, s.sha256, s.file, s.id AS submission_id "
-        f'FROM "values" v JOIN submissions s ON s.id = v.submission_id {where} '
+        f"FROM {VALUES_OF_SUBMISSIONS} {where} "
         "ORDER BY v.period, v.la_code, v.section_id, v.row_number, v.rowid",
-        params + IN_USE,
+        params,
     )
+
+
+def figures_query(collection: str, period: str) -> tuple[str, tuple]:
+    """`Store.figures_in_use`: the form's values of a period's returns in use, in `values_query`'s order."""
+    where, params = _in_use_where(collection, period)
+    return (
+        "SELECT v.la_code, v.period, v.field_id, v.value, v.number, v.rating, v.comment "
+        f"FROM {VALUES_OF_SUBMISSIONS} {where} AND v.row_number IS NULL "
+        "ORDER BY v.la_code, v.section_id, v.rowid",
+        params,
+    )
+
+
+# The submissions chosen first, then their values found through values_by_submission: left to itself, SQLite
+# read every value in the store to keep those of one period's returns.
+VALUES_OF_SUBMISSIONS = 'submissions s CROSS JOIN "values" v ON s.id = v.submission_id'
+
+
+def _in_use_where(collection: str | None, period: str | None) -> tuple[str, tuple]:
+    where, params = _where(collection=collection, period=period, alias="s.")
+    status = f"s.status IN ({','.join('?' * len(IN_USE))})"
+    return (f"{where} AND {status}" if where else f"WHERE {status}"), params + IN_USE
 
 
 def issues_query(collection: str | None = None, period: str | None = None) -> tuple[str, tuple]:

@@ -81,19 +81,3 @@ def test_one_run_at_a_time_per_store(tmp_path):
     with one_run_at_a_time(path):
         pass
 
-
-def test_every_query_of_values_finds_them_through_their_submission(tmp_path):
-    """What each of the store's queries of values does, as SQLite plans it: no scan of the values alone."""
-    from lscb_workbooks.store.db import IN_USE, values_query
-
-    store = Store(previous_store(tmp_path / "store.sqlite"))
-    try:
-        queries = [values_query("dataset", "2026-27"), values_query("dataset"),
-                   ('SELECT v.la_code, v.field_id, v.number FROM "values" v JOIN submissions s ON s.id = v.submission_id '
-                    f"WHERE s.collection = ? AND s.period = ? AND s.status IN ({','.join('?' * len(IN_USE))})",
-                    ("dataset", "2026-27", *IN_USE))]
-        for query, params in queries:
-            plan = " ".join(row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + query, params))
-            assert "values_by_submission" in plan, plan
-    finally:
-        store.close()
