@@ -13,12 +13,15 @@ import math
 import re
 import textwrap
 import warnings
+import zipfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.workbook
 import xlsxwriter.worksheet
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
@@ -155,12 +158,48 @@ def save_atomically(build: Callable[[xlsxwriter.Workbook], None], path: Path) ->
         workbook = new_workbook(temporary)
         try:
             build(workbook)
-            workbook.close()
+            with quickly_compressed():
+                workbook.close()
         except UserWarning as problem:
             raise WorkbookWriteError(f"{path.name} was not written: {problem}") from problem
         finally:
             let_go(workbook)
     return path
+
+
+# How hard the parts of a workbook are compressed, from zlib's 1 (quickest) to 9; xlsxwriter's own is 6. At 1,
+# writing a collation's workbooks took 0.08 s less of 2.2 s, for files a fifth larger (the master: 1.0 -> 1.2 MB).
+COMPRESS_LEVEL = 1
+
+
+class _QuickZipInfo(zipfile.ZipInfo):
+    """A part of a workbook, compressed at `COMPRESS_LEVEL`."""
+
+    __slots__ = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if hasattr(self, "compress_level"):  # Python 3.13 on
+            self.compress_level = COMPRESS_LEVEL
+        else:
+            self._compresslevel = COMPRESS_LEVEL
+
+
+@contextmanager
+def quickly_compressed() -> Iterator[None]:
+    """While a workbook is saved (`Workbook.close`), its parts are compressed at `COMPRESS_LEVEL`: xlsxwriter
+    makes each part's `ZipInfo`, and has no option for the level. Should a version of xlsxwriter make its
+    parts otherwise, they are compressed at its own level, and the file is as good."""
+    module = xlsxwriter.workbook
+    made = getattr(module, "ZipInfo", None)
+    module.ZipInfo = _QuickZipInfo
+    try:
+        yield
+    finally:
+        if made is None:
+            del module.ZipInfo
+        else:
+            module.ZipInfo = made
 
 
 def let_go(workbook: xlsxwriter.Workbook) -> None:

@@ -164,3 +164,29 @@ def test_a_saved_workbooks_cells_are_freed_without_waiting_for_the_cycle_collect
         gc.enable()
     ws = openpyxl.load_workbook(path)["Cells"]
     assert (ws["A1"].value, ws["A2"].value, ws["A3"].value) == (7, "seven", "merged")
+
+
+def test_a_saved_workbook_is_compressed_quickly_and_reads_back(tmp_path):
+    """Each part deflated at the tool's level (the bytes zlib itself makes at it), and nothing else changed."""
+    import zlib
+
+    import xlsxwriter.workbook
+
+    made = xlsxwriter.workbook.ZipInfo
+
+    def build(workbook):
+        sheet = workbook.add_worksheet("Figures")
+        for row in range(200):
+            xlsx.write_value(sheet, row, 0, f"Borough {row}")
+            xlsx.write_value(sheet, row, 1, float(row))
+
+    path = xlsx.save_atomically(build, tmp_path / "quick.xlsx")
+    assert xlsxwriter.workbook.ZipInfo is made, "xlsxwriter is as it was once the workbook is saved"
+    with zipfile.ZipFile(path) as package:
+        for info in package.infolist():
+            data = package.read(info)
+            deflate = zlib.compressobj(xlsx.COMPRESS_LEVEL, zlib.DEFLATED, -15)
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+            assert info.compress_size == len(deflate.compress(data) + deflate.flush()), info.filename
+    sheet = openpyxl.load_workbook(path)["Figures"]
+    assert sheet["A200"].value == "Borough 199" and sheet["B200"].value == 199
