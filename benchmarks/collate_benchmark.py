@@ -326,12 +326,12 @@ def main() -> None:
     pairs.sort(key=lambda pair: pair[0])
     ratio, baseline, baseline_wall, collated, collate_wall = pairs[len(pairs) // 2]
     if len(pairs) > 1:
-        print(f"pairs run:                 {len(pairs)}, ratios {', '.join(f'{p[0]:.2f}' for p in pairs)}; "
+        print(f"pairs run:                 {len(pairs)}, ratios {', '.join(f'{p[0]:.3f}' for p in pairs)}; "
               "the median pair follows")
     print(f"returns:                   {baseline['files']}")
     print(f"openpyxl read-only pass:   {baseline['seconds']:.2f} s work, {baseline_wall:.2f} s wall, peak {baseline['peak_mb']:.0f} MB")
     print(f"lscb collate (whole job):  {collated['seconds']:.2f} s work, {collate_wall:.2f} s wall, peak {collated['peak_mb']:.0f} MB")
-    print(f"ratio collate / openpyxl:  {ratio:.2f} (target: at most 0.25)")
+    print(f"ratio collate / openpyxl:  {ratio:.3f} (target: at most 0.25)")
     print(f"statuses:                  {collated['statuses']} ({collated['files']} new files)")
     print_stages(collated["stages"], collated["seconds"])
     for name, words in (("next-quarter", "an early return for the next quarter (a period not shown)"),
