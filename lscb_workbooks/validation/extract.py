@@ -72,7 +72,10 @@ class ReturnData:
 
     @property
     def is_blank(self) -> bool:
-        typed = [c for f, c in self.form.items() if not self.spec.fields[f].derived and not c.parsed.blank]
+        """Nothing typed: no box of the form (a derived one is the tool's) and no table row. Asked of every
+        return, and most have a figure in their first box."""
+        fields = self.spec.fields
+        typed = any(not c.parsed.blank and not fields[f].derived for f, c in self.form.items())
         return not typed and not any(self.tables.values())
 
     def value_records(self) -> list[ValueRecord]:

@@ -159,12 +159,14 @@ class ReturnSchema:
             [pa.Check(lambda s: s, name="within_usual_range")])
 
     def frame(self, returns: list[ReturnData]) -> pd.DataFrame:
-        """One row per return, built a column at a time (a field's cells from every return at once)."""
+        """One row per return, built a column at a time (a field's cells from every return at once), its
+        conditions worked out on the columns' arrays, and made into a frame once."""
+        rows = len(returns)
         windows = [data.period.sign_off_window for data in returns]
         columns: dict[str, object] = {
             WINDOW_START: [start.isoformat() for start, _ in windows],
             WINDOW_END: [end.isoformat() for _, end in windows],
-            SHARE_OF_YEAR: [data.period.share_of_year for data in returns],
+            SHARE_OF_YEAR: np.array([data.period.share_of_year for data in returns], dtype=float),
         }
         numbers: dict[str, np.ndarray] = {}  # after every other column, in the order of the spec's fields
         for f in self.spec.form_fields:
@@ -176,7 +178,7 @@ class ReturnSchema:
                 numbers[f"{f.id}{PREVIOUS}"] = _floats_of([data.previous.get(f.id) for data in returns])
             else:
                 columns[f.id] = [c.parsed.text for c in cells]
-            columns[f"{f.id}{BAD}"] = [c.parsed.problem is not None for c in cells]
+            columns[f"{f.id}{BAD}"] = np.fromiter((c.parsed.problem is not None for c in cells), bool, rows)
             if self._rated(f):
                 columns[f"{f.id}{RATING}"] = [c.rating for c in cells]
             if not f.numeric:
@@ -184,41 +186,44 @@ class ReturnSchema:
         for f in self.spec.form_fields:
             if f.derived and f.plausible:
                 numbers[f.id] = _floats_of([data.derived_value(f) for data in returns])
-        frame = pd.DataFrame({**columns, **numbers}, index=pd.RangeIndex(len(returns)))
-        conditions = pd.DataFrame(self._conditions(frame), index=frame.index)
-        return pd.concat([frame, conditions], axis=1)
+        arrays = {**columns, **numbers}
+        return pd.DataFrame({**arrays, **self._conditions(arrays, rows)}, index=pd.RangeIndex(rows))
 
-    def _conditions(self, df: pd.DataFrame) -> dict[str, pd.Series]:
-        """The columns behind the required, date-window and plausibility checks."""
+    def _conditions(self, d: dict[str, object], rows: int) -> dict[str, np.ndarray]:
+        """The columns behind the required, date-window, plausibility and rule checks, from the frame's columns
+        (`d`, arrays and lists by name): a few hundred pandas operations cost more than the checks themselves."""
         not_available = self.spec.not_available_rating
-        conditions: dict[str, pd.Series] = {}
-        # Worked out on numpy arrays: a few hundred pandas operations cost more than the checks themselves.
+        conditions: dict[str, np.ndarray] = {}
         for f in self.spec.form_fields:
             if f.derived:
                 continue
             if f.required:
-                answered = pd.notna(df[f.id].to_numpy()) | df[f"{f.id}{BAD}"].to_numpy(dtype=bool)
+                answered = pd.notna(d[f.id]) | d[f"{f.id}{BAD}"]
                 if self._rated(f):
-                    answered |= df[f"{f.id}{RATING}"].to_numpy() == not_available
-                conditions[f"{f.id}{ANSWERED}"] = pd.Series(answered.astype(bool), index=df.index)
-            if f.unit == "date":
-                inside = (df[f.id] >= df[WINDOW_START]) & (df[f.id] <= df[WINDOW_END])
-                conditions[f"{f.id}{IN_WINDOW}"] = (df[f.id].isna() | df[f"{f.id}{BAD}"] | inside).astype(bool)
+                    answered |= np.asarray(d[f"{f.id}{RATING}"], dtype=object) == not_available
+                conditions[f"{f.id}{ANSWERED}"] = np.asarray(answered, dtype=bool)
+            if f.unit == "date":  # dates as text: compared as pandas compares text, a blank never inside
+                dates = pd.Series(d[f.id], dtype=object)
+                inside = (dates >= pd.Series(d[WINDOW_START])) & (dates <= pd.Series(d[WINDOW_END]))
+                conditions[f"{f.id}{IN_WINDOW}"] = (dates.isna().to_numpy() | d[f"{f.id}{BAD}"]
+                                                    | inside.to_numpy(dtype=bool))
         bounds = self.spec.plausibility
         for f in self._plausible_fields:
-            now, before = _floats(df[f.id]), _floats(df[f"{f.id}{PREVIOUS}"])
+            now, before = _floats(d[f.id]), _floats(d[f"{f.id}{PREVIOUS}"])
             small = (np.nan_to_num(now) < bounds.min_base) & (np.nan_to_num(before) < bounds.min_base)
             # A negative count is already an error of its own; a change from it means nothing.
             compared = ~np.isnan(now) & ~np.isnan(before) & ~small & (now >= 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 change = np.where(before != 0, now / before, np.inf)
-            conditions[f"{f.id}{CHANGE}"] = pd.Series(np.where(compared, change, np.nan), index=df.index)
+            conditions[f"{f.id}{CHANGE}"] = np.where(compared, change, np.nan)
         for f in self.spec.form_fields:
             if f.plausible:
-                conditions[f"{f.id}{USUAL}"] = within_usual_range(self.spec, f, df).astype(bool)
+                conditions[f"{f.id}{USUAL}"] = within_usual_range(self.spec, f, d, rows)
         for rule in self.spec.all_rules:  # the parts' total is no more than the limit, where all are there
-            total = df[rule.fields].sum(axis=1, min_count=len(rule.fields))
-            conditions[_rule_column(rule)] = (~(total > df[rule.limit])).astype(bool)
+            parts = np.column_stack([_floats(d[name]) for name in rule.fields]) if rows else np.empty((0, 1))
+            total = np.where(np.isnan(parts).any(axis=1), np.nan, parts.sum(axis=1))
+            with np.errstate(invalid="ignore"):
+                conditions[_rule_column(rule)] = ~(total > _floats(d[rule.limit]))
         return conditions
 
     def validate(self, returns: list[ReturnData]) -> None:
@@ -392,7 +397,7 @@ def _change_message(data: ReturnData, f: Field, ratio: float) -> str:
             "Please check it; if it is right, say why in the comment.")
 
 
-def within_usual_range(spec: Spec, f: Field, df: pd.DataFrame) -> pd.Series:
+def within_usual_range(spec: Spec, f: Field, df: dict[str, object], rows: int) -> np.ndarray:
     """True where a field's figure lies in its usual range, or is not one to judge.
 
     Not judged: a blank, a figure that is already an error (outside its hard
@@ -404,7 +409,7 @@ def within_usual_range(spec: Spec, f: Field, df: pd.DataFrame) -> pd.Series:
     children do not raise a warning for a single case more or less.
     """
     usual = f.plausible
-    scale = _floats(df[SHARE_OF_YEAR]) if usual.in_a_year else np.ones(len(df))
+    scale = _floats(df[SHARE_OF_YEAR]) if usual.in_a_year else np.ones(rows)
     low = scale * (-np.inf if usual.min is None else usual.min)
     high = scale * (np.inf if usual.max is None else usual.max)
     value = _floats(df[f.id])
@@ -415,7 +420,7 @@ def within_usual_range(spec: Spec, f: Field, df: pd.DataFrame) -> pd.Series:
     if hard_high is not None:
         judged &= value <= hard_high
     if not f.derived:
-        judged &= ~df[f"{f.id}{BAD}"].to_numpy(dtype=bool)
+        judged &= ~np.asarray(df[f"{f.id}{BAD}"], dtype=bool)
     counted = _counted(f, usual.per_10000_of)
     if counted is not None:
         numerator, denominator, multiplier = counted
@@ -426,13 +431,13 @@ def within_usual_range(spec: Spec, f: Field, df: pd.DataFrame) -> pd.Series:
                 expected_low, expected_high = low * base / multiplier, high * base / multiplier
                 fewest = expected_low - 2 * np.sqrt(np.clip(expected_low, 0, None))
                 most = expected_high + 2 * np.sqrt(np.clip(expected_high, 0, None))
-            return pd.Series(~judged | ((count >= fewest) & (count <= most)), index=df.index)
+            return ~judged | ((count >= fewest) & (count <= most))
         judged &= (base >= spec.small_denominator) & (count <= base)
-    return pd.Series(~judged | ((value >= low) & (value <= high)), index=df.index)
+    return ~judged | ((value >= low) & (value <= high))
 
 
-def _floats(column: pd.Series) -> np.ndarray:
-    return column.to_numpy(dtype=float, na_value=np.nan)
+def _floats(column: object) -> np.ndarray:
+    return np.asarray(column, dtype=float)
 
 
 def _counted(f: Field, per_10000_of: str | None) -> tuple[str, str, float] | None:
