@@ -36,7 +36,7 @@ from .spec.periods import PeriodError, parse_period
 from .stages import add_seconds, stage, timing_stages
 from .store.db import IN_USE, VALIDATED, Checked, Store, Submission
 from .store.lock import one_run_at_a_time
-from .store.returns import NOT_A_RETURN, returns_for_round
+from .store.returns import NOT_A_RETURN, UNPLACED, returns_for_round
 from .validation.extract import ReturnData, extract
 from .validation.records import ALTERED_TEMPLATE, BLANK_RETURN, IssueRecord, ValueRecord
 from .validation.identity import Identified, SpecLibrary, identify
@@ -256,8 +256,8 @@ def _unplaced_note(store: Store, register: Register, run_id: int, one_hub: bool)
     hub's outputs): each named with its sender, and the authority whose coordinator that is. A hub's
     submissions.csv leaves out files nobody could place, so then the note says where their messages are."""
     rows = store.db.execute(
-        "SELECT file, sender, status FROM submissions WHERE run_id = ? AND la_code IS NULL "
-        "AND status IN ('unreadable', 'rejected') ORDER BY id", (run_id,)).fetchall()
+        f"SELECT file, sender, status FROM submissions WHERE run_id = ? AND {UNPLACED} ORDER BY id",
+        (run_id,)).fetchall()
     if not rows:
         return ""
     named = []
@@ -393,29 +393,27 @@ def _judge_and_store(items: list[Received], store: Store, register: Register, ke
         batch.read(specs, register, key, store)
         with stage("validation"):
             checks = _pandera_beside(batch.returns, store, frames) if beside is not None else None
+        verdicts_of = None
         if checks is None:
             with stage("validation"):
                 batch.done.update(_validate_all(batch.returns, store))
-            with stage("archive (waiting)"):
-                _wait_for(kept)
-            with stage("store"):
-                store.add_all(batch.in_order())
-            return
-        pending = {index: Checked(submission, values=data.value_records()) for index, submission, data in batch.returns}
-        batch.done.update(pending)
+        else:
+            made = {index: data.value_records() for index, _, data in batch.returns}
+            pending = {index: Checked(submission, values=made[index]) for index, submission, _ in batch.returns}
+            batch.done.update(pending)
 
-        def verdicts() -> list[Checked]:
-            with stage("validation (waiting)"):
-                failures = _answered(beside)
-            with stage("validation"):
-                judged = _validate_all(batch.returns, store, checks, failures,
-                                       {index: checked.values for index, checked in pending.items()})
-            return [judged[index] for index in pending]
+            def verdicts() -> list[Checked]:
+                with stage("validation (waiting)"):
+                    failures = _answered(beside)
+                with stage("validation"):
+                    judged = _validate_all(batch.returns, store, checks, failures, made)
+                return [judged[index] for index in pending]
 
+            verdicts_of = (list(pending.values()), verdicts)
         with stage("archive (waiting)"):
             _wait_for(kept)
         with stage("store"):
-            store.add_all(batch.in_order(), verdicts_of=(list(pending.values()), verdicts))
+            store.add_all(batch.in_order(), verdicts_of=verdicts_of)
     finally:
         if beside is not None:
             frames.send(None)  # when this process failed before handing the frames over: the other one stops
@@ -433,7 +431,6 @@ class _Batch:
     """Files on their way to a verdict: those given one already (not returns, duplicates, then unreadable or
     refused), those still to read, and the returns read out, waiting to be validated."""
 
-    items: list[Received]
     run_id: int
     done: dict[int, Checked] = field(default_factory=dict)
     to_read: dict[int, Received] = field(default_factory=dict)
@@ -476,7 +473,7 @@ class _Batch:
 
 def _sorted_out(items: list[Received], store: Store, run_id: int, progress: Progress, again: bool) -> _Batch:
     """`items` as a batch: files that are not returns, and copies of files already received, given their verdict."""
-    batch = _Batch(items, run_id)
+    batch = _Batch(run_id)
     seen: dict[str, Received] = {}
     for index, item in enumerate(progress(items, "Checking files")):
         submission = _submission(item, run_id)
@@ -576,8 +573,7 @@ def _validate_together(returns: list[tuple[int, Submission, ReturnData]], store:
                        failures: list[list[pd.DataFrame | None]] | None,
                        made: dict[int, list[ValueRecord]] | None) -> dict[int, Checked]:
     if checks is None:
-        _attach_previous([data for _, _, data in returns], store)
-        checks = _checks_of(returns)
+        checks = _checks_of(returns, store)
     for number, (collection, checkable) in enumerate(checks):
         if failures is None:
             collection.validate(checkable)
@@ -586,8 +582,11 @@ def _validate_together(returns: list[tuple[int, Submission, ReturnData]], store:
     return {index: _judge(submission, data, None if made is None else made[index]) for index, submission, data in returns}
 
 
-def _checks_of(returns: list[tuple[int, Submission, ReturnData]]) -> list[tuple[ReturnChecks, list[ReturnData]]]:
-    """Each collection's checks, with its returns that hold figures to check."""
+def _checks_of(returns: list[tuple[int, Submission, ReturnData]],
+               store: Store) -> list[tuple[ReturnChecks, list[ReturnData]]]:
+    """Each collection's checks, with its returns that hold figures to check, each given the figures of the
+    period before that its plausibility is judged against (`_attach_previous`)."""
+    _attach_previous([data for _, _, data in returns], store)
     by_spec: dict[str, list[ReturnData]] = {}
     for _, _, data in returns:
         by_spec.setdefault(data.spec.id, []).append(data)
@@ -600,8 +599,7 @@ def _pandera_beside(returns: list[tuple[int, Submission, ReturnData]], store: St
     `_validate_all` to record what it finds. None if the frames could not be made (an error of the tool's): the
     returns are then validated here, where a return the tool cannot check is found and set aside."""
     try:
-        _attach_previous([data for _, _, data in returns], store)
-        checks = _checks_of(returns)
+        checks = _checks_of(returns, store)
         frames.send([(collection.spec, collection.frames(checkable)) for collection, checkable in checks])
     except Exception:
         return None

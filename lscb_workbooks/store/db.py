@@ -498,11 +498,10 @@ class Store:
 
     def numbers_in_use(self, collection: str, period: str) -> dict[str, dict[str, float]]:
         """{la_code: {field_id: number}} of the returns in use for a period, for plausibility checks."""
+        where, params = _in_use_where(collection, period)
         rows = self.db.execute(
-            f"SELECT v.la_code, v.field_id, v.number FROM {VALUES_OF_SUBMISSIONS} "
-            f"WHERE s.collection = ? AND s.period = ? AND s.status IN ({','.join('?' * len(IN_USE))}) "
-            "AND v.number IS NOT NULL AND v.row_number IS NULL",
-            (collection, period, *IN_USE),
+            f"SELECT v.la_code, v.field_id, v.number FROM {VALUES_OF_SUBMISSIONS} {where} "
+            "AND v.number IS NOT NULL AND v.row_number IS NULL", params,
         ).fetchall()
         numbers: dict[str, dict[str, float]] = {}
         for la_code, field_id, number in rows:

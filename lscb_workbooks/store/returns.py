@@ -42,14 +42,19 @@ def returns_for_round(store: Store, collection: str, period: str) -> pd.DataFram
     )
 
 
+# A file nothing could place (it could not be read, or is not one of the collection's templates): no
+# authority's return, whatever its sender says, as a condition on the submissions table.
+UNPLACED = "la_code IS NULL AND status IN ('unreadable', 'rejected')"
+
+
 def unplaced_from_coordinators(store: Store, register: Register) -> dict[str, dict[str, Any]]:
     """{la_code: the latest file its coordinator sent that could not be matched to any authority}, for
     the authorities whose coordinator (by the email's sender) sent one after the last file of theirs that
     was matched: nothing in such a file said whose it was (it could not be read, or is not one of the
     collection's templates), so it is no authority's return, but its sender says whose it most likely is."""
     rows = store.db.execute(
-        "SELECT file, sender, received_at, message, status FROM submissions WHERE la_code IS NULL "
-        "AND status IN ('unreadable', 'rejected') AND sender IS NOT NULL ORDER BY received_at, id").fetchall()
+        f"SELECT file, sender, received_at, message, status FROM submissions WHERE {UNPLACED} "
+        "AND sender IS NOT NULL ORDER BY received_at, id").fetchall()
     if not rows:
         return {}
     matched = dict(store.db.execute(

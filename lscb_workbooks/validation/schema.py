@@ -226,26 +226,19 @@ class ReturnSchema:
                 conditions[_rule_column(rule)] = ~(total > _floats(d[rule.limit]))
         return conditions
 
-    def validate(self, returns: list[ReturnData]) -> None:
-        """Adds an issue to each return for every failure pandera finds."""
-        if returns:
-            self.record(self.failures(self.frame(returns)), returns)
-
     def failures(self, frame: pd.DataFrame) -> pd.DataFrame | None:
         """pandera's failure cases over `frame` (made by `frame`), each with its column and row: row by row,
         each top to bottom of the form; None where every check passes. Needs no more than the
         spec and the frame, so that another process can run the checks (see `record`)."""
         rows, found = len(frame), []
         for schema, names in self.stacks:
-            stacked = pd.DataFrame({STACKED: np.concatenate([frame[name].to_numpy() for name in names])})
-            try:
-                schema.validate(stacked, lazy=True)
-            except pa.errors.SchemaErrors as errors:
-                cases = errors.failure_cases
-                cases = cases[cases["index"].notna()]
-                if not cases.empty:
-                    at = cases["index"].to_numpy(dtype=np.int64)
-                    found.append(cases.assign(column=[names[i] for i in at // rows], index=at % rows))
+            cases = _failure_cases(schema, pd.DataFrame({
+                STACKED: np.concatenate([frame[name].to_numpy() for name in names])}))
+            cases = None if cases is None else cases[cases["index"].notna()]
+            if cases is None or cases.empty:
+                continue
+            at = cases["index"].to_numpy(dtype=np.int64)
+            found.append(cases.assign(column=[names[i] for i in at // rows], index=at % rows))
         if not found:
             return None
         failures = pd.concat(found, ignore_index=True)
@@ -271,6 +264,15 @@ class ReturnSchema:
             f = self.spec.fields[meaning.field_id]
             data.issues.append(cell_issue(meaning.severity, meaning.rule, f, where,
                                           meaning.explain(data, failure.failure_case)))
+
+
+def _failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """pandera's failure cases of `schema` over `frame`, every one at once; None where every check passes."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return errors.failure_cases
+    return None
 
 
 def _rule_column(rule: Rule) -> str:
@@ -313,11 +315,7 @@ class TableSchema:
         return frame
 
     def failures(self, frame: pd.DataFrame) -> pd.DataFrame | None:
-        try:
-            self.schema.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as errors:
-            return errors.failure_cases
-        return None
+        return _failure_cases(self.schema, frame)
 
     def record(self, failures: pd.DataFrame | None, returns: list[ReturnData]) -> None:
         if failures is None:
@@ -397,8 +395,9 @@ def _change_message(data: ReturnData, f: Field, ratio: float) -> str:
             "Please check it; if it is right, say why in the comment.")
 
 
-def within_usual_range(spec: Spec, f: Field, df: dict[str, object], rows: int) -> np.ndarray:
-    """True where a field's figure lies in its usual range, or is not one to judge.
+def within_usual_range(spec: Spec, f: Field, columns: dict[str, object], rows: int) -> np.ndarray:
+    """True where a field's figure lies in its usual range, or is not one to judge: for each of `rows` returns,
+    from the frame's `columns` (arrays and lists by name, as `ReturnSchema.frame` makes them).
 
     Not judged: a blank, a figure that is already an error (outside its hard
     limits, a numerator over its denominator, text in a number box), and a
@@ -409,10 +408,10 @@ def within_usual_range(spec: Spec, f: Field, df: dict[str, object], rows: int) -
     children do not raise a warning for a single case more or less.
     """
     usual = f.plausible
-    scale = _floats(df[SHARE_OF_YEAR]) if usual.in_a_year else np.ones(rows)
+    scale = _floats(columns[SHARE_OF_YEAR]) if usual.in_a_year else np.ones(rows)
     low = scale * (-np.inf if usual.min is None else usual.min)
     high = scale * (np.inf if usual.max is None else usual.max)
-    value = _floats(df[f.id])
+    value = _floats(columns[f.id])
     judged = ~np.isnan(value)
     hard_low, hard_high = f.hard_bounds
     if hard_low is not None:
@@ -420,11 +419,11 @@ def within_usual_range(spec: Spec, f: Field, df: dict[str, object], rows: int) -
     if hard_high is not None:
         judged &= value <= hard_high
     if not f.derived:
-        judged &= ~np.asarray(df[f"{f.id}{BAD}"], dtype=bool)
+        judged &= ~np.asarray(columns[f"{f.id}{BAD}"], dtype=bool)
     counted = _counted(f, usual.per_10000_of)
     if counted is not None:
         numerator, denominator, multiplier = counted
-        count, base = _floats(df[numerator]), _floats(df[denominator])
+        count, base = _floats(columns[numerator]), _floats(columns[denominator])
         judged &= ~np.isnan(count) & (base > 0)
         if multiplier != 100:  # a rate: judged by its count, allowing for chance
             with np.errstate(invalid="ignore"):  # an open end of the range is infinite; a missing base is no figure
